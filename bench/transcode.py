@@ -1,0 +1,129 @@
+"""Transcoding benchmark: Disquaire's import pipeline against bare ffmpeg, in one run.
+
+Generates an album of 44.1 kHz/16-bit stereo FLAC tracks, imports it with every format
+(the workers: one per core, one ffmpeg per track decoding once for all formats, then
+tagging and storing), and does the same encodes with bare ffmpeg processes, one per core
+(the limit). Prints both wall times and, last, one JSON line.
+
+    python bench/transcode.py [--tracks 10] [--minutes 4] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+
+def setup_django(data_dir: Path) -> None:
+    os.environ["DISQUAIRE_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "disquaire.config.settings")
+    os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def make_album(folder: Path, *, tracks: int, seconds: float) -> list[Path]:
+    from disquaire.audio import synth_cover, synth_track
+
+    folder.mkdir(parents=True, exist_ok=True)
+    synth_cover(title="Bench", seed=1, size=1200, path=folder / "cover.jpg")
+
+    def one(n: int) -> Path:
+        return synth_track(path=folder / f"{n:02d} - Track {n}.flac", seconds=seconds, seed=n)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(one, range(1, tracks + 1)))
+
+
+def run_ours(folder: Path) -> float:
+    from disquaire.catalog import services
+    from disquaire.catalog.models import ProcessingStatus
+    from disquaire.core.worker import WorkerPool, default_thread_count
+
+    start = time.perf_counter()
+    result = services.release_import(artist_name="Bench Band", path=folder)
+    assert result.release is not None and not result.rejected, result.rejected
+    pool = WorkerPool(threads=default_thread_count(), interval=0.05).start()
+    try:
+        while not services.release_processing_done(release=result.release):
+            time.sleep(0.05)
+    finally:
+        pool.stop()
+    elapsed = time.perf_counter() - start
+    failed = result.release.tracks.exclude(status=ProcessingStatus.READY).count()
+    if failed:
+        raise SystemExit(f"{failed} track(s) did not process")
+    return elapsed
+
+
+def run_limit(files: list[Path], out: Path) -> float:
+    """The same encodes by bare ffmpeg: one process per (track, format), one per core."""
+    import subprocess
+
+    from disquaire.audio import probe
+    from disquaire.audio.formats import ENCODED_FORMATS
+    from disquaire.audio.transcode import build_command
+
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for path in files:
+        info = probe(path)
+        for fmt in ENCODED_FORMATS:
+            target = out / f"{path.stem}-{fmt.key}{fmt.extension}"
+            jobs.append(
+                build_command(src=path, info=info, outputs={fmt.key: target}, progress=False)
+            )
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for done in pool.map(lambda cmd: subprocess.run(cmd, capture_output=True), jobs):
+            if done.returncode:
+                raise SystemExit(done.stderr.decode()[-2000:])
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tracks", type=int, default=10)
+    parser.add_argument("--minutes", type=float, default=4.0)
+    parser.add_argument("--quick", action="store_true", help="3 tracks of 30 s")
+    args = parser.parse_args()
+    if args.quick:
+        args.tracks, args.minutes = 3, 0.5
+    with tempfile.TemporaryDirectory(prefix="disquaire-bench-") as tmp:
+        root = Path(tmp)
+        setup_django(root / "data")
+        print(f"generating {args.tracks} × {args.minutes:g} min FLAC…", file=sys.stderr)
+        files = make_album(root / "album", tracks=args.tracks, seconds=args.minutes * 60)
+        limit_s = run_limit(files, root / "bare")
+        print(f"bare ffmpeg, one process per format, {os.cpu_count()} at once: {limit_s:.1f} s")
+        ours_s = run_ours(root / "album")
+        print(f"disquaire import + workers (tags, storage, analysis included): {ours_s:.1f} s")
+    ratio = ours_s / limit_s
+    print(f"ratio (ours / limit): {ratio:.3f}  — below 1.0 is faster than the limit")
+    print(
+        json.dumps(
+            {
+                "bench": "transcode",
+                "tracks": args.tracks,
+                "minutes": args.minutes,
+                "cores": os.cpu_count(),
+                "ours_s": round(ours_s, 2),
+                "limit_s": round(limit_s, 2),
+                "ratio": round(ratio, 3),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+"""Disquaire: a band's own record shop and website."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from disquaire.catalog import demo as demo_data
+
+
+class Command(BaseCommand):
+    help = "Create the demo band with generated music, print an admin login, and serve."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--no-serve", action="store_true", help="create the demo and stop")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        created = demo_data.demo_create(stdout=self.stdout.write)
+        if created:
+            self.stdout.write(f"Created the demo band “{demo_data.DEMO_ARTIST}”.")
+        else:
+            self.stdout.write(f"The demo band “{demo_data.DEMO_ARTIST}” is already there.")
+
+        password = secrets.token_urlsafe(12)
+        user_model = get_user_model()
+        admin, _ = user_model.objects.get_or_create(
+            username="admin", defaults={"email": "admin@localhost"}
+        )
+        admin.is_staff = admin.is_superuser = True
+        admin.set_password(password)
+        admin.save()
+        demo_data.demo_link_member(user=admin)
+        shutil.rmtree(Path(settings.DATA_DIR) / "demo-source", ignore_errors=True)
+
+        url = f"http://{opts['host']}:{opts['port']}"
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Demo site:   {url}/"))
+        self.stdout.write(f"Admin:       {url}/admin/  user: admin  password: {password}")
+        self.stdout.write(f"Emails go to {settings.MAIL_DIR}/")
+        self.stdout.write("Encoding runs in the background; formats appear as they are ready.")
+        self.stdout.write("")
+        if not opts["no_serve"]:
+            call_command("serve", host=opts["host"], port=opts["port"], no_migrate=True)

@@ -1,0 +1,566 @@
+"""Catalogue services: importing a release, processing its tracks, recovering lost work."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import shutil
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from disquaire.audio import (
+    AudioError,
+    AudioInfo,
+    TagSet,
+    analyse,
+    extract_embedded_cover,
+    load_image,
+    plan,
+    probe,
+    transcode,
+    verify_decodes,
+    write_tags,
+)
+from disquaire.audio.formats import FORMATS
+from disquaire.catalog import sources
+from disquaire.catalog.models import Artist, ProcessingStatus, Release, Rendition, Track
+from disquaire.catalog.validators import RESERVED_SLUGS, normalise_isrc
+from disquaire.core.storage import storage_save_bytes, storage_save_path
+
+logger = logging.getLogger(__name__)
+
+ORIGINAL = "original"
+
+
+class ImportError_(Exception):
+    """The import cannot start at all (no such path, nothing importable…)."""
+
+
+@dataclass
+class ImportResult:
+    release: Release | None
+    tracks: list[Track] = field(default_factory=list)
+    rejected: list[sources.Rejected] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if not self.tracks:
+            return 2
+        return 1 if self.rejected else 0
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    rel: str
+    info: AudioInfo
+    decoded_s: float
+
+
+def _sha256_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _unique_slug(base: str, taken: Callable[[str], bool], *, max_length: int) -> str:
+    root = (slugify(base) or "untitled")[: max_length - 6].strip("-") or "untitled"
+    candidate = root if root not in RESERVED_SLUGS else f"{root}-1"
+    counter = 1
+    while taken(candidate):
+        counter += 1
+        candidate = f"{root}-{counter}"
+    return candidate
+
+
+def artist_get_or_create(*, name: str) -> Artist:
+    """The artist called ``name`` (case-insensitive), created when new."""
+    name = name.strip()
+    if not name:
+        raise ImportError_("an artist name is required")
+    existing = Artist.objects.filter(name__iexact=name).first()
+    if existing is not None:
+        return existing
+    slug = _unique_slug(name, lambda s: Artist.objects.filter(slug=s).exists(), max_length=80)
+    return Artist.objects.create(name=name, slug=slug)
+
+
+def _probe_candidate(path: Path, rel: str) -> _Candidate:
+    if path.stat().st_size == 0:
+        raise AudioError("empty file")
+    if path.stat().st_size > settings.IMPORT_MAX_FILE_BYTES:
+        raise AudioError(f"larger than the {settings.IMPORT_MAX_FILE_BYTES} bytes allowed")
+    info = probe(path, max_tag_chars=settings.IMPORT_MAX_TAG_CHARS)
+    decoded = verify_decodes(path, expected_s=info.duration_s)
+    return _Candidate(path=path, rel=rel, info=info, decoded_s=decoded)
+
+
+def _order(candidates: list[_Candidate]) -> list[_Candidate]:
+    numbers = [(c.info.tags.disc_number or 1, c.info.tags.track_number) for c in candidates]
+    if all(n[1] for n in numbers) and len(set(numbers)) == len(numbers):
+        return [c for _, c in sorted(zip(numbers, candidates, strict=True), key=lambda x: x[0])]
+    return sorted(candidates, key=lambda c: sources.natural_key(c.rel))
+
+
+def _release_title(candidates: list[_Candidate], fallback: str) -> str:
+    albums = Counter(c.info.tags.album for c in candidates if c.info.tags.album)
+    if albums:
+        return albums.most_common(1)[0][0]
+    return sources.title_from_filename(Path(fallback)) or fallback
+
+
+def _release_date(candidates: list[_Candidate]) -> date | None:
+    years = Counter(c.info.tags.year for c in candidates if c.info.tags.year)
+    if not years:
+        return None
+    year = years.most_common(1)[0][0]
+    return date(year, 1, 1) if 1000 <= year <= 9999 else None
+
+
+def _cover_bytes(
+    gathered: sources.Gathered, candidates: list[_Candidate], rejected: list[sources.Rejected]
+) -> bytes | None:
+    """The cover: cover.*/folder.*/front.*, else the first embedded picture that loads."""
+    picked = sources.pick_cover(gathered)
+    tries: list[tuple[str, Callable[[], bytes | None]]] = []
+    if picked is not None:
+        tries.append((gathered.relative(picked), picked.read_bytes))
+    for candidate in candidates:
+        if candidate.info.has_cover:
+            tries.append(
+                (
+                    f"{candidate.rel} (embedded cover)",
+                    functools.partial(extract_embedded_cover, candidate.path),
+                )
+            )
+    for label, read in tries:
+        data = read()
+        if not data:
+            continue
+        try:
+            artwork = load_image(data, max_pixels=settings.IMPORT_MAX_IMAGE_PIXELS)
+        except AudioError as exc:
+            rejected.append(sources.Rejected(label, exc.reason))
+            continue
+        return artwork.jpeg
+    return None
+
+
+def release_import(
+    *,
+    artist_name: str,
+    path: Path,
+    title: str | None = None,
+    publish: bool = False,
+    on_file: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Import a folder or a zip of audio as a new release.
+
+    Every file is probed and fully decoded first; bad ones are rejected with a
+    reason and the rest imported. Masters are copied into storage before one short
+    transaction creates the rows; processing tasks are enqueued after commit.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ImportError_(f"{path} does not exist")
+    scratch = Path(settings.SCRATCH_DIR)
+    scratch.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="import-", dir=scratch))
+    stored: list[str] = []
+    try:
+        if path.is_dir():
+            gathered = sources.gather_folder(path)
+        elif path.suffix.lower() == ".zip":
+            try:
+                gathered = sources.gather_zip(
+                    path, into=workdir / "zip", max_file_bytes=settings.IMPORT_MAX_FILE_BYTES
+                )
+            except Exception as exc:  # zipfile raises several kinds on a broken archive
+                raise ImportError_(f"{path.name} is not a readable zip: {exc}") from exc
+        elif path.is_file() and path.suffix.lower() in sources.AUDIO_EXTENSIONS:
+            gathered = sources.Gathered(root=path.parent, audio=[path])
+        else:
+            raise ImportError_(f"{path} is neither a folder, a zip nor an audio file")
+
+        rejected = list(gathered.rejected)
+        candidates: list[_Candidate] = []
+        for audio_path in gathered.audio:
+            rel = gathered.relative(audio_path)
+            if on_file:
+                on_file(rel)
+            try:
+                candidates.append(_probe_candidate(audio_path, rel))
+            except AudioError as exc:
+                rejected.append(sources.Rejected(rel, exc.reason))
+        result = ImportResult(release=None, rejected=rejected)
+        for candidate in candidates:
+            for tag in candidate.info.truncated_tags:
+                result.notes.append(f"{candidate.rel}: tag {tag} was cut to fit")
+        if not candidates:
+            if not gathered.audio:
+                result.rejected.append(sources.Rejected(path.name, "no audio files found"))
+            return result
+
+        ordered = _order(candidates)
+        cover = _cover_bytes(gathered, ordered, rejected)
+        token = uuid.uuid4().hex[:12]
+        masters: list[tuple[_Candidate, str, str, int]] = []
+        for position, candidate in enumerate(ordered, start=1):
+            digest, size = _sha256_file(candidate.path)
+            safe = slugify(candidate.path.stem)[:60] or "track"
+            name = storage_save_path(
+                name=f"masters/{token}/{position:02d}-{safe}{candidate.path.suffix.lower()}",
+                path=candidate.path,
+            )
+            stored.append(name)
+            masters.append((candidate, name, digest, size))
+        cover_name = storage_save_bytes(name=f"covers/{token}.jpg", data=cover) if cover else ""
+        if cover_name:
+            stored.append(cover_name)
+
+        fallback_title = path.stem if path.is_file() else path.name
+        with transaction.atomic():
+            artist = artist_get_or_create(name=artist_name)
+            release_title = (title or "").strip() or _release_title(ordered, fallback_title)
+            release = Release.objects.create(
+                artist=artist,
+                title=release_title[:300],
+                slug=_unique_slug(
+                    release_title,
+                    lambda s: Release.objects.filter(artist=artist, slug=s).exists(),
+                    max_length=120,
+                ),
+                kind=_kind_for(len(ordered)),
+                release_date=_release_date(ordered) or timezone.localdate(),
+                cover=cover_name,
+                cover_alt="",
+                visibility=Release.Visibility.PUBLISHED if publish else Release.Visibility.DRAFT,
+            )
+            for position, (candidate, name, digest, size) in enumerate(masters, start=1):
+                info = candidate.info
+                tags = info.tags
+                track_title = tags.title or sources.title_from_filename(candidate.path)
+                track = Track.objects.create(
+                    release=release,
+                    position=position,
+                    title=track_title[:300],
+                    slug=(slugify(track_title)[:120] or f"track-{position}"),
+                    duration_ms=round(candidate.decoded_s * 1000),
+                    isrc=_clean_isrc(tags.isrc),
+                    master=name,
+                    master_filename=candidate.path.name[:300],
+                    master_bytes=size,
+                    master_sha256=digest,
+                    master_codec=info.codec,
+                    master_lossless=info.lossless,
+                    master_sample_rate=info.sample_rate,
+                    master_bit_depth=info.bit_depth,
+                    master_channels=info.channels,
+                    master_bitrate_kbps=info.bitrate_kbps,
+                )
+                _renditions_plan(track=track, info=info)
+                result.tracks.append(track)
+            result.release = release
+            transaction.on_commit(lambda: tracks_enqueue(tracks=result.tracks))
+        stored.clear()
+        return result
+    finally:
+        for name in stored:  # the import failed after copying: leave nothing behind
+            default_storage.delete(name)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _kind_for(count: int) -> str:
+    if count <= 3:
+        return Release.Kind.SINGLE
+    if count <= 6:
+        return Release.Kind.EP
+    return Release.Kind.ALBUM
+
+
+def _clean_isrc(value: str | None) -> str:
+    from disquaire.catalog.validators import ISRC_RE
+
+    cleaned = normalise_isrc(value or "")
+    return cleaned if ISRC_RE.match(cleaned) else ""
+
+
+def _renditions_plan(*, track: Track, info: AudioInfo) -> None:
+    keys = plan(info)
+    rows = []
+    for key in keys:
+        if key == ORIGINAL:
+            rows.append(
+                Rendition(
+                    track=track,
+                    format=ORIGINAL,
+                    file=track.master.name,
+                    bytes=track.master_bytes,
+                    sha256=track.master_sha256,
+                    status=ProcessingStatus.READY,
+                    progress=1.0,
+                )
+            )
+        else:
+            rows.append(Rendition(track=track, format=key))
+    Rendition.objects.bulk_create(rows)
+
+
+def tracks_enqueue(*, tracks: Iterable[Track]) -> None:
+    """Queue the processing task of each track (call after commit)."""
+    from disquaire.catalog.tasks import track_process_task
+
+    for track in tracks:
+        result = track_process_task.enqueue(track_id=track.pk)
+        Track.objects.filter(pk=track.pk).update(task_id=str(result.id))
+
+
+# --- processing -------------------------------------------------------------------------
+
+
+def _rendition_name(track: Track, key: str) -> str:
+    ext = FORMATS[key].extension
+    return f"renditions/{track.release_id}/{track.pk}/{track.position:02d}-{key}{ext}"
+
+
+def _tagset(track: Track, cover: bytes | None) -> TagSet:
+    release = track.release
+    artist = release.artist
+    year = release.release_date.year if release.release_date else None
+    return TagSet(
+        title=track.title,
+        artist=artist.name,
+        album=release.title,
+        album_artist=artist.name,
+        track_number=track.position,
+        track_total=release.tracks.count(),
+        year=year,
+        isrc=track.isrc or None,
+        comment=settings.SITE_URL + release.get_absolute_url(),
+        cover_jpeg=cover,
+    )
+
+
+class _Heartbeat:
+    """Throttled progress writer: keeps the track's heartbeat fresh while ffmpeg runs."""
+
+    def __init__(self, track: Track, rendition_ids: list[int], every: float = 1.0) -> None:
+        self.track = track
+        self.rendition_ids = rendition_ids
+        self.every = every
+        self.last = 0.0
+
+    def __call__(self, fraction: float) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        Track.objects.filter(pk=self.track.pk).update(heartbeat_at=timezone.now())
+        Rendition.objects.filter(pk__in=self.rendition_ids).update(
+            progress=max(0.0, min(fraction, 0.99))
+        )
+
+
+def _local_master(track: Track, workdir: Path) -> Path:
+    try:
+        return Path(default_storage.path(track.master.name))
+    except NotImplementedError:
+        target = workdir / f"master{Path(track.master.name).suffix}"
+        with default_storage.open(track.master.name, "rb") as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+        return target
+
+
+def _cover_for_embedding(release: Release) -> bytes | None:
+    if not release.cover:
+        return None
+    with default_storage.open(release.cover.name, "rb") as handle:
+        data = handle.read()
+    return load_image(data, max_pixels=settings.IMPORT_MAX_IMAGE_PIXELS).embed_jpeg()
+
+
+def track_process(*, track_id: int) -> None:
+    """Analyse a track and make its missing renditions; safe to run twice.
+
+    Claims the track (pending -> processing) so a duplicate task does nothing,
+    writes every file through storage atomically, and on failure either schedules a
+    retry or, after TASK_MAX_ATTEMPTS, marks the track failed with a readable error.
+    """
+    now = timezone.now()
+    claimed = Track.objects.filter(pk=track_id, status=ProcessingStatus.PENDING).update(
+        status=ProcessingStatus.PROCESSING, heartbeat_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return
+    track = Track.objects.select_related("release__artist").get(pk=track_id)
+    workdir = Path(tempfile.mkdtemp(prefix=f"track-{track_id}-", dir=_scratch()))
+    todo = list(track.renditions.exclude(status=ProcessingStatus.READY).exclude(format=ORIGINAL))
+    try:
+        master = _local_master(track, workdir)
+        info = probe(master, max_tag_chars=settings.IMPORT_MAX_TAG_CHARS)
+        if track.peaks is None or track.loudness_lufs is None:
+            analysis = analyse(src=master, duration_s=info.duration_s)
+            track.peaks = analysis.peaks
+            track.loudness_lufs = analysis.integrated_lufs
+            track.duration_ms = round(analysis.duration_s * 1000)
+            track.save(update_fields=["peaks", "loudness_lufs", "duration_ms", "updated_at"])
+        if todo:
+            Rendition.objects.filter(pk__in=[r.pk for r in todo]).update(
+                status=ProcessingStatus.PROCESSING, error=""
+            )
+            outputs = {
+                r.format: workdir / f"out-{r.format}{FORMATS[r.format].extension}" for r in todo
+            }
+            transcode(
+                src=master,
+                info=info,
+                outputs=outputs,
+                threads=settings.FFMPEG_THREADS,
+                on_progress=_Heartbeat(track, [r.pk for r in todo]),
+            )
+            tags = _tagset(track, _cover_for_embedding(track.release))
+            for rendition in todo:
+                out = outputs[rendition.format]
+                write_tags(out, format_key=rendition.format, tags=tags)
+                digest, size = _sha256_file(out)
+                name = _rendition_name(track, rendition.format)
+                if default_storage.exists(name):
+                    default_storage.delete(name)
+                stored = storage_save_path(name=name, path=out)
+                rendition.file.name = stored
+                rendition.bytes = size
+                rendition.sha256 = digest
+                rendition.status = ProcessingStatus.READY
+                rendition.progress = 1.0
+                rendition.error = ""
+                rendition.save(
+                    update_fields=[
+                        "file",
+                        "bytes",
+                        "sha256",
+                        "status",
+                        "progress",
+                        "error",
+                        "updated_at",
+                    ]
+                )
+        Track.objects.filter(pk=track.pk).update(
+            status=ProcessingStatus.READY, error="", heartbeat_at=timezone.now()
+        )
+    except Exception as exc:
+        _track_fail(track=track, exc=exc)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _scratch() -> Path:
+    path = Path(settings.SCRATCH_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _readable(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+    return reason.strip()[:2000]
+
+
+def _track_fail(*, track: Track, exc: Exception) -> None:
+    track.refresh_from_db(fields=["attempts"])
+    reason = _readable(exc)
+    logger.warning("processing track %s failed (attempt %s): %s", track.pk, track.attempts, reason)
+    if track.attempts < settings.TASK_MAX_ATTEMPTS:
+        delay = 5 * 2 ** (track.attempts - 1)
+        Track.objects.filter(pk=track.pk).update(
+            status=ProcessingStatus.PENDING,
+            error=f"{reason} (attempt {track.attempts} of {settings.TASK_MAX_ATTEMPTS}; retrying)",
+        )
+        Rendition.objects.filter(track=track, status=ProcessingStatus.PROCESSING).update(
+            status=ProcessingStatus.PENDING
+        )
+        from disquaire.catalog.tasks import track_process_task
+
+        result = track_process_task.using(
+            run_after=timezone.now() + timedelta(seconds=delay)
+        ).enqueue(track_id=track.pk)
+        Track.objects.filter(pk=track.pk).update(task_id=str(result.id))
+    else:
+        Track.objects.filter(pk=track.pk).update(status=ProcessingStatus.FAILED, error=reason)
+        Rendition.objects.filter(track=track).exclude(status=ProcessingStatus.READY).update(
+            status=ProcessingStatus.FAILED, error=reason
+        )
+
+
+def track_retry(*, track: Track) -> None:
+    """Start a failed track again from a clean slate of attempts."""
+    with transaction.atomic():
+        updated = Track.objects.filter(pk=track.pk, status=ProcessingStatus.FAILED).update(
+            status=ProcessingStatus.PENDING, attempts=0, error=""
+        )
+        if updated:
+            Rendition.objects.filter(track=track, status=ProcessingStatus.FAILED).update(
+                status=ProcessingStatus.PENDING, error="", progress=0
+            )
+            transaction.on_commit(lambda: tracks_enqueue(tracks=[track]))
+
+
+def tracks_recover_stale() -> int:
+    """Put back in the queue the tracks whose worker died or whose task was lost.
+
+    A track is stale when it is 'processing' with no heartbeat for
+    TASK_STALE_SECONDS, or 'pending' while its task has finished or vanished.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - timedelta(seconds=settings.TASK_STALE_SECONDS)
+    stale = list(
+        Track.objects.filter(status=ProcessingStatus.PROCESSING).filter(
+            Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
+        )
+    )
+    pending = Track.objects.filter(status=ProcessingStatus.PENDING, updated_at__lt=cutoff)
+    waiting_ids = set(
+        str(i)
+        for i in DBTaskResult.objects.filter(id__in=[t.task_id for t in pending if t.task_id])
+        .filter(status__in=["READY", "RUNNING"])
+        .values_list("id", flat=True)
+    )
+    lost = [t for t in pending if str(t.task_id) not in waiting_ids]
+    recovered = []
+    for track in stale:
+        if Track.objects.filter(
+            pk=track.pk, status=ProcessingStatus.PROCESSING, heartbeat_at=track.heartbeat_at
+        ).update(status=ProcessingStatus.PENDING):
+            Rendition.objects.filter(track=track, status=ProcessingStatus.PROCESSING).update(
+                status=ProcessingStatus.PENDING
+            )
+            recovered.append(track)
+    recovered.extend(lost)
+    if recovered:
+        logger.warning("re-queueing %d track(s) left by a dead worker", len(recovered))
+        tracks_enqueue(tracks=recovered)
+    return len(recovered)
+
+
+def release_processing_done(*, release: Release) -> bool:
+    return not release.tracks.filter(
+        status__in=[ProcessingStatus.PENDING, ProcessingStatus.PROCESSING]
+    ).exists()

@@ -1,0 +1,12 @@
+"""Background tasks of the catalogue: thin wrappers taking ids."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task(queue_name="transcode")
+def track_process_task(track_id: int) -> None:
+    from disquaire.catalog.services import track_process
+
+    track_process(track_id=track_id)

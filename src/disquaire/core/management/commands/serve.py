@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+def _gunicorn_run(options: dict[str, Any]) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class Application(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from disquaire.config.wsgi import application
+
+            return application
+
+    Application().run()
+
+
+class Command(BaseCommand):
+    help = "Serve the site (gunicorn) with a background worker beside it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--production",
+            action="store_true",
+            help="production settings: several processes, no static files, checks enforced",
+        )
+        parser.add_argument("--processes", type=int, default=0, help="web processes")
+        parser.add_argument("--threads", type=int, default=0, help="threads per web process")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start the background worker"
+        )
+        parser.add_argument("--no-migrate", action="store_true")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["production"]:
+            os.environ["DISQUAIRE_PRODUCTION"] = "1"
+        if not opts["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        cores = os.cpu_count() or 1
+        processes = opts["processes"] or (cores if opts["production"] else 1)
+        threads = opts["threads"] or (4 if opts["production"] else 8)
+        worker: subprocess.Popen[bytes] | None = None
+        if not opts["no_worker"]:
+            # A separate process, started and stopped with the server: forking web
+            # processes from a parent that runs threads is unsafe.
+            worker = subprocess.Popen([sys.executable, "-m", "disquaire", "worker"])
+        bind = f"[{opts['host']}]:{opts['port']}" if ":" in opts["host"] else None
+        self.stdout.write(
+            f"Serving on http://{opts['host']}:{opts['port']}/ "
+            f"({processes} process(es) × {threads} threads; data in {settings.DATA_DIR})"
+        )
+        try:
+            _gunicorn_run(
+                {
+                    "bind": bind or f"{opts['host']}:{opts['port']}",
+                    "workers": processes,
+                    "threads": threads,
+                    "worker_class": "gthread",
+                    "timeout": 120,
+                    "graceful_timeout": 20,
+                    "keepalive": 5,
+                    "accesslog": None,
+                    "errorlog": "-",
+                    "loglevel": "warning",
+                    "sendfile": True,
+                    "proc_name": "disquaire",
+                }
+            )
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()

@@ -1,0 +1,135 @@
+"""Run background workers: as threads inside `disquaire serve`, or as `disquaire worker`.
+
+Each thread runs django-tasks-db's worker loop. A heartbeat thread records the
+process in WorkerHeartbeat (for /healthz) and runs the periodic jobs named in
+settings.DISQUAIRE_PERIODIC (recovering work of dead workers, publishing, ...).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger("disquaire.worker")
+
+
+def periodic_jobs() -> list[Callable[[], object]]:
+    return [import_string(path) for path in getattr(settings, "DISQUAIRE_PERIODIC", [])]
+
+
+def periodic_run() -> None:
+    """Run every periodic job once; one failing job does not stop the others."""
+    for job in periodic_jobs():
+        try:
+            job()
+        except Exception:
+            logger.exception("periodic job %s failed", getattr(job, "__name__", job))
+
+
+class WorkerPool:
+    """Worker threads processing every queue, plus heartbeat and periodic jobs."""
+
+    def __init__(
+        self,
+        *,
+        threads: int,
+        interval: float = 0.5,
+        heartbeat_every: float | None = None,
+        periodic_every: float | None = None,
+    ) -> None:
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        self.worker_id = f"{socket.gethostname()[:30]}-{os.getpid()}-{get_random_string(8)}"
+        self.threads = max(1, threads)
+        periodic = float(getattr(settings, "WORKER_PERIODIC_SECONDS", 30))
+        self.periodic_every = periodic if periodic_every is None else periodic_every
+        self.heartbeat_every = (
+            min(10.0, self.periodic_every) if heartbeat_every is None else heartbeat_every
+        )
+        self._stop = threading.Event()
+        self._workers = [
+            Worker(
+                queue_names=["*"],
+                interval=interval,
+                batch=False,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                worker_id=f"{self.worker_id[:55]}-{index}",
+                excluded_queue_names=[],
+            )
+            for index in range(self.threads)
+        ]
+        self._threads: list[threading.Thread] = []
+
+    def _run_worker(self, worker: object) -> None:
+        try:
+            worker.run()  # type: ignore[attr-defined]
+        except Exception:
+            logger.exception("worker thread stopped on an error")
+        finally:
+            connection.close()
+
+    def _beat(self) -> None:
+        from disquaire.core.models import WorkerHeartbeat
+
+        last_periodic = 0.0
+        try:
+            while not self._stop.is_set():
+                close_old_connections()
+                try:
+                    WorkerHeartbeat.objects.update_or_create(
+                        worker_id=self.worker_id,
+                        defaults={
+                            "hostname": socket.gethostname()[:200],
+                            "pid": os.getpid(),
+                            "threads": self.threads,
+                            "last_seen": timezone.now(),
+                        },
+                    )
+                except Exception:
+                    logger.exception("could not record the worker heartbeat")
+                if time.monotonic() - last_periodic >= self.periodic_every:
+                    last_periodic = time.monotonic()
+                    periodic_run()
+                self._stop.wait(self.heartbeat_every)
+            WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
+        finally:
+            connection.close()
+
+    def start(self) -> WorkerPool:
+        for index, worker in enumerate(self._workers):
+            thread = threading.Thread(
+                target=self._run_worker, args=(worker,), name=f"disquaire-worker-{index}"
+            )
+            thread.daemon = True
+            thread.start()
+            self._threads.append(thread)
+        beat = threading.Thread(target=self._beat, name="disquaire-heartbeat", daemon=True)
+        beat.start()
+        self._threads.append(beat)
+        logger.info("started %d worker thread(s) as %s", self.threads, self.worker_id)
+        return self
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop taking new tasks and wait for the running ones to finish."""
+        for worker in self._workers:
+            worker.running = False
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+
+def default_thread_count() -> int:
+    configured = getattr(settings, "WORKER_THREADS", 0)
+    return configured or max(1, os.cpu_count() or 1)

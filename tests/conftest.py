@@ -1,0 +1,81 @@
+"""Shared fixtures: isolated media per test, factories, generated audio, an S3 server."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_files(settings: Any, tmp_path: Path) -> Path:
+    """Each test gets its own media and scratch directories."""
+    media = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "disquaire.core.storage.AtomicFileSystemStorage",
+            "OPTIONS": {"location": str(media), "base_url": "/media/"},
+        },
+    }
+    settings.SCRATCH_DIR = tmp_path / "scratch"
+    settings.SITE_URL = "http://testserver"
+    return media
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """A moto S3 server on 127.0.0.1 for the whole session; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_storage(settings: Any, s3_server: str) -> str:
+    """Switch the default storage to a fresh bucket on the moto server."""
+    import uuid
+
+    import boto3
+
+    bucket = f"disquaire-{uuid.uuid4().hex[:12]}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket=bucket)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": s3_server,
+                "access_key": "test",
+                "secret_key": "test",
+                "region_name": "us-east-1",
+                "default_acl": None,
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        },
+    }
+    return bucket
