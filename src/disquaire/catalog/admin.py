@@ -8,7 +8,16 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from disquaire.catalog import services
-from disquaire.catalog.models import Artist, Membership, Release, Rendition, Tag, Track
+from disquaire.catalog.models import (
+    Artist,
+    Concert,
+    Membership,
+    NewsPost,
+    Release,
+    Rendition,
+    Tag,
+    Track,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -87,3 +96,17 @@ class TrackAdmin(admin.ModelAdmin):
 class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Concert)
+class ConcertAdmin(admin.ModelAdmin):
+    list_display = ["starts_at", "artist", "venue", "city", "country"]
+    list_filter = ["artist"]
+    date_hierarchy = "starts_at"
+
+
+@admin.register(NewsPost)
+class NewsPostAdmin(admin.ModelAdmin):
+    list_display = ["title", "artist", "published_at"]
+    list_filter = ["artist"]
+    prepopulated_fields = {"slug": ("title",)}

@@ -109,6 +109,12 @@ class Tag(models.Model):
         return self.name
 
 
+class PreviewPolicy(models.TextChoices):
+    FULL = "full", _("full tracks")
+    CLIPS = "clips", _("clips only")
+    LIMITED = "limited", _("a few full plays, then clips")
+
+
 class Release(models.Model):
     class Kind(models.TextChoices):
         ALBUM = "album", _("album")
@@ -143,6 +149,15 @@ class Release(models.Model):
     )
     publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
     preview_token = models.CharField(max_length=40, default=_token, editable=False)
+    preview_policy = models.CharField(
+        _("listening"),
+        max_length=10,
+        choices=PreviewPolicy.choices,
+        default=PreviewPolicy.FULL,
+        help_text=_("Full tracks from release day, clips only, or a number of full plays."),
+    )
+    preview_clip_seconds = models.PositiveSmallIntegerField(_("clip length (seconds)"), default=30)
+    preview_full_plays = models.PositiveSmallIntegerField(_("full plays per listener"), default=3)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -198,6 +213,11 @@ class Track(models.Model):
     isrc = models.CharField(_("ISRC"), max_length=15, blank=True, validators=[validate_isrc])
     lyrics = models.TextField(_("lyrics"), blank=True)
     credits = models.TextField(_("credits"), blank=True)
+    is_free = models.BooleanField(
+        _("free download"),
+        default=False,
+        help_text=_("Offered for free (and in the podcast feed)."),
+    )
 
     # The master as the band handed it over.
     master = models.FileField(_("master audio"), max_length=400, blank=True)
@@ -275,3 +295,43 @@ class Rendition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.track} [{self.format}]"
+
+
+class Concert(models.Model):
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="concerts")
+    starts_at = models.DateTimeField(_("date and time"))
+    venue = models.CharField(_("venue"), max_length=200)
+    city = models.CharField(_("city"), max_length=120)
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO code, e.g. FR"))
+    ticket_url = models.URLField(_("tickets"), blank=True)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["starts_at"]
+        indexes: ClassVar = [models.Index(fields=["artist", "starts_at"])]
+        verbose_name = _("concert")
+        verbose_name_plural = _("concerts")
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d} {self.venue}, {self.city}"
+
+
+class NewsPost(models.Model):
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="news")
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(max_length=120)
+    body = models.TextField(_("text (Markdown)"), blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["-published_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["artist", "slug"], name="news_slug_unique")
+        ]
+        verbose_name = _("news post")
+        verbose_name_plural = _("news posts")
+
+    def __str__(self) -> str:
+        return self.title
