@@ -1,0 +1,67 @@
+"""`disquaire serve` answers pages and starts a worker beside it; `disquaire demo` creates the band."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_serve_answers_healthz_with_its_worker_running(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "DISQUAIRE_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DATABASE_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "disquaire", "serve", "--port", str(port)],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        status, body = 0, b""
+        while time.monotonic() < deadline:
+            try:
+                status, body = _get(f"http://127.0.0.1:{port}/healthz")
+            except OSError:
+                status = 0
+            if status == 200:
+                break
+            time.sleep(0.3)
+        assert status == 200, body
+        health = json.loads(body)
+        assert health["worker"]["workers"] == 1
+        assert health["database"]["vendor"] == "sqlite"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            raise
