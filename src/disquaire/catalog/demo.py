@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -65,8 +67,13 @@ RELEASES = (
 )
 
 
-def demo_create(*, stdout: Callable[[str], object] = print) -> bool:
-    """Create the demo band and its releases unless they already exist."""
+def demo_create(
+    *, stdout: Callable[[str], object] = print, track_seconds: float | None = None
+) -> bool:
+    """Create the demo band and its releases unless they already exist.
+
+    ``track_seconds`` shortens every generated track (for quick trials and tests).
+    """
     if Release.objects.filter(artist__name=DEMO_ARTIST).exists():
         return False
     source = Path(settings.DATA_DIR) / "demo-source"
@@ -74,10 +81,12 @@ def demo_create(*, stdout: Callable[[str], object] = print) -> bool:
         folder = source / f"release-{index}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "cover.jpg").write_bytes(synth_cover(title=spec.title, seed=spec.seed))
-        for number, title in enumerate(spec.tracks, start=1):
+        stdout(f"  generating {len(spec.tracks)} tracks of {spec.title}")
+
+        def make(number: int, title: str, spec: DemoRelease = spec, folder: Path = folder) -> None:
             path = folder / f"{number:02d} - {title}.flac"
-            stdout(f"  generating {spec.title} / {title}")
-            synth_track(path=path, seconds=spec.seconds, seed=spec.seed * 100 + number)
+            seconds = track_seconds or spec.seconds
+            synth_track(path=path, seconds=seconds, seed=spec.seed * 100 + number)
             write_tags(
                 path,
                 format_key="flac",
@@ -89,11 +98,12 @@ def demo_create(*, stdout: Callable[[str], object] = print) -> bool:
                     track_number=number,
                     track_total=len(spec.tracks),
                     year=spec.year,
-                    isrc=None,
-                    comment=None,
-                    cover_jpeg=None,
                 ),
             )
+
+        # ffmpeg renders one track per core at a time.
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            list(pool.map(make, range(1, len(spec.tracks) + 1), spec.tracks))
         result = services.release_import(
             artist_name=DEMO_ARTIST, path=folder, title=spec.title, publish=True
         )

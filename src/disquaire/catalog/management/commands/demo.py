@@ -20,10 +20,15 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--no-serve", action="store_true", help="create the demo and stop")
+        parser.add_argument(
+            "--track-seconds", type=float, default=None, help="length of each generated track"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        created = demo_data.demo_create(stdout=self.stdout.write)
+        created = demo_data.demo_create(
+            stdout=self.stdout.write, track_seconds=opts["track_seconds"]
+        )
         if created:
             self.stdout.write(f"Created the demo band “{demo_data.DEMO_ARTIST}”.")
         else:
