@@ -26,8 +26,23 @@ def _gunicorn_run(options: dict[str, Any]) -> None:
     Application().run()
 
 
+_pool: Any = None
+
+
+def _pool_start(worker: Any) -> None:
+    global _pool
+    from disquaire.core.worker import WorkerPool, default_thread_count
+
+    _pool = WorkerPool(threads=default_thread_count()).start()
+
+
+def _pool_stop(server: Any, worker: Any) -> None:
+    if _pool is not None:
+        _pool.stop(timeout=15)
+
+
 class Command(BaseCommand):
-    help = "Serve the site (gunicorn) with a background worker beside it."
+    help = "Serve the site (gunicorn) with the background worker in-process or beside it."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -54,9 +69,15 @@ class Command(BaseCommand):
         processes = opts["processes"] or (cores if opts["production"] else 1)
         threads = opts["threads"] or (4 if opts["production"] else 8)
         worker: subprocess.Popen[bytes] | None = None
-        if not opts["no_worker"]:
-            # A separate process, started and stopped with the server: forking web
-            # processes from a parent that runs threads is unsafe.
+        hooks: dict[str, Any] = {}
+        if opts["no_worker"]:
+            pass
+        elif processes == 1:
+            # Embedded mode: the background worker runs as threads inside the one web
+            # process, started after gunicorn forked it (threads never cross a fork).
+            hooks = {"post_worker_init": _pool_start, "worker_exit": _pool_stop}
+        else:
+            # Several web processes: one worker process beside them, stopped with them.
             worker = subprocess.Popen([sys.executable, "-m", "disquaire", "worker"])
         bind = f"[{opts['host']}]:{opts['port']}" if ":" in opts["host"] else None
         self.stdout.write(
@@ -78,6 +99,7 @@ class Command(BaseCommand):
                     "loglevel": "warning",
                     "sendfile": True,
                     "proc_name": "disquaire",
+                    **hooks,
                 }
             )
         finally:
