@@ -1,4 +1,4 @@
-"""`disquaire serve` answers pages and starts a worker beside it; `disquaire demo` creates the band."""
+"""`disquaire serve` answers /healthz with its background worker running."""
 
 from __future__ import annotations
 
