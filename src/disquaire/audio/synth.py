@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import math
 import random
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -162,6 +163,30 @@ def _palette(rng: random.Random) -> list[tuple[int, int, int]]:
     return colours
 
 
+# Fonts with accented letters, when the system has one; Pillow's bundled font has none.
+_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+    "/System/Library/Fonts/Helvetica.ttc",
+)
+
+
+def _title_font(
+    title: str, *, size: int
+) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, str]:
+    """A font for the title, and the title itself: accents are dropped only when no
+    installed font can draw them (so a cover never shows missing-glyph boxes)."""
+    for candidate in _FONT_CANDIDATES:
+        if Path(candidate).exists():
+            try:
+                return ImageFont.truetype(candidate, size=size), title
+            except OSError:
+                continue
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return ImageFont.load_default(size=size), plain
+
+
 def synth_cover(*, title: str, seed: int = 0, size: int = 1200, path: Path | None = None) -> bytes:
     """Draw a square JPEG cover (gradient, shapes, ``title``) and return its bytes.
 
@@ -185,7 +210,7 @@ def synth_cover(*, title: str, seed: int = 0, size: int = 1200, path: Path | Non
             draw.polygon(
                 [(x, y + extent), (x + extent / 2, y), (x + extent, y + extent)], fill=colour
             )
-    font = ImageFont.load_default(size=max(10, size // 14))
+    font, title = _title_font(title, size=max(10, size // 14))
     margin = size // 16
     draw.rectangle((0, size - margin * 3, size, size), fill=(0, 0, 0, 120))
     draw.text((margin, size - margin * 2.5), title, font=font, fill=(255, 255, 255, 255))
