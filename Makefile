@@ -34,7 +34,7 @@ format: $(STAMP)
 messages: $(STAMP)
 	cd src/disquaire && ../../$(BIN)/disquaire makemessages -l fr --no-obsolete --no-location && ../../$(BIN)/disquaire compilemessages
 
-test: lint test-sqlite test-postgres test-browser
+test: lint test-browser test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
 	DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not postgres"
