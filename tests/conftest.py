@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+# Chromium, Playwright and the live server for every `@pytest.mark.browser` test.
+pytest_plugins = ["tests.browser_plugin"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_files(settings: Any, tmp_path: Path) -> Path:

@@ -13,7 +13,8 @@ RESERVED_SLUGS = frozenset(
         "admin", "api", "accounts", "backstage", "cart", "checkout", "downloads", "embed",
         "feeds", "healthz", "i18n", "library", "media", "oembed", "orders", "payments",
         "redeem", "robots.txt", "sitemap.xml", "static", "stream", "tags", "track", "jsi18n",
-        "favicon.ico", "me", "setup", "fans", "search", "feed.atom", "podcast",
+        "favicon.ico", "me", "setup", "fans", "search", "feed.atom", "podcast", "free", "covers",
+        "shop", "account", "login", "logout", "signup", "codes", "u",
     }
 )  # fmt: skip
 

@@ -1,0 +1,94 @@
+"""The public site's own records: server-cut preview clips and per-listener play counts."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.core.files.storage import default_storage
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from disquaire.catalog.models import FORMAT_CHOICES, ProcessingStatus, Release, Track
+
+
+class Clip(models.Model):
+    """The first ``seconds`` of one track in one streaming format, cut by ffmpeg.
+
+    A clip release's visitors only ever receive this file, so the rest of the track never
+    leaves the server. One row per (track, format); when the release's clip length
+    changes the row goes back to pending and the file is made again.
+    """
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="clips")
+    format = models.CharField(_("format"), max_length=16, choices=FORMAT_CHOICES)
+    seconds = models.PositiveSmallIntegerField(_("length (seconds)"))
+    file = models.FileField(max_length=400, blank=True)
+    status = models.CharField(
+        max_length=12, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING
+    )
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["track", "format"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["track", "format"], name="clip_format_unique")
+        ]
+        indexes: ClassVar = [models.Index(fields=["status", "updated_at"])]
+        verbose_name = _("preview clip")
+        verbose_name_plural = _("preview clips")
+
+    def __str__(self) -> str:
+        return f"{self.track} [{self.format}, {self.seconds} s]"
+
+
+class PlayCount(models.Model):
+    """Full plays a listener has used on a release whose policy is "limited".
+
+    ``listener_key`` is ``u:<user id>`` for a signed-in fan, ``d:<random id>`` for a
+    device (the signed ``dq_listener`` cookie). Incremented only by
+    ``listening.listen_play_claim`` with a conditional UPDATE, never read-modify-write.
+    """
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="play_counts")
+    listener_key = models.CharField(max_length=64)
+    plays = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["release", "listener_key"], name="playcount_listener_unique"
+            )
+        ]
+        verbose_name = _("play count")
+        verbose_name_plural = _("play counts")
+
+    def __str__(self) -> str:
+        return f"{self.release_id} {self.listener_key}: {self.plays}"
+
+
+@receiver(post_save, sender=Release, dispatch_uid="storefront.release_clips")
+def _release_saved(sender: type[Release], instance: Release, **kwargs: object) -> None:
+    # A new policy or clip length may need clips cut (or cut again); the request is
+    # idempotent, so every save may ask. After commit: the task must see the new values.
+    if instance.visibility == Release.Visibility.DRAFT:
+        return
+    from disquaire.storefront.clips import clips_request_release, release_needs_clips
+
+    if release_needs_clips(release=instance):
+        release_id = instance.pk
+        transaction.on_commit(lambda: clips_request_release(release_id=release_id))
+
+
+@receiver(post_delete, sender=Clip, dispatch_uid="storefront.clip_file")
+def _clip_deleted(sender: type[Clip], instance: Clip, **kwargs: object) -> None:
+    # A track (or release) deleted takes its clips along: their files go too, once the
+    # deletion is committed (a rolled-back deletion keeps them).
+    name = instance.file.name
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))

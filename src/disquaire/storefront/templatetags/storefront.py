@@ -1,0 +1,92 @@
+"""Filters and tags of the public site's templates."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django import template
+from django.db.models.fields.files import FieldFile
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+
+from disquaire.catalog.models import Artist, Release
+from disquaire.storefront import jsonld
+from disquaire.storefront.images import ALLOWED_WIDTHS
+
+register = template.Library()
+
+COVER_WIDTHS = ALLOWED_WIDTHS
+
+
+@register.filter
+def duration(ms: int | None) -> str:
+    """Milliseconds as ``m:ss`` (``h:mm:ss`` past an hour); empty when unknown."""
+    if ms is None:
+        return ""
+    total = round(ms / 1000)
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{minutes}:{seconds:02d}"
+
+
+@register.filter
+def iso_duration(ms: int | None) -> str:
+    return jsonld.iso_duration(ms) or ""
+
+
+def cover_version(release: Release) -> str:
+    """Changes when the cover file changes, so its variants can be cached for a year."""
+    return hashlib.sha256((release.cover.name or "").encode()).hexdigest()[:12]
+
+
+def _cover_src(release: Release, width: int, preview: str | None) -> str:
+    url = reverse("storefront:cover", kwargs={"release_id": release.pk, "width": width})
+    url += f"?v={cover_version(release)}"
+    if preview:
+        url += f"&preview={preview}"
+    return url
+
+
+@register.simple_tag
+def cover_src(release: Release, width: int = 600, preview: str | None = None) -> str:
+    return _cover_src(release, width, preview)
+
+
+@register.simple_tag
+def cover_srcset(release: Release, preview: str | None = None) -> SafeString:
+    return format_html_join(
+        ", ", "{} {}w", ((_cover_src(release, w, preview), w) for w in COVER_WIDTHS)
+    )
+
+
+@register.simple_tag
+def ld_json(data: Any) -> SafeString:
+    return jsonld.ld_json_script(data)
+
+
+@register.filter
+def cover_alt(release: Release) -> str:
+    return release.cover_alt or release.title
+
+
+@register.filter
+def file_version(field: FieldFile) -> str:
+    return hashlib.sha256((field.name or "").encode()).hexdigest()[:12] if field else ""
+
+
+@register.simple_tag
+def artist_image_srcset(artist: Artist, kind: str) -> SafeString:
+    field = artist.header_image if kind == "header" else artist.photo
+    version = file_version(field)
+
+    def url(width: int) -> str:
+        path = reverse(
+            "storefront:artist_image", kwargs={"artist": artist.slug, "kind": kind, "width": width}
+        )
+        return f"{path}?v={version}"
+
+    return format_html_join(", ", "{} {}w", ((url(w), w) for w in COVER_WIDTHS))
