@@ -1,0 +1,23 @@
+"""Delivery: download pages and files, code redemption (see root_urls for the mount)."""
+
+from django.urls import path
+
+from disquaire.delivery import views
+
+app_name = "delivery"
+
+urlpatterns = [
+    path("downloads/<str:token>/", views.download_page_view, name="page"),
+    path(
+        "downloads/<str:token>/<int:entitlement_id>/<int:track_id>/<str:key>/",
+        views.download_file_view,
+        name="file",
+    ),
+    path(
+        "downloads/<str:token>/<int:entitlement_id>/zip/<str:key>/",
+        views.download_zip_view,
+        name="zip",
+    ),
+    path("redeem/", views.redeem_view, name="redeem"),
+    path("redeem/<slug:artist>/", views.redeem_view, name="redeem_artist"),
+]

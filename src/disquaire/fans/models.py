@@ -1,0 +1,41 @@
+"""Fans: an email address proven by a sign-in link, and what they chose to remember."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Fan(models.Model):
+    """Someone who signed in to their library at least once (no password for now)."""
+
+    email = models.EmailField(_("email"), unique=True)
+    preferred_format = models.CharField(_("preferred format"), max_length=16, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["email"]
+        verbose_name = _("fan")
+        verbose_name_plural = _("fans")
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class SignInLink(models.Model):
+    """A single-use, expiring sign-in link; only the token's SHA-256 is kept."""
+
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,90 @@
+"""Twenty fans redeem one five-use code at the same moment (PostgreSQL row locks).
+
+The race window between "check the uses" and "count the use" is widened on purpose
+(``_check_delay`` sleeps) so that the control — the same scenario with the row lock
+replaced by a plain read — reliably shows the overspend the lock prevents.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from disquaire.delivery import codes
+from disquaire.delivery.codes import CodeProblem, code_batch_create, code_redeem
+from disquaire.delivery.models import DownloadCode, Entitlement
+from tests.factories import ReleaseFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+FANS = 20
+USES = 5
+
+
+@pytest.fixture(autouse=True)
+def needs_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks: run with DATABASE_URL=postgres://...")
+
+
+@pytest.fixture(autouse=True)
+def wide_race_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(codes, "_check_delay", lambda: time.sleep(0.05))
+
+
+def redeem_all(code: DownloadCode) -> list[Any]:
+    barrier = threading.Barrier(FANS)
+    results: list[Any] = [None] * FANS
+
+    def fan(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = code_redeem(code_id=code.pk, email=f"fan{index}@example.org").pk
+        except CodeProblem as problem:
+            results[index] = problem.reason
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=fan, args=(i,)) for i in range(FANS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def five_use_code() -> DownloadCode:
+    batch = code_batch_create(release=ReleaseFactory(), size=1, uses_per_code=USES)
+    return batch.codes.get()
+
+
+def test_twenty_fans_at_once_on_a_five_use_code_get_exactly_five_downloads() -> None:
+    code = five_use_code()
+    results = redeem_all(code)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Counter(isinstance(r, int) for r in results) == {True: USES, False: FANS - USES}
+    assert Counter(r for r in results if isinstance(r, str)) == {"used": FANS - USES}
+    assert Entitlement.objects.filter(source_ref=f"code:{code.pk}").count() == USES
+    code.refresh_from_db()
+    assert code.uses == USES
+
+
+def test_control_without_the_row_lock_the_same_fans_overspend_the_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Proves the test above can fail: take the lock away and the race shows."""
+    monkeypatch.setattr(
+        codes,
+        "_lock",
+        lambda code_id: DownloadCode.objects.select_related("batch").get(pk=code_id),
+    )
+    code = five_use_code()
+    redeem_all(code)
+    assert Entitlement.objects.filter(source_ref=f"code:{code.pk}").count() > USES
