@@ -312,9 +312,11 @@ def main() -> None:
             )
             wait_for(f"http://127.0.0.1:{direct_port}{made['page']}", proc=direct)
             wait_for(f"http://127.0.0.1:{xaccel_app_port}{made['page']}", proc=xaccel_app)
+            (base / "nginx-cache").mkdir(exist_ok=True)
             conf = nginx_config(
                 base=base,
                 data=data,
+                cache=base / "nginx-cache",
                 app_port=xaccel_app_port,
                 site_port=site_port,
                 static_port=static_port,
