@@ -1,0 +1,283 @@
+"""Concurrent fans buying one limited edition through the production server.
+
+Starts `disquaire serve --production` on a fresh PostgreSQL database (test payment
+provider allowed for the run), creates a numbered edition, then lets N threads — each a
+fan with its own cookies and keep-alive connection — add to cart, check out and press
+"success" on the test provider's page until more fans have tried than there are units.
+Prints paid orders per second and oversold units (must be 0); last line one JSON object:
+
+    {"bench": "checkout", "orders_per_s": ..., "oversold": 0, ...}
+
+    python bench/checkout.py [--quick] [--fans 24] [--units 1500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+TARGET_ORDERS_PER_S = 100
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def pg_database(action: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        if action == "create":
+            conn.execute(f'CREATE DATABASE "{name}"')
+        else:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_edition(units: int) -> tuple[str, int]:
+    """Create an artist, a release and its numbered edition; return (artist slug, offer id)."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from disquaire.catalog.models import Artist, Release
+    from disquaire.shop.models import Offer, ShippingZone
+
+    artist = Artist.objects.create(name="Bench Band", slug="bench-band", currency="EUR")
+    release = Release.objects.create(
+        artist=artist, title="Limited", slug="limited", visibility=Release.Visibility.PUBLISHED
+    )
+    offer = Offer.objects.create(
+        artist=artist,
+        release=release,
+        kind=Offer.Kind.BUNDLE,
+        title="Numbered vinyl + download",
+        price_minor=2500,
+        stock=units,
+        numbered=os.environ.get("BENCH_UNNUMBERED") != "1",
+    )
+    ShippingZone.objects.create(
+        artist=artist, name="Europe", countries=["FR", "BE"], first_item_minor=600
+    )
+    return artist.slug, offer.pk
+
+
+class Fan:
+    """One browser: its cookies and one keep-alive connection."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.csrf = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
+        self.cookies: dict[str, str] = {"csrftoken": self.csrf}
+
+    def post(self, path: str, data: dict[str, str]) -> tuple[int, str]:
+        body = urlencode({**data, "csrfmiddlewaretoken": self.csrf})
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            "Host": f"127.0.0.1:{self.port}",
+        }
+        for attempt in range(3):
+            try:
+                self.conn.request("POST", path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                response.read()
+                break
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                if attempt == 2:
+                    raise
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                match = re.match(r"\s*([^=;]+)=([^;]*)", value)
+                if match:
+                    self.cookies[match.group(1)] = match.group(2)
+        return response.status, response.getheader("Location") or ""
+
+    def buy(self, artist: str, offer_id: int) -> str:
+        # "next" is where the shop sends a refused add (sold out) back to.
+        status, location = self.post("/cart/add/", {"offer": str(offer_id), "next": "/?refused"})
+        if status != 302:
+            return f"cart {status}"
+        if "refused" in location:
+            return "sold out"
+        status, location = self.post(
+            f"/checkout/{artist}/",
+            {
+                "email": "fan@example.org",
+                "provider": "test",
+                "name": "A Fan",
+                "address": "1 rue de la Gare",
+                "postcode": "75001",
+                "city": "Paris",
+                "country": "FR",
+            },
+        )
+        if status == 400:
+            return "sold out"
+        if status != 302 or "/payments/test/" not in location:
+            return f"checkout {status}"
+        status, location = self.post(urlsplit(location).path, {"outcome": "success"})
+        return "paid" if status == 302 and "/orders/" in location else f"pay {status}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a short run (well under a minute)")
+    parser.add_argument("--fans", type=int, default=0, help="concurrent buyers (threads)")
+    parser.add_argument("--units", type=int, default=0, help="size of the edition")
+    parser.add_argument("--processes", type=int, default=0, help="web processes (serve's default)")
+    parser.add_argument("--threads", type=int, default=0, help="threads per web process")
+    args = parser.parse_args()
+    fans = args.fans or (16 if args.quick else 24)
+    units = args.units or (400 if args.quick else 2000)
+    attempts = units + units // 5  # more fans try than there are units
+
+    db_name = f"disquaire_bench_{os.getpid()}"
+    data_dir = Path(tempfile.mkdtemp(prefix="dq-bench-checkout-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + db_name,
+        "DISQUAIRE_DATA_DIR": str(data_dir),
+        "DISQUAIRE_SECRET_KEY": secrets.token_urlsafe(40),
+        "DISQUAIRE_PRODUCTION": "1",
+        "DISQUAIRE_SSL_REDIRECT": "0",
+        "DISQUAIRE_SECURE_COOKIES": "0",
+        "DISQUAIRE_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DISQUAIRE_PAYMENT_PROVIDERS": "test",
+        "DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION": "1",
+        "DISQUAIRE_LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "disquaire.config.settings",
+    }
+    os.environ.update(env)
+    pg_database("create", db_name)
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        artist, offer_id = make_edition(units)
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "disquaire", "serve", "--production", "--no-worker"]
+            + ["--no-migrate", "--port", str(port)]
+            + (["--processes", str(args.processes)] if args.processes else [])
+            + (["--threads", str(args.threads)] if args.threads else []),
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                probe.request("GET", "/cart/", headers={"Host": f"127.0.0.1:{port}"})
+                if probe.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the server did not start")
+            time.sleep(0.2)
+
+        work: queue.Queue[int] = queue.Queue()
+        for i in range(attempts):
+            work.put(i)
+        outcomes: list[str] = []
+        lock = threading.Lock()
+
+        def fan_thread() -> None:
+            while True:
+                try:
+                    work.get_nowait()
+                except queue.Empty:
+                    return
+                fan = Fan(port)
+                try:
+                    outcome = fan.buy(artist, offer_id)
+                except Exception as exc:
+                    outcome = f"error {type(exc).__name__}"
+                finally:
+                    fan.conn.close()
+                with lock:
+                    outcomes.append(outcome)
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=fan_thread) for _ in range(fans)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+
+        from django.db.models import Count, Sum
+
+        from disquaire.orders.models import EditionUnit, Order, OrderState, Reservation
+
+        paid = Order.objects.filter(state=OrderState.PAID).count()
+        sold = (
+            Reservation.objects.filter(state=Reservation.State.CONSUMED).aggregate(
+                n=Sum("quantity")
+            )["n"]
+            or 0
+        )
+        duplicates = (
+            EditionUnit.objects.values("number").annotate(n=Count("pk")).filter(n__gt=1).count()
+        )
+        oversold = max(0, sold - units) + duplicates
+        counts: dict[str, int] = {}
+        for outcome in outcomes:
+            counts[outcome] = counts.get(outcome, 0) + 1
+        rate = paid / elapsed if elapsed else 0.0
+        print(f"fans (threads): {fans}, edition: {units} units, attempts: {attempts}")
+        print(f"outcomes: {counts}")
+        print(f"paid orders: {paid} in {elapsed:.2f} s = {rate:.1f} orders/s")
+        print(f"target: {TARGET_ORDERS_PER_S} orders/s on {os.cpu_count()} cores")
+        print(f"units sold: {sold} of {units}; oversold: {oversold}")
+        print(
+            json.dumps(
+                {
+                    "bench": "checkout",
+                    "orders_per_s": round(rate, 1),
+                    "oversold": oversold,
+                    "paid": paid,
+                    "units": units,
+                    "fans": fans,
+                    "seconds": round(elapsed, 2),
+                    "target_orders_per_s": TARGET_ORDERS_PER_S,
+                    "cores": os.cpu_count(),
+                }
+            )
+        )
+        if oversold:
+            raise SystemExit(1)
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        from django.db import connections
+
+        connections.close_all()
+        pg_database("drop", db_name)
+
+
+if __name__ == "__main__":
+    main()

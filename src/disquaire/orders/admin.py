@@ -1,0 +1,100 @@
+"""The band's view of orders until the backstage dashboard exists: read-only rows,
+state changes only through the services (each audited)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from disquaire.orders.models import AuditEntry, Order, OrderLine, OrderState, Payment
+from disquaire.orders.services import (
+    OrderError,
+    order_fulfil,
+    payment_manual_mark_paid,
+    payment_refund,
+)
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "title",
+        "option_label",
+        "quantity",
+        "unit_price_minor",
+        "total_minor",
+        "edition_numbers",
+    )
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "provider",
+        "state",
+        "amount_minor",
+        "refunded_minor",
+        "confirmed_at",
+    )
+
+
+class AuditInline(admin.TabularInline):
+    model = AuditEntry
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "created_at",
+        "actor",
+        "action",
+        "from_state",
+        "to_state",
+        "data",
+    )
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["code", "artist", "email", "state", "total_minor", "currency", "created_at"]
+    list_filter = ["state", "needs_attention", "artist"]
+    search_fields = ["code", "email"]
+    readonly_fields = [
+        f.name for f in Order._meta.get_fields() if f.concrete and not f.many_to_many
+    ]
+    inlines = [OrderLineInline, PaymentInline, AuditInline]
+    actions = ["mark_paid_manual", "mark_fulfilled", "refund"]
+
+    def _actor(self, request: HttpRequest) -> str:
+        return str(getattr(request.user, "email", "") or request.user)
+
+    @admin.action(description=_("Mark bank transfer received"))
+    def mark_paid_manual(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        for order in queryset:
+            payment = order.payments.filter(provider="manual").order_by("-created_at").first()
+            if payment is None:
+                messages.error(request, _("%(code)s has no bank transfer.") % {"code": order.code})
+                continue
+            payment_manual_mark_paid(payment=payment, actor=self._actor(request))
+
+    @admin.action(description=_("Mark shipped / fulfilled"))
+    def mark_fulfilled(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        for order in queryset.filter(state=OrderState.PAID):
+            order_fulfil(order=order, actor=self._actor(request))
+
+    @admin.action(description=_("Refund in full"))
+    def refund(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        for order in queryset:
+            payment = order.payments.filter(state="confirmed").first()
+            if payment is None:
+                continue
+            try:
+                payment_refund(
+                    payment=payment, reason="refunded by the band", actor=self._actor(request)
+                )
+            except OrderError as exc:
+                messages.error(request, str(exc))

@@ -1,0 +1,15 @@
+"""Errors of the orders room; their messages are for the buyer."""
+
+from __future__ import annotations
+
+
+class OrderError(Exception):
+    """A request the order rules refuse; the message is for the buyer."""
+
+
+class SoldOut(OrderError):
+    pass
+
+
+class TransitionError(OrderError):
+    pass

@@ -1,0 +1,60 @@
+"""Reads of orders: the order page, unlocking downloads, what is left of an offer."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from disquaire.orders.models import Order, OrderLine, OrderState
+from disquaire.orders.stock import units_held
+from disquaire.shop.models import Offer, OfferOption
+
+
+def order_by_code_and_secret(*, code: str, secret: str) -> Order | None:
+    """The order behind a buyer's private link, or None (compared in constant time)."""
+    order = Order.objects.filter(code=code).select_related("artist").first()
+    if order is None or not secrets.compare_digest(order.secret, secret):
+        return None
+    return order
+
+
+def order_page_path(order: Order) -> str:
+    return reverse("orders:detail", kwargs={"code": order.code, "secret": order.secret})
+
+
+def order_lines(order: Order) -> QuerySet[OrderLine]:
+    return order.lines.select_related("release", "track", "offer").order_by("pk")
+
+
+def order_line_unlocked(line: OrderLine) -> bool:
+    """May the buyer download what this line includes now?
+
+    Paid (or fulfilled) orders only, lines that include a download, and for pre-orders
+    not before the release date.
+    """
+    if not line.includes_download:
+        return False
+    if line.order.state not in (OrderState.PAID, OrderState.FULFILLED):
+        return False
+    release = line.release or (line.track.release if line.track else None)
+    if release is not None and release.release_date is not None:
+        return release.release_date <= timezone.localdate()
+    return True
+
+
+def units_left(*, offer: Offer, option: OfferOption | None = None) -> int | None:
+    """Units still for sale (None: unlimited), counting sold and held units."""
+    now = timezone.now()
+    lefts = []
+    if offer.stock is not None:
+        lefts.append(offer.stock - units_held(offer=offer, option=None, now=now))
+    if option is not None and option.stock is not None:
+        lefts.append(option.stock - units_held(offer=offer, option=option, now=now))
+    return max(0, min(lefts)) if lefts else None
+
+
+def orders_needing_attention() -> QuerySet[Order]:
+    return Order.objects.filter(needs_attention=True).order_by("-updated_at")

@@ -1,0 +1,399 @@
+"""Every write to orders and payments: the API other rooms call.
+
+Split by what it serves: ``stock`` (holding and selling units under row locks),
+``refunds`` (pending first, then made once at the provider), ``transitions`` (state
+tables and the audit log); this module composes them and re-exports what others use.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from disquaire.catalog.models import Artist
+from disquaire.orders.errors import OrderError, SoldOut, TransitionError
+from disquaire.orders.models import (
+    Order,
+    OrderLine,
+    OrderState,
+    Payment,
+    PaymentState,
+    Refund,
+    Reservation,
+)
+from disquaire.orders.refunds import (
+    payment_refund,
+    payment_refunded_by_provider,
+    refund_execute,
+    refund_open,
+    refunds_retry_pending,
+)
+from disquaire.orders.stock import (
+    lock_timeout_set,
+    reservations_consume,
+    reservations_release,
+    stock_check,
+    stock_lock,
+    units_held,
+)
+from disquaire.orders.transitions import audit_log, order_move, payment_move
+from disquaire.shop.models import Offer, OfferOption
+
+logger = logging.getLogger(__name__)
+
+# Re-exported: the public API of the orders room is this module.
+__all__ = [
+    "Address",
+    "LineSpec",
+    "OrderError",
+    "SoldOut",
+    "TransitionError",
+    "order_cancel",
+    "order_create",
+    "order_flag",
+    "order_fulfil",
+    "order_paid_free",
+    "order_receipt_send_once",
+    "payment_confirm",
+    "payment_create",
+    "payment_fail",
+    "payment_manual_mark_paid",
+    "payment_refund",
+    "payment_refunded_by_provider",
+    "payment_started",
+    "receipt_enqueue",
+    "refund_execute",
+    "refunds_retry_pending",
+    "reservations_expire",
+    "units_held",
+]
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """One line to put in a new order; the price was computed by the shop, never the client."""
+
+    offer: Offer
+    option: OfferOption | None
+    quantity: int
+    unit_price_minor: int
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str = ""
+    address: str = ""
+    postcode: str = ""
+    city: str = ""
+    country: str = ""
+
+
+# --- orders ------------------------------------------------------------------------------
+
+
+def order_create(
+    *,
+    artist: Artist,
+    email: str,
+    lines: Sequence[LineSpec],
+    shipping_minor: int = 0,
+    address: Address | None = None,
+    vat_note: str = "",
+    language: str = "",
+    mailing_list_opt_in: bool = False,
+    actor: str = "buyer",
+) -> Order:
+    """Create a pending order and hold its units until it is paid or expires.
+
+    Raises SoldOut (nothing written) when a unit is not there any more.
+    """
+    if not lines:
+        raise OrderError(_("Your cart is empty."))
+    for spec in lines:
+        if spec.offer.artist_id != artist.pk:
+            raise OrderError("an order holds the offers of one artist")
+        if spec.quantity < 1 or spec.unit_price_minor < 0:
+            raise OrderError("bad line")
+    address = address or Address()
+    now = timezone.now()
+    expires = now + timedelta(minutes=settings.DISQUAIRE_RESERVATION_MINUTES)
+    items = sum(spec.unit_price_minor * spec.quantity for spec in lines)
+    with transaction.atomic():
+        order = Order.objects.create(
+            artist=artist,
+            currency=artist.currency,
+            email=email,
+            items_minor=items,
+            shipping_minor=shipping_minor,
+            total_minor=items + shipping_minor,
+            vat_note=vat_note,
+            ship_name=address.name,
+            ship_address=address.address,
+            ship_postcode=address.postcode,
+            ship_city=address.city,
+            ship_country=address.country,
+            language=language,
+            mailing_list_opt_in=mailing_list_opt_in,
+            expires_at=expires,
+        )
+        created = [
+            OrderLine.objects.create(
+                order=order,
+                offer=spec.offer,
+                option=spec.option,
+                release=spec.offer.release,
+                track=spec.offer.track,
+                title=spec.offer.title,
+                option_label=spec.option.label if spec.option else "",
+                quantity=spec.quantity,
+                unit_price_minor=spec.unit_price_minor,
+                total_minor=spec.unit_price_minor * spec.quantity,
+                ships=spec.offer.ships,
+                includes_download=spec.offer.includes_download,
+            )
+            for spec in lines
+        ]
+        audit_log(
+            action="order.create",
+            obj=order,
+            order=order,
+            actor=actor,
+            to_state=order.state,
+            data={"total_minor": order.total_minor, "currency": order.currency},
+        )
+        # The stock rows are locked last, so other buyers wait only for the check, the
+        # hold and the commit (SoldOut rolls the whole order back).
+        offers, options = stock_lock(
+            (spec.offer.pk, spec.option.pk if spec.option else None) for spec in lines
+        )
+        stock_check(
+            [
+                (offers[s.offer.pk], options[s.option.pk] if s.option else None, s.quantity)
+                for s in lines
+            ],
+            now,
+        )
+        Reservation.objects.bulk_create(
+            Reservation(
+                line=line,
+                offer=spec.offer,
+                option=spec.option,
+                quantity=spec.quantity,
+                expires_at=expires,
+            )
+            for spec, line in zip(lines, created, strict=True)
+        )
+    return order
+
+
+def order_cancel(*, order: Order, actor: str, reason: str = "") -> Order:
+    """Cancel an unpaid order and put its units back on sale."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        order_move(
+            order, OrderState.CANCELLED, actor=actor, action="order.cancel", data={"reason": reason}
+        )
+        reservations_release(order)
+    return order
+
+
+def order_fulfil(*, order: Order, actor: str) -> Order:
+    """The band shipped the parcel (or otherwise delivered): paid → fulfilled."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        order_move(order, OrderState.FULFILLED, actor=actor, action="order.fulfil")
+    return order
+
+
+def order_flag(*, order: Order, note: str, actor: str) -> None:
+    """Ask the band to look at an order (shown in the admin's "needs attention" filter)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        order.needs_attention = True
+        order.attention_note += note.rstrip() + "\n"
+        order.save(update_fields=["needs_attention", "attention_note", "updated_at"])
+        audit_log(action="order.flag", obj=order, order=order, actor=actor, data={"note": note})
+
+
+def reservations_expire(*, now: datetime | None = None) -> int:
+    """Periodic job: pending orders past their hold expire and their units go back on sale.
+
+    Rows another transaction holds (a payment being confirmed right now) are skipped and
+    looked at again next run. Returns the number of orders expired.
+    """
+    now = now or timezone.now()
+    count = 0
+    due = Order.objects.filter(state=OrderState.PENDING, expires_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    for pk in list(due[:500]):
+        with transaction.atomic():
+            order = (
+                Order.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, state=OrderState.PENDING)
+                .first()
+            )
+            if order is None:
+                continue
+            order_move(order, OrderState.EXPIRED, actor="system", action="order.expire")
+            reservations_release(order)
+            count += 1
+    return count
+
+
+# --- payments ----------------------------------------------------------------------------
+
+
+def payment_create(*, order: Order, provider: str, actor: str = "buyer") -> Payment:
+    payment = Payment.objects.create(
+        order=order, provider=provider, amount_minor=order.total_minor, currency=order.currency
+    )
+    audit_log(
+        action="payment.create",
+        obj=payment,
+        order=order,
+        actor=actor,
+        to_state=payment.state,
+        data={"provider": provider, "amount_minor": payment.amount_minor},
+    )
+    return payment
+
+
+def payment_started(*, payment: Payment, provider_ref: str = "", actor: str = "provider") -> None:
+    """The provider has the buyer now (a Stripe session exists): created → pending."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.state != PaymentState.CREATED:
+            return
+        payment.provider_ref = provider_ref
+        payment_move(
+            payment,
+            PaymentState.PENDING,
+            actor=actor,
+            action="payment.start",
+            data={"provider_ref": provider_ref},
+            extra_fields=["provider_ref"],
+        )
+
+
+def payment_fail(*, payment: Payment, actor: str, canceled: bool = False, reason: str = "") -> None:
+    """The provider says this attempt will not be paid (declined, or the session expired).
+
+    The order stays pending: the buyer may try again until its hold runs out.
+    """
+    to = PaymentState.CANCELED if canceled else PaymentState.FAILED
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.state not in (PaymentState.CREATED, PaymentState.PENDING):
+            return
+        payment_move(payment, to, actor=actor, action=f"payment.{to}", data={"reason": reason})
+
+
+def payment_confirm(
+    *, payment: Payment, actor: str = "provider", data: dict[str, Any] | None = None
+) -> Payment:
+    """The money is there: mark the payment confirmed and the order paid. Idempotent.
+
+    Locks the payment row; returns quietly if it is already confirmed (a webhook delivered
+    twice). If the order's hold expired and its units were sold meanwhile, the order is
+    cancelled and the payment refunded through the provider (or flagged for the band when
+    the provider cannot refund): a unit is never sold twice. The refund is written down
+    (pending) in the same transaction, so a crash before the provider answers loses
+    nothing: a redelivery or the periodic ``refunds_retry_pending`` carries it out.
+    """
+    refund_ids: list[int] = []
+    with transaction.atomic():
+        lock_timeout_set()
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.state in (PaymentState.CONFIRMED, PaymentState.REFUNDED):
+            refund_ids = list(
+                payment.refunds.filter(state=Refund.State.PENDING).values_list("pk", flat=True)
+            )
+        else:
+            order = Order.objects.select_for_update().get(pk=payment.order_id)
+            payment.order = order
+            payment_move(
+                payment, PaymentState.CONFIRMED, actor=actor, action="payment.confirm", data=data
+            )
+            refund_reason = ""
+            if order.state in (OrderState.PENDING, OrderState.EXPIRED):
+                if reservations_consume(order):
+                    order_move(order, OrderState.PAID, actor=actor, action="order.paid")
+                    order_id = order.pk
+                    transaction.on_commit(lambda: receipt_enqueue(order_id=order_id))
+                else:
+                    order_move(
+                        order,
+                        OrderState.CANCELLED,
+                        actor="system",
+                        action="order.sold_out_after_expiry",
+                    )
+                    refund_reason = "sold out after the hold expired"
+            else:
+                # Paid twice (two tabs, two providers) or paid after a cancel: give it back.
+                refund_reason = f"order already {order.state}"
+            if refund_reason and payment.amount_minor > 0:
+                refund = refund_open(
+                    payment=payment,
+                    amount_minor=payment.amount_minor,
+                    reason=refund_reason,
+                    actor="system",
+                )
+                refund_ids = [refund.pk]
+    for refund_id in refund_ids:
+        refund_execute(refund_id=refund_id, actor="system")
+    if refund_ids:
+        payment.refresh_from_db()
+    return payment
+
+
+def payment_manual_mark_paid(*, payment: Payment, actor: str) -> Payment:
+    """The band received the bank transfer or the cash."""
+    if payment.provider != "manual":
+        raise OrderError("only manual payments are marked paid by hand")
+    return payment_confirm(payment=payment, actor=actor, data={"manual": True})
+
+
+def order_paid_free(*, order: Order, actor: str = "buyer") -> Payment:
+    """A free order (total 0) is paid at once, through the same confirmation path."""
+    if order.total_minor != 0:
+        raise OrderError("only a free order skips payment")
+    payment = payment_create(order=order, provider="free", actor=actor)
+    return payment_confirm(payment=payment, actor=actor, data={"free": True})
+
+
+def receipt_enqueue(*, order_id: int) -> None:
+    """Queue the receipt of a paid order (called after commit)."""
+    from disquaire.orders.tasks import order_receipt_task
+
+    try:
+        order_receipt_task.enqueue(order_id=order_id)
+    except Exception:
+        # The sale stands even if the queue is unavailable; the order page has it all.
+        logger.exception("receipt for order %s not queued", order_id)
+
+
+def order_receipt_send_once(*, order_id: int) -> bool:
+    """Send the receipt unless already sent; record the error on the order if it fails."""
+    from disquaire.orders.emails import order_receipt_send
+
+    claimed = Order.objects.filter(
+        pk=order_id, receipt_sent_at__isnull=True, state__in=[OrderState.PAID, OrderState.FULFILLED]
+    ).update(receipt_sent_at=timezone.now(), receipt_error="")
+    if not claimed:
+        return False
+    try:
+        order_receipt_send(order=Order.objects.select_related("artist").get(pk=order_id))
+    except Exception as exc:
+        logger.exception("receipt for order %s not sent", order_id)
+        Order.objects.filter(pk=order_id).update(receipt_sent_at=None, receipt_error=str(exc)[:500])
+        return False
+    return True

@@ -1,0 +1,164 @@
+"""Stock: what is left of an offer, holding units, turning holds into sales.
+
+What is left of an offer (or of one option of it) is its stock minus the units of sold
+reservations and of held reservations that have not expired. Anything that takes units
+locks the offer and option rows first (in primary-key order, so two checkouts never
+wait on each other crosswise), counts, then writes (lock → check → write). Numbered
+units get their number when a reservation is consumed, under the same lock, so the
+numbers 1..N are each used once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from django.db import connection, models
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from disquaire.orders.errors import SoldOut
+from disquaire.orders.models import EditionUnit, Order, Reservation
+from disquaire.shop.models import Offer, OfferOption
+
+M = TypeVar("M", bound=models.Model)
+
+# Seconds a payment confirmation waits for a row lock before giving up (the webhook
+# then answers 503 and the provider delivers again later).
+LOCK_TIMEOUT_SECONDS = 10
+
+
+def lock_rows(queryset: models.QuerySet[M]) -> list[M]:
+    """Lock the rows of ``queryset`` in primary-key order and return them.
+
+    The one place rows are locked for stock: the concurrency tests replace it with a
+    plain read to show that the race is real without it. ``FOR NO KEY UPDATE``: buyers
+    still queue behind each other, but rows that merely reference the offer (order
+    lines, reservations, inserted before the lock is taken) do not conflict with it —
+    a plain ``FOR UPDATE`` would deadlock with their foreign-key share locks.
+    """
+    return list(queryset.select_for_update(no_key=True).order_by("pk"))
+
+
+def lock_timeout_set(seconds: int = LOCK_TIMEOUT_SECONDS) -> None:
+    """Bound how long this transaction waits for a row lock (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(seconds * 1000)}ms"])
+
+
+def _holding(now: datetime) -> Q:
+    return Q(state=Reservation.State.CONSUMED) | Q(
+        state=Reservation.State.ACTIVE, expires_at__gt=now
+    )
+
+
+def units_held(*, offer: Offer, option: OfferOption | None, now: datetime) -> int:
+    """Units sold or held (unexpired) of ``option``'s stock, or of the offer's when None."""
+    filters = Q(option=option) if option is not None else Q(offer=offer)
+    total = Reservation.objects.filter(filters & _holding(now)).aggregate(n=Sum("quantity"))["n"]
+    return int(total or 0)
+
+
+def _limits(offer: Offer, option: OfferOption | None) -> list[tuple[str, int, OfferOption | None]]:
+    """The stocks a unit of (offer, option) counts against: the offer's, the option's, both."""
+    limits: list[tuple[str, int, OfferOption | None]] = []
+    if offer.stock is not None:
+        limits.append((f"offer:{offer.pk}", offer.stock, None))
+    if option is not None and option.stock is not None:
+        limits.append((f"option:{option.pk}", option.stock, option))
+    return limits
+
+
+def stock_lock(
+    pairs: Iterable[tuple[int, int | None]],
+) -> tuple[dict[int, Offer], dict[int, OfferOption]]:
+    """Lock the offer rows, then the option rows, each in primary-key order."""
+    pairs = list(pairs)
+    offer_ids = sorted({offer_id for offer_id, _ in pairs})
+    option_ids = sorted({option_id for _, option_id in pairs if option_id is not None})
+    offers = {o.pk: o for o in lock_rows(Offer.objects.filter(pk__in=offer_ids))}
+    options = (
+        {o.pk: o for o in lock_rows(OfferOption.objects.filter(pk__in=option_ids))}
+        if option_ids
+        else {}
+    )
+    return offers, options
+
+
+def stock_check(wanted: Sequence[tuple[Offer, OfferOption | None, int]], now: datetime) -> None:
+    """Raise SoldOut unless every (offer, option, quantity) fits; call with the rows locked."""
+    need: dict[str, int] = defaultdict(int)
+    meta: dict[str, tuple[Offer, OfferOption | None, int]] = {}
+    for offer, option, quantity in wanted:
+        for key, stock, limit_option in _limits(offer, option):
+            need[key] += quantity
+            meta[key] = (offer, limit_option, stock)
+    for key, quantity in need.items():
+        offer, limit_option, stock = meta[key]
+        left = stock - units_held(offer=offer, option=limit_option, now=now)
+        if quantity > left:
+            if left <= 0:
+                raise SoldOut(_("%(title)s is sold out.") % {"title": offer.title})
+            raise SoldOut(
+                _("Only %(left)d of %(title)s left.") % {"left": left, "title": offer.title}
+            )
+
+
+def reservations_consume(order: Order) -> bool:
+    """Turn the order's holds into sales and number the units; False if a unit is gone.
+
+    Called inside payment confirmation's transaction. A hold that expired (or was
+    released) is taken again only when the stock still has the units.
+    """
+    reservations = list(
+        Reservation.objects.filter(line__order=order).select_related("line").order_by("pk")
+    )
+    offers, options = stock_lock((r.offer_id, r.option_id) for r in reservations)
+    # The clock is read once the rows are locked: a hold that expires while we waited
+    # may already have been counted as free by the buyer before us.
+    now = timezone.now()
+    lapsed = [
+        r
+        for r in reservations
+        if r.state != Reservation.State.CONSUMED
+        and (r.state == Reservation.State.RELEASED or r.expires_at <= now)
+    ]
+    if lapsed:
+        try:
+            stock_check(
+                [
+                    (offers[r.offer_id], options[r.option_id] if r.option_id else None, r.quantity)
+                    for r in lapsed
+                ],
+                now,
+            )
+        except SoldOut:
+            return False
+    for reservation in reservations:
+        if reservation.state == Reservation.State.CONSUMED:
+            continue
+        reservation.state = Reservation.State.CONSUMED
+        reservation.save(update_fields=["state"])
+        offer = offers[reservation.offer_id]
+        if offer.numbered:
+            first = offer.numbers_issued + 1
+            numbers = list(range(first, first + reservation.quantity))
+            offer.numbers_issued += reservation.quantity
+            offer.save(update_fields=["numbers_issued"])
+            line = reservation.line
+            line.edition_numbers = numbers
+            line.save(update_fields=["edition_numbers"])
+            EditionUnit.objects.bulk_create(
+                EditionUnit(offer=offer, number=n, line=line) for n in numbers
+            )
+    return True
+
+
+def reservations_release(order: Order) -> None:
+    Reservation.objects.filter(line__order=order, state=Reservation.State.ACTIVE).update(
+        state=Reservation.State.RELEASED
+    )

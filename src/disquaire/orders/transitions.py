@@ -1,0 +1,102 @@
+"""State changes, each checked against its table and written to the audit log.
+
+Only the services of this room call these; everything else calls the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from disquaire.orders.errors import TransitionError
+from disquaire.orders.models import (
+    ORDER_TRANSITIONS,
+    PAYMENT_TRANSITIONS,
+    AuditEntry,
+    Order,
+    OrderState,
+    Payment,
+    PaymentState,
+)
+from disquaire.orders.signals import order_paid, order_refunded
+
+
+def audit_log(
+    *,
+    action: str,
+    obj: models.Model,
+    order: Order | None,
+    actor: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        action=action,
+        order=order,
+        object_type=obj._meta.model_name or "",
+        object_id=str(obj.pk),
+        actor=actor[:200],
+        from_state=from_state,
+        to_state=to_state,
+        data=data or {},
+    )
+
+
+def order_move(
+    order: Order, to: str, *, actor: str, action: str, data: dict[str, Any] | None = None
+) -> None:
+    if to not in ORDER_TRANSITIONS[order.state]:
+        raise TransitionError(f"order {order.code}: {order.state} → {to} is not allowed")
+    before = order.state
+    order.state = to
+    fields = ["state", "updated_at"]
+    if to == OrderState.PAID:
+        order.paid_at = timezone.now()
+        fields.append("paid_at")
+    order.save(update_fields=fields)
+    audit_log(
+        action=action,
+        obj=order,
+        order=order,
+        actor=actor,
+        from_state=before,
+        to_state=to,
+        data=data,
+    )
+    if to == OrderState.PAID:
+        order_paid.send(sender=Order, order=order)
+    elif to == OrderState.REFUNDED:
+        order_refunded.send(sender=Order, order=order)
+
+
+def payment_move(
+    payment: Payment,
+    to: str,
+    *,
+    actor: str,
+    action: str,
+    data: dict[str, Any] | None = None,
+    extra_fields: Sequence[str] = (),
+) -> None:
+    if to not in PAYMENT_TRANSITIONS[payment.state]:
+        raise TransitionError(f"payment {payment.pk}: {payment.state} → {to} is not allowed")
+    before = payment.state
+    payment.state = to
+    fields = ["state", *extra_fields]
+    if to == PaymentState.CONFIRMED:
+        payment.confirmed_at = timezone.now()
+        fields.append("confirmed_at")
+    payment.save(update_fields=fields)
+    audit_log(
+        action=action,
+        obj=payment,
+        order=payment.order,
+        actor=actor,
+        from_state=before,
+        to_state=to,
+        data=data,
+    )

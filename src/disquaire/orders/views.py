@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from disquaire.orders.models import OrderState, PaymentState
+from disquaire.orders.selectors import (
+    order_by_code_and_secret,
+    order_line_unlocked,
+    order_lines,
+)
+from disquaire.shop.selectors import shop_settings_for
+
+
+@never_cache
+def order_detail_view(request: HttpRequest, code: str, secret: str) -> HttpResponse:
+    """The buyer's private order page: what was bought, its state, what to do next."""
+    order = order_by_code_and_secret(code=code, secret=secret)
+    if order is None:
+        raise Http404
+    payment = order.payments.order_by("-created_at").first()
+    manual_pending = (
+        payment is not None
+        and payment.provider == "manual"
+        and payment.state in (PaymentState.CREATED, PaymentState.PENDING)
+    )
+    lines = [{"line": line, "unlocked": order_line_unlocked(line)} for line in order_lines(order)]
+    downloads_url = ""
+    if order.state in (OrderState.PAID, OrderState.FULFILLED):
+        from disquaire.delivery.selectors import order_download_page_url
+
+        downloads_url = order_download_page_url(order=order)
+    response = render(
+        request,
+        "orders/detail.html",
+        {
+            "title": _("Order %(code)s") % {"code": order.code},
+            "canonical": "",
+            "ld": [],
+            "artist": order.artist,
+            "order": order,
+            "lines": lines,
+            "payment": payment,
+            "manual_pending": manual_pending,
+            "shop_settings": shop_settings_for(order.artist),
+            "returned": request.GET.get("return", ""),
+            "downloads_url": downloads_url,
+        },
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response

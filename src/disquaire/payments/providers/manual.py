@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from disquaire.orders.models import Payment
+from disquaire.orders.selectors import order_page_path
+from disquaire.orders.services import payment_started
+from disquaire.payments.base import BasePaymentProvider
+
+
+class ManualProvider(BasePaymentProvider):
+    """Bank transfer or cash: the order page shows the band's instructions and the band
+    marks the payment paid (``orders.services.payment_manual_mark_paid``)."""
+
+    identifier = "manual"
+    verbose_name = _("Bank transfer")
+    description = _("You will see the band's bank details; your order is sent once they get it.")
+
+    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
+        payment_started(payment=payment, provider_ref=f"manual-{payment.pk}", actor="buyer")
+        return order_page_path(payment.order)

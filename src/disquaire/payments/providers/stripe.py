@@ -1,0 +1,246 @@
+"""Stripe Checkout through the official ``stripe`` library.
+
+The buyer pays on a Stripe-hosted Checkout Session; Stripe tells us through webhooks
+(``checkout.session.completed``, ``checkout.session.expired``, ``charge.refunded``). The
+event only says *that* something happened: the session (or payment intent) is fetched
+again from the API and that answer is what we act on, so a forged, stale or
+out-of-order event cannot mark anything paid.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from disquaire.orders.models import Payment, PaymentState
+from disquaire.orders.selectors import order_lines, order_page_path
+from disquaire.orders.services import (
+    order_flag,
+    payment_confirm,
+    payment_fail,
+    payment_refunded_by_provider,
+    payment_started,
+)
+from disquaire.payments.base import BasePaymentProvider, ProviderError, RefundFailed
+from disquaire.payments.models import WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+
+# Every event about a session leads to the same thing: fetch it, act on what it is now.
+# The async_payment ones come for delayed methods (SEPA debit...) after "completed".
+SESSION_EVENTS = frozenset(
+    {
+        "checkout.session.completed",
+        "checkout.session.expired",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
+    }
+)
+
+
+def stripe_client() -> stripe.StripeClient:
+    return stripe.StripeClient(
+        settings.DISQUAIRE_STRIPE_SECRET_KEY,
+        base_addresses={"api": settings.DISQUAIRE_STRIPE_API_BASE},
+        max_network_retries=2,
+    )
+
+
+class StripeProvider(BasePaymentProvider):
+    identifier = "stripe"
+    verbose_name = _("Card (Stripe)")
+    description = _("You will pay on Stripe's secure page, then come back here.")
+
+    def is_available(self) -> bool:
+        return bool(
+            settings.DISQUAIRE_STRIPE_SECRET_KEY and settings.DISQUAIRE_STRIPE_WEBHOOK_SECRET
+        )
+
+    # --- checkout ------------------------------------------------------------------------
+
+    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
+        order = payment.order
+        currency = order.currency.lower()
+        items: list[dict[str, Any]] = [
+            {
+                "quantity": line.quantity,
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": line.unit_price_minor,
+                    "product_data": {
+                        "name": line.title
+                        + (f" ({line.option_label})" if line.option_label else "")
+                    },
+                },
+            }
+            for line in order_lines(order)
+            if line.unit_price_minor > 0  # free extras add nothing to what Stripe charges
+        ]
+        if order.shipping_minor:
+            items.append(
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency,
+                        "unit_amount": order.shipping_minor,
+                        "product_data": {"name": str(_("Shipping"))},
+                    },
+                }
+            )
+        page = settings.SITE_URL + order_page_path(order)
+        try:
+            params: Any = {
+                "mode": "payment",
+                "line_items": items,
+                "client_reference_id": str(payment.pk),
+                "metadata": {"payment_id": str(payment.pk), "order": order.code},
+                "customer_email": order.email,
+                "success_url": page + "?return=success",
+                "cancel_url": page + "?return=cancel",
+            }
+            session = stripe_client().v1.checkout.sessions.create(
+                params=params,
+                options={"idempotency_key": f"disquaire-payment-{payment.pk}"},
+            )
+        except stripe.StripeError as exc:
+            logger.warning("stripe checkout for payment %s failed: %s", payment.pk, exc)
+            raise ProviderError(str(_("The card payment service is not answering."))) from exc
+        payment_started(payment=payment, provider_ref=session.id, actor="stripe")
+        return str(session.url)
+
+    def refund(self, payment: Payment, amount_minor: int, *, idempotency_key: str = "") -> str:
+        try:
+            client = stripe_client()
+            intent = payment.provider_data.get("payment_intent")
+            if not intent:
+                session = client.v1.checkout.sessions.retrieve(payment.provider_ref).to_dict()
+                intent = _id(session.get("payment_intent"))
+            refund = client.v1.refunds.create(
+                params={"payment_intent": intent, "amount": amount_minor},
+                options={"idempotency_key": idempotency_key} if idempotency_key else {},
+            )
+        except stripe.StripeError as exc:
+            raise RefundFailed(str(exc)) from exc
+        return str(refund.id)
+
+    # --- webhooks ------------------------------------------------------------------------
+
+    def handle_webhook(self, request: HttpRequest) -> HttpResponse:
+        if not settings.DISQUAIRE_STRIPE_WEBHOOK_SECRET:
+            # Never verify against an empty secret: anyone could sign with it.
+            return HttpResponse("not configured", status=404, content_type="text/plain")
+        payload = request.body.decode("utf-8", errors="replace")
+        try:
+            event = stripe.Webhook.construct_event(
+                payload,
+                request.headers.get("Stripe-Signature", ""),
+                settings.DISQUAIRE_STRIPE_WEBHOOK_SECRET,
+            )
+        except (ValueError, stripe.SignatureVerificationError):
+            return HttpResponse("bad signature", status=400, content_type="text/plain")
+        try:
+            row, _created = WebhookEvent.objects.get_or_create(
+                provider=self.identifier,
+                event_id=event.id,
+                defaults={"type": str(event.type)[:100], "payload": json.loads(payload)},
+            )
+        except IntegrityError:
+            # Stored a moment ago by a concurrent delivery of the same event.
+            row = WebhookEvent.objects.get(provider=self.identifier, event_id=event.id)
+        if row.processed_at is not None:
+            return HttpResponse("already processed", content_type="text/plain")
+        body = json.loads(payload)
+        try:
+            self._event_handle(
+                str(body.get("type", "")), (body.get("data") or {}).get("object") or {}
+            )
+        except OperationalError:
+            # A row lock we waited too long for: Stripe delivers again later.
+            logger.warning("stripe event %s: lock timeout, asking for a retry", event.id)
+            return HttpResponse("busy", status=503, content_type="text/plain")
+        except stripe.StripeError:
+            logger.warning("stripe event %s: API not answering, asking for a retry", event.id)
+            return HttpResponse("upstream", status=503, content_type="text/plain")
+        WebhookEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now())
+        return HttpResponse("ok", content_type="text/plain")
+
+    def _event_handle(self, kind: str, obj: Any) -> None:
+        if kind in SESSION_EVENTS:
+            self._session_sync(str(obj["id"]))
+        elif kind == "charge.refunded":
+            intent = _id(obj.get("payment_intent"))
+            if intent:
+                self._refund_sync(intent)
+        # Other event types are acknowledged and ignored.
+
+    def _session_sync(self, session_id: str) -> None:
+        """Act on what the API says the session is now, whatever the event claimed."""
+        session = stripe_client().v1.checkout.sessions.retrieve(session_id).to_dict()
+        payment = _payment_for(session)
+        if payment is None:
+            logger.warning("stripe session %s belongs to no payment here", session_id)
+            return
+        if session.get("payment_status") == "paid":
+            if (
+                session.get("amount_total") != payment.amount_minor
+                or str(session.get("currency", "")).upper() != payment.currency
+            ):
+                logger.error("stripe session %s: amount differs from payment", session_id)
+                order_flag(
+                    order=payment.order,
+                    note=f"Stripe session {session_id} was paid with an amount or currency "
+                    "other than the order's: check it in Stripe's dashboard.",
+                    actor="stripe",
+                )
+                return
+            intent = _id(session.get("payment_intent"))
+            if intent and payment.provider_data.get("payment_intent") != intent:
+                Payment.objects.filter(pk=payment.pk).update(
+                    provider_data={**payment.provider_data, "payment_intent": intent}
+                )
+            payment_confirm(payment=payment, actor="stripe", data={"session": session_id})
+        elif session.get("status") == "expired":
+            payment_fail(payment=payment, actor="stripe", canceled=True, reason="session expired")
+
+    def _refund_sync(self, intent_id: str) -> None:
+        payment = Payment.objects.filter(
+            provider=self.identifier, provider_data__payment_intent=intent_id
+        ).first()
+        if payment is None or payment.state not in (
+            PaymentState.CONFIRMED,
+            PaymentState.REFUNDED,
+        ):
+            return
+        intent = (
+            stripe_client()
+            .v1.payment_intents.retrieve(intent_id, params={"expand": ["latest_charge"]})
+            .to_dict()
+        )
+        charge = intent.get("latest_charge")
+        refunded = int(charge.get("amount_refunded", 0)) if isinstance(charge, dict) else 0
+        if refunded:
+            payment_refunded_by_provider(payment=payment, refunded_minor=refunded, actor="stripe")
+
+
+def _id(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("id", ""))
+    return str(value or "")
+
+
+def _payment_for(session: dict[str, Any]) -> Payment | None:
+    ref = session.get("client_reference_id") or (session.get("metadata") or {}).get("payment_id")
+    if not ref or not str(ref).isdigit():
+        return None
+    return Payment.objects.filter(
+        pk=int(ref), provider="stripe", provider_ref=session.get("id")
+    ).first()

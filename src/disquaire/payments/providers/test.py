@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from disquaire.core.signing import token_make
+from disquaire.orders.models import Payment
+from disquaire.orders.services import payment_started
+from disquaire.payments.base import BasePaymentProvider
+
+TOKEN_PURPOSE = "payments.test"  # noqa: S105 (a signing salt, not a secret)
+
+
+class TestProvider(BasePaymentProvider):
+    """For the demo: a page with "succeed" and "decline" buttons. No money moves."""
+
+    __test__ = False  # not a pytest class
+    identifier = "test"
+    verbose_name = _("TEST PAYMENT — no money moves")
+    description = _("A demonstration page: nothing is charged.")
+    is_test = True
+
+    def is_available(self) -> bool:
+        return not settings.PRODUCTION or settings.DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION
+
+    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
+        if not self.is_available():
+            raise PermissionError("test payments are refused in production")
+        payment_started(payment=payment, provider_ref=f"test-{payment.pk}", actor="buyer")
+        token = token_make(purpose=TOKEN_PURPOSE, payload={"p": payment.pk}, ttl_seconds=24 * 3600)
+        return reverse("payments:test_pay", kwargs={"payment_id": payment.pk, "token": token})
+
+    def refund(self, payment: Payment, amount_minor: int, *, idempotency_key: str = "") -> str:
+        return f"test-refund-{payment.pk}"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from disquaire.payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("test/<int:payment_id>/<str:token>/", views.test_pay_view, name="test_pay"),
+    path("<slug:provider>/webhook/", views.webhook_view, name="webhook"),
+]

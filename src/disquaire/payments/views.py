@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from disquaire.core.signing import TokenError, token_read
+from disquaire.orders.models import Payment, PaymentState
+from disquaire.orders.selectors import order_page_path
+from disquaire.orders.services import payment_confirm, payment_fail
+from disquaire.payments.base import ProviderError
+from disquaire.payments.providers.test import TOKEN_PURPOSE, TestProvider
+from disquaire.payments.registry import provider_get
+
+
+@csrf_exempt  # signed by the provider instead; each provider verifies its own signature
+@require_POST
+def webhook_view(request: HttpRequest, provider: str) -> HttpResponse:
+    try:
+        found = provider_get(provider)
+    except ProviderError as exc:
+        raise Http404 from exc
+    return found.handle_webhook(request)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def test_pay_view(request: HttpRequest, payment_id: int, token: str) -> HttpResponse:
+    """The test provider's fake payment page: succeed or decline, no money moves."""
+    if not TestProvider().is_available():
+        raise Http404
+    try:
+        payload = token_read(purpose=TOKEN_PURPOSE, token=token)
+    except TokenError as exc:
+        raise Http404 from exc
+    if payload.get("p") != payment_id:
+        raise Http404
+    payment = (
+        Payment.objects.select_related("order", "order__artist")
+        .filter(pk=payment_id, provider="test")
+        .first()
+    )
+    if payment is None:
+        raise Http404
+    if request.method == "POST":
+        if request.POST.get("outcome") == "success":
+            payment_confirm(payment=payment, actor="test provider")
+            return HttpResponseRedirect(order_page_path(payment.order) + "?return=success")
+        payment_fail(payment=payment, actor="test provider", reason="declined on the test page")
+        return HttpResponseRedirect(order_page_path(payment.order) + "?return=cancel")
+    return render(
+        request,
+        "payments/test_pay.html",
+        {
+            "title": _("TEST PAYMENT — no money moves"),
+            "canonical": "",
+            "ld": [],
+            "artist": payment.order.artist,
+            "payment": payment,
+            "done": payment.state not in (PaymentState.CREATED, PaymentState.PENDING),
+        },
+    )

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class CheckoutForm(forms.Form):
+    """What the buyer gives at checkout: never a price or a total."""
+
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    name = forms.CharField(label=_("Full name"), max_length=200, required=False)
+    address = forms.CharField(
+        label=_("Address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
+    city = forms.CharField(label=_("City"), max_length=120, required=False)
+    country = forms.CharField(
+        label=_("Country (ISO code, e.g. FR)"), max_length=2, min_length=2, required=False
+    )
+    provider = forms.ChoiceField(label=_("Payment"), widget=forms.RadioSelect, required=False)
+    mailing_list = forms.BooleanField(
+        label=_("Send me news from the band (you will confirm by email)"), required=False
+    )
+
+    def __init__(self, *args: Any, ships: bool, providers: list[Any], free: bool, **kw: Any):
+        super().__init__(*args, **kw)
+        self.ships = ships
+        self.free = free
+        field = self.fields["provider"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(p.identifier, p.verbose_name) for p in providers]
+        if providers and not free:
+            field.required = True
+            field.initial = providers[0].identifier
+        if ships:
+            for name in ("name", "address", "city", "country"):
+                self.fields[name].required = True
+        else:
+            for name in ("name", "address", "postcode", "city", "country"):
+                del self.fields[name]
+
+    def clean_country(self) -> str:
+        return str(self.cleaned_data.get("country", "")).strip().upper()

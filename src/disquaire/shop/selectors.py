@@ -1,0 +1,82 @@
+"""Reads for the shop: offers for sale, the cart resolved against the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from disquaire.catalog.models import Artist, Release
+from disquaire.orders.selectors import units_left
+from disquaire.shop.models import Offer, OfferOption, ShopSettings
+
+
+def offer_for_sale(offer: Offer) -> bool:
+    """On sale, and its release (or its track's release) is public."""
+    if not offer.active:
+        return False
+    release = offer.release or (offer.track.release if offer.track_id and offer.track else None)
+    return release is None or release.is_public
+
+
+def _offers_with_left(queryset: QuerySet[Offer]) -> list[Offer]:
+    offers = list(
+        queryset.select_related("artist", "release", "track")
+        .prefetch_related(Prefetch("options", queryset=OfferOption.objects.order_by("position")))
+        .order_by("position", "pk")
+    )
+    for offer in offers:
+        offer.left = units_left(offer=offer)  # type: ignore[attr-defined]
+        for option in offer.options.all():
+            option.left = units_left(offer=offer, option=option)  # type: ignore[attr-defined]
+    return offers
+
+
+def release_offers(release: Release) -> list[Offer]:
+    """The release's offer ladder, in order, with what is left of each."""
+    return _offers_with_left(Offer.objects.filter(release=release, active=True))
+
+
+def artist_offers(artist: Artist) -> list[Offer]:
+    """The artist's offers tied to no release nor track (merch), with what is left."""
+    return _offers_with_left(
+        Offer.objects.filter(artist=artist, release__isnull=True, track__isnull=True, active=True)
+    )
+
+
+def shop_settings_for(artist: Artist) -> ShopSettings:
+    found = ShopSettings.objects.filter(artist=artist).first()
+    return found or ShopSettings(artist=artist)
+
+
+@dataclass
+class CartLine:
+    index: int
+    offer: Offer
+    option: OfferOption | None
+    quantity: int
+    unit_price_minor: int
+
+    @property
+    def total_minor(self) -> int:
+        return self.unit_price_minor * self.quantity
+
+
+@dataclass
+class CartGroup:
+    """The part of the cart one artist sells: it becomes one order, in one currency."""
+
+    artist: Artist
+    lines: list[CartLine] = field(default_factory=list)
+
+    @property
+    def currency(self) -> str:
+        return self.artist.currency
+
+    @property
+    def items_minor(self) -> int:
+        return sum(line.total_minor for line in self.lines)
+
+    @property
+    def ships(self) -> bool:
+        return any(line.offer.ships for line in self.lines)

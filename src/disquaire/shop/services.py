@@ -1,0 +1,448 @@
+"""The cart, shipping and checkout.
+
+The cart lives in the session as a list of ``{"o": offer id, "p": option id, "q": quantity,
+"a": chosen amount in minor units}``: ids and the buyer's own "name your price" choice,
+never a price the client could have edited. Every price is computed again from the offer
+at checkout.
+
+A cart may hold several artists' offers (one instance hosts several bands); each artist
+is checked out on its own and becomes one order in that artist's currency (see
+docs/selling.md for why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from disquaire.catalog.models import Artist
+from disquaire.core.money import Money, MoneyError, currency_check
+from disquaire.core.signing import TokenError, token_make, token_read
+from disquaire.orders.models import Order, OrderState
+from disquaire.orders.selectors import order_page_path, units_left
+from disquaire.orders.services import (
+    Address,
+    LineSpec,
+    OrderError,
+    order_cancel,
+    order_create,
+    order_paid_free,
+    payment_create,
+    payment_fail,
+)
+from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings, Subscriber
+from disquaire.shop.pricing import PriceError, offer_price
+from disquaire.shop.selectors import CartGroup, CartLine, offer_for_sale, shop_settings_for
+
+MAX_QUANTITY = 10
+MAX_CART_LINES = 30
+SUBSCRIBE_PURPOSE = "shop.subscribe"
+
+
+class CartError(ValueError):
+    """Something the cart refuses; the message is for the buyer."""
+
+
+class ShippingError(CartError):
+    pass
+
+
+# --- cart --------------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def cart_add(
+    *,
+    cart: list[dict[str, Any]],
+    offer_id: Any,
+    option_id: Any = None,
+    quantity: Any = 1,
+    amount_text: str | None = None,
+) -> list[dict[str, Any]]:
+    """Return the cart with the offer added; raise CartError with a message otherwise."""
+    offer_pk = _int(offer_id)
+    offer = (
+        Offer.objects.select_related("artist", "release", "track__release")
+        .filter(pk=offer_pk)
+        .first()
+        if offer_pk
+        else None
+    )
+    if offer is None or not offer_for_sale(offer):
+        raise CartError(_("This item is not for sale."))
+    option: OfferOption | None = None
+    if offer.options.exists():
+        option_pk = _int(option_id)
+        option = offer.options.filter(pk=option_pk).first() if option_pk else None
+        if option is None:
+            raise CartError(_("Please choose an option."))
+    qty = _int(quantity)
+    if qty is None or not 1 <= qty <= MAX_QUANTITY:
+        raise CartError(_("Choose a quantity from 1 to %(max)d.") % {"max": MAX_QUANTITY})
+    try:
+        amount = offer_price(offer=offer, amount_text=amount_text)
+    except PriceError as exc:
+        raise CartError(str(exc)) from exc
+    if units_left(offer=offer, option=option) == 0:
+        raise CartError(_("Sorry, this is sold out."))
+    cart = [dict(item) for item in cart]
+    option_pk = option.pk if option else None
+    for item in cart:
+        if item.get("o") == offer.pk and item.get("p") == option_pk:
+            item["q"] = min(MAX_QUANTITY, int(item.get("q", 1)) + qty)
+            item["a"] = amount
+            return cart
+    if len(cart) >= MAX_CART_LINES:
+        raise CartError(_("Your cart is full."))
+    cart.append({"o": offer.pk, "p": option_pk, "q": qty, "a": amount})
+    return cart
+
+
+def cart_remove(*, cart: list[dict[str, Any]], index: Any) -> list[dict[str, Any]]:
+    position = _int(index)
+    return [dict(item) for i, item in enumerate(cart) if i != position]
+
+
+def cart_without_artist(*, cart: list[dict[str, Any]], artist: Artist) -> list[dict[str, Any]]:
+    ids = set(Offer.objects.filter(artist=artist).values_list("pk", flat=True))
+    return [dict(item) for item in cart if item.get("o") not in ids]
+
+
+def cart_groups(cart: Iterable[dict[str, Any]]) -> tuple[list[CartGroup], list[str]]:
+    """The cart resolved against the database, one group per artist, with prices
+    recomputed; and messages about lines dropped (no longer for sale, bad amount)."""
+    items = [item for item in cart if isinstance(item, dict)]
+    offer_ids = {_int(item.get("o")) for item in items}
+    offers = {
+        o.pk: o
+        for o in Offer.objects.filter(pk__in=[i for i in offer_ids if i]).select_related(
+            "artist", "release", "track__release"
+        )
+    }
+    options = {
+        o.pk: o
+        for o in OfferOption.objects.filter(
+            pk__in=[p for p in (_int(i.get("p")) for i in items) if p]
+        )
+    }
+    groups: dict[int, CartGroup] = {}
+    problems: list[str] = []
+    for index, item in enumerate(items):
+        offer = offers.get(_int(item.get("o")) or 0)
+        if offer is None or not offer_for_sale(offer):
+            problems.append(_("An item in your cart is no longer for sale and was left out."))
+            continue
+        option = options.get(_int(item.get("p")) or 0)
+        if option is not None and option.offer_id != offer.pk:
+            option = None
+        if option is None and offer.options.exists():
+            problems.append(_("An item in your cart is no longer for sale and was left out."))
+            continue
+        qty = _int(item.get("q"))
+        if qty is None or not 1 <= qty <= MAX_QUANTITY:
+            continue
+        try:
+            chosen = _int(item.get("a"))
+            amount_text = None
+            if offer.pricing == Offer.Pricing.PWYW and chosen is not None:
+                amount_text = str(Money(chosen, offer.artist.currency).decimal)
+            price = offer_price(offer=offer, amount_text=amount_text)
+        except (PriceError, MoneyError) as exc:
+            problems.append(str(exc))
+            continue
+        group = groups.setdefault(offer.artist_id, CartGroup(artist=offer.artist))
+        group.lines.append(
+            CartLine(index=index, offer=offer, option=option, quantity=qty, unit_price_minor=price)
+        )
+    return list(groups.values()), problems
+
+
+# --- shipping ----------------------------------------------------------------------------
+
+
+def shipping_quote(*, group: CartGroup, country: str) -> int:
+    """Shipping in minor units: the zone's first-item price, plus each additional item."""
+    units = sum(line.quantity for line in group.lines if line.offer.ships)
+    if units == 0:
+        return 0
+    code = (country or "").strip().upper()
+    if not code:
+        raise ShippingError(_("Please give the country to ship to."))
+    for zone in ShippingZone.objects.filter(artist=group.artist).order_by("pk"):
+        if code in [str(c).upper() for c in zone.countries]:
+            return zone.first_item_minor + zone.additional_item_minor * (units - 1)
+    raise ShippingError(_("Sorry, this shop does not ship to %(country)s.") % {"country": code})
+
+
+# --- checkout ----------------------------------------------------------------------------
+
+
+@dataclass
+class CheckoutResult:
+    order: Order
+    redirect_url: str
+
+
+def checkout_start(
+    *,
+    group: CartGroup,
+    email: str,
+    provider_id: str,
+    request: HttpRequest,
+    address: Address | None = None,
+    mailing_list_opt_in: bool = False,
+    language: str = "",
+    referrer: str = "",
+    campaign: str = "",
+) -> CheckoutResult:
+    """Create the order of one artist's part of the cart, hold its units, start paying.
+
+    Raises CartError/OrderError (nothing held) with a message for the buyer. A free
+    order is paid at once and goes straight to its page. ``referrer`` (a host) and
+    ``campaign`` (a ``?ref=`` tag) say where the buyer came from, for the band's stats.
+    """
+    from disquaire.payments.base import ProviderError
+    from disquaire.payments.registry import providers_available
+
+    try:
+        currency_check(group.artist.currency)
+    except MoneyError as exc:
+        raise CartError(_("This shop's currency is not supported.")) from exc
+    if not group.lines:
+        raise CartError(_("Your cart is empty."))
+    address = address or Address()
+    shipping = shipping_quote(group=group, country=address.country) if group.ships else 0
+    if group.ships and not (address.name and address.address and address.city):
+        raise ShippingError(_("Please give the full shipping address."))
+    if not group.ships:
+        address = Address()
+    settings_row = shop_settings_for(group.artist)
+    total = group.items_minor + shipping
+    provider = None
+    if total > 0:
+        provider = next((p for p in providers_available() if p.identifier == provider_id), None)
+        if provider is None:
+            raise CartError(_("Please choose a way to pay."))
+    order = order_create(
+        artist=group.artist,
+        email=email,
+        lines=[
+            LineSpec(
+                offer=line.offer,
+                option=line.option,
+                quantity=line.quantity,
+                unit_price_minor=line.unit_price_minor,
+            )
+            for line in group.lines
+        ],
+        shipping_minor=shipping,
+        address=address,
+        vat_note=settings_row.vat_note,
+        language=language,
+        mailing_list_opt_in=mailing_list_opt_in,
+    )
+    if referrer or campaign:
+        order.referrer, order.campaign = referrer[:200], campaign[:60]
+        Order.objects.filter(pk=order.pk).update(referrer=order.referrer, campaign=order.campaign)
+    if mailing_list_opt_in:
+        subscriber_request(artist=group.artist, email=email)
+    if provider is None:
+        order_paid_free(order=order)
+        return CheckoutResult(order=order, redirect_url=order_page_path(order))
+    payment = payment_create(order=order, provider=provider.identifier)
+    try:
+        url = provider.start_checkout(payment, request)
+    except ProviderError as exc:
+        # Give the units back at once rather than holding them until the order expires.
+        payment_fail(payment=payment, actor="system", reason=str(exc))
+        order_cancel(order=order, actor="system", reason=str(exc))
+        raise OrderError(str(exc)) from exc
+    return CheckoutResult(order=order, redirect_url=url)
+
+
+# --- mailing list (double opt-in) --------------------------------------------------------
+
+
+def subscriber_request(*, artist: Artist, email: str) -> Subscriber | None:
+    """Add an unconfirmed subscriber and mail them a signed confirmation link."""
+    email = email.strip().lower()
+    try:
+        with transaction.atomic():
+            subscriber, _created = Subscriber.objects.get_or_create(artist=artist, email=email)
+    except IntegrityError:
+        subscriber = Subscriber.objects.get(artist=artist, email=email)
+    if subscriber.confirmed_at is not None:
+        return subscriber
+    token = token_make(
+        purpose=SUBSCRIBE_PURPOSE, payload={"s": subscriber.pk}, ttl_seconds=14 * 86400
+    )
+    link = settings.SITE_URL + reverse("shop:subscribe_confirm", kwargs={"token": token})
+    send_mail(
+        _("Confirm your subscription to %(artist)s") % {"artist": artist.name},
+        _(
+            "Someone (we hope you) asked to get news from %(artist)s by email.\n"
+            "To confirm, open this link:\n%(link)s\n\n"
+            "If it was not you, ignore this message: nothing will be sent."
+        )
+        % {"artist": artist.name, "link": link},
+        settings.DEFAULT_FROM_EMAIL,
+        [email],
+        fail_silently=True,
+    )
+    return subscriber
+
+
+def subscriber_confirm(*, token: str) -> Subscriber | None:
+    """Confirm the subscription behind a link; None for a bad or outdated link."""
+    try:
+        payload = token_read(purpose=SUBSCRIBE_PURPOSE, token=token)
+    except TokenError:
+        return None
+    subscriber_id = payload.get("s")
+    if not isinstance(subscriber_id, int):
+        return None
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).select_related("artist").first()
+    if subscriber is not None and subscriber.confirmed_at is None:
+        subscriber.confirmed_at = timezone.now()
+        subscriber.save(update_fields=["confirmed_at"])
+    return subscriber
+
+
+# --- the band's side: offers, shipping zones, shop settings ----------------------------------
+
+
+class OfferInUse(ValueError):
+    """The offer was ordered at least once: it is kept (orders point at it); take it off sale."""
+
+
+OFFER_FIELDS = (
+    "kind", "title", "includes", "pricing", "price_minor", "minimum_minor", "suggested_minor",
+    "stock", "numbered", "active", "track",
+)  # fmt: skip
+
+
+def _offer_check(offer: Offer) -> None:
+    """Normalise the pricing fields so that a free offer never keeps a stale price."""
+    if offer.pricing == Offer.Pricing.FREE:
+        offer.price_minor, offer.minimum_minor, offer.suggested_minor = 0, 0, None
+    elif offer.pricing == Offer.Pricing.PWYW:
+        offer.price_minor = offer.minimum_minor
+    else:
+        offer.minimum_minor, offer.suggested_minor = offer.price_minor, None
+
+
+def offer_create(
+    *, artist: Artist, release: Any = None, options: Iterable[dict[str, Any]] = (), **fields: Any
+) -> Offer:
+    """A new offer at the end of its ladder (the release's, or the artist's merch)."""
+    with transaction.atomic():
+        siblings = Offer.objects.filter(artist=artist, release=release)
+        last = siblings.order_by("-position").values_list("position", flat=True).first()
+        offer = Offer(artist=artist, release=release, position=(last or 0) + 1)
+        for name, value in fields.items():
+            if name not in OFFER_FIELDS:
+                raise TypeError(f"unknown offer field {name!r}")
+            setattr(offer, name, value)
+        _offer_check(offer)
+        offer.full_clean(exclude=["release", "track"])
+        offer.save()
+        for position, option in enumerate(options, start=1):
+            OfferOption.objects.create(offer=offer, position=position, **option)
+    return offer
+
+
+def offer_update(*, offer: Offer, **fields: Any) -> Offer:
+    """Change an offer's fields (those of OFFER_FIELDS); edition numbers already issued stay."""
+    for name, value in fields.items():
+        if name not in OFFER_FIELDS:
+            raise TypeError(f"unknown offer field {name!r}")
+        setattr(offer, name, value)
+    _offer_check(offer)
+    offer.save(update_fields=[*fields, "price_minor", "minimum_minor", "suggested_minor"])
+    return offer
+
+
+def offer_delete(*, offer: Offer) -> None:
+    """Delete an offer nobody ordered; raise OfferInUse otherwise."""
+    if offer.order_lines.exists():
+        raise OfferInUse(_("This offer was ordered: take it off sale instead of deleting it."))
+    offer.delete()
+
+
+def offer_move(*, offer: Offer, by: int) -> None:
+    """Move an offer up (by < 0) or down its ladder, renumbering the ladder 1..N."""
+    with transaction.atomic():
+        ladder = list(
+            Offer.objects.select_for_update()
+            .filter(artist_id=offer.artist_id, release=offer.release)
+            .order_by("position", "pk")
+        )
+        index = next(i for i, o in enumerate(ladder) if o.pk == offer.pk)
+        target = max(0, min(len(ladder) - 1, index + by))
+        ladder.insert(target, ladder.pop(index))
+        for position, item in enumerate(ladder, start=1):
+            if item.position != position:
+                item.position = position
+                item.save(update_fields=["position"])
+
+
+def offer_sold(*, offer: Offer) -> int:
+    """Units of the offer in paid or fulfilled orders."""
+    total = offer.order_lines.filter(
+        order__state__in=[OrderState.PAID, OrderState.FULFILLED]
+    ).aggregate(n=Sum("quantity"))["n"]
+    return int(total or 0)
+
+
+def shipping_zone_save(
+    *,
+    artist: Artist,
+    zone: ShippingZone | None = None,
+    name: str,
+    countries: list[str],
+    first_item_minor: int,
+    additional_item_minor: int,
+) -> ShippingZone:
+    """Create or change a shipping zone; country codes are upper-cased and de-duplicated."""
+    zone = zone or ShippingZone(artist=artist)
+    zone.name = name
+    zone.countries = sorted({c.strip().upper() for c in countries if c.strip()})
+    zone.first_item_minor = first_item_minor
+    zone.additional_item_minor = additional_item_minor
+    zone.save()
+    return zone
+
+
+def shipping_zone_delete(*, zone: ShippingZone) -> None:
+    zone.delete()
+
+
+def shop_settings_update(
+    *, artist: Artist, ship_from_country: str, vat_note: str, manual_payment_instructions: str
+) -> ShopSettings:
+    """Save the artist's shop settings (created on first save)."""
+    found, _created = ShopSettings.objects.update_or_create(
+        artist=artist,
+        defaults={
+            "ship_from_country": ship_from_country.strip().upper(),
+            "vat_note": vat_note,
+            "manual_payment_instructions": manual_payment_instructions,
+        },
+    )
+    return found

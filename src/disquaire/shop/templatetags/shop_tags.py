@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from disquaire.core.money import Money, MoneyError
+from disquaire.shop.selectors import artist_offers, release_offers
+
+register = template.Library()
+
+
+@register.filter
+def money(minor: Any, currency: str) -> str:
+    """``{{ amount_minor|money:currency }}`` → "12.50 EUR"."""
+    try:
+        return str(Money(int(minor), currency))
+    except (MoneyError, TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def money_input(minor: Any, currency: str) -> str:
+    """An amount as a person types it ("12.50"), for a form field's value."""
+    try:
+        return str(Money(int(minor), currency).decimal)
+    except (MoneyError, TypeError, ValueError):
+        return ""
+
+
+@register.simple_tag
+def shop_release_offers(release: Any) -> list[Any]:
+    return release_offers(release)
+
+
+@register.simple_tag
+def shop_artist_offers(artist: Any) -> list[Any]:
+    """The artist's offers that belong to no release (merch)."""
+    return artist_offers(artist)

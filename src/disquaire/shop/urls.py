@@ -1,0 +1,24 @@
+"""The selling paths, all under prefixes artists may not take (catalog/validators.py)."""
+
+from django.urls import include, path
+
+from disquaire.shop import views
+
+shop_patterns = [
+    path("cart/", views.cart_view, name="cart"),
+    path("cart/add/", views.cart_add_view, name="cart_add"),
+    path("cart/remove/", views.cart_remove_view, name="cart_remove"),
+    path("checkout/", views.checkout_start_view, name="checkout_start"),
+    path(
+        "checkout/subscribe/<str:token>/",
+        views.subscribe_confirm_view,
+        name="subscribe_confirm",
+    ),
+    path("checkout/<slug:artist>/", views.checkout_view, name="checkout"),
+]
+
+urlpatterns = [
+    path("", include((shop_patterns, "shop"))),
+    path("orders/", include("disquaire.orders.urls")),
+    path("payments/", include("disquaire.payments.urls")),
+]

@@ -1,0 +1,179 @@
+"""Thin HTTP views of the shop: the cart, checkout, mailing-list confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from disquaire.catalog.models import Artist
+from disquaire.orders.services import Address, OrderError
+from disquaire.payments.registry import providers_available
+from disquaire.shop.forms import CheckoutForm
+from disquaire.shop.middleware import visit_origin
+from disquaire.shop.selectors import shop_settings_for
+from disquaire.shop.services import (
+    CartError,
+    cart_add,
+    cart_groups,
+    cart_remove,
+    cart_without_artist,
+    checkout_start,
+    shipping_quote,
+    subscriber_confirm,
+)
+
+SESSION_KEY = "cart"
+
+
+def _cart(request: HttpRequest) -> list[dict[str, Any]]:
+    value = request.session.get(SESSION_KEY, [])
+    return value if isinstance(value, list) else []
+
+
+def _cart_save(request: HttpRequest, cart: list[dict[str, Any]]) -> None:
+    request.session[SESSION_KEY] = cart
+
+
+def _page(title: str) -> dict[str, Any]:
+    return {"title": title, "canonical": "", "ld": []}
+
+
+@require_http_methods(["GET", "HEAD"])
+def cart_view(request: HttpRequest) -> HttpResponse:
+    groups, problems = cart_groups(_cart(request))
+    for problem in problems:
+        messages.warning(request, problem)
+    return render(request, "shop/cart.html", {**_page(_("Your cart")), "groups": groups})
+
+
+@csrf_exempt
+@require_POST
+def cart_add_view(request: HttpRequest) -> HttpResponse:
+    """Add an offer to the visitor's cart.
+
+    The buy forms sit on public pages that are cached and identical for every visitor,
+    so they cannot carry a per-visitor CSRF token. Adding to a cart commits nothing
+    (checkout, which does, keeps its CSRF check); cross-site posts are still refused
+    by their Origin / Sec-Fetch-Site headers.
+    """
+    if not _same_site(request):
+        return HttpResponseForbidden(_("This form must be sent from this site."))
+    try:
+        cart = cart_add(
+            cart=_cart(request),
+            offer_id=request.POST.get("offer"),
+            option_id=request.POST.get("option"),
+            quantity=request.POST.get("quantity", "1"),
+            amount_text=request.POST.get("amount"),
+        )
+    except CartError as exc:
+        messages.error(request, str(exc))
+        back = request.POST.get("next", "")
+        if back.startswith("/") and not back.startswith("//"):
+            return HttpResponseRedirect(back)
+        return redirect("shop:cart")
+    _cart_save(request, cart)
+    messages.success(request, _("Added to your cart."))
+    return redirect("shop:cart")
+
+
+def _same_site(request: HttpRequest) -> bool:
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return origin != "null"
+    return origin == f"{request.scheme}://{request.get_host()}"
+
+
+@require_POST
+def cart_remove_view(request: HttpRequest) -> HttpResponse:
+    _cart_save(request, cart_remove(cart=_cart(request), index=request.POST.get("index")))
+    return redirect("shop:cart")
+
+
+def checkout_start_view(request: HttpRequest) -> HttpResponse:
+    groups, _problems = cart_groups(_cart(request))
+    if not groups:
+        return redirect("shop:cart")
+    return redirect("shop:checkout", artist=groups[0].artist.slug)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
+    found = get_object_or_404(Artist, slug=artist)
+    groups, problems = cart_groups(_cart(request))
+    group = next((g for g in groups if g.artist.pk == found.pk), None)
+    if group is None:
+        for problem in problems:
+            messages.warning(request, problem)
+        return redirect("shop:cart")
+    providers = providers_available()
+    free = group.items_minor == 0 and not group.ships
+    form = CheckoutForm(request.POST or None, ships=group.ships, providers=providers, free=free)
+    shipping: int | None = 0 if not group.ships else None
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        address = Address(
+            name=data.get("name", ""),
+            address=data.get("address", ""),
+            postcode=data.get("postcode", ""),
+            city=data.get("city", ""),
+            country=data.get("country", ""),
+        )
+        referrer, campaign = visit_origin(request)
+        try:
+            result = checkout_start(
+                group=group,
+                email=data["email"],
+                provider_id=data.get("provider") or "",
+                request=request,
+                address=address,
+                mailing_list_opt_in=bool(data.get("mailing_list")),
+                language=get_language() or "",
+                referrer=referrer,
+                campaign=campaign,
+            )
+        except (CartError, OrderError) as exc:
+            error = str(exc)
+        else:
+            _cart_save(request, cart_without_artist(cart=_cart(request), artist=found))
+            return HttpResponseRedirect(result.redirect_url)
+    if group.ships and request.method == "POST" and form.is_bound:
+        try:
+            shipping = shipping_quote(group=group, country=request.POST.get("country", ""))
+        except CartError:
+            shipping = None
+    context = {
+        **_page(_("Checkout")),
+        "artist": found,
+        "group": group,
+        "form": form,
+        "error": error,
+        "problems": problems,
+        "shipping": shipping,
+        "total": group.items_minor + (shipping or 0),
+        "providers": providers,
+        "free": free,
+        "shop_settings": shop_settings_for(found),
+    }
+    return render(request, "shop/checkout.html", context, status=400 if error else 200)
+
+
+def subscribe_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    subscriber = subscriber_confirm(token=token)
+    status = 200 if subscriber else 400
+    return render(
+        request,
+        "shop/subscribed.html",
+        {**_page(_("Mailing list")), "subscriber": subscriber},
+        status=status,
+    )

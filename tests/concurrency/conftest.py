@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import fcntl
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.payments.fake_stripe import fake_stripe
+
+__all__ = ["fake_stripe"]
+
+LOCK_FILE = Path(tempfile.gettempdir()) / "disquaire-concurrency-tests.lock"
+
+
+@pytest.fixture(autouse=True)
+def needs_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "concurrency tests need PostgreSQL (row locks); SQLite serialises every writer. "
+            "Run with DATABASE_URL=postgres://..."
+        )
+
+
+@pytest.fixture(autouse=True)
+def one_at_a_time(needs_postgresql: None) -> Iterator[None]:
+    """One concurrency test at a time across pytest-xdist workers: two 50-thread tests
+    side by side would pass PostgreSQL's connection limit (100 by default)."""
+    with LOCK_FILE.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
