@@ -1,0 +1,204 @@
+"""Backstage forms: thin, the writing is done by services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from disquaire.catalog.models import Artist, Concert, Membership, NewsPost, Release, Track
+from disquaire.catalog.validators import normalise_isrc, validate_isrc
+
+
+class EmailPasswordForm(forms.Form):
+    """Email plus a password typed twice, checked by Django's password validators."""
+
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if get_user_model().objects.filter(username=email).exists():
+            raise forms.ValidationError(_("An account with this email already exists."))
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            user = get_user_model()(
+                username=cleaned.get("email", ""), email=cleaned.get("email", "")
+            )
+            try:
+                password_validation.validate_password(p1, user)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class EmailLoginForm(AuthenticationForm):
+    """Django's sign-in form, with the email (lower-cased) as the username."""
+
+    username = forms.EmailField(
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    def clean_username(self) -> str:
+        return str(self.cleaned_data["username"]).strip().lower()
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
+class ArtistCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+
+
+class ArtistForm(forms.ModelForm):
+    class Meta:
+        model = Artist
+        fields = [
+            "name", "bio", "photo", "photo_alt", "header_image", "default_language",
+            "currency", "theme_background", "theme_text", "theme_accent",
+        ]  # fmt: skip
+        widgets = {
+            "theme_background": forms.TextInput(attrs={"type": "color"}),
+            "theme_text": forms.TextInput(attrs={"type": "color"}),
+            "theme_accent": forms.TextInput(attrs={"type": "color"}),
+            "bio": forms.Textarea(attrs={"rows": 8}),
+        }
+
+
+class LinkForm(forms.Form):
+    label = forms.CharField(label=_("Label"), max_length=80)
+    url = forms.URLField(label=_("Address"), assume_scheme="https")
+
+
+LinkFormSet = forms.formset_factory(LinkForm, extra=1, can_delete=True, max_num=30)
+
+
+class ConcertForm(forms.ModelForm):
+    ticket_url = forms.URLField(label=_("Tickets"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Concert
+        fields = ["starts_at", "venue", "city", "country", "ticket_url", "notes"]
+        widgets = {
+            "starts_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            )
+        }
+
+    def clean_country(self) -> str:
+        return str(self.cleaned_data["country"]).strip().upper()
+
+
+class NewsPostForm(forms.ModelForm):
+    class Meta:
+        model = NewsPost
+        fields = ["title", "body", "published_at"]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 14, "data-markdown-source": ""}),
+            "published_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+        help_texts = {
+            "published_at": _("Leave empty to keep the post as a draft."),
+            "body": _("Markdown: *italics*, **bold**, [a link](https://…), lists with -."),
+        }
+
+
+class ReleaseCreateForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Release.Kind.choices)
+
+
+class ReleaseForm(forms.ModelForm):
+    tag_names = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        help_text=_("Separated by commas, e.g. rock, Lyon."),
+    )
+
+    class Meta:
+        model = Release
+        fields = [
+            "title", "kind", "release_date", "description", "credits", "catalogue_number",
+            "upc", "cover_alt", "preview_policy", "preview_clip_seconds", "preview_full_plays",
+        ]  # fmt: skip
+        widgets = {
+            "release_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "credits": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["tag_names"].initial = ", ".join(t.name for t in self.instance.tags.all())
+
+    def clean_preview_clip_seconds(self) -> int:
+        value = int(self.cleaned_data["preview_clip_seconds"])
+        if not 5 <= value <= 600:
+            raise forms.ValidationError(_("Between 5 and 600 seconds."))
+        return value
+
+    def tag_list(self) -> list[str]:
+        return [n for n in self.cleaned_data.get("tag_names", "").split(",") if n.strip()]
+
+
+class PublishForm(forms.Form):
+    ACTIONS = [
+        ("publish", _("Publish now")),
+        ("schedule", _("Schedule")),
+        ("unlisted", _("Unlisted (preview link only)")),
+        ("draft", _("Draft")),
+    ]
+    action = forms.ChoiceField(label=_("Visibility"), choices=ACTIONS, widget=forms.RadioSelect)
+    publish_at = forms.DateTimeField(
+        label=_("Publish at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("action") == "schedule" and not cleaned.get("publish_at"):
+            self.add_error("publish_at", _("Choose the date and time of publication."))
+        return cleaned
+
+
+class TrackForm(forms.ModelForm):
+    class Meta:
+        model = Track
+        fields = ["title", "isrc", "is_free", "lyrics", "credits"]
+        widgets = {
+            "lyrics": forms.Textarea(attrs={"rows": 10}),
+            "credits": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def clean_isrc(self) -> str:
+        value = normalise_isrc(self.cleaned_data.get("isrc", ""))
+        validate_isrc(value)
+        return value

@@ -1,0 +1,419 @@
+"""Backstage services: accounts, invitations, artists and resumable uploads.
+
+Catalogue changes go through ``disquaire.catalog.services``; what lives here is about the
+dashboard itself (who may come in, files on their way).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from disquaire.audio import AudioError
+from disquaire.backstage.models import Upload
+from disquaire.catalog import services as catalog_services
+from disquaire.catalog import sources
+from disquaire.catalog.models import Artist, Membership, Release
+from disquaire.catalog.validators import RESERVED_SLUGS
+from disquaire.core.money import Money
+from disquaire.core.signing import token_make, token_read
+from disquaire.orders.emails import order_shipped_send
+from disquaire.orders.models import Order
+from disquaire.orders.services import order_fulfil
+
+VERIFY_PURPOSE = "backstage.verify"
+INVITE_PURPOSE = "backstage.invite"
+READ_BLOCK = 1024 * 1024
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class UploadRefused(Exception):
+    """The file or chunk is refused; ``reason`` says why, for the band."""
+
+    def __init__(self, reason: str, *, status: int = 400, received: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.received = received
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+def _user_model() -> type[User]:
+    model: type[User] = get_user_model()
+    return model
+
+
+def email_normalise(email: str) -> str:
+    return email.strip().lower()
+
+
+def operator_needed() -> bool:
+    """True on a fresh install: nobody can sign in yet."""
+    return not _user_model().objects.exists()
+
+
+def operator_create(*, email: str, password: str) -> User:
+    """The first account, which runs the instance (superuser); refused once anyone exists."""
+    with transaction.atomic():
+        if not operator_needed():
+            raise PermissionError("the operator already exists")
+        email = email_normalise(email)
+        return _user_model().objects.create_superuser(
+            username=email, email=email, password=password
+        )
+
+
+def user_signup(*, email: str, password: str, next_url: str = "") -> User:
+    """A band member's account, inactive until the emailed link is followed."""
+    email = email_normalise(email)
+    user = _user_model().objects.create_user(
+        username=email, email=email, password=password, is_active=False
+    )
+    token = token_make(
+        purpose=VERIFY_PURPOSE,
+        payload={"u": user.pk, "n": next_url},
+        ttl_seconds=settings.BACKSTAGE_VERIFY_DAYS * 86400,
+    )
+    link = settings.SITE_URL + reverse("backstage:verify", kwargs={"token": token})
+    send_mail(
+        _("Confirm your email address"),
+        render_to_string("backstage/emails/verify.txt", {"link": link, "email": email}),
+        None,
+        [email],
+    )
+    return user
+
+
+def user_verify(*, token: str) -> tuple[User, str]:
+    """Activate the account named in ``token``; returns it and where to go next.
+
+    Raises ``TokenInvalid``/``TokenExpired`` from ``disquaire.core.signing``.
+    """
+    payload = token_read(purpose=VERIFY_PURPOSE, token=token)
+    user = _user_model().objects.get(pk=payload["u"])
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    return user, str(payload.get("n") or "")
+
+
+@dataclass(frozen=True)
+class Invitation:
+    artist: Artist
+    email: str
+    role: str
+
+
+def invitation_send(*, artist: Artist, email: str, role: str, by: User) -> str:
+    """Email ``email`` a signed link to join ``artist`` with ``role``; returns the link."""
+    email = email_normalise(email)
+    token = token_make(
+        purpose=INVITE_PURPOSE,
+        payload={"a": artist.pk, "e": email, "r": role},
+        ttl_seconds=settings.BACKSTAGE_INVITATION_DAYS * 86400,
+    )
+    link = settings.SITE_URL + reverse("backstage:invitation", kwargs={"token": token})
+    signup = settings.SITE_URL + reverse("backstage:signup")
+    send_mail(
+        _("Join %(artist)s on its shop") % {"artist": artist.name},
+        render_to_string(
+            "backstage/emails/invitation.txt",
+            {
+                "artist": artist,
+                "link": link,
+                "by": by.email,
+                "signup": signup,
+                "days": settings.BACKSTAGE_INVITATION_DAYS,
+            },
+        ),
+        None,
+        [email],
+    )
+    return link
+
+
+def invitation_read(*, token: str) -> Invitation:
+    """The invitation in ``token`` (``TokenInvalid``/``TokenExpired``, ``Artist.DoesNotExist``)."""
+    payload = token_read(purpose=INVITE_PURPOSE, token=token)
+    role = payload["r"] if payload["r"] in Membership.Role.values else Membership.Role.MEMBER
+    return Invitation(artist=Artist.objects.get(pk=payload["a"]), email=payload["e"], role=role)
+
+
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Make ``user`` a member; an invitation never lowers an owner to member."""
+    if email_normalise(user.email) != invitation.email:
+        raise PermissionError("this invitation was sent to another address")
+    membership, created = Membership.objects.get_or_create(
+        artist=invitation.artist, user=user, defaults={"role": invitation.role}
+    )
+    if not created and invitation.role == Membership.Role.OWNER:
+        membership.role = Membership.Role.OWNER
+        membership.save(update_fields=["role"])
+    return membership
+
+
+# --- artists --------------------------------------------------------------------------------
+
+
+def artist_slug_suggest(*, name: str) -> str:
+    root = (slugify(name) or "artist")[:70].strip("-") or "artist"
+    candidate = root if root not in RESERVED_SLUGS else f"{root}-1"
+    counter = 1
+    while Artist.objects.filter(slug=candidate).exists():
+        counter += 1
+        candidate = f"{root}-{counter}"
+    return candidate
+
+
+def artist_create(*, name: str, owner: User, slug: str = "") -> Artist:
+    """A new artist with ``owner`` as its first member."""
+    with transaction.atomic():
+        artist = Artist.objects.create(
+            name=name.strip(), slug=slug or artist_slug_suggest(name=name)
+        )
+        Membership.objects.create(artist=artist, user=owner, role=Membership.Role.OWNER)
+    return artist
+
+
+# --- resumable uploads ----------------------------------------------------------------------
+
+
+def upload_limits() -> dict[str, Any]:
+    """What the upload zone says before anything is sent (and what the server enforces)."""
+    return {
+        "audio_bytes": settings.IMPORT_MAX_FILE_BYTES,
+        "image_bytes": settings.BACKSTAGE_MAX_IMAGE_BYTES,
+        "chunk_bytes": settings.BACKSTAGE_UPLOAD_CHUNK_BYTES,
+        "audio_extensions": sorted(sources.AUDIO_EXTENSIONS),
+        "image_extensions": sorted(sources.IMAGE_EXTENSIONS),
+    }
+
+
+def upload_kind_for(filename: str) -> str:
+    suffix = Path(filename).suffix.lower()
+    if suffix in sources.AUDIO_EXTENSIONS:
+        return Upload.Kind.AUDIO
+    if suffix in sources.IMAGE_EXTENSIONS:
+        return Upload.Kind.COVER
+    raise UploadRefused(
+        _("“%(name)s” is neither audio (%(audio)s) nor an image (%(images)s).")
+        % {
+            "name": filename,
+            "audio": ", ".join(sorted(sources.AUDIO_EXTENSIONS)),
+            "images": ", ".join(sorted(sources.IMAGE_EXTENSIONS)),
+        }
+    )
+
+
+def upload_start(*, release: Release, user: User, filename: str, size: int) -> Upload:
+    """Open an upload of ``filename`` (``size`` bytes) for ``release``, after the type and
+    size checks the page announced."""
+    filename = Path(filename.replace("\\", "/")).name.strip()[:300]
+    if not filename:
+        raise UploadRefused(_("The file has no name."))
+    kind = upload_kind_for(filename)
+    limit = (
+        settings.IMPORT_MAX_FILE_BYTES
+        if kind == Upload.Kind.AUDIO
+        else settings.BACKSTAGE_MAX_IMAGE_BYTES
+    )
+    if size <= 0:
+        raise UploadRefused(_("“%(name)s” is empty.") % {"name": filename})
+    if size > limit:
+        raise UploadRefused(
+            _("“%(name)s” is larger than the %(limit)s MB allowed.")
+            % {"name": filename, "limit": limit // (1024 * 1024)},
+            status=413,
+        )
+    upload = Upload.objects.create(
+        release=release, user=user, kind=kind, filename=filename, size=size
+    )
+    upload.scratch_path.parent.mkdir(parents=True, exist_ok=True)
+    upload.scratch_path.touch()
+    return upload
+
+
+_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+
+
+def upload_append(*, upload: Upload, content_range: str, body: Readable) -> int:
+    """Write one chunk at the offset named by ``content_range``; returns the new count.
+
+    The chunk must start exactly where the server's count ends (409 with the count
+    otherwise, so the client resumes from there) and arrive whole: a short body (the
+    connection dropped) leaves the count unchanged. The count only moves forward through
+    a conditional update, so two copies of the same chunk cannot both be counted.
+    """
+    if upload.status != Upload.Status.RECEIVING:
+        raise UploadRefused(_("This upload is already finished."), status=409)
+    match = _RANGE.match(content_range.strip())
+    if not match:
+        raise UploadRefused(_("A chunk needs a Content-Range: bytes start-end/total header."))
+    start, end, total = (int(g) for g in match.groups())
+    if total != upload.size or end < start or end >= total:
+        raise UploadRefused(_("The Content-Range does not match this file."))
+    length = end - start + 1
+    if length > settings.BACKSTAGE_UPLOAD_CHUNK_BYTES:
+        raise UploadRefused(_("The chunk is larger than allowed."), status=413)
+    if start != upload.received:
+        raise UploadRefused(
+            _("Expected the chunk starting at byte %(count)s.") % {"count": upload.received},
+            status=409,
+            received=upload.received,
+        )
+    path = upload.scratch_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with path.open("r+b" if path.exists() else "wb") as handle:
+        handle.seek(start)
+        while written < length:
+            block = body.read(min(READ_BLOCK, length - written))
+            if not block:
+                break
+            handle.write(block)
+            written += len(block)
+    if written != length:
+        raise UploadRefused(
+            _("The chunk arrived incomplete; send it again from byte %(count)s.")
+            % {"count": upload.received},
+            received=upload.received,
+        )
+    moved = Upload.objects.filter(pk=upload.pk, received=start).update(received=end + 1)
+    upload.refresh_from_db(fields=["received"])
+    if not moved:
+        raise UploadRefused(
+            _("Expected the chunk starting at byte %(count)s.") % {"count": upload.received},
+            status=409,
+            received=upload.received,
+        )
+    return upload.received
+
+
+def upload_finish(*, upload: Upload) -> Upload:
+    """Hand the complete file to the release: a new track, or its cover.
+
+    A refused file (the importer's reasons: empty, not audio, truncated…) marks the
+    upload failed with that reason; the scratch file is removed either way.
+    """
+    if upload.status == Upload.Status.DONE:
+        return upload
+    if upload.received != upload.size:
+        raise UploadRefused(
+            _("Only %(count)s of %(size)s bytes have arrived.")
+            % {"count": upload.received, "size": upload.size},
+            status=409,
+            received=upload.received,
+        )
+    path = upload.scratch_path
+    try:
+        with path.open("r+b") as handle:
+            handle.truncate(upload.size)
+        if upload.kind == Upload.Kind.AUDIO:
+            track = catalog_services.track_add_from_upload(
+                release=upload.release, path=path, filename=upload.filename
+            )
+            upload.track = track
+        else:
+            catalog_services.release_cover_set(release=upload.release, data=path.read_bytes())
+        upload.status = Upload.Status.DONE
+        upload.error = ""
+    except AudioError as exc:
+        upload.status = Upload.Status.FAILED
+        upload.error = exc.reason
+    finally:
+        path.unlink(missing_ok=True)
+    upload.save(update_fields=["status", "error", "track", "updated_at"])
+    return upload
+
+
+def uploads_expire() -> int:
+    """Forget uploads untouched for BACKSTAGE_UPLOAD_KEEP_HOURS, with their scratch bytes.
+
+    Run by the workers' periodic job: an upload abandoned half-way (the band closed the
+    tab and never came back) must not fill the disk.
+    """
+    cutoff = timezone.now() - timedelta(hours=settings.BACKSTAGE_UPLOAD_KEEP_HOURS)
+    old = list(Upload.objects.filter(updated_at__lt=cutoff))
+    for upload in old:
+        upload.scratch_path.unlink(missing_ok=True)
+    Upload.objects.filter(pk__in=[u.pk for u in old]).delete()
+    return len(old)
+
+
+# --- orders -------------------------------------------------------------------------------
+
+
+def order_ship(*, order: Order, tracking_number: str, actor: str) -> Order:
+    """Mark a paid order shipped (paid → fulfilled), keep its tracking number, email the fan.
+
+    Raises ``TransitionError`` when the order is not paid. The email goes after the
+    commit; a mail failure leaves the order shipped (the band can tell the fan).
+    """
+    with transaction.atomic():
+        order = order_fulfil(order=order, actor=actor)
+        order.tracking_number = tracking_number.strip()[:100]
+        Order.objects.filter(pk=order.pk).update(tracking_number=order.tracking_number)
+        shipped = order
+        transaction.on_commit(lambda: order_shipped_send(order=shipped))
+    return order
+
+
+ORDERS_CSV_HEADER = [
+    "code", "created_at", "state", "email", "currency", "items", "shipping", "total",
+    "item", "option", "quantity", "line_total", "edition_numbers", "ship_name",
+    "ship_address", "ship_postcode", "ship_city", "ship_country", "tracking_number",
+    "referrer", "campaign",
+]  # fmt: skip
+
+
+def csv_safe(value: object) -> object:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) is quoted with '."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def orders_csv(*, orders: Iterable[Order]) -> str:
+    """The orders as CSV (one row per line), amounts as decimals, for a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(ORDERS_CSV_HEADER)
+    for order in orders:
+
+        def money(minor: int, currency: str = order.currency) -> Decimal:
+            return Money(minor, currency).decimal
+
+        for line in order.lines.all():
+            row = [
+                order.code, order.created_at.isoformat(), order.state, order.email,
+                order.currency, money(order.items_minor), money(order.shipping_minor),
+                money(order.total_minor), line.title, line.option_label, line.quantity,
+                money(line.total_minor), " ".join(map(str, line.edition_numbers)),
+                order.ship_name, order.ship_address, order.ship_postcode, order.ship_city,
+                order.ship_country, order.tracking_number, order.referrer, order.campaign,
+            ]  # fmt: skip
+            writer.writerow([csv_safe(v) for v in row])
+    return out.getvalue()

@@ -1,0 +1,323 @@
+"""The band's figures, read from what the instance records, and drawn as plain SVG.
+
+Each chart is a ``Chart``: a title, a sentence saying what is counted (and what is not),
+and rows of (label, values). The same rows feed the SVG, the table beside it (for screen
+readers and for anyone who prefers numbers) and the CSV download, so the three never
+disagree. Drawing is done here, in Python, into SVG shapes: no JavaScript library, no
+CDN, no inline style (colours come from backstage.css classes).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from disquaire.catalog.models import Artist
+from disquaire.core.money import Money
+from disquaire.delivery.models import Entitlement
+from disquaire.orders.models import Order, OrderLine, OrderState
+from disquaire.storefront.models import PlayCount
+
+SOLD_STATES = (OrderState.PAID, OrderState.FULFILLED)
+DAYS = 90
+MAX_ROWS = 20
+
+CHARTS: dict[str, Any] = {
+    "sales": gettext_lazy("Sales per day"),
+    "offers": gettext_lazy("Sales by offer"),
+    "countries": gettext_lazy("Sales by country"),
+    "origins": gettext_lazy("Sales by origin"),
+    "plays": gettext_lazy("Plays"),
+    "downloads": gettext_lazy("Downloads"),
+}
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    description: str
+    columns: list[str]
+    rows: list[tuple[str, list[Any]]]
+    # Which value column the bars show, and how to print a value of it.
+    bar_column: int = 0
+    money_columns: tuple[int, ...] = ()
+    currency: str = "EUR"
+    timeline: bool = False
+    svg: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not any(values[self.bar_column] for _label, values in self.rows)
+
+    def cell(self, index: int, value: Any) -> str:
+        if index in self.money_columns:
+            return str(Money(int(value), self.currency))
+        return str(value)
+
+    @property
+    def table(self) -> list[tuple[str, list[str]]]:
+        return [
+            (label, [self.cell(i, v) for i, v in enumerate(values)]) for label, values in self.rows
+        ]
+
+
+def _sold(artist: Artist) -> Any:
+    return Order.objects.filter(artist=artist, state__in=SOLD_STATES, currency=artist.currency)
+
+
+def chart_sales(*, artist: Artist, today: date | None = None) -> Chart:
+    """Orders and revenue per day over the last 90 days (every day, zeros included)."""
+    today = today or timezone.localdate()
+    start = today - timedelta(days=DAYS - 1)
+    per_day = {
+        row["day"]: row
+        for row in _sold(artist)
+        .filter(paid_at__date__gte=start)
+        .annotate(day=TruncDate("paid_at"))
+        .values("day")
+        .annotate(orders=Count("pk"), revenue=Coalesce(Sum("total_minor"), 0))
+    }
+    rows = []
+    for offset in range(DAYS):
+        day = start + timedelta(days=offset)
+        found = per_day.get(day, {})
+        rows.append((day.isoformat(), [found.get("orders", 0), found.get("revenue", 0)]))
+    return Chart(
+        key="sales",
+        title=str(CHARTS["sales"]),
+        description=_(
+            "Paid orders and their totals (shipping included) per day, last %(days)s days."
+        )
+        % {"days": DAYS},
+        columns=[_("Day"), _("Orders"), _("Revenue")],
+        rows=rows,
+        money_columns=(1,),
+        currency=artist.currency,
+        timeline=True,
+    )
+
+
+def _ranked(rows: list[tuple[str, list[Any]]], column: int) -> list[tuple[str, list[Any]]]:
+    rows.sort(key=lambda r: (-r[1][column], r[0]))
+    return rows[:MAX_ROWS]
+
+
+def chart_offers(*, artist: Artist) -> Chart:
+    lines = (
+        OrderLine.objects.filter(
+            order__artist=artist,
+            order__state__in=SOLD_STATES,
+            order__currency=artist.currency,
+        )
+        .values("offer_id", "offer__title")
+        .annotate(units=Coalesce(Sum("quantity"), 0), revenue=Coalesce(Sum("total_minor"), 0))
+    )
+    rows = [(str(r["offer__title"]), [r["units"], r["revenue"]]) for r in lines]
+    return Chart(
+        key="offers",
+        title=str(CHARTS["offers"]),
+        description=_("Units sold and item revenue (without shipping) per offer, all time."),
+        columns=[_("Offer"), _("Units"), _("Revenue")],
+        rows=_ranked(rows, 0),
+        money_columns=(1,),
+        currency=artist.currency,
+    )
+
+
+def chart_countries(*, artist: Artist) -> Chart:
+    found = _sold(artist).values("ship_country").annotate(orders=Count("pk"))
+    unknown = _("unknown (digital)")
+    rows = [(str(r["ship_country"] or unknown), [r["orders"]]) for r in found]
+    return Chart(
+        key="countries",
+        title=str(CHARTS["countries"]),
+        description=_(
+            "Paid orders by shipping country; digital orders have no address, so their "
+            "country is unknown."
+        ),
+        columns=[_("Country"), _("Orders")],
+        rows=_ranked(rows, 0),
+    )
+
+
+def chart_origins(*, artist: Artist) -> Chart:
+    found = (
+        _sold(artist)
+        .values("referrer", "campaign")
+        .annotate(orders=Count("pk"), revenue=Coalesce(Sum("total_minor"), 0))
+    )
+    totals: dict[str, list[int]] = {}
+    for r in found:
+        fallback = r["referrer"] or _("direct or unknown")
+        label = f"ref={r['campaign']}" if r["campaign"] else fallback
+        entry = totals.setdefault(label, [0, 0])
+        entry[0] += r["orders"]
+        entry[1] += r["revenue"]
+    return Chart(
+        key="origins",
+        title=str(CHARTS["origins"]),
+        description=_(
+            "Paid orders by where the buyer came from: the ?ref= tag of your links "
+            "(e.g. ?ref=poster) or else the site that linked to you."
+        ),
+        columns=[_("Origin"), _("Orders"), _("Revenue")],
+        rows=_ranked([(k, v) for k, v in totals.items()], 0),
+        money_columns=(1,),
+        currency=artist.currency,
+    )
+
+
+def chart_plays(*, artist: Artist) -> Chart:
+    found = (
+        PlayCount.objects.filter(release__artist=artist)
+        .values("release__title")
+        .annotate(plays=Coalesce(Sum("plays"), 0), listeners=Count("pk"))
+    )
+    rows = [(str(r["release__title"]), [r["plays"], r["listeners"]]) for r in found]
+    return Chart(
+        key="plays",
+        title=str(CHARTS["plays"]),
+        description=_(
+            "Full plays per release, counted only on releases whose preview policy limits "
+            "the number of full plays (the player does not record other plays)."
+        ),
+        columns=[_("Release"), _("Plays"), _("Listeners")],
+        rows=_ranked(rows, 0),
+    )
+
+
+def chart_downloads(*, artist: Artist) -> Chart:
+    found = (
+        Entitlement.objects.filter(Q(release__artist=artist) | Q(track__release__artist=artist))
+        .annotate(item=Coalesce(F("track__title"), F("release__title")))
+        .values("item")
+        .annotate(downloads=Coalesce(Sum("download_count"), 0), owners=Count("pk"))
+    )
+    rows = [(str(r["item"]), [r["downloads"], r["owners"]]) for r in found]
+    return Chart(
+        key="downloads",
+        title=str(CHARTS["downloads"]),
+        description=_(
+            "Downloads per release (or per track bought on its own), as counted by the "
+            "fans' download links, and how many fans own it."
+        ),
+        columns=[_("Release or track"), _("Downloads"), _("Owners")],
+        rows=_ranked(rows, 0),
+    )
+
+
+BUILDERS: dict[str, Callable[..., Chart]] = {
+    "sales": chart_sales,
+    "offers": chart_offers,
+    "countries": chart_countries,
+    "origins": chart_origins,
+    "plays": chart_plays,
+    "downloads": chart_downloads,
+}
+
+
+def chart_build(*, key: str, artist: Artist) -> Chart:
+    chart: Chart = BUILDERS[key](artist=artist)
+    chart.svg = svg_timeline(chart) if chart.timeline else svg_bars(chart)
+    return chart
+
+
+def chart_csv(chart: Chart) -> str:
+    """The chart's rows as CSV; amounts as decimals in the artist's currency."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(chart.columns)
+    for label, values in chart.rows:
+        cells = [
+            Money(int(v), chart.currency).decimal if i in chart.money_columns else v
+            for i, v in enumerate(values)
+        ]
+        text = label if label[:1] not in ("=", "+", "-", "@") else "'" + label
+        writer.writerow([text, *cells])
+    return out.getvalue()
+
+
+# --- drawing --------------------------------------------------------------------------------
+
+WIDTH = 640
+BAR_HEIGHT = 22
+LABEL_WIDTH = 200
+
+
+def svg_bars(chart: Chart) -> dict[str, Any]:
+    """Horizontal bars, one per row, longest first: label left, value at the bar's end."""
+    column = chart.bar_column
+    top = max([values[column] for _l, values in chart.rows] or [0]) or 1
+    span = WIDTH - LABEL_WIDTH - 60
+    bars = []
+    for index, (label, values) in enumerate(chart.rows):
+        value = values[column]
+        width = round(span * value / top, 1)
+        y = index * (BAR_HEIGHT + 6)
+        bars.append(
+            {
+                "label": label if len(label) <= 28 else label[:27] + "…",
+                "value": chart.cell(column, value),
+                "x": LABEL_WIDTH,
+                "y": y,
+                "width": max(width, 1 if value else 0),
+                "text_y": y + BAR_HEIGHT - 6,
+                "value_x": LABEL_WIDTH + width + 6,
+            }
+        )
+    return {
+        "kind": "bars",
+        "width": WIDTH,
+        "height": max(len(bars), 1) * (BAR_HEIGHT + 6),
+        "bar_height": BAR_HEIGHT,
+        "bars": bars,
+    }
+
+
+def svg_timeline(chart: Chart) -> dict[str, Any]:
+    """One column per day (orders), with a baseline and the first/middle/last dates."""
+    height, bottom = 160, 140
+    column = chart.bar_column
+    top = max([values[column] for _l, values in chart.rows] or [0]) or 1
+    step = WIDTH / max(len(chart.rows), 1)
+    bars = []
+    for index, (label, values) in enumerate(chart.rows):
+        value = values[column]
+        h = round((bottom - 10) * value / top, 1)
+        bars.append(
+            {
+                "x": round(index * step, 1),
+                "y": round(bottom - h, 1),
+                "width": round(max(step - 1, 1), 1),
+                "height": h,
+                "label": label,
+                "value": value,
+            }
+        )
+    ticks = []
+    if chart.rows:
+        last = len(chart.rows) - 1
+        for index, anchor in ((0, "start"), (last // 2, "middle"), (last, "end")):
+            x = round(index * step + step / 2, 1)
+            ticks.append({"x": x, "label": chart.rows[index][0], "anchor": anchor})
+    return {
+        "kind": "timeline",
+        "width": WIDTH,
+        "height": height + 10,
+        "bottom": bottom,
+        "bars": bars,
+        "ticks": ticks,
+        "top": top,
+        "tick_y": bottom + 18,
+    }

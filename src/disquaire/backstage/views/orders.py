@@ -1,0 +1,184 @@
+"""Orders: search and filters, one order's story, the band's actions, packing list, CSV."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from disquaire.backstage import selectors, services
+from disquaire.catalog.models import Artist
+from disquaire.orders.errors import OrderError
+from disquaire.orders.models import Order, OrderLine, OrderState, PaymentState, Refund
+from disquaire.orders.refunds import payment_refund
+from disquaire.orders.services import payment_manual_mark_paid
+
+
+def _actor(request: HttpRequest) -> str:
+    return f"backstage:{getattr(request.user, 'email', '') or request.user.pk}"
+
+
+def _filtered(request: HttpRequest, artist: Artist) -> tuple[Any, dict[str, str]]:
+    params = {
+        "q": request.GET.get("q", "")[:100],
+        "state": request.GET.get("state", ""),
+        "ships": request.GET.get("ships", ""),
+        "attention": request.GET.get("attention", ""),
+    }
+    if params["state"] not in OrderState.values:
+        params["state"] = ""
+    orders = selectors.orders_for_artist(
+        artist=artist,
+        query=params["q"],
+        state=params["state"],
+        ships={"yes": True, "no": False}.get(params["ships"]),
+        attention=bool(params["attention"]),
+    )
+    return orders, params
+
+
+@login_required
+def orders(request: HttpRequest, artist: str) -> HttpResponse:
+    obj = selectors.artist_for_member(user=request.user, slug=artist)
+    found, params = _filtered(request, obj)
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "backstage/orders/list.html",
+        {
+            "artist": obj,
+            "page": page,
+            "params": params,
+            "states": OrderState.choices,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+def orders_export(request: HttpRequest, artist: str) -> HttpResponse:
+    """The orders of the current search and filters, as CSV."""
+    obj = selectors.artist_for_member(user=request.user, slug=artist)
+    found, _params = _filtered(request, obj)
+    body = services.orders_csv(orders=found.prefetch_related("lines"))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="{obj.slug}-orders-{stamp}.csv"'
+    return response
+
+
+@login_required
+def packing_list(request: HttpRequest, artist: str) -> HttpResponse:
+    obj = selectors.artist_for_member(user=request.user, slug=artist)
+    return render(
+        request,
+        "backstage/orders/packing.html",
+        {"artist": obj, "orders": selectors.orders_to_pack(artist=obj)},
+    )
+
+
+@login_required
+def order_detail(request: HttpRequest, artist: str, code: str) -> HttpResponse:
+    order = selectors.order_for_member(user=request.user, slug=artist, code=code)
+    lines = list(OrderLine.objects.filter(order=order).order_by("pk"))
+    payments = list(order.payments.order_by("created_at").prefetch_related("refunds"))
+    return render(
+        request,
+        "backstage/orders/detail.html",
+        {
+            "artist": order.artist,
+            "order": order,
+            "lines": lines,
+            "ships": any(line.ships for line in lines),
+            "payments": payments,
+            "audit": order.audit_entries.order_by("created_at", "pk"),
+            "awaiting": (PaymentState.CREATED, PaymentState.PENDING),
+            "confirmed": PaymentState.CONFIRMED,
+            "can_ship": order.state == OrderState.PAID,
+        },
+    )
+
+
+def _back(order: Order) -> HttpResponse:
+    return redirect("backstage:order", artist=order.artist.slug, code=order.code)
+
+
+@login_required
+def order_mark_paid(request: HttpRequest, artist: str, code: str) -> HttpResponse:
+    """The bank transfer (or cash) of a manual payment arrived."""
+    order = selectors.order_for_member(user=request.user, slug=artist, code=code)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    payment = selectors.payment_for_member(
+        user=request.user, slug=artist, code=code, payment_id=request.POST.get("payment") or 0
+    )
+    try:
+        payment_manual_mark_paid(payment=payment, actor=_actor(request))
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The payment is recorded: the order is paid."))
+    return _back(order)
+
+
+@login_required
+def order_ship(request: HttpRequest, artist: str, code: str) -> HttpResponse:
+    order = selectors.order_for_member(user=request.user, slug=artist, code=code)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.order_ship(
+            order=order,
+            tracking_number=request.POST.get("tracking_number", ""),
+            actor=_actor(request),
+        )
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The order is marked shipped; the fan gets an email."))
+    return _back(order)
+
+
+REFUND_MESSAGES = {
+    Refund.State.DONE: gettext_lazy("Refunded: the money is on its way back to the fan."),
+    Refund.State.PENDING: gettext_lazy("The refund is pending at the payment provider."),
+    Refund.State.MANUAL: gettext_lazy(
+        "This payment method cannot refund by itself: give the money back yourself "
+        "(the order is flagged until then)."
+    ),
+    Refund.State.FAILED: gettext_lazy("The provider refused the refund: the order is flagged."),
+}
+
+
+@login_required
+def order_refund(request: HttpRequest, artist: str, code: str) -> HttpResponse:
+    order = selectors.order_for_member(user=request.user, slug=artist, code=code)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    payment = selectors.payment_for_member(
+        user=request.user, slug=artist, code=code, payment_id=request.POST.get("payment") or 0
+    )
+    try:
+        refund = payment_refund(
+            payment=payment,
+            reason=request.POST.get("reason", "")[:300],
+            actor=_actor(request),
+        )
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        text = str(REFUND_MESSAGES[Refund.State(refund.state)])
+        if refund.state == Refund.State.DONE:
+            messages.success(request, text)
+        else:
+            messages.warning(request, text)
+    return _back(order)

@@ -1,0 +1,190 @@
+"""Releases: details, publication, tracklist and its live processing status."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from disquaire.backstage import selectors, services
+from disquaire.backstage.forms import PublishForm, ReleaseCreateForm, ReleaseForm, TrackForm
+from disquaire.catalog import services as catalog_services
+from disquaire.catalog.models import Release
+from disquaire.storefront.listening import release_preview_link_revoke, release_preview_url
+
+
+@login_required
+def releases(request: HttpRequest, artist: str) -> HttpResponse:
+    obj = selectors.artist_for_member(user=request.user, slug=artist)
+    return render(
+        request,
+        "backstage/releases/list.html",
+        {"artist": obj, "releases": obj.releases.order_by("-created_at")},
+    )
+
+
+@login_required
+def release_create(request: HttpRequest, artist: str) -> HttpResponse:
+    obj = selectors.artist_for_member(user=request.user, slug=artist)
+    form = ReleaseCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        release = catalog_services.release_create(
+            artist=obj, title=form.cleaned_data["title"], kind=form.cleaned_data["kind"]
+        )
+        messages.success(request, _("The release is created. Add its music and cover."))
+        return redirect("backstage:release", artist=obj.slug, release_id=release.pk)
+    return render(request, "backstage/releases/create.html", {"artist": obj, "form": form})
+
+
+def _release_context(
+    request: HttpRequest, release: Release, form: ReleaseForm
+) -> dict[str, object]:
+    initial: dict[str, object] = {
+        "action": {"published": "publish", "scheduled": "schedule"}.get(
+            release.visibility, release.visibility
+        )
+    }
+    if release.publish_at:
+        initial["publish_at"] = release.publish_at
+    return {
+        "artist": release.artist,
+        "release": release,
+        "form": form,
+        "publish_form": PublishForm(initial=initial),
+        "tracks": selectors.release_tracks(release=release),
+        "limits": services.upload_limits(),
+        "preview_url": release_preview_url(release=release),
+        "upload_url": reverse(
+            "backstage:upload_create",
+            kwargs={"artist": release.artist.slug, "release_id": release.pk},
+        ),
+        "status_url": reverse(
+            "backstage:release_status",
+            kwargs={"artist": release.artist.slug, "release_id": release.pk},
+        ),
+        "reorder_url": reverse(
+            "backstage:tracks_reorder",
+            kwargs={"artist": release.artist.slug, "release_id": release.pk},
+        ),
+    }
+
+
+@login_required
+def release_edit(request: HttpRequest, artist: str, release_id: int) -> HttpResponse:
+    release = selectors.release_for_member(user=request.user, slug=artist, release_id=release_id)
+    form = ReleaseForm(request.POST or None, instance=release)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        catalog_services.release_tags_set(release=release, names=form.tag_list())
+        messages.success(request, _("The release is saved."))
+        return redirect("backstage:release", artist=artist, release_id=release.pk)
+    return render(request, "backstage/releases/edit.html", _release_context(request, release, form))
+
+
+@login_required
+def release_publish(request: HttpRequest, artist: str, release_id: int) -> HttpResponse:
+    release = selectors.release_for_member(user=request.user, slug=artist, release_id=release_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        context = _release_context(request, release, ReleaseForm(instance=release))
+        context["publish_form"] = form
+        return render(request, "backstage/releases/edit.html", context, status=400)
+    action = form.cleaned_data["action"]
+    if action == "publish":
+        catalog_services.release_publish(release=release)
+        messages.success(request, _("The release is published."))
+    elif action == "schedule":
+        catalog_services.release_schedule(release=release, at=form.cleaned_data["publish_at"])
+        messages.success(request, _("The release will be published at the time you chose."))
+    elif action == "unlisted":
+        catalog_services.release_unlist(release=release)
+        messages.success(request, _("The release is unlisted: only the preview link opens it."))
+    else:
+        catalog_services.release_draft(release=release)
+        messages.success(request, _("The release is back to draft."))
+    return redirect("backstage:release", artist=artist, release_id=release.pk)
+
+
+@login_required
+def preview_revoke(request: HttpRequest, artist: str, release_id: int) -> HttpResponse:
+    release = selectors.release_for_member(user=request.user, slug=artist, release_id=release_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    release_preview_link_revoke(release=release)
+    messages.success(request, _("The old preview link no longer works; here is a new one."))
+    return redirect("backstage:release", artist=artist, release_id=release.pk)
+
+
+@login_required
+def release_status(request: HttpRequest, artist: str, release_id: int) -> JsonResponse:
+    release = selectors.release_for_member(user=request.user, slug=artist, release_id=release_id)
+    return JsonResponse(selectors.release_status_data(release=release))
+
+
+@login_required
+def tracks_reorder(request: HttpRequest, artist: str, release_id: int) -> HttpResponse:
+    """POST JSON ``{"order": [track ids]}``: the new tracklist order."""
+    release = selectors.release_for_member(user=request.user, slug=artist, release_id=release_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        order = [int(i) for i in json.loads(request.body or b"{}")["order"]]
+        catalog_services.tracks_reorder(release=release, track_ids=order)
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": _("The order must list every track once.")}, status=400)
+    return JsonResponse(selectors.release_status_data(release=release))
+
+
+@login_required
+def track_move(request: HttpRequest, artist: str, release_id: int, track_id: int) -> HttpResponse:
+    """Up/down buttons (work without JavaScript): POST ``direction=up|down``."""
+    track = selectors.track_for_member(
+        user=request.user, slug=artist, release_id=release_id, track_id=track_id
+    )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    catalog_services.track_move(track=track, by=-1 if request.POST.get("direction") == "up" else 1)
+    if request.headers.get("accept", "").startswith("application/json"):
+        return JsonResponse(selectors.release_status_data(release=track.release))
+    return redirect(
+        reverse("backstage:release", kwargs={"artist": artist, "release_id": release_id})
+        + f"#track-{track.pk}"
+    )
+
+
+@login_required
+def track_edit(request: HttpRequest, artist: str, release_id: int, track_id: int) -> HttpResponse:
+    track = selectors.track_for_member(
+        user=request.user, slug=artist, release_id=release_id, track_id=track_id
+    )
+    form = TrackForm(request.POST or None, instance=track)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The track is saved."))
+        return redirect("backstage:release", artist=artist, release_id=release_id)
+    return render(
+        request,
+        "backstage/releases/track_form.html",
+        {"artist": track.release.artist, "release": track.release, "track": track, "form": form},
+    )
+
+
+@login_required
+def track_retry(request: HttpRequest, artist: str, release_id: int, track_id: int) -> HttpResponse:
+    track = selectors.track_for_member(
+        user=request.user, slug=artist, release_id=release_id, track_id=track_id
+    )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    catalog_services.track_retry(track=track)
+    if request.headers.get("accept", "").startswith("application/json"):
+        return JsonResponse(selectors.release_status_data(release=track.release))
+    messages.success(request, _("The track is being processed again."))
+    return redirect("backstage:release", artist=artist, release_id=release_id)

@@ -1,0 +1,198 @@
+"""Selling: offer ladders per release and for merch, shipping zones, shop settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from disquaire.backstage import selectors
+from disquaire.backstage.forms_selling import (
+    OfferForm,
+    OfferOptionFormSet,
+    ShippingZoneForm,
+    ShopSettingsForm,
+)
+from disquaire.catalog.models import Release
+from disquaire.shop import services as shop_services
+from disquaire.shop.models import Offer, ShippingZone
+from disquaire.shop.selectors import shop_settings_for
+
+
+def _offers_url(artist: str, offer: Offer | None = None) -> str:
+    url = reverse("backstage:offers", kwargs={"artist": artist})
+    return url + (f"#offer-{offer.pk}" if offer is not None else "")
+
+
+@login_required
+def offers(request: HttpRequest, artist: str) -> HttpResponse:
+    obj = selectors.artist_for_member(user=request.user, slug=artist)
+    return render(
+        request,
+        "backstage/selling/offers.html",
+        {"artist": obj, "ladders": selectors.offer_ladders(artist=obj)},
+    )
+
+
+def _options_saved(formset: OfferOptionFormSet) -> bool:  # type: ignore[valid-type]
+    """Save the options; an option somebody ordered is kept, with a form error."""
+    ok = True
+    for form in formset.deleted_forms:  # type: ignore[attr-defined]
+        option = form.instance
+        if option.pk and option.order_lines.exists():
+            form.add_error(None, _("This option was ordered: set its stock to 0 instead."))
+            ok = False
+    if not ok:
+        return False
+    instances = formset.save(commit=False)  # type: ignore[attr-defined]
+    for option in formset.deleted_objects:  # type: ignore[attr-defined]
+        option.delete()
+    start = formset.instance.options.count()  # type: ignore[attr-defined]
+    for position, option in enumerate(instances, start=start + 1):
+        if not option.pk:
+            option.position = position
+        option.save()
+    return True
+
+
+@login_required
+def offer_edit(request: HttpRequest, artist: str, offer_id: int | None = None) -> HttpResponse:
+    """Create (``?release=<id>`` for a release's ladder, none for merch) or edit an offer."""
+    obj = selectors.artist_for_member(user=request.user, slug=artist)
+    if offer_id:
+        offer = selectors.offer_for_member(user=request.user, slug=artist, offer_id=offer_id)
+        release = offer.release
+    else:
+        release_id = request.GET.get("release") or request.POST.get("release")
+        release = (
+            get_object_or_404(Release, artist=obj, pk=release_id)
+            if release_id and str(release_id).isdigit()
+            else None
+        )
+        offer = Offer(artist=obj, release=release)
+    data = request.POST if request.method == "POST" else None
+    form = OfferForm(data, instance=offer, currency=obj.currency, release=release)
+    formset = OfferOptionFormSet(data, instance=offer, prefix="options")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        with transaction.atomic():
+            fields = form.service_fields()
+            if offer.pk:
+                shop_services.offer_update(offer=offer, **fields)
+            else:
+                offer = shop_services.offer_create(artist=obj, release=release, **fields)
+                formset.instance = offer
+            saved = _options_saved(formset) if offer.ships else True
+            if not saved:
+                transaction.set_rollback(True)
+        if saved:
+            messages.success(request, _("The offer is saved."))
+            return redirect(_offers_url(artist, offer))
+    return render(
+        request,
+        "backstage/selling/offer_form.html",
+        {
+            "artist": obj,
+            "offer": offer,
+            "release": release,
+            "form": form,
+            "formset": formset,
+            "currency": obj.currency,
+        },
+    )
+
+
+@login_required
+def offer_move(request: HttpRequest, artist: str, offer_id: int) -> HttpResponse:
+    """Up/down buttons: POST ``direction=up|down``."""
+    offer = selectors.offer_for_member(user=request.user, slug=artist, offer_id=offer_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    shop_services.offer_move(offer=offer, by=-1 if request.POST.get("direction") == "up" else 1)
+    return redirect(_offers_url(artist, offer))
+
+
+@login_required
+def offer_delete(request: HttpRequest, artist: str, offer_id: int) -> HttpResponse:
+    offer = selectors.offer_for_member(user=request.user, slug=artist, offer_id=offer_id)
+    if request.method != "POST":
+        return render(
+            request,
+            "backstage/confirm_delete.html",
+            {"artist": offer.artist, "thing": offer, "cancel": "backstage:offers"},
+        )
+    try:
+        shop_services.offer_delete(offer=offer)
+    except shop_services.OfferInUse as exc:
+        messages.error(request, str(exc))
+        return redirect(_offers_url(artist, offer))
+    messages.success(request, _("The offer is deleted."))
+    return redirect(_offers_url(artist))
+
+
+@login_required
+def shipping(request: HttpRequest, artist: str) -> HttpResponse:
+    obj = selectors.artist_for_member(user=request.user, slug=artist)
+    return render(
+        request,
+        "backstage/selling/shipping.html",
+        {"artist": obj, "zones": ShippingZone.objects.filter(artist=obj).order_by("name")},
+    )
+
+
+@login_required
+def shipping_zone_edit(
+    request: HttpRequest, artist: str, zone_id: int | None = None
+) -> HttpResponse:
+    obj = selectors.artist_for_member(user=request.user, slug=artist)
+    zone: ShippingZone | None = (
+        selectors.shipping_zone_for_member(user=request.user, slug=artist, zone_id=zone_id)
+        if zone_id
+        else None
+    )
+    form = ShippingZoneForm(request.POST or None, currency=obj.currency, zone=zone)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        shop_services.shipping_zone_save(
+            artist=obj,
+            zone=zone,
+            name=data["name"],
+            countries=data["countries"],
+            first_item_minor=data["first_item"] or 0,
+            additional_item_minor=data["additional_item"] or 0,
+        )
+        messages.success(request, _("The shipping zone is saved."))
+        return redirect("backstage:shipping", artist=obj.slug)
+    return render(
+        request,
+        "backstage/selling/zone_form.html",
+        {"artist": obj, "zone": zone, "form": form},
+    )
+
+
+@login_required
+def shipping_zone_delete(request: HttpRequest, artist: str, zone_id: int) -> HttpResponse:
+    zone = selectors.shipping_zone_for_member(user=request.user, slug=artist, zone_id=zone_id)
+    if request.method != "POST":
+        return render(
+            request,
+            "backstage/confirm_delete.html",
+            {"artist": zone.artist, "thing": zone.name, "cancel": "backstage:shipping"},
+        )
+    shop_services.shipping_zone_delete(zone=zone)
+    messages.success(request, _("The shipping zone is deleted."))
+    return redirect("backstage:shipping", artist=artist)
+
+
+@login_required
+def shop_settings(request: HttpRequest, artist: str) -> HttpResponse:
+    obj = selectors.artist_for_member(user=request.user, slug=artist)
+    form = ShopSettingsForm(request.POST or None, instance=shop_settings_for(obj))
+    if request.method == "POST" and form.is_valid():
+        shop_services.shop_settings_update(artist=obj, **form.cleaned_data)
+        messages.success(request, _("The shop settings are saved."))
+        return redirect("backstage:shop_settings", artist=obj.slug)
+    return render(request, "backstage/selling/settings.html", {"artist": obj, "form": form})

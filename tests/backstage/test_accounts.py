@@ -1,0 +1,189 @@
+"""First run, sign-up with verification, sign-in, password reset, invitations."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from disquaire.backstage import services
+from disquaire.catalog.models import Membership
+from tests.backstage.conftest import Band
+from tests.factories import UserFactory
+
+PASSWORD = "une-guitare-bleue-1977"
+
+
+def _link(body: str) -> str:
+    match = re.search(r"https?://[^\s]+", body)
+    assert match, body
+    return match.group(0).replace("http://testserver", "")
+
+
+@pytest.mark.django_db
+def test_fresh_install_sends_backstage_to_operator_setup(client: Client) -> None:
+    assert client.get(reverse("backstage:home")).url == reverse("backstage:setup")
+    assert client.get(reverse("backstage:login")).url == reverse("backstage:setup")
+
+
+@pytest.mark.django_db
+def test_setup_creates_the_operator_as_superuser_and_signs_in(client: Client) -> None:
+    response = client.post(
+        reverse("backstage:setup"),
+        {"email": "Lilian@Example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    user = User.objects.get()
+    assert user.username == "lilian@example.org" and user.is_superuser and user.is_staff
+    assert client.get(reverse("backstage:artist_create")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_setup_is_gone_once_any_user_exists(client: Client) -> None:
+    UserFactory()
+    assert client.get(reverse("backstage:setup")).status_code == 404
+    response = client.post(
+        reverse("backstage:setup"),
+        {"email": "intruder@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 404
+    assert not User.objects.filter(is_superuser=True).exists()
+
+
+@pytest.mark.django_db
+def test_signup_needs_the_emailed_link_before_signing_in(client: Client) -> None:
+    UserFactory()  # the operator
+    response = client.post(
+        reverse("backstage:signup"),
+        {"email": "Batteur@Example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 200
+    user = User.objects.get(username="batteur@example.org")
+    assert not user.is_active
+    login = {"username": "batteur@example.org", "password": PASSWORD}
+    assert client.post(reverse("backstage:login"), login).status_code == 200  # refused
+
+    (message,) = mail.outbox
+    assert message.to == ["batteur@example.org"]
+    response = client.get(_link(message.body))
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.is_active
+    # A new member with no artist yet is taken straight to creating one.
+    home = client.get(reverse("backstage:home"))
+    assert home.status_code == 302 and home.url == reverse("backstage:artist_create")
+
+
+@pytest.mark.django_db
+def test_altered_verification_link_is_refused(client: Client) -> None:
+    UserFactory()
+    services.user_signup(email="a@example.org", password=PASSWORD)
+    response = client.get(_link(mail.outbox[0].body)[:-3] + "xyz/")
+    assert response.status_code == 400
+    assert not User.objects.get(username="a@example.org").is_active
+
+
+@pytest.mark.django_db
+def test_signup_refuses_an_address_already_used(client: Client) -> None:
+    UserFactory(username="x@example.org", email="x@example.org")
+    response = client.post(
+        reverse("backstage:signup"),
+        {"email": "X@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 200 and response.context["form"].errors["email"]
+
+
+@pytest.mark.django_db
+def test_sign_in_with_email_in_any_case(client: Client) -> None:
+    UserFactory(username="guitare@example.org", email="guitare@example.org")
+    response = client.post(
+        reverse("backstage:login"),
+        {"username": "Guitare@Example.ORG", "password": "correct horse battery"},
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("backstage:home")
+
+
+@pytest.mark.django_db
+def test_password_reset_by_email_link(client: Client) -> None:
+    UserFactory(username="basse@example.org", email="basse@example.org")
+    response = client.post(reverse("backstage:password_reset"), {"email": "basse@example.org"})
+    assert response.url == reverse("backstage:password_reset_done")
+    (message,) = mail.outbox
+    link = _link(message.body)
+    response = client.get(link, follow=True)
+    assert response.status_code == 200 and response.context["validlink"]
+    new = "un-nouveau-mot-de-passe-88"
+    response = client.post(
+        response.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}
+    )
+    assert response.url == reverse("backstage:password_reset_complete")
+    assert Client().login(username="basse@example.org", password=new)
+
+
+@pytest.mark.django_db
+def test_accepting_an_invitation_makes_a_membership(band: Band) -> None:
+    invitee = UserFactory(username="chant@example.org", email="chant@example.org")
+    response = band.client.post(
+        reverse("backstage:members", kwargs={"artist": band.artist.slug}),
+        {"email": "Chant@example.org", "role": Membership.Role.MEMBER},
+    )
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    link = _link(message.body)
+
+    client = Client()
+    assert "Create" in client.get(link).content.decode()  # anonymous: sign in or sign up
+    client.force_login(invitee)
+    assert client.get(link).status_code == 200
+    assert not Membership.objects.filter(user=invitee).exists()  # GET changes nothing
+    response = client.post(link)
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=invitee)
+    assert membership.artist == band.artist and membership.role == Membership.Role.MEMBER
+
+
+@pytest.mark.django_db
+def test_invitation_for_another_address_is_refused(band: Band) -> None:
+    link = services.invitation_send(
+        artist=band.artist, email="someone@example.org", role="owner", by=band.user
+    ).replace("http://testserver", "")
+    other = UserFactory(username="other@example.org", email="other@example.org")
+    client = Client()
+    client.force_login(other)
+    assert client.post(link).status_code == 403
+    assert not Membership.objects.filter(user=other).exists()
+
+
+@pytest.mark.django_db
+def test_only_owners_invite(band: Band, settings: Any) -> None:
+    member = UserFactory()
+    Membership.objects.create(artist=band.artist, user=member, role=Membership.Role.MEMBER)
+    client = Client()
+    client.force_login(member)
+    url = reverse("backstage:members", kwargs={"artist": band.artist.slug})
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"email": "x@example.org", "role": "owner"}).status_code == 403
+    assert not mail.outbox
+
+
+@pytest.mark.django_db
+def test_signup_through_an_invitation_comes_back_to_it(band: Band) -> None:
+    link = services.invitation_send(
+        artist=band.artist, email="new@example.org", role="member", by=band.user
+    ).replace("http://testserver", "")
+    mail.outbox.clear()
+    client = Client()
+    client.post(
+        reverse("backstage:signup") + "?next=" + link,
+        {"email": "new@example.org", "password1": PASSWORD, "password2": PASSWORD, "next": link},
+    )
+    response = client.get(_link(mail.outbox[0].body))
+    assert response.url == link
+    client.post(link)
+    assert Membership.objects.filter(artist=band.artist, user__username="new@example.org").exists()

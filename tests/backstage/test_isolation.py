@@ -1,0 +1,161 @@
+"""A member of one artist never reaches another artist's backstage: 404 on every page.
+
+Every backstage URL name must appear in SCOPED (with how to build its arguments for
+``band``'s objects) or in UNSCOPED (with the reason it names no artist's object): a new
+view added without its line here makes ``test_every_backstage_url_is_in_the_matrix`` fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from disquaire.backstage.models import Upload
+from disquaire.catalog.models import Concert, NewsPost
+from disquaire.delivery.codes import code_batch_create
+from disquaire.shop.models import Offer, ShippingZone
+from tests.backstage.conftest import Band
+from tests.factories import TrackFactory
+from tests.shop.factories import OfferFactory
+from tests.shop.helpers import order_for
+
+Objects = dict[str, Any]
+
+
+def _objects(band: Band) -> Objects:
+    from django.utils import timezone
+
+    track = TrackFactory(release=band.release, position=1)
+    return {
+        "artist": band.artist.slug,
+        "release_id": band.release.pk,
+        "track_id": track.pk,
+        "concert_id": Concert.objects.create(
+            artist=band.artist, starts_at=timezone.now(), venue="V", city="C", country="FR"
+        ).pk,
+        "post_id": NewsPost.objects.create(artist=band.artist, title="N", slug="n").pk,
+        "offer_id": Offer.objects.create(artist=band.artist, release=band.release, title="O").pk,
+        "zone_id": ShippingZone.objects.create(artist=band.artist, name="Z", countries=["FR"]).pk,
+        "code": order_for(OfferFactory(release=band.release)).code,
+        "chart": "sales",
+        "batch_id": code_batch_create(release=band.release, size=2).pk,
+        "upload_id": Upload.objects.create(
+            release=band.release, user=band.user, kind="audio", filename="a.flac", size=10
+        ).pk,
+    }
+
+
+def _pick(*names: str) -> Callable[[Objects], dict[str, Any]]:
+    return lambda objects: {name: objects[name] for name in names}
+
+
+A = _pick("artist")
+R = _pick("artist", "release_id")
+T = _pick("artist", "release_id", "track_id")
+
+SCOPED: dict[str, Callable[[Objects], dict[str, Any]]] = {
+    "artist_edit": A,
+    "theme_preview": A,
+    "members": A,
+    "concerts": A,
+    "concert_create": A,
+    "concert_edit": _pick("artist", "concert_id"),
+    "concert_delete": _pick("artist", "concert_id"),
+    "news": A,
+    "news_create": A,
+    "news_edit": _pick("artist", "post_id"),
+    "news_delete": _pick("artist", "post_id"),
+    "markdown_preview": A,
+    "releases": A,
+    "release_create": A,
+    "release": R,
+    "release_publish": R,
+    "preview_revoke": R,
+    "release_status": R,
+    "upload_create": R,
+    "tracks_reorder": R,
+    "track_edit": T,
+    "track_move": T,
+    "track_retry": T,
+    "offers": A,
+    "offer_create": A,
+    "offer_edit": _pick("artist", "offer_id"),
+    "offer_move": _pick("artist", "offer_id"),
+    "offer_delete": _pick("artist", "offer_id"),
+    "shipping": A,
+    "shipping_zone_create": A,
+    "shipping_zone_edit": _pick("artist", "zone_id"),
+    "shipping_zone_delete": _pick("artist", "zone_id"),
+    "shop_settings": A,
+    "code_batches": A,
+    "code_batch_csv": _pick("artist", "batch_id"),
+    "code_batch_pdf": _pick("artist", "batch_id"),
+    "stats": A,
+    "stats_csv": _pick("artist", "chart"),
+    "orders": A,
+    "orders_export": A,
+    "packing_list": A,
+    "order": _pick("artist", "code"),
+    "order_mark_paid": _pick("artist", "code"),
+    "order_ship": _pick("artist", "code"),
+    "order_refund": _pick("artist", "code"),
+    "upload": _pick("upload_id"),
+    "upload_finish": _pick("upload_id"),
+}
+
+UNSCOPED = {
+    "home": "lists only the user's own artists",
+    "setup": "first run only, before any user exists",
+    "signup": "account creation",
+    "verify": "signed link for one account",
+    "login": "sign-in",
+    "logout": "sign-out",
+    "password_reset": "Django's reset by email",
+    "password_reset_done": "static page",
+    "password_reset_confirm": "Django's signed reset link",
+    "password_reset_complete": "static page",
+    "invitation": "signed link naming its artist and email",
+    "artist_create": "creates a new artist owned by whoever asks",
+}
+
+
+def _names(patterns: list[URLPattern | URLResolver]) -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _names(pattern.url_patterns)
+        elif pattern.name:
+            yield pattern.name
+
+
+def _backstage_names() -> set[str]:
+    _, resolver = get_resolver().namespace_dict["backstage"]
+    return set(_names(resolver.url_patterns))
+
+
+def test_every_backstage_url_is_in_the_matrix() -> None:
+    names = _backstage_names()
+    missing = names - SCOPED.keys() - UNSCOPED.keys()
+    assert not missing, f"add these backstage URLs to the 404 matrix: {sorted(missing)}"
+    assert not (SCOPED.keys() | UNSCOPED.keys()) - names, "the matrix names URLs that are gone"
+
+
+@pytest.mark.parametrize("name", sorted(SCOPED))
+@pytest.mark.django_db
+def test_member_of_another_artist_gets_404(name: str, band: Band, stranger: Band) -> None:
+    url = reverse(f"backstage:{name}", kwargs=SCOPED[name](_objects(band)))
+    # The band itself reaches the page (so the 404 below is about who asks).
+    assert band.client.get(url).status_code in (200, 302, 405)
+    for method in ("get", "post", "put"):
+        response = getattr(stranger.client, method)(url)
+        assert response.status_code == 404, f"{method.upper()} {url}: {response.status_code}"
+
+
+@pytest.mark.parametrize("name", sorted(SCOPED))
+@pytest.mark.django_db
+def test_signed_out_visitor_is_sent_to_sign_in(name: str, band: Band, client: Any) -> None:
+    url = reverse(f"backstage:{name}", kwargs=SCOPED[name](_objects(band)))
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith(reverse("backstage:login"))
