@@ -42,8 +42,16 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-postgres DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"
 
+# axe-core (package.json) for the accessibility scan; node_modules/ is not committed.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --no-audit --no-fund && touch $@; \
+	else \
+	  echo "!!! npm not found: the accessibility (axe-core) browser test will be SKIPPED (apt-get install npm)"; \
+	fi
+
 # Exit status 5 is pytest's "no test collected": not a failure while no browser test exists.
-test-browser: $(STAMP)
+test-browser: $(STAMP) node_modules/.installed
 	@command -v chromium >/dev/null || echo "!!! Chromium not found: browser tests will be SKIPPED (apt-get install chromium)"
 	$(BIN)/pytest -m browser -p no:xdist; status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status
 
@@ -51,4 +59,4 @@ bench: $(STAMP)
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info
+	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info

@@ -16,9 +16,7 @@ def admin_client(client: Client) -> Client:
     return client
 
 
-@pytest.mark.parametrize(
-    "model", ["artist", "release", "track", "tag", "concert", "newspost"]
-)
+@pytest.mark.parametrize("model", ["artist", "release", "track", "tag", "concert", "newspost"])
 def test_admin_lists_every_catalogue_model(admin_client: Client, model: str) -> None:
     TrackFactory()
     MembershipFactory()

@@ -31,6 +31,16 @@ def test_demo_creates_the_band_with_its_releases_and_prints_a_login(
     assert Membership.objects.filter(user=admin, artist__name=DEMO_ARTIST).exists()
     text = out.getvalue()
     assert "user: admin  password: " in text
+    # The shop offers every kind of price, and a batch of download codes exists.
+    from disquaire.delivery.models import CodeBatch
+    from disquaire.shop.models import Offer
+
+    pricings = set(Offer.objects.values_list("pricing", flat=True))
+    assert pricings == {"fixed", "pwyw", "free"}
+    assert Offer.objects.filter(numbered=True, stock__gt=0).exists()
+    assert Offer.objects.filter(options__isnull=False).exists()
+    batch = CodeBatch.objects.get()
+    assert batch.codes.order_by("pk").first().code in text
     password = text.split("password: ")[1].split()[0]
     assert admin.check_password(password)
 

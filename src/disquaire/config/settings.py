@@ -29,10 +29,19 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_tasks",
     "django_tasks_db",
     "disquaire.core",
     "disquaire.catalog",
+    "disquaire.storefront",
+    "disquaire.shop",
+    "disquaire.orders",
+    "disquaire.payments",
+    "disquaire.delivery",
+    "disquaire.fans",
+    "disquaire.backstage",
+    "disquaire.demo",
 ]
 
 MIDDLEWARE = [
@@ -43,8 +52,16 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "disquaire.shop.middleware.VisitOriginMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "disquaire.core.csp.ContentSecurityPolicyMiddleware",
 ]
+# Our own pages may frame each other (the embed preview on a release page); the embed
+# widgets alone may be framed by any site (disquaire.core.csp.frame_anywhere).
+X_FRAME_OPTIONS = "SAMEORIGIN"
+# check --deploy prefers DENY; SAMEORIGIN is deliberate (above) and matches the CSP's
+# `frame-ancestors 'self'`, which modern browsers obey first.
+SILENCED_SYSTEM_CHECKS = ["security.W019"]
 
 ROOT_URLCONF = "disquaire.config.urls"
 WSGI_APPLICATION = "disquaire.config.wsgi.application"
@@ -138,6 +155,26 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Cache (the public pages, their generation numbers): in-process memory by default, each
+# web process its own; `redis://host:6379/0` shares one between processes and machines, so
+# an edit reaches every one at once (docs/scaling.md).
+CACHE_URL = env_str("DISQUAIRE_CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # Several instances on one Redis: give each its own database (/0, /1, ...).
+            "KEY_PREFIX": "disquaire",
+            # Fail fast rather than hang a page when Redis is away.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+elif CACHE_URL in ("", "locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ValueError(f"DISQUAIRE_CACHE_URL must be empty or redis://..., got {CACHE_URL!r}")
+
 # Background work: jobs live in the database; `disquaire worker` (or the in-process
 # worker of `disquaire serve`) runs them.
 TASKS = {
@@ -197,3 +234,64 @@ WORKER_PERIODIC_SECONDS = env_int("DISQUAIRE_WORKER_PERIODIC_SECONDS", 30)
 DISQUAIRE_PERIODIC = [
     "disquaire.catalog.services.tracks_recover_stale",
 ]
+
+# Listening (storefront player): lifetime of signed stream URLs (long enough to pause a
+# track and come back), and of the anonymous `dq_listener` cookie that counts the plays
+# of "limited" releases. Preview clips missing after a track is processed are queued by
+# the periodic job.
+DISQUAIRE_STREAM_TOKEN_TTL = env_int("DISQUAIRE_STREAM_TOKEN_TTL", 3 * 3600)
+DISQUAIRE_LISTENER_COOKIE_AGE = env_int("DISQUAIRE_LISTENER_COOKIE_AGE", 365 * 86400)
+DISQUAIRE_PERIODIC += ["disquaire.storefront.clips.clips_enqueue_missing"]
+
+# Selling (shop, orders, payments). Providers offered at checkout, in this order:
+# "stripe" (needs the two Stripe keys), "manual" (bank transfer/cash, the band marks
+# orders paid), "test" (demo only: no money moves; refused in production unless
+# DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION is set, as the checkout benchmark does).
+PAYMENT_PROVIDERS = env_list("DISQUAIRE_PAYMENT_PROVIDERS", ["stripe", "manual", "test"])
+DISQUAIRE_STRIPE_SECRET_KEY = env_str("DISQUAIRE_STRIPE_SECRET_KEY")
+DISQUAIRE_STRIPE_WEBHOOK_SECRET = env_str("DISQUAIRE_STRIPE_WEBHOOK_SECRET")
+DISQUAIRE_STRIPE_API_BASE = env_str("DISQUAIRE_STRIPE_API_BASE", "https://api.stripe.com")
+DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION = env_bool("DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION", False)
+# Minutes a checkout holds its units before they go back on sale.
+DISQUAIRE_RESERVATION_MINUTES = env_int("DISQUAIRE_RESERVATION_MINUTES", 30)
+DISQUAIRE_PERIODIC += [
+    "disquaire.orders.services.reservations_expire",
+    "disquaire.orders.services.refunds_retry_pending",
+]
+
+# Delivery (downloads, download codes) and the fans' library. Download links live
+# DISQUAIRE_DOWNLOAD_LINK_TTL seconds; each entitlement may be downloaded
+# DISQUAIRE_DOWNLOAD_LIMIT times (files and zips; resumed downloads do not count).
+# Code redemption and sign-in requests are limited per client IP and per code/email
+# within a window (seconds); DISQUAIRE_TRUSTED_PROXIES are the addresses whose
+# X-Forwarded-For is believed (nginx on the same machine).
+DISQUAIRE_DOWNLOAD_LINK_TTL = env_int("DISQUAIRE_DOWNLOAD_LINK_TTL", 24 * 3600)
+DISQUAIRE_DOWNLOAD_LIMIT = env_int("DISQUAIRE_DOWNLOAD_LIMIT", 100)
+DISQUAIRE_REDEEM_WINDOW = env_int("DISQUAIRE_REDEEM_WINDOW", 15 * 60)
+DISQUAIRE_REDEEM_ATTEMPTS_PER_IP = env_int("DISQUAIRE_REDEEM_ATTEMPTS_PER_IP", 20)
+DISQUAIRE_REDEEM_ATTEMPTS_PER_CODE = env_int("DISQUAIRE_REDEEM_ATTEMPTS_PER_CODE", 10)
+DISQUAIRE_SIGNIN_LINK_TTL = env_int("DISQUAIRE_SIGNIN_LINK_TTL", 30 * 60)
+DISQUAIRE_SIGNIN_WINDOW = env_int("DISQUAIRE_SIGNIN_WINDOW", 3600)
+DISQUAIRE_SIGNIN_PER_EMAIL = env_int("DISQUAIRE_SIGNIN_PER_EMAIL", 5)
+DISQUAIRE_SIGNIN_PER_IP = env_int("DISQUAIRE_SIGNIN_PER_IP", 20)
+DISQUAIRE_TRUSTED_PROXIES = env_list("DISQUAIRE_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+DISQUAIRE_PERIODIC += ["disquaire.delivery.services.entitlements_unlock_notify"]
+
+# Backstage (the band's dashboard at /backstage/): sign-in with email and password, and
+# resumable uploads sent in chunks of DISQUAIRE_UPLOAD_CHUNK_BYTES (audio up to
+# DISQUAIRE_IMPORT_MAX_FILE_BYTES, images up to DISQUAIRE_UPLOAD_MAX_IMAGE_BYTES).
+LOGIN_URL = "backstage:login"
+LOGIN_REDIRECT_URL = "backstage:home"
+LOGOUT_REDIRECT_URL = "backstage:login"
+BACKSTAGE_UPLOAD_CHUNK_BYTES = env_int("DISQUAIRE_UPLOAD_CHUNK_BYTES", 8 * 1024**2)
+BACKSTAGE_MAX_IMAGE_BYTES = env_int("DISQUAIRE_UPLOAD_MAX_IMAGE_BYTES", 30 * 1024**2)
+# Days an invitation link and an email verification link stay valid.
+BACKSTAGE_INVITATION_DAYS = env_int("DISQUAIRE_INVITATION_DAYS", 14)
+BACKSTAGE_VERIFY_DAYS = env_int("DISQUAIRE_VERIFY_DAYS", 3)
+# Hours an unfinished upload may wait for its next chunk before its bytes are removed.
+BACKSTAGE_UPLOAD_KEEP_HOURS = env_int("DISQUAIRE_UPLOAD_KEEP_HOURS", 48)
+DISQUAIRE_PERIODIC += ["disquaire.backstage.services.uploads_expire"]
+
+# Who may create an artist page in the backstage: "anyone" signed in (a band on its own
+# instance), or "staff" (an operator hosting a label's artists).
+DISQUAIRE_ARTIST_CREATION = env_str("DISQUAIRE_ARTIST_CREATION", "anyone")

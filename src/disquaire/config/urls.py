@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.static import serve as static_serve
 
 from disquaire.core.views import healthz
@@ -15,3 +15,12 @@ if not settings.PRODUCTION:
     urlpatterns += [
         re_path(r"^static/(?P<path>.*)$", static_serve, {"document_root": settings.STATIC_ROOT}),
     ]
+
+# The public site comes last: its artist pages live at the root (/<artist>/).
+urlpatterns += [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("backstage/", include("disquaire.backstage.urls")),
+    path("", include("disquaire.shop.urls")),
+    path("", include("disquaire.delivery.root_urls")),
+    path("", include("disquaire.storefront.urls")),
+]

@@ -11,6 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from disquaire.catalog import demo as demo_data
+from disquaire.catalog.models import Artist, Release
+from disquaire.delivery.codes import code_batch_create
+from disquaire.delivery.models import CodeBatch
+from disquaire.shop.demo import demo_shop_create
 
 
 class Command(BaseCommand):
@@ -33,6 +37,15 @@ class Command(BaseCommand):
             self.stdout.write(f"Created the demo band “{demo_data.DEMO_ARTIST}”.")
         else:
             self.stdout.write(f"The demo band “{demo_data.DEMO_ARTIST}” is already there.")
+        artist = Artist.objects.get(name=demo_data.DEMO_ARTIST)
+        album, ep = (
+            Release.objects.get(artist=artist, title=spec.title) for spec in demo_data.RELEASES
+        )
+        demo_shop_create(artist=artist, album=album, ep=ep)
+        batch = CodeBatch.objects.filter(release=album).first() or code_batch_create(
+            release=album, size=20, label="Demo CD pressing"
+        )
+        code = batch.codes.order_by("pk").first()
 
         password = secrets.token_urlsafe(12)
         user_model = get_user_model()
@@ -50,6 +63,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo site:   {url}/"))
         self.stdout.write(f"Admin:       {url}/admin/  user: admin  password: {password}")
         self.stdout.write(f"Emails go to {settings.MAIL_DIR}/")
+        if code is not None:
+            self.stdout.write(
+                f"Download code: {code.code} at {url}/redeem/{artist.slug}/ — cards for the CD "
+                f"sleeves: disquaire codes-pdf {batch.pk} codes.pdf"
+            )
+        self.stdout.write("Payments: choose “Test payment” at checkout (no money moves).")
         self.stdout.write("Encoding runs in the background; formats appear as they are ready.")
         self.stdout.write("")
         if not opts["no_serve"]:
