@@ -15,8 +15,9 @@ from disquaire.delivery.models import Entitlement, EntitlementSource
 from disquaire.orders.models import Order
 from disquaire.orders.services import payment_confirm, payment_create
 from disquaire.shop.models import Offer
-from disquaire.storefront.models import PlayCount
+from disquaire.storefront import listening
 from tests.backstage.conftest import Band
+from tests.factories import TrackFactory
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import order_for
 
@@ -63,8 +64,9 @@ def test_by_offer_country_and_origin(band: Band) -> None:
 
 
 def test_plays_and_downloads_show_what_is_recorded(band: Band) -> None:
-    PlayCount.objects.create(release=band.release, listener_key="d:1", plays=3)
-    PlayCount.objects.create(release=band.release, listener_key="d:2", plays=1)
+    track = TrackFactory(release=band.release, position=1, title="Un")
+    listening.track_play_record(track=track)
+    listening.track_play_record(track=track)
     Entitlement.objects.create(
         email="a@example.org",
         release=band.release,
@@ -72,7 +74,8 @@ def test_plays_and_downloads_show_what_is_recorded(band: Band) -> None:
         source_ref="t",
         download_count=5,
     )
-    assert chart_build(key="plays", artist=band.artist).rows == [(band.release.title, [4, 2])]
+    plays = chart_build(key="plays", artist=band.artist).rows
+    assert plays == [(f"{band.release.title} — 1. Un", [2])]
     assert chart_build(key="downloads", artist=band.artist).rows == [(band.release.title, [5, 1])]
 
 

@@ -56,6 +56,15 @@ def test_a_track_plays_and_its_time_advances(page: Any, live_server: Any, releas
     page.wait_for_function(PLAYING_PAST, arg=0.5)
     expect(page.locator("tr[data-track].is-playing")).to_have_count(1)
     expect(page.locator("[data-player-status]")).to_contain_text("Song 1")
+    # The start was reported for the band's statistics.
+    from disquaire.storefront.models import TrackPlayDay
+
+    first = release.tracks.get(position=1)
+    page.wait_for_function(
+        "() => performance.getEntriesByType('resource')"
+        ".some((e) => e.name.includes('/api/listen/played/'))"
+    )
+    assert TrackPlayDay.objects.get(track=first).plays == 1
 
 
 def test_seeking_by_clicking_the_waveform_and_with_the_arrow_keys(

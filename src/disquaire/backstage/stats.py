@@ -26,7 +26,7 @@ from disquaire.catalog.models import Artist
 from disquaire.core.money import Money
 from disquaire.delivery.models import Entitlement
 from disquaire.orders.models import Order, OrderLine, OrderState
-from disquaire.storefront.models import PlayCount
+from disquaire.storefront.models import TrackPlayDay
 
 SOLD_STATES = (OrderState.PAID, OrderState.FULFILLED)
 DAYS = 90
@@ -180,19 +180,25 @@ def chart_origins(*, artist: Artist) -> Chart:
 
 def chart_plays(*, artist: Artist) -> Chart:
     found = (
-        PlayCount.objects.filter(release__artist=artist)
-        .values("release__title")
-        .annotate(plays=Coalesce(Sum("plays"), 0), listeners=Count("pk"))
+        TrackPlayDay.objects.filter(track__release__artist=artist)
+        .values("track__release__title", "track__position", "track__title")
+        .annotate(plays=Coalesce(Sum("plays"), 0))
     )
-    rows = [(str(r["release__title"]), [r["plays"], r["listeners"]]) for r in found]
+    rows = [
+        (
+            f"{r['track__release__title']} — {r['track__position']}. {r['track__title']}",
+            [r["plays"]],
+        )
+        for r in found
+    ]
     return Chart(
         key="plays",
         title=str(CHARTS["plays"]),
         description=_(
-            "Full plays per release, counted only on releases whose preview policy limits "
-            "the number of full plays (the player does not record other plays)."
+            "Plays per track: each time the player (on your pages or in an embed) starts a "
+            "track. No listener is recorded, only the count."
         ),
-        columns=[_("Release"), _("Plays"), _("Listeners")],
+        columns=[_("Track"), _("Plays")],
         rows=_ranked(rows, 0),
     )
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("stream/public/<int:track_id>/", listen.stream_public, name="stream_public"),
     path("stream/<str:token>", listen.stream, name="stream"),
     path("api/listen/<int:release_id>/", listen.listen_data, name="listen_data"),
+    path("api/listen/played/<int:track_id>/", listen.listen_played, name="listen_played"),
     path(
         "api/listen/<int:release_id>/play/<int:track_id>/",
         listen.listen_play,

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
@@ -502,3 +502,19 @@ def free_download_file(*, track: Track) -> tuple[Rendition, str, str]:
     else:
         extension, content_type = FORMATS[key].extension, FORMATS[key].mime
     return ready[key], content_type, f"{track.position:02d} - {track.title}{extension}"
+
+
+def track_play_record(*, track: Track) -> None:
+    """Count one play of ``track`` today: one UPDATE, or the day's first row."""
+    from disquaire.storefront.models import TrackPlayDay
+
+    today = timezone.localdate()
+    rows = TrackPlayDay.objects.filter(track=track, day=today)
+    if rows.update(plays=F("plays") + 1):
+        return
+    try:
+        with transaction.atomic():
+            TrackPlayDay.objects.create(track=track, day=today, plays=1)
+    except IntegrityError:
+        # Another request made the day's row first: count on it.
+        rows.update(plays=F("plays") + 1)

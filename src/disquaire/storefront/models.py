@@ -92,3 +92,20 @@ def _clip_deleted(sender: type[Clip], instance: Clip, **kwargs: object) -> None:
     name = instance.file.name
     if name:
         transaction.on_commit(lambda: default_storage.delete(name))
+
+
+class TrackPlayDay(models.Model):
+    """How many times a track started playing on one day (any policy), for the band's
+    statistics. No listener is recorded: just a count per track and day."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="play_days")
+    day = models.DateField()
+    plays = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["track", "day"], name="track_play_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track} {self.day}: {self.plays}"

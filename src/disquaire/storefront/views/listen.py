@@ -124,6 +124,18 @@ def listen_play(request: HttpRequest, release_id: int, track_id: int) -> HttpRes
     return _no_store(response)
 
 
+@csrf_exempt
+@require_POST
+def listen_played(request: HttpRequest, track_id: int) -> HttpResponseBase:
+    """``POST /api/listen/played/<track_id>/``: the player started a track (statistics)."""
+    if not _same_origin(request):
+        return _no_store(HttpResponseForbidden())
+    track = get_object_or_404(Track.objects.select_related("release"), pk=track_id)
+    _gate(request, track.release)
+    listening.track_play_record(track=track)
+    return _no_store(HttpResponse(status=204))
+
+
 @require_GET
 def stream_public(request: HttpRequest, track_id: int) -> HttpResponseBase:
     """``/stream/public/<track_id>/``: for pages without JavaScript, whose cached HTML
@@ -137,6 +149,8 @@ def stream_public(request: HttpRequest, track_id: int) -> HttpResponseBase:
         release=release, track=track, request=request, preview=preview, listener=listener
     )
     sources = entry["sources"]
+    if sources:
+        listening.track_play_record(track=track)
     if not sources:
         response: HttpResponseBase = HttpResponse(status=503)
         response["Retry-After"] = "30"

@@ -198,7 +198,19 @@ export class Player {
     }
     this.audio.src = source.src;
     this.setMediaSession(track);
+    this.recordPlay(track);
     return this.resume();
+  }
+
+  /** Tell the server a track started (a count per track and day, for the band). */
+  recordPlay(track) {
+    const base = this.root.dataset.played;
+    if (!base) return;
+    const url = new URL(base.replace(/0\/$/, `${encodeURIComponent(track.id)}/`), this.doc.baseURI);
+    const preview =
+      this.root.dataset.preview || new URLSearchParams(this.doc.location.search).get("preview");
+    if (preview) url.searchParams.set("preview", preview);
+    fetch(url, { method: "POST", credentials: "same-origin", keepalive: true }).catch(() => {});
   }
 
   async resume() {
