@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from disquaire.catalog.models import Artist
 from disquaire.core.money import Money
-from disquaire.delivery.models import Entitlement
+from disquaire.delivery.models import TrackDownloadDay
 from disquaire.orders.models import Order, OrderLine, OrderState
 from disquaire.storefront.models import TrackPlayDay
 
@@ -205,20 +205,25 @@ def chart_plays(*, artist: Artist) -> Chart:
 
 def chart_downloads(*, artist: Artist) -> Chart:
     found = (
-        Entitlement.objects.filter(Q(release__artist=artist) | Q(track__release__artist=artist))
-        .annotate(item=Coalesce(F("track__title"), F("release__title")))
-        .values("item")
-        .annotate(downloads=Coalesce(Sum("download_count"), 0), owners=Count("pk"))
+        TrackDownloadDay.objects.filter(track__release__artist=artist)
+        .values("track__release__title", "track__position", "track__title")
+        .annotate(downloads=Coalesce(Sum("downloads"), 0))
     )
-    rows = [(str(r["item"]), [r["downloads"], r["owners"]]) for r in found]
+    rows = [
+        (
+            f"{r['track__release__title']} — {r['track__position']}. {r['track__title']}",
+            [r["downloads"]],
+        )
+        for r in found
+    ]
     return Chart(
         key="downloads",
         title=str(CHARTS["downloads"]),
         description=_(
-            "Downloads per release (or per track bought on its own), as counted by the "
-            "fans' download links, and how many fans own it."
+            "Downloads per track, a file on its own or inside a release's zip (a resumed "
+            "download is not counted twice)."
         ),
-        columns=[_("Release or track"), _("Downloads"), _("Owners")],
+        columns=[_("Track"), _("Downloads")],
         rows=_ranked(rows, 0),
     )
 

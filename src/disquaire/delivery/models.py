@@ -141,3 +141,19 @@ class DownloadCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class TrackDownloadDay(models.Model):
+    """How many times a track was downloaded on one day, alone or in a zip (statistics)."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="download_days")
+    day = models.DateField()
+    downloads = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["track", "day"], name="track_download_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track} {self.day}: {self.downloads}"

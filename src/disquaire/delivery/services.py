@@ -7,6 +7,7 @@ gives a copy away) and ``entitlements_revoke`` (a refund). See docs/delivery.md.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -191,3 +192,12 @@ def _unlock_mail(entitlement: Entitlement) -> None:
         }
         body = render_to_string("delivery/email/unlocked.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [entitlement.email])
+
+
+def track_downloads_record(*, tracks: Iterable[Track]) -> None:
+    """Count one download today for each of ``tracks`` (a file, or every track of a zip)."""
+    from disquaire.core.counters import day_count_add
+    from disquaire.delivery.models import TrackDownloadDay
+
+    for track in tracks:
+        day_count_add(TrackDownloadDay, field="downloads", track=track)

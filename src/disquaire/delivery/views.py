@@ -45,6 +45,7 @@ from disquaire.delivery.services import (
     download_count,
     download_limit,
     download_links_mail,
+    track_downloads_record,
 )
 from disquaire.delivery.zips import (
     release_zip_ready,
@@ -273,6 +274,8 @@ def download_file_view(
     refused = _count(request, entitlement)
     if refused is not None:
         return refused
+    if _counts(request):
+        track_downloads_record(tracks=[file.rendition.track])
     rendition = file.rendition
     response = file_response(
         request,
@@ -305,6 +308,8 @@ def download_zip_view(
     refused = _count(request, entitlement)
     if refused is not None:
         return refused
+    if _counts(request):
+        track_downloads_record(tracks=item_tracks(entitlement))
     fingerprint = zip_fingerprint(release=release, files=choice.files)
     filename = zip_filename(release=release, label=choice.label)
     stored = release_zip_ready(release=release, key=key, fingerprint=fingerprint)

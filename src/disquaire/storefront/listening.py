@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from disquaire.audio.formats import DOWNLOAD_FORMATS, FORMATS, ORIGINAL
 from disquaire.catalog.models import PreviewPolicy, ProcessingStatus, Release, Rendition, Track
+from disquaire.core.counters import day_count_add
 from disquaire.core.signing import token_make, token_read
 from disquaire.storefront.clips import (
     CLIPS_PREFETCH,
@@ -505,16 +506,7 @@ def free_download_file(*, track: Track) -> tuple[Rendition, str, str]:
 
 
 def track_play_record(*, track: Track) -> None:
-    """Count one play of ``track`` today: one UPDATE, or the day's first row."""
+    """Count one play of ``track`` today (for the band's statistics)."""
     from disquaire.storefront.models import TrackPlayDay
 
-    today = timezone.localdate()
-    rows = TrackPlayDay.objects.filter(track=track, day=today)
-    if rows.update(plays=F("plays") + 1):
-        return
-    try:
-        with transaction.atomic():
-            TrackPlayDay.objects.create(track=track, day=today, plays=1)
-    except IntegrityError:
-        # Another request made the day's row first: count on it.
-        rows.update(plays=F("plays") + 1)
+    day_count_add(TrackPlayDay, field="plays", track=track)
