@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Model, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -178,19 +178,24 @@ def chart_origins(*, artist: Artist) -> Chart:
     )
 
 
-def chart_plays(*, artist: Artist) -> Chart:
+def _per_track_rows(model: type[Model], *, field: str, artist: Artist) -> list[Any]:
+    """Rows "Release — N. Title" with the sum of a per-track day counter."""
     found = (
-        TrackPlayDay.objects.filter(track__release__artist=artist)
+        model._default_manager.filter(track__release__artist=artist)
         .values("track__release__title", "track__position", "track__title")
-        .annotate(plays=Coalesce(Sum("plays"), 0))
+        .annotate(total=Coalesce(Sum(field), 0))
     )
     rows = [
         (
             f"{r['track__release__title']} — {r['track__position']}. {r['track__title']}",
-            [r["plays"]],
+            [r["total"]],
         )
         for r in found
     ]
+    return _ranked(rows, 0)
+
+
+def chart_plays(*, artist: Artist) -> Chart:
     return Chart(
         key="plays",
         title=str(CHARTS["plays"]),
@@ -199,23 +204,11 @@ def chart_plays(*, artist: Artist) -> Chart:
             "track. No listener is recorded, only the count."
         ),
         columns=[_("Track"), _("Plays")],
-        rows=_ranked(rows, 0),
+        rows=_per_track_rows(TrackPlayDay, field="plays", artist=artist),
     )
 
 
 def chart_downloads(*, artist: Artist) -> Chart:
-    found = (
-        TrackDownloadDay.objects.filter(track__release__artist=artist)
-        .values("track__release__title", "track__position", "track__title")
-        .annotate(downloads=Coalesce(Sum("downloads"), 0))
-    )
-    rows = [
-        (
-            f"{r['track__release__title']} — {r['track__position']}. {r['track__title']}",
-            [r["downloads"]],
-        )
-        for r in found
-    ]
     return Chart(
         key="downloads",
         title=str(CHARTS["downloads"]),
@@ -224,7 +217,7 @@ def chart_downloads(*, artist: Artist) -> Chart:
             "download is not counted twice)."
         ),
         columns=[_("Track"), _("Downloads")],
-        rows=_ranked(rows, 0),
+        rows=_per_track_rows(TrackDownloadDay, field="downloads", artist=artist),
     )
 
 
