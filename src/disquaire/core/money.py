@@ -53,7 +53,11 @@ class Money:
         if not value.is_finite():
             raise MoneyError(f"{text!r} is not an amount")
         quantum = Decimal(1).scaleb(-digits)
-        if value.quantize(quantum, rounding=ROUND_HALF_UP) != value:
+        try:
+            rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+        except InvalidOperation as exc:  # far too large to be a price ("1e400")
+            raise MoneyError(f"{text!r} is not an amount") from exc
+        if rounded != value:
             raise MoneyError(f"{text!r} has more than {digits} decimals")
         return cls(int(value.scaleb(digits)), code)
 
