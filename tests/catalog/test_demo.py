@@ -26,11 +26,11 @@ def test_demo_creates_the_band_with_its_releases_and_prints_a_login(
         assert release.cover.name and release.cover_alt and release.description
         spec = next(s for s in RELEASES if s.title == release.title)
         assert list(release.tracks.values_list("title", flat=True)) == list(spec.tracks)
-    admin = get_user_model().objects.get(username="admin")
+    admin = get_user_model().objects.get(username="band@example.org")
     assert admin.is_superuser
     assert Membership.objects.filter(user=admin, artist__name=DEMO_ARTIST).exists()
     text = out.getvalue()
-    assert "user: admin  password: " in text
+    assert "email: band@example.org  password: " in text
     # The shop offers every kind of price, and a batch of download codes exists.
     from disquaire.delivery.models import CodeBatch
     from disquaire.shop.models import Offer

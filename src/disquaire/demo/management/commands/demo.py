@@ -16,6 +16,8 @@ from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.models import CodeBatch
 from disquaire.shop.demo import demo_shop_create
 
+DEMO_LOGIN = "band@example.org"
+
 
 class Command(BaseCommand):
     help = "Create the demo band with generated music, print an admin login, and serve."
@@ -49,8 +51,9 @@ class Command(BaseCommand):
 
         password = secrets.token_urlsafe(12)
         user_model = get_user_model()
+        # The backstage signs people in by email: the username is the email address.
         admin, _ = user_model.objects.get_or_create(
-            username="admin", defaults={"email": "admin@localhost"}
+            username=DEMO_LOGIN, defaults={"email": DEMO_LOGIN}
         )
         admin.is_staff = admin.is_superuser = True
         admin.set_password(password)
@@ -61,7 +64,10 @@ class Command(BaseCommand):
         url = f"http://{opts['host']}:{opts['port']}"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo site:   {url}/"))
-        self.stdout.write(f"Admin:       {url}/admin/  user: admin  password: {password}")
+        self.stdout.write(
+            f"Backstage:   {url}/backstage/  email: {DEMO_LOGIN}  password: {password}"
+        )
+        self.stdout.write(f"Admin:       {url}/admin/  (same login)")
         self.stdout.write(f"Emails go to {settings.MAIL_DIR}/")
         if code is not None:
             self.stdout.write(
