@@ -22,6 +22,7 @@ from disquaire.backstage.forms import (
     LinkFormSet,
     NewsPostForm,
 )
+from disquaire.backstage.views.common import confirm_delete
 from disquaire.catalog.markdown import markdown_to_html
 from disquaire.catalog.models import Artist, Concert, Membership, NewsPost
 from disquaire.core.colour import AA_TEXT, contrast_ratio, hex_to_rgb, theme_readable
@@ -182,10 +183,8 @@ def concert_edit(request: HttpRequest, artist: str, concert_id: int | None = Non
 def concert_delete(request: HttpRequest, artist: str, concert_id: int) -> HttpResponse:
     concert = selectors.concert_for_member(user=request.user, slug=artist, concert_id=concert_id)
     if request.method != "POST":
-        return render(
-            request,
-            "backstage/confirm_delete.html",
-            {"artist": concert.artist, "thing": concert, "cancel": "backstage:concerts"},
+        return confirm_delete(
+            request, artist=concert.artist, thing=concert, cancel="backstage:concerts"
         )
     concert.delete()
     messages.success(request, _("The concert is deleted."))
@@ -242,11 +241,7 @@ def news_edit(request: HttpRequest, artist: str, post_id: int | None = None) -> 
 def news_delete(request: HttpRequest, artist: str, post_id: int) -> HttpResponse:
     post = selectors.news_for_member(user=request.user, slug=artist, post_id=post_id)
     if request.method != "POST":
-        return render(
-            request,
-            "backstage/confirm_delete.html",
-            {"artist": post.artist, "thing": post, "cancel": "backstage:news"},
-        )
+        return confirm_delete(request, artist=post.artist, thing=post, cancel="backstage:news")
     post.delete()
     messages.success(request, _("The news post is deleted."))
     return redirect("backstage:news", artist=artist)

@@ -17,6 +17,7 @@ from disquaire.backstage.forms_selling import (
     ShippingZoneForm,
     ShopSettingsForm,
 )
+from disquaire.backstage.views.common import confirm_delete
 from disquaire.catalog.models import Release
 from disquaire.shop import services as shop_services
 from disquaire.shop.models import Offer, ShippingZone
@@ -119,11 +120,7 @@ def offer_move(request: HttpRequest, artist: str, offer_id: int) -> HttpResponse
 def offer_delete(request: HttpRequest, artist: str, offer_id: int) -> HttpResponse:
     offer = selectors.offer_for_member(user=request.user, slug=artist, offer_id=offer_id)
     if request.method != "POST":
-        return render(
-            request,
-            "backstage/confirm_delete.html",
-            {"artist": offer.artist, "thing": offer, "cancel": "backstage:offers"},
-        )
+        return confirm_delete(request, artist=offer.artist, thing=offer, cancel="backstage:offers")
     try:
         shop_services.offer_delete(offer=offer)
     except shop_services.OfferInUse as exc:
@@ -177,10 +174,8 @@ def shipping_zone_edit(
 def shipping_zone_delete(request: HttpRequest, artist: str, zone_id: int) -> HttpResponse:
     zone = selectors.shipping_zone_for_member(user=request.user, slug=artist, zone_id=zone_id)
     if request.method != "POST":
-        return render(
-            request,
-            "backstage/confirm_delete.html",
-            {"artist": zone.artist, "thing": zone.name, "cancel": "backstage:shipping"},
+        return confirm_delete(
+            request, artist=zone.artist, thing=zone.name, cancel="backstage:shipping"
         )
     shop_services.shipping_zone_delete(zone=zone)
     messages.success(request, _("The shipping zone is deleted."))
