@@ -39,7 +39,7 @@ from disquaire.audio.formats import FORMATS
 from disquaire.catalog import sources
 from disquaire.catalog.models import Artist, ProcessingStatus, Release, Rendition, Track
 from disquaire.catalog.signals import track_processed
-from disquaire.catalog.validators import RESERVED_SLUGS, normalise_isrc
+from disquaire.catalog.validators import ISRC_RE, RESERVED_SLUGS, normalise_isrc
 from disquaire.core.storage import storage_save_bytes, storage_save_path
 
 logger = logging.getLogger(__name__)
@@ -300,8 +300,6 @@ def _kind_for(count: int) -> str:
 
 
 def _clean_isrc(value: str | None) -> str:
-    from disquaire.catalog.validators import ISRC_RE
-
     cleaned = normalise_isrc(value or "")
     return cleaned if ISRC_RE.match(cleaned) else ""
 

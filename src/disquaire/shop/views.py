@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from disquaire.catalog.models import Artist
+from disquaire.core.http import request_from_this_site
 from disquaire.orders.services import Address, OrderError
 from disquaire.payments.registry import providers_available
 from disquaire.shop.forms import CheckoutForm
@@ -63,7 +64,7 @@ def cart_add_view(request: HttpRequest) -> HttpResponse:
     (checkout, which does, keeps its CSRF check); cross-site posts are still refused
     by their Origin / Sec-Fetch-Site headers.
     """
-    if not _same_site(request):
+    if not request_from_this_site(request):
         return HttpResponseForbidden(_("This form must be sent from this site."))
     try:
         cart = cart_add(
@@ -82,15 +83,6 @@ def cart_add_view(request: HttpRequest) -> HttpResponse:
     _cart_save(request, cart)
     messages.success(request, _("Added to your cart."))
     return redirect("shop:cart")
-
-
-def _same_site(request: HttpRequest) -> bool:
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-        return False
-    origin = request.headers.get("Origin")
-    if not origin or origin == "null":
-        return origin != "null"
-    return origin == f"{request.scheme}://{request.get_host()}"
 
 
 @require_POST

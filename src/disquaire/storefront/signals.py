@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from disquaire.catalog.models import Artist, Concert, NewsPost, Release, Rendition, Tag, Track
+from disquaire.catalog.models import Artist, Concert, NewsPost, Release, Tag, Track
 from disquaire.catalog.signals import track_processed
 from disquaire.storefront.cache import GLOBAL, artist_scope, generation_bump
 
@@ -20,9 +20,6 @@ def _artist_ids(instance: Any) -> list[int]:
     if isinstance(instance, Track):
         releases = Release.objects.filter(pk=instance.release_id)
         return list(releases.values_list("artist_id", flat=True))
-    if isinstance(instance, Rendition):
-        tracks = Track.objects.filter(pk=instance.track_id)
-        return list(tracks.values_list("release__artist_id", flat=True))
     if isinstance(instance, Tag):
         releases = Release.objects.filter(tags=instance)
         return list(releases.values_list("artist_id", flat=True).distinct())
@@ -36,7 +33,9 @@ def _bump(instance: Any) -> None:
     generation_bump(GLOBAL)
 
 
-_WATCHED = (Artist, Release, Track, Concert, NewsPost, Rendition, Tag)
+# Renditions are not watched: they change only while a track is processed, and the end of
+# processing bumps the pages once (track_processed) instead of once per format.
+_WATCHED = (Artist, Release, Track, Concert, NewsPost, Tag)
 # Bookkeeping of the transcoding workers: saved often, never shown on a page.
 _INVISIBLE_FIELDS = frozenset({"heartbeat_at", "attempts", "task_id", "progress"})
 

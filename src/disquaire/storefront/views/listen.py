@@ -7,8 +7,6 @@ everyone and no shared cache keeps a signed URL or a play count.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.http import (
     Http404,
     HttpRequest,
@@ -26,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from disquaire.catalog.models import PreviewPolicy, Release, Track
 from disquaire.core.fileserve import file_response
+from disquaire.core.http import request_from_this_site
 from disquaire.core.signing import TokenExpired, TokenInvalid
 from disquaire.storefront import listening
 
@@ -92,13 +91,6 @@ def listen_data(request: HttpRequest, release_id: int) -> HttpResponseBase:
     return _no_store(response)
 
 
-def _same_origin(request: HttpRequest) -> bool:
-    origin = request.headers.get("Origin")
-    if not origin or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc == request.get_host()
-
-
 # No CSRF token: the cached pages carry none. A cross-site POST could only spend plays of
 # a listener it cannot name (the cookies are SameSite=Lax, so they are not sent), and the
 # Origin check refuses other sites' requests outright.
@@ -110,7 +102,7 @@ def listen_play(request: HttpRequest, release_id: int, track_id: int) -> HttpRes
     For a "limited" release this counts a full play (or answers with the clip when none
     is left). Answers ``{"track": {...entry...}, "plays_left": int | null}``.
     """
-    if not _same_origin(request):
+    if not request_from_this_site(request):
         return _no_store(HttpResponseForbidden())
     release = get_object_or_404(Release.objects.select_related("artist"), pk=release_id)
     preview = _gate(request, release)
@@ -128,7 +120,7 @@ def listen_play(request: HttpRequest, release_id: int, track_id: int) -> HttpRes
 @require_POST
 def listen_played(request: HttpRequest, track_id: int) -> HttpResponseBase:
     """``POST /api/listen/played/<track_id>/``: the player started a track (statistics)."""
-    if not _same_origin(request):
+    if not request_from_this_site(request):
         return _no_store(HttpResponseForbidden())
     track = get_object_or_404(Track.objects.select_related("release"), pk=track_id)
     _gate(request, track.release)
