@@ -56,10 +56,16 @@ def artist_scope(artist_id: int) -> str:
     return f"artist:{artist_id}"
 
 
-def page_key(request: HttpRequest, scope: str) -> str:
+def page_key(request: HttpRequest, scope: str, gen: int | None = None) -> str:
     # The path only: these pages ignore the query string, which must not multiply entries.
     path = hashlib.sha256(request.path.encode()).hexdigest()[:32]
-    return f"storefront:page:{scope}:{generation(scope)}:{get_language()}:{path}"
+    gen = generation(scope) if gen is None else gen
+    return f"storefront:page:{scope}:{gen}:{get_language()}:{path}"
+
+
+def _mark(response: HttpResponse, scope: str, gen: int) -> None:
+    """Tell ``storefront.fastpath`` which scope and generation this page belongs to."""
+    response.page_cache = (scope, gen)  # type: ignore[attr-defined]
 
 
 def public_headers(response: HttpResponse, *, max_age: int = PUBLIC_MAX_AGE) -> HttpResponse:
@@ -87,11 +93,13 @@ def page_lookup(request: HttpRequest) -> HttpResponse | None:
     scope = cache.get(_scope_key(request))
     if scope is None:
         return None
-    hit: dict[str, Any] | None = cache.get(page_key(request, scope))
+    gen = generation(scope)
+    hit: dict[str, Any] | None = cache.get(page_key(request, scope, gen))
     if hit is None:
         return None
     response = HttpResponse(hit["content"], content_type=hit["content_type"])
     response["X-Page-Cache"] = "hit"
+    _mark(response, scope, gen)
     return public_headers(response)
 
 
@@ -99,11 +107,13 @@ def cached_page(
     request: HttpRequest, scope: str, render: Callable[[], HttpResponse]
 ) -> HttpResponse:
     """The page from the cache, or rendered by ``render()`` and stored."""
-    key = page_key(request, scope)
+    gen = generation(scope)
+    key = page_key(request, scope, gen)
     hit: dict[str, Any] | None = cache.get(key)
     if hit is not None:
         response = HttpResponse(hit["content"], content_type=hit["content_type"])
         response["X-Page-Cache"] = "hit"
+        _mark(response, scope, gen)
         return public_headers(response)
     response = render()
     if response.status_code == 200:
@@ -115,5 +125,6 @@ def cached_page(
             PAGE_TIMEOUT,
         )
         cache.set(_scope_key(request), scope, PAGE_TIMEOUT)
+        _mark(response, scope, gen)
     response["X-Page-Cache"] = "miss"
     return public_headers(response)
