@@ -9,9 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Fan(models.Model):
-    """Someone who signed in to their library at least once (no password for now)."""
+    """Someone who signed in to their library at least once.
+
+    The email link is always the way in; a password is optional, set from the library
+    (``password`` is a Django password hash, empty when the fan has none)."""
 
     email = models.EmailField(_("email"), unique=True)
+    password = models.CharField(_("password"), max_length=128, blank=True)
     preferred_format = models.CharField(_("preferred format"), max_length=16, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_login_at = models.DateTimeField(null=True, blank=True)

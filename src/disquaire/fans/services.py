@@ -1,4 +1,4 @@
-"""Fans' sign-in: passwordless, by a single-use link sent to their address.
+"""Fans' sign-in: by a single-use link sent to their address, or by an optional password.
 
 The link carries a random token (256 bits); only its SHA-256 is stored, so a database
 read does not let anyone sign in. Opening the link shows a button: the POST that follows
@@ -6,6 +6,11 @@ uses the token (one conditional UPDATE: ``used_at IS NULL AND expires_at > now``
 mail scanner following links cannot spend it. Requests are limited per address and per
 client address (``ratelimit``), and always answered the same way, so the form does not
 tell who has an account.
+
+A fan who signed in by link may set a password from their library. Password sign-in is
+limited per client address and per address too, answers a wrong password, an unknown
+address and an address without a password with one same refusal, and hashes a dummy when
+there is nothing to check against, so neither its answer nor its timing tells them apart.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
 from django.core.mail import send_mail
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -40,7 +47,12 @@ class SignInRefused(Exception):
 
 
 class TooManyRequests(Exception):
-    """Too many sign-in links asked for this address or from this client."""
+    """Too many sign-in links asked for, or password attempts made, for this address or
+    from this client."""
+
+
+class PasswordSignInRefused(Exception):
+    """Wrong password, unknown address or no password set: deliberately one case."""
 
 
 def _hash(token: str) -> str:
@@ -98,8 +110,59 @@ def signin_complete(*, token: str) -> Fan:
     if not spent:
         raise SignInRefused("used")
     fan, _created = Fan.objects.get_or_create(email=link.email)
-    Fan.objects.filter(pk=fan.pk).update(last_login_at=now)
+    _signed_in(fan=fan)
+    return fan
+
+
+def _signed_in(*, fan: Fan) -> None:
+    """What every sign-in does, by link or password: note the time, claim the guest
+    purchases made with the fan's address."""
+    Fan.objects.filter(pk=fan.pk).update(last_login_at=timezone.now())
     entitlements_claim(email=fan.email)
+
+
+def fan_password_set(*, fan: Fan, password: str) -> None:
+    """Give ``fan`` a password (or a new one), checked by the site's password validators;
+    raise django.core.exceptions.ValidationError with their messages when it is too weak."""
+    # Typed for auth's User, but the validators only read attributes: the similarity
+    # check compares the password with the fan's email address.
+    validate_password(password, user=fan)  # type: ignore[arg-type]
+    fan.password = make_password(password)
+    fan.save(update_fields=["password"])
+
+
+def fan_password_remove(*, fan: Fan) -> None:
+    """Forget ``fan``'s password: the email link is again the only way in."""
+    fan.password = ""
+    fan.save(update_fields=["password"])
+
+
+def fan_password_signin(*, email: str, password: str, ip: str) -> Fan:
+    """The fan whose address is ``email`` if ``password`` is theirs; claims their guest
+    purchases like a link sign-in. Raise TooManyRequests over the limits (checked before
+    any hashing), PasswordSignInRefused otherwise."""
+    address = email_normalise(email)
+    window = _setting("DISQUAIRE_SIGNIN_WINDOW", 3600)
+    per_ip = rate_hit(scope="signin-password-ip", value=ip, window=window)
+    per_email = rate_hit(scope="signin-password-email", value=address, window=window)
+    if per_ip > _setting("DISQUAIRE_SIGNIN_PASSWORD_PER_IP", 20) or per_email > _setting(
+        "DISQUAIRE_SIGNIN_PASSWORD_PER_EMAIL", 10
+    ):
+        raise TooManyRequests
+    fan = Fan.objects.filter(email=address).first() if address else None
+    if fan is None or not fan.password:
+        # Hash anyway, as long as checking a real hash: the timing must not tell who has one.
+        make_password(password)
+        raise PasswordSignInRefused
+
+    pk = fan.pk
+
+    def upgrade(raw: str) -> None:  # the hasher or its work factor changed since
+        Fan.objects.filter(pk=pk).update(password=make_password(raw))
+
+    if not check_password(password, fan.password, setter=upgrade):
+        raise PasswordSignInRefused
+    _signed_in(fan=fan)
     return fan
 
 
