@@ -302,3 +302,58 @@ def test_language_switch_on_a_preview_keeps_the_preview_token(client: Client) ->
     assert match is not None
     response = client.get(match.group(1).replace("&amp;", "&"))
     assert response["Location"] == url
+
+
+def _header(html: str) -> str:
+    match = re.search(r'<header class="site-header">.*?</header>', html, re.S)
+    assert match
+    return match.group(0)
+
+
+def test_header_links_to_the_library_on_artist_and_release_pages(client: Client) -> None:
+    release = _release_with_tracks()
+    for url in (release.artist.get_absolute_url(), release.get_absolute_url()):
+        header = _header(client.get(url).content.decode())
+        assert f'<a class="library-link" href="{reverse("fans:library")}">Your library</a>' in (
+            header
+        )
+    french = client.get(release.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert ">Votre bibliothèque</a>" in _header(french)
+
+
+def test_header_is_the_same_for_a_signed_in_fan_as_for_anyone(client: Client) -> None:
+    """The header is part of pages cached for every anonymous visitor: it must not say
+    who is signed in, or a fan's state would be served to everyone."""
+    release = _release_with_tracks()
+    anonymous = _header(client.get(release.get_absolute_url()).content.decode())
+    fan = Client()
+    session = fan.session
+    session["fan_id"], session["fan_email"] = 1, "fan@example.org"
+    session.save()
+    assert _header(fan.get(release.get_absolute_url()).content.decode()) == anonymous
+    assert "fan@example.org" not in anonymous
+
+
+def test_concerts_show_the_country_name_in_the_visitors_language(client: Client) -> None:
+    artist = ArtistFactory()
+    for days, city, country in (
+        (10, "Nantes", "FR"),
+        (20, "Leeds", "GB"),
+        (30, "Saint-Denis", "RE"),
+    ):
+        ConcertFactory(
+            artist=artist, city=city, country=country,
+            starts_at=timezone.now() + dt.timedelta(days=days),
+        )  # fmt: skip
+    english = client.get(artist.get_absolute_url()).content.decode()
+    assert "Nantes, France<" in english
+    assert "Leeds, United Kingdom<" in english
+    assert "Saint-Denis, Réunion<" in english
+    # Search engines get the code, as schema.org asks.
+    countries = [b["location"]["address"]["addressCountry"] for b in _ld(english)[1:]]
+    assert countries == ["FR", "GB", "RE"]
+
+    french = client.get(artist.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Nantes, France<" in french
+    assert "Leeds, Royaume-Uni<" in french
+    assert "Saint-Denis, La Réunion<" in french

@@ -12,6 +12,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from disquaire.catalog.models import Artist, Release
+from disquaire.core.countries import country_name as _country_name
 from disquaire.storefront import jsonld
 from disquaire.storefront.images import ALLOWED_WIDTHS
 
@@ -31,6 +32,12 @@ def duration(ms: int | None) -> str:
     if hours:
         return f"{hours}:{minutes:02d}:{seconds:02d}"
     return f"{minutes}:{seconds:02d}"
+
+
+@register.filter
+def country_name(code: str | None) -> str:
+    """An ISO country code as the country's name in the visitor's language."""
+    return _country_name(code)
 
 
 @register.filter
