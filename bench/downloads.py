@@ -14,9 +14,10 @@ file through its signed download URL, with 1 and then 8 clients at once, three w
 Clients are curl processes writing to /dev/null, each downloading again and again for
 the length of a pass; three passes alternate between the three ways (2 s in all per
 way and client count with --quick, else 6 s) and each figure is the median of its
-passes. While the 8 downloads run, a thread loads the release page in a loop
-(keep-alive) from the same server, for its p99; another samples the resident memory of
-the app's gunicorn processes (master and workers).
+passes. While the 8 downloads run, a thread loads a page from the same server at a
+steady PAGES_PER_S (keep-alive; the release page, or for the static way the same HTML as
+a file, so that all three ways carry the same extra load), for the pages' p99; another
+samples the resident memory of the app's gunicorn processes (master and workers).
 
 Prints MB/s, the ratios against static, the peak memory and the pages' p99, then last
 one JSON line. Needs nginx and curl (as root, installs Debian's `nginx-light` when
@@ -39,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -221,16 +223,24 @@ class Sampler(threading.Thread):
             time.sleep(0.05)
 
 
-class PageLoop(threading.Thread):
-    """Loads ``path`` on a keep-alive connection in a loop; latencies in ms."""
+# Visitors' page loads while the downloads run: a busy shop, the same for the three ways.
+# (A loop as fast as it can go would itself eat a good part of a core, and only on the
+# ways that have an app to load pages from.)
+PAGES_PER_S = 50
 
-    def __init__(self, port: int, path: str) -> None:
+
+class PageLoop(threading.Thread):
+    """Loads ``path`` on a keep-alive connection, ``rate`` times a second; latencies in ms."""
+
+    def __init__(self, port: int, path: str, rate: float = PAGES_PER_S) -> None:
         super().__init__(daemon=True)
         self.port, self.path, self.stop = port, path, threading.Event()
+        self.interval = 1 / rate
         self.latencies: list[float] = []
 
     def run(self) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        due = time.perf_counter()
         while not self.stop.is_set():
             start = time.perf_counter()
             conn.request("GET", self.path)
@@ -239,6 +249,8 @@ class PageLoop(threading.Thread):
             self.latencies.append((time.perf_counter() - start) * 1000)
             if response.status != 200:
                 raise SystemExit(f"{self.path}: HTTP {response.status}")
+            due += self.interval
+            self.stop.wait(max(0.0, due - time.perf_counter()))
         conn.close()
 
 
@@ -312,6 +324,10 @@ def main() -> None:
             )
             wait_for(f"http://127.0.0.1:{direct_port}{made['page']}", proc=direct)
             wait_for(f"http://127.0.0.1:{xaccel_app_port}{made['page']}", proc=xaccel_app)
+            # The static way's visitors load the same page, as a file.
+            with urllib.request.urlopen(f"http://127.0.0.1:{direct_port}{made['page']}") as page:
+                (static / "page.html").write_bytes(page.read())
+            (static / "page.html").chmod(0o644)
             (base / "nginx-cache").mkdir(exist_ok=True)
             conf = nginx_config(
                 base=base,
@@ -337,6 +353,9 @@ def main() -> None:
                 else [root + path for path in made["downloads"][: 1 if args.same_url else None]]
                 for name, (_port, _pid, root) in targets.items()
             }
+            page_paths = {
+                name: "/page.html" if name == "static" else made["page"] for name in targets
+            }
             results = {name: measure_init() for name in targets}
             for name, url in urls.items():
                 check_bytes(url[0], made["sha256"])
@@ -344,7 +363,7 @@ def main() -> None:
                 port, pid, _root = targets[name]
                 if pid:
                     # The page loop without downloads: what the machine gives anyway.
-                    quiet = PageLoop(port, made["page"])
+                    quiet = PageLoop(port, page_paths[name])
                     quiet.start()
                     time.sleep(1.5)
                     quiet.stop.set()
@@ -358,21 +377,22 @@ def main() -> None:
                     port, pid, _root = targets[name]
                     results[name]["one"].append(load(url, clients=1, seconds=seconds / PASSES))
                     sampler = Sampler(pid) if pid else None
-                    pages = PageLoop(port, made["page"]) if pid else None
+                    pages = PageLoop(port, page_paths[name])
                     for helper in (sampler, pages):
                         if helper is not None:
                             helper.start()
                     results[name]["eight"].append(
                         load(url, clients=CLIENTS, seconds=seconds / PASSES)
                     )
-                    if sampler is not None and pages is not None:
-                        for helper in (sampler, pages):
+                    for helper in (sampler, pages):
+                        if helper is not None:
                             helper.stop.set()
                             helper.join(timeout=30)
+                    if sampler is not None:
                         results[name]["peak_rss_mb"] = max(
                             results[name]["peak_rss_mb"], sampler.peak
                         )
-                        results[name]["latencies"] += pages.latencies
+                    results[name]["latencies"] += pages.latencies
             for name, r in results.items():
                 r["one"] = statistics.median(r["one"])
                 r["eight"] = statistics.median(r["eight"])
@@ -383,8 +403,8 @@ def main() -> None:
                         f"   app RSS {r['idle_rss_mb']:4.0f} → peak {r['peak_rss_mb']:4.0f} MB"
                         f"   pages p99 {r['pages_p99_ms']:6.1f} ms ({len(r['latencies'])} loads;"
                         f" {r['pages_p99_idle_ms']:.1f} ms without downloads)"
-                        if r["latencies"]
-                        else ""
+                        if name != "static"
+                        else f"   page file p99 {r['pages_p99_ms']:6.1f} ms"
                     ),
                     flush=True,
                 )

@@ -50,6 +50,7 @@ def entitlements_by_ids(ids: Iterable[int]) -> list[Entitlement]:
     )
 
 
+
 def entitlements_for_email(*, email: str) -> QuerySet[Entitlement]:
     """Everything ever granted to ``email`` that is not revoked, newest first."""
     return (
@@ -188,6 +189,9 @@ def file_choice(*, entitlement: Entitlement, track_id: int, key: str) -> FileCho
         Rendition.objects.filter(query, format=key, status=ProcessingStatus.READY)
         .exclude(file="")
         .select_related("track__release__artist")
+        # By id, not by the model's ordering (track, then the track's own ordering
+        # through the release): one row at most, and far less to compile.
+        .order_by("pk")
         .first()
     )
     if rendition is None:
