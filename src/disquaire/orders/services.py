@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from disquaire.catalog.models import Artist
 from disquaire.orders.errors import OrderError, SoldOut, TransitionError
 from disquaire.orders.models import (
+    PAYMENT_TRANSITIONS,
     Order,
     OrderLine,
     OrderState,
@@ -37,8 +38,11 @@ from disquaire.orders.refunds import (
     refunds_retry_pending,
 )
 from disquaire.orders.stock import (
+    holds_valid,
     lock_timeout_set,
+    order_reservations,
     reservations_consume,
+    reservations_consume_held,
     reservations_release,
     stock_check,
     stock_lock,
@@ -58,6 +62,7 @@ __all__ = [
     "TransitionError",
     "order_cancel",
     "order_create",
+    "order_create_paying",
     "order_flag",
     "order_fulfil",
     "order_paid_free",
@@ -110,11 +115,52 @@ def order_create(
     language: str = "",
     mailing_list_opt_in: bool = False,
     actor: str = "buyer",
+    referrer: str = "",
+    campaign: str = "",
 ) -> Order:
     """Create a pending order and hold its units until it is paid or expires.
 
     Raises SoldOut (nothing written) when a unit is not there any more.
     """
+    order, _payment = _order_create(
+        artist=artist,
+        email=email,
+        lines=lines,
+        shipping_minor=shipping_minor,
+        address=address,
+        vat_note=vat_note,
+        language=language,
+        mailing_list_opt_in=mailing_list_opt_in,
+        actor=actor,
+        referrer=referrer,
+        campaign=campaign,
+        provider="",
+    )
+    return order
+
+
+def order_create_paying(*, provider: str, **kwargs: Any) -> tuple[Order, Payment]:
+    """``order_create`` and ``payment_create`` in one transaction (one commit, not three)."""
+    order, payment = _order_create(provider=provider, **kwargs)
+    assert payment is not None
+    return order, payment
+
+
+def _order_create(
+    *,
+    artist: Artist,
+    email: str,
+    lines: Sequence[LineSpec],
+    shipping_minor: int = 0,
+    address: Address | None = None,
+    vat_note: str = "",
+    language: str = "",
+    mailing_list_opt_in: bool = False,
+    actor: str = "buyer",
+    referrer: str = "",
+    campaign: str = "",
+    provider: str,
+) -> tuple[Order, Payment | None]:
     if not lines:
         raise OrderError(_("Your cart is empty."))
     for spec in lines:
@@ -143,6 +189,8 @@ def order_create(
             language=language,
             mailing_list_opt_in=mailing_list_opt_in,
             expires_at=expires,
+            referrer=referrer[:200],
+            campaign=campaign[:60],
         )
         created = [
             OrderLine.objects.create(
@@ -169,6 +217,7 @@ def order_create(
             to_state=order.state,
             data={"total_minor": order.total_minor, "currency": order.currency},
         )
+        payment = payment_create(order=order, provider=provider, actor=actor) if provider else None
         # The stock rows are locked last, so other buyers wait only for the check, the
         # hold and the commit (SoldOut rolls the whole order back).
         offers, options = stock_lock(
@@ -191,7 +240,7 @@ def order_create(
             )
             for spec, line in zip(lines, created, strict=True)
         )
-    return order
+    return order, payment
 
 
 def order_cancel(*, order: Order, actor: str, reason: str = "") -> Order:
@@ -268,20 +317,31 @@ def payment_create(*, order: Order, provider: str, actor: str = "buyer") -> Paym
 
 
 def payment_started(*, payment: Payment, provider_ref: str = "", actor: str = "provider") -> None:
-    """The provider has the buyer now (a Stripe session exists): created → pending."""
+    """The provider has the buyer now (a Stripe session exists): created → pending.
+
+    One conditional UPDATE (``state = created``) is the lock, the check and the write:
+    of two calls at once, one moves the payment and writes the audit entry, the other
+    finds it moved already and does nothing.
+    """
+    if PaymentState.PENDING not in PAYMENT_TRANSITIONS[PaymentState.CREATED]:
+        raise TransitionError("payments do not go from created to pending")
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.state != PaymentState.CREATED:
-            return
-        payment.provider_ref = provider_ref
-        payment_move(
-            payment,
-            PaymentState.PENDING,
-            actor=actor,
-            action="payment.start",
-            data={"provider_ref": provider_ref},
-            extra_fields=["provider_ref"],
+        moved = Payment.objects.filter(pk=payment.pk, state=PaymentState.CREATED).update(
+            state=PaymentState.PENDING, provider_ref=provider_ref
         )
+        if not moved:
+            return
+        audit_log(
+            action="payment.start",
+            obj=payment,
+            order=None,
+            order_id=payment.order_id,
+            actor=actor,
+            from_state=PaymentState.CREATED,
+            to_state=PaymentState.PENDING,
+            data={"provider_ref": provider_ref},
+        )
+    payment.state, payment.provider_ref = PaymentState.PENDING, provider_ref
 
 
 def payment_fail(*, payment: Payment, actor: str, canceled: bool = False, reason: str = "") -> None:
@@ -325,8 +385,7 @@ def payment_confirm(
             )
             refund_reason = ""
             if order.state in (OrderState.PENDING, OrderState.EXPIRED):
-                if reservations_consume(order):
-                    order_move(order, OrderState.PAID, actor=actor, action="order.paid")
+                if _order_sell(order, actor=actor):
                     order_id = order.pk
                     transaction.on_commit(lambda: receipt_enqueue(order_id=order_id))
                 else:
@@ -353,6 +412,26 @@ def payment_confirm(
     if refund_ids:
         payment.refresh_from_db()
     return payment
+
+
+def _order_sell(order: Order, *, actor: str) -> bool:
+    """Order → paid and its holds → sold, inside payment confirmation's transaction;
+    False (nothing written) when a unit is gone.
+
+    The usual case — every hold valid for a while yet — writes the sale first and takes
+    the stock rows (numbered editions only) last: buyers of a limited edition queue
+    behind each other only for the numbering and the commit. Otherwise the careful way:
+    stock rows locked first, lapsed holds counted again.
+    """
+    reservations = order_reservations(order)
+    if order.state == OrderState.PENDING and holds_valid(reservations, timezone.now()):
+        order_move(order, OrderState.PAID, actor=actor, action="order.paid")
+        reservations_consume_held(reservations)
+        return True
+    if not reservations_consume(order):
+        return False
+    order_move(order, OrderState.PAID, actor=actor, action="order.paid")
+    return True
 
 
 def payment_manual_mark_paid(*, payment: Payment, actor: str) -> Payment:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.db import connection, models
@@ -108,25 +108,52 @@ def stock_check(wanted: Sequence[tuple[Offer, OfferOption | None, int]], now: da
             )
 
 
+def _lapsed(reservations: Sequence[Reservation], now: datetime) -> list[Reservation]:
+    """The holds that no longer hold their units: released, or expired by ``now``."""
+    return [
+        r
+        for r in reservations
+        if r.state != Reservation.State.CONSUMED
+        and (r.state == Reservation.State.RELEASED or r.expires_at <= now)
+    ]
+
+
+def _number(reservations: Sequence[Reservation], offers: dict[int, Offer]) -> None:
+    """Give the units of numbered offers their numbers; call with the offer rows locked."""
+    for reservation in reservations:
+        offer = offers[reservation.offer_id]
+        if not offer.numbered:
+            continue
+        first = offer.numbers_issued + 1
+        numbers = list(range(first, first + reservation.quantity))
+        offer.numbers_issued += reservation.quantity
+        offer.save(update_fields=["numbers_issued"])
+        line = reservation.line
+        line.edition_numbers = numbers
+        line.save(update_fields=["edition_numbers"])
+        EditionUnit.objects.bulk_create(
+            EditionUnit(offer=offer, number=n, line=line) for n in numbers
+        )
+
+
+def order_reservations(order: Order) -> list[Reservation]:
+    return list(
+        Reservation.objects.filter(line__order=order).select_related("line", "offer").order_by("pk")
+    )
+
+
 def reservations_consume(order: Order) -> bool:
     """Turn the order's holds into sales and number the units; False if a unit is gone.
 
     Called inside payment confirmation's transaction. A hold that expired (or was
     released) is taken again only when the stock still has the units.
     """
-    reservations = list(
-        Reservation.objects.filter(line__order=order).select_related("line").order_by("pk")
-    )
+    reservations = order_reservations(order)
     offers, options = stock_lock((r.offer_id, r.option_id) for r in reservations)
     # The clock is read once the rows are locked: a hold that expires while we waited
     # may already have been counted as free by the buyer before us.
     now = timezone.now()
-    lapsed = [
-        r
-        for r in reservations
-        if r.state != Reservation.State.CONSUMED
-        and (r.state == Reservation.State.RELEASED or r.expires_at <= now)
-    ]
+    lapsed = _lapsed(reservations, now)
     if lapsed:
         try:
             stock_check(
@@ -138,24 +165,68 @@ def reservations_consume(order: Order) -> bool:
             )
         except SoldOut:
             return False
-    for reservation in reservations:
-        if reservation.state == Reservation.State.CONSUMED:
-            continue
-        reservation.state = Reservation.State.CONSUMED
-        reservation.save(update_fields=["state"])
-        offer = offers[reservation.offer_id]
-        if offer.numbered:
-            first = offer.numbers_issued + 1
-            numbers = list(range(first, first + reservation.quantity))
-            offer.numbers_issued += reservation.quantity
-            offer.save(update_fields=["numbers_issued"])
-            line = reservation.line
-            line.edition_numbers = numbers
-            line.save(update_fields=["edition_numbers"])
-            EditionUnit.objects.bulk_create(
-                EditionUnit(offer=offer, number=n, line=line) for n in numbers
-            )
+    todo = [r for r in reservations if r.state != Reservation.State.CONSUMED]
+    Reservation.objects.filter(pk__in=[r.pk for r in todo]).update(state=Reservation.State.CONSUMED)
+    _number(todo, offers)
     return True
+
+
+# A hold with at least this long to live when its payment is confirmed cannot lapse before
+# the confirmation commits: that transaction's lock waits are bounded (LOCK_TIMEOUT_SECONDS)
+# and it checks the clock again at its end.
+HOLD_MARGIN = timedelta(seconds=6 * LOCK_TIMEOUT_SECONDS)
+
+
+class HoldLapsed(RuntimeError):
+    """A confirmation took so long that a hold it counted on expired: roll it all back."""
+
+
+def holds_valid(reservations: Sequence[Reservation], now: datetime) -> bool:
+    """True when every hold is active and will be for longer than ``HOLD_MARGIN``."""
+    return bool(reservations) and all(
+        r.state == Reservation.State.ACTIVE and r.expires_at > now + HOLD_MARGIN
+        for r in reservations
+    )
+
+
+def _numbers_take(offer_id: int, quantity: int) -> list[int]:
+    """The next ``quantity`` numbers of a numbered offer, in one statement that locks the
+    offer's row, counts and writes (``UPDATE … RETURNING``)."""
+    table = connection.ops.quote_name(Offer._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET numbers_issued = numbers_issued + %s "  # noqa: S608
+            "WHERE id = %s RETURNING numbers_issued",
+            [quantity, offer_id],
+        )
+        last = int(cursor.fetchone()[0])
+    return list(range(last - quantity + 1, last + 1))
+
+
+def reservations_consume_held(reservations: Sequence[Reservation]) -> None:
+    """Turn holds that ``holds_valid`` vouched for into sales, numbering their units.
+
+    No stock row needs locking to count: every one of these units is held, and stays
+    counted as held by every other buyer until this commits. Only numbered offers take a
+    row lock, last and for the shortest time (the numbering, then the commit), so buyers
+    of a limited edition queue behind each other for little more than the commit.
+    Raises HoldLapsed if, against ``HOLD_MARGIN``, a hold expired meanwhile.
+    """
+    Reservation.objects.filter(pk__in=[r.pk for r in reservations]).update(
+        state=Reservation.State.CONSUMED
+    )
+    for reservation in reservations:
+        if not reservation.offer.numbered:
+            continue
+        numbers = _numbers_take(reservation.offer_id, reservation.quantity)
+        line = reservation.line
+        line.edition_numbers = numbers
+        line.save(update_fields=["edition_numbers"])
+        EditionUnit.objects.bulk_create(
+            EditionUnit(offer_id=reservation.offer_id, number=n, line=line) for n in numbers
+        )
+    if timezone.now() >= min(r.expires_at for r in reservations):
+        raise HoldLapsed("a hold expired while its payment was being confirmed")
 
 
 def reservations_release(order: Order) -> None:

@@ -29,14 +29,16 @@ def audit_log(
     action: str,
     obj: models.Model,
     order: Order | None,
+    order_id: int | None = None,
     actor: str = "",
     from_state: str = "",
     to_state: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
+    """One line of the audit log; ``order_id`` may stand for ``order`` (no fetch)."""
     return AuditEntry.objects.create(
         action=action,
-        order=order,
+        order_id=order.pk if order is not None else order_id,
         object_type=obj._meta.model_name or "",
         object_id=str(obj.pk),
         actor=actor[:200],

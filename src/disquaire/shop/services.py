@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -36,8 +36,8 @@ from disquaire.orders.services import (
     OrderError,
     order_cancel,
     order_create,
+    order_create_paying,
     order_paid_free,
-    payment_create,
     payment_fail,
 )
 from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings, Subscriber
@@ -67,6 +67,13 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def _offers_with_options_flag() -> QuerySet[Offer]:
+    """Offers with what a cart line shows, and ``has_options`` (in the same query)."""
+    return Offer.objects.select_related("artist", "release", "track__release").annotate(
+        has_options=Exists(OfferOption.objects.filter(offer=OuterRef("pk")))
+    )
+
+
 def cart_add(
     *,
     cart: list[dict[str, Any]],
@@ -77,17 +84,11 @@ def cart_add(
 ) -> list[dict[str, Any]]:
     """Return the cart with the offer added; raise CartError with a message otherwise."""
     offer_pk = _int(offer_id)
-    offer = (
-        Offer.objects.select_related("artist", "release", "track__release")
-        .filter(pk=offer_pk)
-        .first()
-        if offer_pk
-        else None
-    )
+    offer = _offers_with_options_flag().filter(pk=offer_pk).first() if offer_pk else None
     if offer is None or not offer_for_sale(offer):
         raise CartError(_("This item is not for sale."))
     option: OfferOption | None = None
-    if offer.options.exists():
+    if getattr(offer, "has_options", True):
         option_pk = _int(option_id)
         option = offer.options.filter(pk=option_pk).first() if option_pk else None
         if option is None:
@@ -130,10 +131,7 @@ def cart_groups(cart: Iterable[dict[str, Any]]) -> tuple[list[CartGroup], list[s
     items = [item for item in cart if isinstance(item, dict)]
     offer_ids = {_int(item.get("o")) for item in items}
     offers = {
-        o.pk: o
-        for o in Offer.objects.filter(pk__in=[i for i in offer_ids if i]).select_related(
-            "artist", "release", "track__release"
-        )
+        o.pk: o for o in _offers_with_options_flag().filter(pk__in=[i for i in offer_ids if i])
     }
     options = {
         o.pk: o
@@ -151,7 +149,7 @@ def cart_groups(cart: Iterable[dict[str, Any]]) -> tuple[list[CartGroup], list[s
         option = options.get(_int(item.get("p")) or 0)
         if option is not None and option.offer_id != offer.pk:
             option = None
-        if option is None and offer.options.exists():
+        if option is None and getattr(offer, "has_options", True):
             problems.append(_("An item in your cart is no longer for sale and was left out."))
             continue
         qty = _int(item.get("q"))
@@ -239,10 +237,10 @@ def checkout_start(
         provider = next((p for p in providers_available() if p.identifier == provider_id), None)
         if provider is None:
             raise CartError(_("Please choose a way to pay."))
-    order = order_create(
-        artist=group.artist,
-        email=email,
-        lines=[
+    spec: dict[str, Any] = {
+        "artist": group.artist,
+        "email": email,
+        "lines": [
             LineSpec(
                 offer=line.offer,
                 option=line.option,
@@ -251,21 +249,23 @@ def checkout_start(
             )
             for line in group.lines
         ],
-        shipping_minor=shipping,
-        address=address,
-        vat_note=settings_row.vat_note,
-        language=language,
-        mailing_list_opt_in=mailing_list_opt_in,
-    )
-    if referrer or campaign:
-        order.referrer, order.campaign = referrer[:200], campaign[:60]
-        Order.objects.filter(pk=order.pk).update(referrer=order.referrer, campaign=order.campaign)
+        "shipping_minor": shipping,
+        "address": address,
+        "vat_note": settings_row.vat_note,
+        "language": language,
+        "mailing_list_opt_in": mailing_list_opt_in,
+        "referrer": referrer,
+        "campaign": campaign,
+    }
+    if provider is None:
+        order = order_create(**spec)
+    else:
+        order, payment = order_create_paying(provider=provider.identifier, **spec)
     if mailing_list_opt_in:
         subscriber_request(artist=group.artist, email=email)
     if provider is None:
         order_paid_free(order=order)
         return CheckoutResult(order=order, redirect_url=order_page_path(order))
-    payment = payment_create(order=order, provider=provider.identifier)
     try:
         url = provider.start_checkout(payment, request)
     except ProviderError as exc:

@@ -1,0 +1,152 @@
+"""Payment confirmation's two ways of turning holds into sales, and the short checkout.
+
+The usual way writes the sale first and takes the stock rows last (only numbered
+editions need them); a hold close to expiry, or lapsed, goes the careful way (rows
+locked first, holds counted again); a confirmation so slow that a hold expired while it
+ran is rolled back whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from disquaire.orders import stock
+from disquaire.orders.models import (
+    AuditEntry,
+    EditionUnit,
+    Order,
+    OrderState,
+    Payment,
+    PaymentState,
+    Reservation,
+)
+from disquaire.orders.services import (
+    LineSpec,
+    SoldOut,
+    order_create_paying,
+    payment_confirm,
+    payment_create,
+    payment_started,
+)
+from disquaire.orders.stock import HOLD_MARGIN, HoldLapsed
+from disquaire.shop.models import Offer
+from tests.shop.factories import OfferFactory
+from tests.shop.helpers import order_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _confirm(order: Order) -> Payment:
+    return payment_confirm(payment=payment_create(order=order, provider="test"))
+
+
+def test_a_valid_hold_is_sold_without_locking_the_stock_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    offer = OfferFactory(stock=5, numbered=True, kind=Offer.Kind.PHYSICAL)
+    order = order_for(offer, quantity=2)
+    careful: list[object] = []
+    original = stock.reservations_consume
+    monkeypatch.setattr(
+        "disquaire.orders.services.reservations_consume",
+        lambda o: careful.append(o) or original(o),
+    )
+
+    assert _confirm(order).state == PaymentState.CONFIRMED
+
+    assert careful == []
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    assert order.lines.get().edition_numbers == [1, 2]
+    assert Reservation.objects.get().state == Reservation.State.CONSUMED
+
+
+def test_a_hold_about_to_expire_goes_the_careful_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    offer = OfferFactory(stock=5, numbered=True, kind=Offer.Kind.PHYSICAL)
+    order = order_for(offer)
+    soon = timezone.now() + HOLD_MARGIN / 2
+    Reservation.objects.update(expires_at=soon)
+    careful: list[object] = []
+    original = stock.reservations_consume
+    monkeypatch.setattr(
+        "disquaire.orders.services.reservations_consume",
+        lambda o: careful.append(o) or original(o),
+    )
+
+    _confirm(order)
+
+    assert careful, "a hold this close to expiry must be counted again under the lock"
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    assert order.lines.get().edition_numbers == [1]
+
+
+def test_a_confirmation_outlived_by_its_hold_is_rolled_back_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    offer = OfferFactory(stock=5, numbered=True, kind=Offer.Kind.PHYSICAL)
+    order = order_for(offer)
+    payment = payment_create(order=order, provider="test")
+    expires = Reservation.objects.get().expires_at
+    # The sale starts in time, but its clock reads past the hold by the time it ends.
+    monkeypatch.setattr(
+        stock, "timezone", SimpleNamespace(now=lambda: expires + dt.timedelta(seconds=1))
+    )
+
+    with pytest.raises(HoldLapsed):
+        payment_confirm(payment=payment)
+
+    monkeypatch.undo()
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.state == OrderState.PENDING
+    assert payment.state == PaymentState.CREATED
+    assert Reservation.objects.get().state == Reservation.State.ACTIVE
+    assert not EditionUnit.objects.exists()
+    offer.refresh_from_db()
+    assert offer.numbers_issued == 0
+    # A later delivery of the same confirmation (a webhook retried) sells it properly.
+    assert payment_confirm(payment=payment).state == PaymentState.CONFIRMED
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+
+
+def test_order_and_payment_are_created_together_or_not_at_all() -> None:
+    offer = OfferFactory(stock=1)
+    spec: dict[str, Any] = {
+        "artist": offer.artist,
+        "email": "fan@example.org",
+        "lines": [LineSpec(offer=offer, option=None, quantity=1, unit_price_minor=500)],
+    }
+    order, payment = order_create_paying(provider="test", **spec)
+    assert payment.order_id == order.pk and payment.state == PaymentState.CREATED
+    assert set(AuditEntry.objects.values_list("action", flat=True)) == {
+        "order.create",
+        "payment.create",
+    }
+
+    with pytest.raises(SoldOut):
+        order_create_paying(provider="test", **spec)
+
+    assert Order.objects.count() == 1 and Payment.objects.count() == 1
+
+
+def test_payment_started_moves_once_and_audits_once() -> None:
+    order = order_for(OfferFactory())
+    payment = payment_create(order=order, provider="test")
+
+    payment_started(payment=payment, provider_ref="ref-1")
+    payment_started(payment=Payment.objects.get(pk=payment.pk), provider_ref="ref-2")
+
+    payment.refresh_from_db()
+    assert (payment.state, payment.provider_ref) == (PaymentState.PENDING, "ref-1")
+    started = AuditEntry.objects.filter(action="payment.start")
+    assert started.count() == 1
+    entry = started.get()
+    assert entry.order_id == order.pk
+    assert (entry.from_state, entry.to_state) == (PaymentState.CREATED, PaymentState.PENDING)
