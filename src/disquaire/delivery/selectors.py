@@ -50,7 +50,6 @@ def entitlements_by_ids(ids: Iterable[int]) -> list[Entitlement]:
     )
 
 
-
 def entitlements_for_email(*, email: str) -> QuerySet[Entitlement]:
     """Everything ever granted to ``email`` that is not revoked, newest first."""
     return (
