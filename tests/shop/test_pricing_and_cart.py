@@ -121,7 +121,7 @@ def test_offer_with_options_needs_one_of_its_own_options() -> None:
 def test_cart_groups_split_by_artist_and_recompute_prices_from_offers() -> None:
     a = OfferFactory(price_minor=1000)
     b = OfferFactory(price_minor=700)
-    # A tampered session line: the stored amount of a fixed-price offer is ignored.
+    # A tampered cart line: the stored amount of a fixed-price offer is ignored.
     cart = [{"o": a.pk, "p": None, "q": 1, "a": 1}, {"o": b.pk, "p": None, "q": 2, "a": 700}]
     groups, problems = cart_groups(cart)
     assert problems == []

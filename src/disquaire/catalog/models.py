@@ -248,7 +248,7 @@ class Track(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering: ClassVar = ["release", "position"]
+        ordering: ClassVar = ["release_id", "position"]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["release", "position"], name="track_position_unique")
         ]
@@ -286,7 +286,7 @@ class Rendition(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering: ClassVar = ["track", "format"]
+        ordering: ClassVar = ["track_id", "format"]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["track", "format"], name="rendition_format_unique")
         ]

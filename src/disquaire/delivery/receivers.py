@@ -18,7 +18,7 @@ def order_ref(order: Any) -> str:
 @receiver(order_paid, dispatch_uid="delivery_order_paid")
 def order_paid_grant(sender: type, order: Any, **kwargs: Any) -> None:
     """Every line that includes a download becomes an entitlement of the buyer's email."""
-    for line in order.lines.select_related("release", "track"):
+    for line in order.lines.select_related("release", "track").order_by():
         if not line.includes_download:
             continue
         if line.track is not None:

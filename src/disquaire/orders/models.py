@@ -148,7 +148,7 @@ class OrderLine(models.Model):
     edition_numbers = models.JSONField(default=list, blank=True)
 
     class Meta:
-        ordering: ClassVar = ["order", "pk"]
+        ordering: ClassVar = ["order_id", "pk"]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.title}"
@@ -190,7 +190,7 @@ class EditionUnit(models.Model):
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="edition_units")
 
     class Meta:
-        ordering: ClassVar = ["offer", "number"]
+        ordering: ClassVar = ["offer_id", "number"]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["offer", "number"], name="edition_number_unique")
         ]

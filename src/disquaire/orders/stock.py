@@ -47,7 +47,10 @@ def lock_timeout_set(seconds: int = LOCK_TIMEOUT_SECONDS) -> None:
     """Bound how long this transaction waits for a row lock (PostgreSQL)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(seconds * 1000)}ms"])
+            # set_config(…, true) is SET LOCAL in a form that takes a bound parameter.
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)", [f"{int(seconds * 1000)}ms"]
+            )
 
 
 def _holding(now: datetime) -> Q:

@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from disquaire.core.queries import only_row
 from disquaire.core.signing import TokenError, token_read
 from disquaire.orders.models import Payment, PaymentState
 from disquaire.orders.selectors import order_page_path
@@ -38,10 +39,10 @@ def test_pay_view(request: HttpRequest, payment_id: int, token: str) -> HttpResp
         raise Http404 from exc
     if payload.get("p") != payment_id:
         raise Http404
-    payment = (
-        Payment.objects.select_related("order", "order__artist")
-        .filter(pk=payment_id, provider="test")
-        .first()
+    payment = only_row(
+        Payment.objects.select_related("order", "order__artist").filter(
+            pk=payment_id, provider="test"
+        )
     )
     if payment is None:
         raise Http404

@@ -50,7 +50,7 @@ class ShippingZone(models.Model):
     )
 
     class Meta:
-        ordering: ClassVar = ["artist", "name"]
+        ordering: ClassVar = ["artist_id", "name"]
         verbose_name = _("shipping zone")
         verbose_name_plural = _("shipping zones")
 
@@ -109,7 +109,7 @@ class Offer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering: ClassVar = ["artist", "release", "position", "pk"]
+        ordering: ClassVar = ["artist_id", "release_id", "position", "pk"]
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=~models.Q(kind="track") | models.Q(track__isnull=False),
@@ -144,7 +144,7 @@ class OfferOption(models.Model):
     stock = models.PositiveIntegerField(_("units for sale"), null=True, blank=True)
 
     class Meta:
-        ordering: ClassVar = ["offer", "position", "pk"]
+        ordering: ClassVar = ["offer_id", "position", "pk"]
         verbose_name = _("option")
         verbose_name_plural = _("options")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 
 from disquaire.catalog.models import Artist, Release
+from disquaire.core.queries import only_row
 from disquaire.orders.selectors import units_left
 from disquaire.shop.models import Offer, OfferOption, ShopSettings
 
@@ -45,7 +46,7 @@ def artist_offers(artist: Artist) -> list[Offer]:
 
 
 def shop_settings_for(artist: Artist) -> ShopSettings:
-    found = ShopSettings.objects.filter(artist=artist).first()
+    found = only_row(ShopSettings.objects.filter(artist=artist))
     return found or ShopSettings(artist=artist)
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
 from disquaire.core.money import Money, MoneyError, currency_check
+from disquaire.core.queries import only_row
 from disquaire.core.signing import TokenError, token_make, token_read
 from disquaire.orders.models import Order, OrderState
 from disquaire.orders.selectors import order_page_path, units_left
@@ -84,7 +85,7 @@ def cart_add(
 ) -> list[dict[str, Any]]:
     """Return the cart with the offer added; raise CartError with a message otherwise."""
     offer_pk = _int(offer_id)
-    offer = _offers_with_options_flag().filter(pk=offer_pk).first() if offer_pk else None
+    offer = only_row(_offers_with_options_flag().filter(pk=offer_pk)) if offer_pk else None
     if offer is None or not offer_for_sale(offer):
         raise CartError(_("This item is not for sale."))
     option: OfferOption | None = None
@@ -120,9 +121,11 @@ def cart_remove(*, cart: list[dict[str, Any]], index: Any) -> list[dict[str, Any
     return [dict(item) for i, item in enumerate(cart) if i != position]
 
 
-def cart_without_artist(*, cart: list[dict[str, Any]], artist: Artist) -> list[dict[str, Any]]:
-    ids = set(Offer.objects.filter(artist=artist).values_list("pk", flat=True))
-    return [dict(item) for item in cart if item.get("o") not in ids]
+def cart_without_group(*, cart: list[dict[str, Any]], group: CartGroup) -> list[dict[str, Any]]:
+    """The cart without the lines of ``group`` (checked out), by their place in the cart."""
+    done = {line.index for line in group.lines}
+    items = [item for item in cart if isinstance(item, dict)]
+    return [dict(item) for index, item in enumerate(items) if index not in done]
 
 
 def cart_groups(cart: Iterable[dict[str, Any]]) -> tuple[list[CartGroup], list[str]]:
@@ -131,7 +134,8 @@ def cart_groups(cart: Iterable[dict[str, Any]]) -> tuple[list[CartGroup], list[s
     items = [item for item in cart if isinstance(item, dict)]
     offer_ids = {_int(item.get("o")) for item in items}
     offers = {
-        o.pk: o for o in _offers_with_options_flag().filter(pk__in=[i for i in offer_ids if i])
+        o.pk: o
+        for o in _offers_with_options_flag().filter(pk__in=[i for i in offer_ids if i]).order_by()
     }
     options = {
         o.pk: o

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,22 +26,44 @@ from disquaire.shop.services import (
     cart_add,
     cart_groups,
     cart_remove,
-    cart_without_artist,
+    cart_without_group,
     checkout_start,
     shipping_quote,
     subscriber_confirm,
 )
 
-SESSION_KEY = "cart"
+# The cart lives in a signed cookie, not in the session: a buyer needs no session row
+# (and no database write) to fill a cart, and nothing in it is secret or trusted —
+# ids and chosen amounts, every price computed again at checkout (shop.services).
+CART_COOKIE = "dq_cart"
+CART_SALT = "disquaire.shop.cart"
+CART_MAX_AGE = 30 * 24 * 3600
 
 
-def _cart(request: HttpRequest) -> list[dict[str, Any]]:
-    value = request.session.get(SESSION_KEY, [])
-    return value if isinstance(value, list) else []
+def cart_read(request: HttpRequest) -> list[dict[str, Any]]:
+    raw = request.get_signed_cookie(CART_COOKIE, default=None, salt=CART_SALT)
+    if not raw:
+        return []
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return []
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
-def _cart_save(request: HttpRequest, cart: list[dict[str, Any]]) -> None:
-    request.session[SESSION_KEY] = cart
+def _cart_save(response: HttpResponse, request: HttpRequest, cart: list[dict[str, Any]]) -> None:
+    if not cart:
+        response.delete_cookie(CART_COOKIE, samesite="Lax")
+        return
+    response.set_signed_cookie(
+        CART_COOKIE,
+        json.dumps(cart, separators=(",", ":")),
+        salt=CART_SALT,
+        max_age=CART_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure() or bool(settings.SESSION_COOKIE_SECURE),
+    )
 
 
 def _page(title: str) -> dict[str, Any]:
@@ -48,7 +72,7 @@ def _page(title: str) -> dict[str, Any]:
 
 @require_http_methods(["GET", "HEAD"])
 def cart_view(request: HttpRequest) -> HttpResponse:
-    groups, problems = cart_groups(_cart(request))
+    groups, problems = cart_groups(cart_read(request))
     for problem in problems:
         messages.warning(request, problem)
     return render(request, "shop/cart.html", {**_page(_("Your cart")), "groups": groups})
@@ -68,7 +92,7 @@ def cart_add_view(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden(_("This form must be sent from this site."))
     try:
         cart = cart_add(
-            cart=_cart(request),
+            cart=cart_read(request),
             offer_id=request.POST.get("offer"),
             option_id=request.POST.get("option"),
             quantity=request.POST.get("quantity", "1"),
@@ -80,19 +104,22 @@ def cart_add_view(request: HttpRequest) -> HttpResponse:
         if back.startswith("/") and not back.startswith("//"):
             return HttpResponseRedirect(back)
         return redirect("shop:cart")
-    _cart_save(request, cart)
     messages.success(request, _("Added to your cart."))
-    return redirect("shop:cart")
+    response = redirect("shop:cart")
+    _cart_save(response, request, cart)
+    return response
 
 
 @require_POST
 def cart_remove_view(request: HttpRequest) -> HttpResponse:
-    _cart_save(request, cart_remove(cart=_cart(request), index=request.POST.get("index")))
-    return redirect("shop:cart")
+    response = redirect("shop:cart")
+    cart = cart_remove(cart=cart_read(request), index=request.POST.get("index"))
+    _cart_save(response, request, cart)
+    return response
 
 
 def checkout_start_view(request: HttpRequest) -> HttpResponse:
-    groups, _problems = cart_groups(_cart(request))
+    groups, _problems = cart_groups(cart_read(request))
     if not groups:
         return redirect("shop:cart")
     return redirect("shop:checkout", artist=groups[0].artist.slug)
@@ -101,7 +128,7 @@ def checkout_start_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
     found = get_object_or_404(Artist, slug=artist)
-    groups, problems = cart_groups(_cart(request))
+    groups, problems = cart_groups(cart_read(request))
     group = next((g for g in groups if g.artist.pk == found.pk), None)
     if group is None:
         for problem in problems:
@@ -137,8 +164,9 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         except (CartError, OrderError) as exc:
             error = str(exc)
         else:
-            _cart_save(request, cart_without_artist(cart=_cart(request), artist=found))
-            return HttpResponseRedirect(result.redirect_url)
+            response = HttpResponseRedirect(result.redirect_url)
+            _cart_save(response, request, cart_without_group(cart=cart_read(request), group=group))
+            return response
     if group.ships and request.method == "POST" and form.is_bound:
         try:
             shipping = shipping_quote(group=group, country=request.POST.get("country", ""))

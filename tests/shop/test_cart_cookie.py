@@ -1,0 +1,81 @@
+"""The cart is a signed cookie: no session, no database write, no trust in its contents."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+
+from disquaire.orders.models import Order
+from disquaire.shop.views import CART_COOKIE, CART_SALT, cart_read
+from tests.shop.factories import OfferFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _cart_in(client: Client) -> list[dict[str, object]]:
+    request = RequestFactory().get("/cart/")
+    morsel = client.cookies.get(CART_COOKIE)
+    if morsel is not None:
+        request.COOKIES[CART_COOKIE] = morsel.value
+    return cart_read(request)
+
+
+def _signed(value: str) -> str:
+    response = HttpResponse()
+    response.set_signed_cookie(CART_COOKIE, value, salt=CART_SALT)
+    return response.cookies[CART_COOKIE].value
+
+
+def test_filling_a_cart_needs_no_session(client: Client) -> None:
+    offer = OfferFactory(price_minor=900)
+
+    response = client.post("/cart/add/", {"offer": offer.pk})
+
+    assert response.status_code == 302
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert not Session.objects.exists()
+    assert _cart_in(client) == [{"o": offer.pk, "p": None, "q": 1, "a": 900}]
+    page = client.get("/cart/")
+    assert offer.title in page.content.decode()
+    cookie = response.cookies[CART_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+def test_a_cart_cookie_edited_by_hand_is_ignored(client: Client) -> None:
+    offer = OfferFactory(price_minor=900)
+    client.post("/cart/add/", {"offer": offer.pk})
+    signed = client.cookies[CART_COOKIE].value
+    forged = signed.replace(str(offer.pk), str(offer.pk + 1000), 1)
+    client.cookies[CART_COOKIE] = forged
+
+    page = client.get("/cart/")
+
+    assert offer.title not in page.content.decode()
+
+
+def test_a_price_written_into_the_cookie_does_not_change_what_is_paid(client: Client) -> None:
+    offer = OfferFactory(price_minor=900)
+    tampered = json.dumps([{"o": offer.pk, "p": None, "q": 1, "a": 1}])
+    client.cookies[CART_COOKIE] = _signed(tampered)
+
+    client.post(f"/checkout/{offer.artist.slug}/", {"email": "fan@example.org", "provider": "test"})
+
+    assert Order.objects.get().total_minor == 900
+
+
+def test_checkout_takes_its_lines_out_of_the_cookie_and_keeps_the_others(client: Client) -> None:
+    mine, theirs = OfferFactory(), OfferFactory()
+    client.post("/cart/add/", {"offer": mine.pk})
+    client.post("/cart/add/", {"offer": theirs.pk})
+
+    response = client.post(
+        f"/checkout/{mine.artist.slug}/", {"email": "fan@example.org", "provider": "test"}
+    )
+
+    assert response.status_code == 302
+    assert [item["o"] for item in _cart_in(client)] == [theirs.pk]
