@@ -7,7 +7,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from disquaire.delivery.models import EntitlementSource
-from disquaire.delivery.services import entitlement_grant, entitlements_revoke
+from disquaire.delivery.services import entitlements_grant_many, entitlements_revoke
 from disquaire.orders.signals import order_paid, order_refunded
 
 
@@ -18,23 +18,16 @@ def order_ref(order: Any) -> str:
 @receiver(order_paid, dispatch_uid="delivery_order_paid")
 def order_paid_grant(sender: type, order: Any, **kwargs: Any) -> None:
     """Every line that includes a download becomes an entitlement of the buyer's email."""
-    for line in order.lines.select_related("release", "track").order_by():
+    items: list[Any] = []
+    for line in order.lines.select_related("release", "track__release").order_by():
         if not line.includes_download:
             continue
-        if line.track is not None:
-            entitlement_grant(
-                email=order.email,
-                track=line.track,
-                source=EntitlementSource.ORDER,
-                ref=order_ref(order),
-            )
-        elif line.release is not None:
-            entitlement_grant(
-                email=order.email,
-                release=line.release,
-                source=EntitlementSource.ORDER,
-                ref=order_ref(order),
-            )
+        item = line.track if line.track is not None else line.release
+        if item is not None:
+            items.append(item)
+    entitlements_grant_many(
+        email=order.email, items=items, source=EntitlementSource.ORDER, ref=order_ref(order)
+    )
 
 
 @receiver(order_refunded, dispatch_uid="delivery_order_refunded")
