@@ -99,6 +99,7 @@ def test_a_band_goes_from_a_fresh_instance_to_a_first_order(
             band.click("text=New release")
             band.fill("#id_title", "Sous la pluie")
             band.click("main button[type=submit]")
+            page.wait_for_selector("[data-upload][data-ready]", state="attached")
             band.choose_files("[data-upload-input]", files)
             waited_from = time.monotonic()
             page.wait_for_function(

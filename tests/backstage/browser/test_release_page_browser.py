@@ -58,6 +58,7 @@ def test_dropped_files_upload_in_chunks_and_refusals_are_said_per_file(
 
     url = reverse("backstage:release", kwargs={"artist": "bijoux", "release_id": release.pk})
     page.goto(live_server.url + url)
+    page.wait_for_selector("[data-upload][data-ready]", state="attached")
     page.set_input_files("[data-upload-input]", [str(pdf), str(flac)])
     page.wait_for_selector("[data-track]")  # the finished upload joins the tracklist
     refused = page.locator(".bs-upload-item", has_text="notes.pdf")

@@ -121,10 +121,14 @@ function setupUploads(zone, onTrack) {
       queue = queue.then(() => sendFile(zone, file, row, onTrack)).catch(() => row.say(zone.dataset.msgFailed, "failed"));
     }
   };
-  input.addEventListener("change", () => {
+  const takeChosen = () => {
     add([...input.files]);
     input.value = "";
-  });
+  };
+  input.addEventListener("change", takeChosen);
+  // Files chosen before this module ran (a quick hand, a restored form) are sent too.
+  if (input.files && input.files.length) takeChosen();
+  zone.dataset.ready = "true";
   drop.addEventListener("dragover", (event) => {
     event.preventDefault();
     drop.classList.add("bs-drop-over");
