@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from disquaire.orders import stock
@@ -34,6 +35,7 @@ from disquaire.orders.services import (
     payment_started,
 )
 from disquaire.orders.stock import HOLD_MARGIN, HoldLapsed
+from disquaire.orders.transitions import audit_batch, audit_log
 from disquaire.shop.models import Offer
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import order_for
@@ -150,3 +152,46 @@ def test_payment_started_moves_once_and_audits_once() -> None:
     entry = started.get()
     assert entry.order_id == order.pk
     assert (entry.from_state, entry.to_state) == (PaymentState.CREATED, PaymentState.PENDING)
+
+
+def test_a_provider_whose_page_is_ours_gets_a_pending_payment_in_the_same_commit() -> None:
+    offer = OfferFactory(stock=3)
+    order, payment = order_create_paying(
+        provider="test",
+        started=True,
+        artist=offer.artist,
+        email="fan@example.org",
+        lines=[LineSpec(offer=offer, option=None, quantity=1, unit_price_minor=500)],
+    )
+
+    payment.refresh_from_db()
+    assert (payment.state, payment.provider_ref) == (PaymentState.PENDING, f"test-{order.code}")
+    entries = AuditEntry.objects.order_by("pk")
+    actions = list(entries.values_list("action", "from_state", "to_state"))
+    assert actions == [
+        ("order.create", "", OrderState.PENDING),
+        ("payment.create", "", PaymentState.CREATED),
+        ("payment.start", PaymentState.CREATED, PaymentState.PENDING),
+    ]
+
+
+def test_audit_entries_of_a_batch_are_written_together_or_rolled_back_together() -> None:
+    order = order_for(OfferFactory())
+    before = AuditEntry.objects.count()
+
+    with transaction.atomic(), audit_batch() as flush:
+        audit_log(action="test.one", obj=order, order=order)
+        audit_log(action="test.two", obj=order, order=order)
+        assert AuditEntry.objects.count() == before  # waiting for the end of the batch
+        flush()
+        assert AuditEntry.objects.count() == before + 2
+        audit_log(action="test.three", obj=order, order=order)
+    assert AuditEntry.objects.count() == before + 3
+
+    with pytest.raises(RuntimeError), transaction.atomic(), audit_batch():
+        audit_log(action="test.lost", obj=order, order=order)
+        raise RuntimeError("the sale failed")
+    assert not AuditEntry.objects.filter(action="test.lost").exists()
+    # Outside a batch, each entry is written at once.
+    audit_log(action="test.alone", obj=order, order=order)
+    assert AuditEntry.objects.filter(action="test.alone").exists()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from disquaire.orders.models import (
     ORDER_TRANSITIONS,
     AuditEntry,
+    EditionCounter,
     EditionUnit,
     OrderState,
     Payment,
@@ -87,7 +88,7 @@ def test_numbered_edition_gives_each_buyer_the_next_number_on_the_receipt(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     offer = OfferFactory(stock=250, numbered=True, kind=Offer.Kind.PHYSICAL)
-    Offer.objects.filter(pk=offer.pk).update(numbers_issued=36)
+    EditionCounter.objects.create(offer=offer, issued=36)  # 36 numbered before
     order = order_for(offer)
     with django_capture_on_commit_callbacks(execute=True):
         paid(order)

@@ -182,6 +182,22 @@ class Reservation(models.Model):
         return f"{self.quantity} × {self.offer} ({self.state})"
 
 
+class EditionCounter(models.Model):
+    """How many numbers of a numbered offer have been handed out.
+
+    A row of its own rather than a column of the offer: buyers being numbered queue on
+    it, not on the offer row that checkouts lock to count what is left.
+    """
+
+    offer = models.OneToOneField(
+        Offer, on_delete=models.CASCADE, primary_key=True, related_name="edition_counter"
+    )
+    issued = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.offer}: {self.issued}"
+
+
 class EditionUnit(models.Model):
     """One numbered unit: the database itself refuses a number handed out twice."""
 

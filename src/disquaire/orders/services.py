@@ -8,7 +8,7 @@ tables and the audit log); this module composes them and re-exports what others 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,7 +48,7 @@ from disquaire.orders.stock import (
     stock_lock,
     units_held,
 )
-from disquaire.orders.transitions import audit_log, order_move, payment_move
+from disquaire.orders.transitions import audit_batch, audit_log, order_move, payment_move
 from disquaire.shop.models import Offer, OfferOption
 
 logger = logging.getLogger(__name__)
@@ -139,9 +139,16 @@ def order_create(
     return order
 
 
-def order_create_paying(*, provider: str, **kwargs: Any) -> tuple[Order, Payment]:
-    """``order_create`` and ``payment_create`` in one transaction (one commit, not three)."""
-    order, payment = _order_create(provider=provider, **kwargs)
+def order_create_paying(
+    *, provider: str, started: bool = False, **kwargs: Any
+) -> tuple[Order, Payment]:
+    """``order_create`` and ``payment_create`` in one transaction (one commit, not three).
+
+    ``started``: the provider's payment page is ours (test, manual), so the buyer is
+    there as soon as the payment exists: it is created pending (``payment_started``,
+    with ``<provider>-<order code>`` as its reference), in the same transaction.
+    """
+    order, payment = _order_create(provider=provider, started=started, **kwargs)
     assert payment is not None
     return order, payment
 
@@ -160,6 +167,7 @@ def _order_create(
     referrer: str = "",
     campaign: str = "",
     provider: str,
+    started: bool = False,
 ) -> tuple[Order, Payment | None]:
     if not lines:
         raise OrderError(_("Your cart is empty."))
@@ -172,7 +180,7 @@ def _order_create(
     now = timezone.now()
     expires = now + timedelta(minutes=settings.DISQUAIRE_RESERVATION_MINUTES)
     items = sum(spec.unit_price_minor * spec.quantity for spec in lines)
-    with transaction.atomic():
+    with transaction.atomic(), audit_batch() as audit_flush:
         order = Order.objects.create(
             artist=artist,
             currency=artist.currency,
@@ -217,7 +225,11 @@ def _order_create(
             to_state=order.state,
             data={"total_minor": order.total_minor, "currency": order.currency},
         )
-        payment = payment_create(order=order, provider=provider, actor=actor) if provider else None
+        payment = None
+        if provider:
+            ref = f"{provider}-{order.code}" if started else ""
+            payment = payment_create(order=order, provider=provider, actor=actor, started_ref=ref)
+        audit_flush()
         # The stock rows are locked last, so other buyers wait only for the check, the
         # hold and the commit (SoldOut rolls the whole order back).
         offers, options = stock_lock(
@@ -301,18 +313,38 @@ def reservations_expire(*, now: datetime | None = None) -> int:
 # --- payments ----------------------------------------------------------------------------
 
 
-def payment_create(*, order: Order, provider: str, actor: str = "buyer") -> Payment:
+def payment_create(
+    *, order: Order, provider: str, actor: str = "buyer", started_ref: str = ""
+) -> Payment:
+    """A payment of ``order``'s total; already pending (``payment_started``) under the
+    reference ``started_ref`` when one is given (a provider whose page is ours)."""
+    state = PaymentState.PENDING if started_ref else PaymentState.CREATED
     payment = Payment.objects.create(
-        order=order, provider=provider, amount_minor=order.total_minor, currency=order.currency
+        order=order,
+        provider=provider,
+        amount_minor=order.total_minor,
+        currency=order.currency,
+        state=state,
+        provider_ref=started_ref,
     )
     audit_log(
         action="payment.create",
         obj=payment,
         order=order,
         actor=actor,
-        to_state=payment.state,
+        to_state=PaymentState.CREATED,
         data={"provider": provider, "amount_minor": payment.amount_minor},
     )
+    if started_ref:
+        audit_log(
+            action="payment.start",
+            obj=payment,
+            order=order,
+            actor=actor,
+            from_state=PaymentState.CREATED,
+            to_state=PaymentState.PENDING,
+            data={"provider_ref": started_ref},
+        )
     return payment
 
 
@@ -370,22 +402,22 @@ def payment_confirm(
     nothing: a redelivery or the periodic ``refunds_retry_pending`` carries it out.
     """
     refund_ids: list[int] = []
-    with transaction.atomic():
+    with transaction.atomic(), audit_batch() as audit_flush:
         lock_timeout_set()
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        # The payment and its order, both locked, in one statement.
+        payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
         if payment.state in (PaymentState.CONFIRMED, PaymentState.REFUNDED):
             refund_ids = list(
                 payment.refunds.filter(state=Refund.State.PENDING).values_list("pk", flat=True)
             )
         else:
-            order = Order.objects.select_for_update().get(pk=payment.order_id)
-            payment.order = order
+            order = payment.order
             payment_move(
                 payment, PaymentState.CONFIRMED, actor=actor, action="payment.confirm", data=data
             )
             refund_reason = ""
             if order.state in (OrderState.PENDING, OrderState.EXPIRED):
-                if _order_sell(order, actor=actor):
+                if _order_sell(order, actor=actor, before_stock=audit_flush):
                     order_id = order.pk
                     transaction.on_commit(lambda: receipt_enqueue(order_id=order_id))
                 else:
@@ -414,20 +446,23 @@ def payment_confirm(
     return payment
 
 
-def _order_sell(order: Order, *, actor: str) -> bool:
+def _order_sell(order: Order, *, actor: str, before_stock: Callable[[], None]) -> bool:
     """Order → paid and its holds → sold, inside payment confirmation's transaction;
     False (nothing written) when a unit is gone.
 
     The usual case — every hold valid for a while yet — writes the sale first and takes
     the stock rows (numbered editions only) last: buyers of a limited edition queue
     behind each other only for the numbering and the commit. Otherwise the careful way:
-    stock rows locked first, lapsed holds counted again.
+    stock rows locked first, lapsed holds counted again. ``before_stock`` is called before
+    any stock row is touched (the audit entries go in then, not under the lock).
     """
     reservations = order_reservations(order)
     if order.state == OrderState.PENDING and holds_valid(reservations, timezone.now()):
         order_move(order, OrderState.PAID, actor=actor, action="order.paid")
+        before_stock()
         reservations_consume_held(reservations)
         return True
+    before_stock()
     if not reservations_consume(order):
         return False
     order_move(order, OrderState.PAID, actor=actor, action="order.paid")

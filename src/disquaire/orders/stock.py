@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.orders.errors import SoldOut
-from disquaire.orders.models import EditionUnit, Order, Reservation
+from disquaire.orders.models import EditionCounter, EditionUnit, Order, Reservation
 from disquaire.shop.models import Offer, OfferOption
 
 M = TypeVar("M", bound=models.Model)
@@ -127,10 +127,7 @@ def _number(reservations: Sequence[Reservation], offers: dict[int, Offer]) -> No
         offer = offers[reservation.offer_id]
         if not offer.numbered:
             continue
-        first = offer.numbers_issued + 1
-        numbers = list(range(first, first + reservation.quantity))
-        offer.numbers_issued += reservation.quantity
-        offer.save(update_fields=["numbers_issued"])
+        numbers = _numbers_take(offer.pk, reservation.quantity)
         line = reservation.line
         line.edition_numbers = numbers
         line.save(update_fields=["edition_numbers"])
@@ -193,14 +190,19 @@ def holds_valid(reservations: Sequence[Reservation], now: datetime) -> bool:
 
 
 def _numbers_take(offer_id: int, quantity: int) -> list[int]:
-    """The next ``quantity`` numbers of a numbered offer, in one statement that locks the
-    offer's row, counts and writes (``UPDATE … RETURNING``)."""
-    table = connection.ops.quote_name(Offer._meta.db_table)
+    """The next ``quantity`` numbers of a numbered offer.
+
+    One statement locks the offer's counter row (creating it at the first number),
+    counts and writes: an upsert with ``RETURNING``. Buyers being numbered queue on that
+    row until they commit; checkouts, which lock the offer row, do not wait for them.
+    """
+    table = connection.ops.quote_name(EditionCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET numbers_issued = numbers_issued + %s "  # noqa: S608
-            "WHERE id = %s RETURNING numbers_issued",
-            [quantity, offer_id],
+            f"INSERT INTO {table} (offer_id, issued) VALUES (%s, %s) "  # noqa: S608
+            f"ON CONFLICT (offer_id) DO UPDATE SET issued = {table}.issued + excluded.issued "
+            "RETURNING issued",
+            [offer_id, quantity],
         )
         last = int(cursor.fetchone()[0])
     return list(range(last - quantity + 1, last + 1))

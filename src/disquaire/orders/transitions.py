@@ -5,7 +5,9 @@ Only the services of this room call these; everything else calls the services.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import models
@@ -23,6 +25,10 @@ from disquaire.orders.models import (
 )
 from disquaire.orders.signals import order_paid, order_refunded
 
+# Entries written by audit_log() inside ``audit_batch()`` wait here, per thread, and go to
+# the database in one INSERT when the batch ends (or is flushed).
+_batch: ContextVar[list[AuditEntry] | None] = ContextVar("audit_batch", default=None)
+
 
 def audit_log(
     *,
@@ -36,7 +42,7 @@ def audit_log(
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """One line of the audit log; ``order_id`` may stand for ``order`` (no fetch)."""
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         action=action,
         order_id=order.pk if order is not None else order_id,
         object_type=obj._meta.model_name or "",
@@ -46,6 +52,35 @@ def audit_log(
         to_state=to_state,
         data=data or {},
     )
+    pending = _batch.get()
+    if pending is None:
+        entry.save(force_insert=True)
+    else:
+        pending.append(entry)
+    return entry
+
+
+def _flush(pending: list[AuditEntry]) -> None:
+    if pending:
+        AuditEntry.objects.bulk_create(pending)
+        pending.clear()
+
+
+@contextmanager
+def audit_batch() -> Iterator[Callable[[], None]]:
+    """Collect the audit entries written inside, and insert them together at the end.
+
+    Use it inside the transaction whose changes the entries describe, so that they are
+    kept or rolled back with them. Yields a function that inserts what is pending now
+    (before taking a row lock others wait for, say).
+    """
+    pending: list[AuditEntry] = []
+    token = _batch.set(pending)
+    try:
+        yield lambda: _flush(pending)
+        _flush(pending)
+    finally:
+        _batch.reset(token)
 
 
 def order_move(

@@ -31,6 +31,10 @@ class BasePaymentProvider:
     # Shown at checkout before the buyer leaves the site.
     description: str | Promise = ""
     is_test: bool = False
+    # The payment page is ours (test, manual): the buyer is there as soon as the payment
+    # exists, so checkout creates it pending, as ``start_checkout`` would, in the order's
+    # own transaction (orders.services.order_create_paying).
+    starts_at_once: bool = False
 
     def is_available(self) -> bool:
         """May buyers choose this provider now (keys configured, allowed in this mode)?"""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -103,8 +104,6 @@ class Offer(models.Model):
     numbered = models.BooleanField(
         _("numbered edition"), default=False, help_text=_("Each unit gets its number.")
     )
-    # Edition numbers handed out so far; only written under the offer's row lock.
-    numbers_issued = models.PositiveIntegerField(default=0, editable=False)
     active = models.BooleanField(_("on sale"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -121,6 +120,14 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def numbers_issued(self) -> int:
+        """Edition numbers handed out so far (kept in ``orders.EditionCounter``)."""
+        try:
+            return int(self.edition_counter.issued)
+        except ObjectDoesNotExist:
+            return 0
 
     @property
     def ships(self) -> bool:

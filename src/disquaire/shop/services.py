@@ -279,7 +279,9 @@ def checkout_start(
     if provider is None:
         order = order_create(**spec)
     else:
-        order, payment = order_create_paying(provider=provider.identifier, **spec)
+        order, payment = order_create_paying(
+            provider=provider.identifier, started=provider.starts_at_once, **spec
+        )
     if mailing_list_opt_in:
         subscriber_request(artist=group.artist, email=email)
     if provider is None:

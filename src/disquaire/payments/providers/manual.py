@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from disquaire.orders.models import Payment
+from disquaire.orders.models import Payment, PaymentState
 from disquaire.orders.selectors import order_page_path
 from disquaire.orders.services import payment_started
 from disquaire.payments.base import BasePaymentProvider
@@ -16,7 +16,10 @@ class ManualProvider(BasePaymentProvider):
     identifier = "manual"
     verbose_name = _("Bank transfer")
     description = _("You will see the band's bank details; your order is sent once they get it.")
+    starts_at_once = True
 
     def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
-        payment_started(payment=payment, provider_ref=f"manual-{payment.pk}", actor="buyer")
+        if payment.state == PaymentState.CREATED:
+            ref = f"manual-{payment.order.code}"
+            payment_started(payment=payment, provider_ref=ref, actor="buyer")
         return order_page_path(payment.order)

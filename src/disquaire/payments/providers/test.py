@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from disquaire.core.signing import token_make
-from disquaire.orders.models import Payment
+from disquaire.orders.models import Payment, PaymentState
 from disquaire.orders.services import payment_started
 from disquaire.payments.base import BasePaymentProvider
 
@@ -21,6 +21,7 @@ class TestProvider(BasePaymentProvider):
     verbose_name = _("TEST PAYMENT — no money moves")
     description = _("A demonstration page: nothing is charged.")
     is_test = True
+    starts_at_once = True
 
     def is_available(self) -> bool:
         return not settings.PRODUCTION or settings.DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION
@@ -28,7 +29,9 @@ class TestProvider(BasePaymentProvider):
     def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
         if not self.is_available():
             raise PermissionError("test payments are refused in production")
-        payment_started(payment=payment, provider_ref=f"test-{payment.pk}", actor="buyer")
+        if payment.state == PaymentState.CREATED:
+            ref = f"test-{payment.order.code}"
+            payment_started(payment=payment, provider_ref=ref, actor="buyer")
         token = token_make(purpose=TOKEN_PURPOSE, payload={"p": payment.pk}, ttl_seconds=24 * 3600)
         return reverse("payments:test_pay", kwargs={"payment_id": payment.pk, "token": token})
 
