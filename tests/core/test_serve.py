@@ -12,8 +12,11 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from disquaire.core.management.commands.serve import default_threads
 
 pytestmark = pytest.mark.slow
 
@@ -65,3 +68,16 @@ def test_serve_answers_healthz_with_its_worker_running(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             raise
+
+
+@pytest.mark.parametrize(
+    ("serving", "production", "threads"),
+    [("direct", True, 16), ("direct", False, 8), ("x-accel", True, 4), ("s3", True, 4)],
+)
+def test_threads_follow_who_sends_the_files(
+    settings: Any, serving: str, production: bool, threads: int
+) -> None:
+    """A download served by the app holds a thread to its end; handed to nginx or S3,
+    it does not, and fewer threads then serve faster."""
+    settings.DISQUAIRE_FILE_SERVING = serving
+    assert default_threads(production=production) == threads

@@ -41,6 +41,21 @@ def _pool_stop(server: Any, worker: Any) -> None:
         _pool.stop(timeout=15)
 
 
+def default_threads(*, production: bool) -> int:
+    """Threads per web process when ``--threads`` is not given.
+
+    With DISQUAIRE_FILE_SERVING=direct each download holds a thread until its last byte:
+    16, so that a few slow downloads leave threads for the pages. When nginx
+    (``x-accel``) or S3 sends the files, a thread is free as soon as it has answered, and
+    fewer threads fight less over the GIL: on 2 cores, 4 threads a process sold 67.8
+    paid orders a second against 50.5 with 16 (bench/checkout.py), and served cached
+    pages as fast (10,718 against 10,375 a second, bench/pages.py).
+    """
+    if settings.DISQUAIRE_FILE_SERVING == "direct":
+        return 16 if production else 8
+    return 4
+
+
 class Command(BaseCommand):
     help = "Serve the site (gunicorn) with the background worker in-process or beside it."
 
@@ -67,10 +82,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         cores = os.cpu_count() or 1
         processes = opts["processes"] or (cores if opts["production"] else 1)
-        # 16 threads a process in production: on 2 cores with 64 keep-alive clients,
-        # cached pages came 2.3-3x faster than with 4 (bench/pages.py, docs/performance.md),
-        # and a thread held by a slow download (DISQUAIRE_FILE_SERVING=direct) weighs less.
-        threads = opts["threads"] or (16 if opts["production"] else 8)
+        threads = opts["threads"] or default_threads(production=opts["production"])
         worker: subprocess.Popen[bytes] | None = None
         hooks: dict[str, Any] = {}
         if opts["no_worker"]:
