@@ -121,18 +121,18 @@ def _lapsed(reservations: Sequence[Reservation], now: datetime) -> list[Reservat
     ]
 
 
-def _number(reservations: Sequence[Reservation], offers: dict[int, Offer]) -> None:
-    """Give the units of numbered offers their numbers; call with the offer rows locked."""
+def _number(reservations: Sequence[Reservation]) -> None:
+    """Give the units of numbered offers their numbers (each offer's counter row stays
+    locked until the commit)."""
     for reservation in reservations:
-        offer = offers[reservation.offer_id]
-        if not offer.numbered:
+        if not reservation.offer.numbered:
             continue
-        numbers = _numbers_take(offer.pk, reservation.quantity)
+        numbers = _numbers_take(reservation.offer_id, reservation.quantity)
         line = reservation.line
         line.edition_numbers = numbers
         line.save(update_fields=["edition_numbers"])
         EditionUnit.objects.bulk_create(
-            EditionUnit(offer=offer, number=n, line=line) for n in numbers
+            EditionUnit(offer_id=reservation.offer_id, number=n, line=line) for n in numbers
         )
 
 
@@ -167,7 +167,7 @@ def reservations_consume(order: Order) -> bool:
             return False
     todo = [r for r in reservations if r.state != Reservation.State.CONSUMED]
     Reservation.objects.filter(pk__in=[r.pk for r in todo]).update(state=Reservation.State.CONSUMED)
-    _number(todo, offers)
+    _number(todo)
     return True
 
 
@@ -213,23 +213,15 @@ def reservations_consume_held(reservations: Sequence[Reservation]) -> None:
 
     No stock row needs locking to count: every one of these units is held, and stays
     counted as held by every other buyer until this commits. Only numbered offers take a
-    row lock, last and for the shortest time (the numbering, then the commit), so buyers
-    of a limited edition queue behind each other for little more than the commit.
+    row lock — their counter's, last and for the shortest time (the numbering, then the
+    commit) — so buyers of a limited edition queue behind each other for little more
+    than the commit.
     Raises HoldLapsed if, against ``HOLD_MARGIN``, a hold expired meanwhile.
     """
     Reservation.objects.filter(pk__in=[r.pk for r in reservations]).update(
         state=Reservation.State.CONSUMED
     )
-    for reservation in reservations:
-        if not reservation.offer.numbered:
-            continue
-        numbers = _numbers_take(reservation.offer_id, reservation.quantity)
-        line = reservation.line
-        line.edition_numbers = numbers
-        line.save(update_fields=["edition_numbers"])
-        EditionUnit.objects.bulk_create(
-            EditionUnit(offer_id=reservation.offer_id, number=n, line=line) for n in numbers
-        )
+    _number(reservations)
     if timezone.now() >= min(r.expires_at for r in reservations):
         raise HoldLapsed("a hold expired while its payment was being confirmed")
 
