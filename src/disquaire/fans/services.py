@@ -63,16 +63,23 @@ def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
+def _limit(*, scope: str, ip: str, address: str, per_ip: int, per_email: int) -> None:
+    """Count one attempt of ``scope`` for the client and for the address; raise
+    TooManyRequests past either limit (``DISQUAIRE_<scope>_PER_IP`` / ``_PER_EMAIL``)."""
+    window = _setting("DISQUAIRE_SIGNIN_WINDOW", 3600)
+    name = scope.upper().replace("-", "_")
+    by_ip = rate_hit(scope=f"{scope}-ip", value=ip, window=window)
+    by_email = rate_hit(scope=f"{scope}-email", value=address, window=window)
+    if by_ip > _setting(f"DISQUAIRE_{name}_PER_IP", per_ip) or by_email > _setting(
+        f"DISQUAIRE_{name}_PER_EMAIL", per_email
+    ):
+        raise TooManyRequests
+
+
 def signin_link_send(*, email: str, ip: str) -> None:
     """Mail a sign-in link to ``email``; raise TooManyRequests over the limits."""
     address = email_normalise(email)
-    window = _setting("DISQUAIRE_SIGNIN_WINDOW", 3600)
-    per_ip = rate_hit(scope="signin-ip", value=ip, window=window)
-    per_email = rate_hit(scope="signin-email", value=address, window=window)
-    if per_ip > _setting("DISQUAIRE_SIGNIN_PER_IP", 20) or per_email > _setting(
-        "DISQUAIRE_SIGNIN_PER_EMAIL", 5
-    ):
-        raise TooManyRequests
+    _limit(scope="signin", ip=ip, address=address, per_ip=20, per_email=5)
     token = secrets.token_urlsafe(32)
     ttl = _setting("DISQUAIRE_SIGNIN_LINK_TTL", 30 * 60)
     SignInLink.objects.create(
@@ -142,13 +149,7 @@ def fan_password_signin(*, email: str, password: str, ip: str) -> Fan:
     purchases like a link sign-in. Raise TooManyRequests over the limits (checked before
     any hashing), PasswordSignInRefused otherwise."""
     address = email_normalise(email)
-    window = _setting("DISQUAIRE_SIGNIN_WINDOW", 3600)
-    per_ip = rate_hit(scope="signin-password-ip", value=ip, window=window)
-    per_email = rate_hit(scope="signin-password-email", value=address, window=window)
-    if per_ip > _setting("DISQUAIRE_SIGNIN_PASSWORD_PER_IP", 20) or per_email > _setting(
-        "DISQUAIRE_SIGNIN_PASSWORD_PER_EMAIL", 10
-    ):
-        raise TooManyRequests
+    _limit(scope="signin-password", ip=ip, address=address, per_ip=20, per_email=10)
     fan = Fan.objects.filter(email=address).first() if address else None
     if fan is None or not fan.password:
         # Hash anyway, as long as checking a real hash: the timing must not tell who has one.

@@ -168,15 +168,17 @@ def password_signin_view(request: HttpRequest) -> HttpResponse:
     return _enter_library(request, fan)
 
 
+def _password_needs_signin(request: HttpRequest) -> HttpResponse:
+    return _signin_page(request, status=403, error=_("Sign in first: then you can set a password."))
+
+
 @never_cache
 @require_POST
 def password_set_view(request: HttpRequest) -> HttpResponse:
     """Set or change the signed-in fan's password."""
     fan = fan_current(request)
     if fan is None:
-        return _signin_page(
-            request, status=403, error=_("Sign in first: then you can set a password.")
-        )
+        return _password_needs_signin(request)
     form = PasswordSetForm(request.POST)
     if form.is_valid():
         try:
@@ -194,9 +196,7 @@ def password_remove_view(request: HttpRequest) -> HttpResponse:
     """Remove the signed-in fan's password: back to signing in by link only."""
     fan = fan_current(request)
     if fan is None:
-        return _signin_page(
-            request, status=403, error=_("Sign in first: then you can set a password.")
-        )
+        return _password_needs_signin(request)
     services.fan_password_remove(fan=fan)
     return redirect(reverse("fans:library") + "?password=removed")
 
