@@ -150,6 +150,8 @@ def test_physical_checkout_needs_an_address_and_adds_shipping(client: Client) ->
     assert ok.status_code == 302
     order = Order.objects.get()
     assert (order.shipping_minor, order.total_minor, order.ship_country) == (600, 2600, "FR")
+    page = client.get(order_page_path(order)).content.decode()
+    assert "Paris<br>France</address>" in page
 
 
 def test_free_download_for_an_email_with_double_opt_in(client: Client) -> None:

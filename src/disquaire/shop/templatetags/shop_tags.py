@@ -4,10 +4,17 @@ from typing import Any
 
 from django import template
 
+from disquaire.core.countries import country_name as _country_name
 from disquaire.core.money import Money, MoneyError
 from disquaire.shop.selectors import artist_offers, release_offers
 
 register = template.Library()
+
+
+@register.filter
+def country_name(code: str | None) -> str:
+    """A shipping address's country code as the country's name in the active language."""
+    return _country_name(code)
 
 
 @register.filter
