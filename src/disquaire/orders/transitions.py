@@ -5,7 +5,7 @@ Only the services of this room call these; everything else calls the services.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -117,13 +117,12 @@ def payment_move(
     actor: str,
     action: str,
     data: dict[str, Any] | None = None,
-    extra_fields: Sequence[str] = (),
 ) -> None:
     if to not in PAYMENT_TRANSITIONS[payment.state]:
         raise TransitionError(f"payment {payment.pk}: {payment.state} → {to} is not allowed")
     before = payment.state
     payment.state = to
-    fields = ["state", *extra_fields]
+    fields = ["state"]
     if to == PaymentState.CONFIRMED:
         payment.confirmed_at = timezone.now()
         fields.append("confirmed_at")
