@@ -47,9 +47,10 @@ def default_threads(*, production: bool) -> int:
     With DISQUAIRE_FILE_SERVING=direct each download holds a thread until its last byte:
     16, so that a few slow downloads leave threads for the pages. When nginx
     (``x-accel``) or S3 sends the files, a thread is free as soon as it has answered, and
-    fewer threads fight less over the GIL: on 2 cores, 4 threads a process sold 67.8
-    paid orders a second against 50.5 with 16 (bench/checkout.py), and served cached
-    pages as fast (10,718 against 10,375 a second, bench/pages.py).
+    fewer threads fight less over the GIL: on 2 cores, 4 threads a process sold 51.6-67.8
+    paid orders a second (four full runs) against 50.5 with 16, and 54.2 against 45.8 in
+    back-to-back quick runs (bench/checkout.py); they served cached pages as fast
+    (10,718 against 10,375 a second, bench/pages.py).
     """
     if settings.DISQUAIRE_FILE_SERVING == "direct":
         return 16 if production else 8
