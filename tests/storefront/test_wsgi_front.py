@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.http import HttpResponse
 
 from disquaire.config.wsgi import django_application
 from disquaire.storefront.fastpath import PageFastPath
@@ -201,14 +203,51 @@ def test_a_referrer_from_another_site_is_remembered_for_checkout(front: PageFast
     assert answer.headers["cache-control"] == "private, no-store"
 
 
-def test_answers_that_set_a_cookie_are_never_kept(front: PageFastPath) -> None:
-    release = ReleaseFactory()
-    url = release.get_absolute_url()
-    call(front, url, referer="https://blog.example.net/post")  # sets the session cookie
+def _page_app(adjust: Any) -> tuple[Any, list[int]]:
+    """A WSGI app answering like the page cache does (a marked, public, English page),
+    after ``adjust(response)``; and the list of its calls."""
+    calls: list[int] = []
 
-    answer = call(front, url)
+    def app(environ: dict[str, Any], start_response: Any) -> HttpResponse:
+        calls.append(1)
+        response = HttpResponse(b"<p>page</p>", content_type="text/html")
+        response["Cache-Control"] = "public, max-age=60"
+        response["Content-Language"] = "en"
+        response.page_cache = ("all", 1)  # type: ignore[attr-defined]
+        adjust(response)
+        headers = [*response.items()]
+        headers += [("Set-Cookie", c.output(header="")) for c in response.cookies.values()]
+        start_response(f"{response.status_code} OK", headers)
+        return response
 
-    assert "set-cookie" not in answer.headers
+    return app, calls
+
+
+def test_a_page_answer_is_kept_when_nothing_forbids_it() -> None:
+    app, calls = _page_app(lambda response: None)
+    front = PageFastPath(app)
+    with patch("disquaire.storefront.fastpath.generation", return_value=1):
+        call(front, "/page/")
+        call(front, "/page/")
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "adjust",
+    [
+        pytest.param(lambda r: r.set_cookie("visit", "1"), id="sets a cookie"),
+        pytest.param(lambda r: r.__setitem__("Cache-Control", "private"), id="private"),
+        pytest.param(lambda r: r.__setitem__("Content-Language", "fr"), id="other language"),
+        pytest.param(lambda r: delattr(r, "page_cache"), id="not from the page cache"),
+    ],
+)
+def test_answers_that_must_not_be_shared_are_never_kept(adjust: Any) -> None:
+    app, calls = _page_app(adjust)
+    front = PageFastPath(app)
+    with patch("disquaire.storefront.fastpath.generation", return_value=1):
+        call(front, "/page/")
+        call(front, "/page/")
+    assert len(calls) == 2
 
 
 def test_own_site_referrer_still_takes_the_fast_path(
