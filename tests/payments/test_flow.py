@@ -93,6 +93,25 @@ def test_declined_test_payment_keeps_the_order_pending(client: Client) -> None:
     assert payment.order.state == OrderState.PENDING
 
 
+def test_test_page_confirms_test_payments_only(client: Client) -> None:
+    """A signed test-page link for a payment of another provider confirms nothing."""
+    from disquaire.core.signing import token_make
+    from disquaire.payments.providers.test import TOKEN_PURPOSE
+
+    offer = OfferFactory(price_minor=900)
+    add(client, offer)
+    client.post(
+        f"/checkout/{offer.artist.slug}/", {"email": "fan@example.org", "provider": "manual"}
+    )
+    payment = Payment.objects.get()
+    token = token_make(purpose=TOKEN_PURPOSE, payload={"p": payment.pk}, ttl_seconds=60)
+    response = client.post(f"/payments/test/{payment.pk}/{token}/", {"outcome": "success"})
+    assert response.status_code == 404
+    payment.refresh_from_db()
+    assert payment.state == PaymentState.PENDING
+    assert payment.order.state == OrderState.PENDING
+
+
 def test_test_provider_is_refused_in_production(settings: Any, client: Client) -> None:
     settings.PRODUCTION = True
     assert "test" not in [p.identifier for p in providers_available()]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -91,25 +92,42 @@ def entitlements_grant_many(
     """``entitlement_grant`` for several releases or tracks at once, in one INSERT (a paid
     order's lines). An item already granted under this (email, source, ref) is left as
     it is, revoked or not."""
+    entitlements_grant_by_id(
+        email=email,
+        items=[
+            (None, item.pk, item.release.release_date)
+            if isinstance(item, Track)
+            else (item.pk, None, item.release_date)
+            for item in items
+        ],
+        source=source,
+        ref=ref,
+    )
+
+
+# (release id, None, release date) for a release, (None, track id, its release's date)
+# for a track.
+GrantItem = tuple[int | None, int | None, date | None]
+
+
+def entitlements_grant_by_id(
+    *, email: str, items: Sequence[GrantItem], source: str, ref: str
+) -> None:
+    """``entitlements_grant_many`` from ids and release dates, with no object loaded."""
     address = _grant_check(email=email, source=source, ref=ref)
     today = timezone.localdate()
-    rows = []
-    for item in items:
-        if isinstance(item, Track):
-            track, release, granted = item, item.release, None
-        else:
-            track, release, granted = None, item, item
-        future = release.release_date is not None and release.release_date > today
-        rows.append(
-            Entitlement(
-                email=address,
-                source=source,
-                source_ref=ref,
-                notify_on_unlock=future,
-                track=track,
-                release=granted,
-            )
+    rows = [
+        Entitlement(
+            email=address,
+            source=source,
+            source_ref=ref,
+            notify_on_unlock=released is not None and released > today,
+            release_id=None if track_id is not None else release_id,
+            track_id=track_id,
         )
+        for release_id, track_id, released in items
+        if release_id is not None or track_id is not None
+    ]
     if rows:
         Entitlement.objects.bulk_create(rows, ignore_conflicts=True)
 

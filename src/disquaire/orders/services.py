@@ -390,14 +390,21 @@ def payment_fail(*, payment: Payment, actor: str, canceled: bool = False, reason
 
 
 def payment_confirm(
-    *, payment: Payment, actor: str = "provider", data: dict[str, Any] | None = None
+    *,
+    payment: Payment,
+    actor: str = "provider",
+    data: dict[str, Any] | None = None,
+    provider: str = "",
 ) -> Payment:
     """The money is there: mark the payment confirmed and the order paid. Idempotent.
 
-    Locks the payment row; returns quietly if it is already confirmed (a webhook delivered
-    twice). If the order's hold expired and its units were sold meanwhile, the order is
-    cancelled and the payment refunded through the provider (or flagged for the band when
-    the provider cannot refund): a unit is never sold twice. The refund is written down
+    Locks the payment row (read here, with its order: ``payment`` may be an unsaved
+    ``Payment(pk=…)``; ``provider``, when given, must be its provider, else
+    ``Payment.DoesNotExist``) and returns that locked copy; returns quietly if it is
+    already confirmed (a webhook delivered twice). If the order's hold expired and its
+    units were sold meanwhile, the order is cancelled and the payment refunded through
+    the provider (or flagged for the band when the provider cannot refund): a unit is
+    never sold twice. The refund is written down
     (pending) in the same transaction, so a crash before the provider answers loses
     nothing: a redelivery or the periodic ``refunds_retry_pending`` carries it out.
     """
@@ -405,7 +412,10 @@ def payment_confirm(
     with transaction.atomic(), audit_batch() as audit_flush:
         lock_timeout_set()
         # The payment and its order, both locked, in one statement.
-        payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
+        locked = Payment.objects.select_for_update().select_related("order")
+        if provider:
+            locked = locked.filter(provider=provider)
+        payment = locked.get(pk=payment.pk)
         if payment.state in (PaymentState.CONFIRMED, PaymentState.REFUNDED):
             refund_ids = list(
                 payment.refunds.filter(state=Refund.State.PENDING).values_list("pk", flat=True)

@@ -39,6 +39,15 @@ def test_pay_view(request: HttpRequest, payment_id: int, token: str) -> HttpResp
         raise Http404 from exc
     if payload.get("p") != payment_id:
         raise Http404
+    if request.method == "POST" and request.POST.get("outcome") == "success":
+        # The confirmation reads the payment itself, locked: no read before it.
+        try:
+            paid = payment_confirm(
+                payment=Payment(pk=payment_id), provider="test", actor="test provider"
+            )
+        except Payment.DoesNotExist as exc:
+            raise Http404 from exc
+        return HttpResponseRedirect(order_page_path(paid.order) + "?return=success")
     payment = only_row(
         Payment.objects.select_related("order", "order__artist").filter(
             pk=payment_id, provider="test"
@@ -47,9 +56,6 @@ def test_pay_view(request: HttpRequest, payment_id: int, token: str) -> HttpResp
     if payment is None:
         raise Http404
     if request.method == "POST":
-        if request.POST.get("outcome") == "success":
-            payment_confirm(payment=payment, actor="test provider")
-            return HttpResponseRedirect(order_page_path(payment.order) + "?return=success")
         payment_fail(payment=payment, actor="test provider", reason="declined on the test page")
         return HttpResponseRedirect(order_page_path(payment.order) + "?return=cancel")
     return render(

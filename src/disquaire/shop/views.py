@@ -127,10 +127,12 @@ def checkout_start_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
-    found = get_object_or_404(Artist, slug=artist)
     groups, problems = cart_groups(cart_read(request))
-    group = next((g for g in groups if g.artist.pk == found.pk), None)
+    # The cart's offers come with their artist: no query for the artist of the URL
+    # unless this cart holds nothing of theirs (an unknown artist is still a 404).
+    group = next((g for g in groups if g.artist.slug == artist), None)
     if group is None:
+        get_object_or_404(Artist, slug=artist)
         for problem in problems:
             messages.warning(request, problem)
         return redirect("shop:cart")
@@ -174,7 +176,8 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
             shipping = None
     context = {
         **_page(_("Checkout")),
-        "artist": found,
+        # The whole artist for the page (the cart's copy holds a few of its columns).
+        "artist": get_object_or_404(Artist, pk=group.artist.pk),
         "group": group,
         "form": form,
         "error": error,
@@ -183,7 +186,7 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         "total": group.items_minor + (shipping or 0),
         "providers": providers,
         "free": free,
-        "shop_settings": shop_settings_for(found),
+        "shop_settings": shop_settings_for(group.artist),
     }
     return render(request, "shop/checkout.html", context, status=400 if error else 200)
 
