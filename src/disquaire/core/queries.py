@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-from django.db import models
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=models.Model)
 
@@ -19,3 +26,127 @@ def only_row(queryset: models.QuerySet[M]) -> M | None:
     """
     found = list(queryset.order_by()[:1])
     return found[0] if found else None
+
+
+# --- queries compiled once -------------------------------------------------------------
+
+# Stand-ins given to a query's builder on its first run, found again among the compiled
+# query's parameters: ids (and lists of ids) and strings, each unlike any real value.
+_MARKER_INT = -(2**62)
+_MARKER_STR = "\x00disquaire-compiled-"
+
+
+def _marker(name_index: int, value: Any) -> Any:
+    if isinstance(value, bool):
+        raise TypeError("compiled queries take ids and strings, not booleans")
+    if isinstance(value, int):
+        return _MARKER_INT + name_index * 1000
+    if isinstance(value, str):
+        return f"{_MARKER_STR}{name_index}"
+    if isinstance(value, list | tuple):
+        return [_marker(name_index, 0) + i for i in range(len(value))]
+    raise TypeError(f"compiled queries take ids and strings, not {type(value).__name__}")
+
+
+@dataclass
+class _Plan:
+    compiler: SQLCompiler | None  # None: the query matches nothing (an empty id list)
+    sql: str
+    params: list[Any]
+    slots: list[tuple[int, str, int | None]]  # (param index, value name, list index)
+
+
+class Compiled(Generic[M]):
+    """A query whose SQL is compiled once (per database connection and thread), then run
+    again with new values, its rows turned into model instances as the ORM does.
+
+    The ORM compiles a queryset into SQL at every run; for the checkout's few, fixed
+    queries with ``select_related`` that cost several times the query itself.
+    ``build(**values)`` returns the queryset; each value (an id, a string, a list of ids
+    — one plan per length) must reach the SQL unchanged, as parameters of its own:
+    checked at the first run, else ``ValueError``. Plain ORM semantics otherwise:
+    ``select_for_update`` still needs a transaction.
+    """
+
+    def __init__(self, build: Callable[..., models.QuerySet[M]]) -> None:
+        self.build = build
+        self._local = threading.local()
+
+    def _plan(self, values: dict[str, Any]) -> tuple[_Plan, str]:
+        shape = tuple(
+            (name, len(v) if isinstance(v, list | tuple) else -1) for name, v in values.items()
+        )
+        plans: dict[Any, tuple[_Plan, str]] | None = getattr(self._local, "plans", None)
+        if plans is None:
+            plans = self._local.plans = {}
+        found = plans.get(shape)
+        if found is not None:
+            return found
+        markers = {name: _marker(i, v) for i, (name, v) in enumerate(values.items())}
+        queryset = self.build(**markers)
+        alias = queryset.db
+        compiler = queryset.query.get_compiler(using=alias)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            plans[shape] = (_Plan(None, "", [], []), alias)
+            return plans[shape]
+        where: dict[Any, tuple[str, int | None]] = {}
+        for name, marker in markers.items():
+            if isinstance(marker, list):
+                where.update({m: (name, i) for i, m in enumerate(marker)})
+            else:
+                where[marker] = (name, None)
+        slots = []
+        for index, param in enumerate(params):
+            if type(param) in (int, str) and param in where:
+                name, item = where.pop(param)
+                slots.append((index, name, item))
+        if where:
+            raise ValueError(f"{self.build!r}: values not passed through to the SQL: {where}")
+        plan = (_Plan(compiler, sql, list(params), slots), alias)
+        plans[shape] = plan
+        return plan
+
+    def all(self, **values: Any) -> list[M]:
+        (plan, alias) = self._plan(values)
+        connection = connections[alias]
+        compiler = plan.compiler
+        if compiler is None:
+            return []
+        if (
+            compiler.query.select_for_update
+            and connection.features.has_select_for_update
+            and connection.get_autocommit()
+        ):
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        params = list(plan.params)
+        for index, name, item in plan.slots:
+            params[index] = values[name] if item is None else values[name][item]
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            rows = cursor.fetchall()
+        if compiler.has_extra_select:
+            rows = [row[: compiler.col_count] for row in rows]
+        select, klass_info = compiler.select, compiler.klass_info
+        annotations = compiler.annotation_col_map
+        model_cls = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [f[0].target.attname for f in select[start:end]]
+        populators = get_related_populators(klass_info, select, alias)
+        found: list[M] = []
+        for row in compiler.results_iter([rows]):
+            obj = model_cls.from_db(alias, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for attr, position in (annotations or {}).items():
+                setattr(obj, attr, row[position])
+            found.append(obj)
+        return found
+
+    def one(self, **values: Any) -> M | None:
+        """The one row the query matches (by a unique key), or None."""
+        rows = self.all(**values)
+        return rows[0] if rows else None

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
+from disquaire.core.queries import Compiled
 from disquaire.orders.errors import OrderError, SoldOut, TransitionError
 from disquaire.orders.models import (
     PAYMENT_TRANSITIONS,
@@ -389,6 +390,17 @@ def payment_fail(*, payment: Payment, actor: str, canceled: bool = False, reason
         payment_move(payment, to, actor=actor, action=f"payment.{to}", data={"reason": reason})
 
 
+# The payment and its order, both locked, in one statement compiled once.
+_PAYMENT_LOCKED = Compiled(
+    lambda pk: Payment.objects.select_for_update().select_related("order").filter(pk=pk)
+)
+_PAYMENT_OF_PROVIDER_LOCKED = Compiled(
+    lambda pk, provider: (
+        Payment.objects.select_for_update().select_related("order").filter(pk=pk, provider=provider)
+    )
+)
+
+
 def payment_confirm(
     *,
     payment: Payment,
@@ -412,10 +424,14 @@ def payment_confirm(
     with transaction.atomic(), audit_batch() as audit_flush:
         lock_timeout_set()
         # The payment and its order, both locked, in one statement.
-        locked = Payment.objects.select_for_update().select_related("order")
-        if provider:
-            locked = locked.filter(provider=provider)
-        payment = locked.get(pk=payment.pk)
+        found = (
+            _PAYMENT_OF_PROVIDER_LOCKED.one(pk=payment.pk, provider=provider)
+            if provider
+            else _PAYMENT_LOCKED.one(pk=payment.pk)
+        )
+        if found is None:
+            raise Payment.DoesNotExist(f"payment {payment.pk} ({provider or 'any provider'})")
+        payment = found
         if payment.state in (PaymentState.CONFIRMED, PaymentState.REFUNDED):
             refund_ids = list(
                 payment.refunds.filter(state=Refund.State.PENDING).values_list("pk", flat=True)

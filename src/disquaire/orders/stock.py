@@ -19,6 +19,7 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disquaire.core.queries import Compiled
 from disquaire.orders.errors import SoldOut
 from disquaire.orders.models import EditionCounter, EditionUnit, Order, Reservation
 from disquaire.shop.models import Offer, OfferOption
@@ -152,10 +153,17 @@ def _number(reservations: Sequence[Reservation]) -> None:
         )
 
 
-def order_reservations(order: Order) -> list[Reservation]:
-    return list(
-        Reservation.objects.filter(line__order=order).select_related("line", "offer").order_by("pk")
+_ORDER_RESERVATIONS = Compiled(
+    lambda order_id: (
+        Reservation.objects.filter(line__order_id=order_id)
+        .select_related("line", "offer")
+        .order_by("pk")
     )
+)
+
+
+def order_reservations(order: Order) -> list[Reservation]:
+    return _ORDER_RESERVATIONS.all(order_id=order.pk)
 
 
 def reservations_consume(order: Order) -> bool:

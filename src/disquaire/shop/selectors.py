@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 
 from disquaire.catalog.models import Artist, Release
-from disquaire.core.queries import only_row
+from disquaire.core.queries import Compiled
 from disquaire.orders.selectors import units_left
 from disquaire.shop.models import Offer, OfferOption, ShopSettings
 
@@ -45,8 +45,13 @@ def artist_offers(artist: Artist) -> list[Offer]:
     )
 
 
+_SETTINGS = Compiled(
+    lambda artist_id: ShopSettings.objects.filter(artist_id=artist_id).order_by()[:1]
+)
+
+
 def shop_settings_for(artist: Artist) -> ShopSettings:
-    found = only_row(ShopSettings.objects.filter(artist=artist))
+    found = _SETTINGS.one(artist_id=artist.pk)
     return found or ShopSettings(artist=artist)
 
 

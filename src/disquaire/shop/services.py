@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
 from disquaire.core.money import Money, MoneyError, currency_check
-from disquaire.core.queries import only_row
+from disquaire.core.queries import Compiled
 from disquaire.core.signing import TokenError, token_make, token_read
 from disquaire.orders.models import Order, OrderState
 from disquaire.orders.selectors import order_page_path, units_left
@@ -90,6 +90,12 @@ def _offers_with_options_flag() -> QuerySet[Offer]:
     )
 
 
+# The cart's two reads, compiled once (core.queries.Compiled): one offer, and the offers
+# of a cart (one plan per number of offers).
+_CART_OFFER = Compiled(lambda pk: _offers_with_options_flag().filter(pk=pk).order_by()[:1])
+_CART_OFFERS = Compiled(lambda pks: _offers_with_options_flag().filter(pk__in=pks).order_by())
+
+
 def cart_add(
     *,
     cart: list[dict[str, Any]],
@@ -100,7 +106,7 @@ def cart_add(
 ) -> list[dict[str, Any]]:
     """Return the cart with the offer added; raise CartError with a message otherwise."""
     offer_pk = _int(offer_id)
-    offer = only_row(_offers_with_options_flag().filter(pk=offer_pk)) if offer_pk else None
+    offer = _CART_OFFER.one(pk=offer_pk) if offer_pk else None
     if offer is None or not offer_for_sale(offer):
         raise CartError(_("This item is not for sale."))
     option: OfferOption | None = None
@@ -148,10 +154,7 @@ def cart_groups(cart: Iterable[dict[str, Any]]) -> tuple[list[CartGroup], list[s
     recomputed; and messages about lines dropped (no longer for sale, bad amount)."""
     items = [item for item in cart if isinstance(item, dict)]
     offer_ids = {_int(item.get("o")) for item in items}
-    offers = {
-        o.pk: o
-        for o in _offers_with_options_flag().filter(pk__in=[i for i in offer_ids if i]).order_by()
-    }
+    offers = {o.pk: o for o in _CART_OFFERS.all(pks=sorted(i for i in offer_ids if i))}
     options = {
         o.pk: o
         for o in OfferOption.objects.filter(
@@ -193,6 +196,9 @@ def cart_groups(cart: Iterable[dict[str, Any]]) -> tuple[list[CartGroup], list[s
 # --- shipping ----------------------------------------------------------------------------
 
 
+_ZONES = Compiled(lambda artist_id: ShippingZone.objects.filter(artist_id=artist_id).order_by("pk"))
+
+
 def shipping_quote(*, group: CartGroup, country: str) -> int:
     """Shipping in minor units: the zone's first-item price, plus each additional item."""
     units = sum(line.quantity for line in group.lines if line.offer.ships)
@@ -201,7 +207,7 @@ def shipping_quote(*, group: CartGroup, country: str) -> int:
     code = (country or "").strip().upper()
     if not code:
         raise ShippingError(_("Please give the country to ship to."))
-    for zone in ShippingZone.objects.filter(artist=group.artist).order_by("pk"):
+    for zone in _ZONES.all(artist_id=group.artist.pk):
         if code in [str(c).upper() for c in zone.countries]:
             return zone.first_item_minor + zone.additional_item_minor * (units - 1)
     raise ShippingError(_("Sorry, this shop does not ship to %(country)s.") % {"country": code})

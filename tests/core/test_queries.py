@@ -1,0 +1,123 @@
+"""core.queries.Compiled: compiled once, then rows exactly as the ORM gives them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from disquaire.catalog.models import Artist
+from disquaire.core.queries import Compiled
+from disquaire.shop.models import Offer, OfferOption
+from tests.factories import ArtistFactory, TrackFactory
+from tests.shop.factories import OfferFactory, OfferOptionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _offers() -> Any:
+    return (
+        Offer.objects.select_related("artist", "release", "track__release")
+        .only("title", "price_minor", "artist__slug", "release__title", "track__release__slug")
+        .annotate(has_options=Exists(OfferOption.objects.filter(offer=OuterRef("pk"))))
+    )
+
+
+ONE = Compiled(lambda pk: _offers().filter(pk=pk).order_by()[:1])
+MANY = Compiled(lambda pks: _offers().filter(pk__in=pks).order_by("pk"))
+BY_SLUG = Compiled(lambda slug: Artist.objects.filter(slug=slug).order_by()[:1])
+
+
+def _seen(offer: Offer) -> tuple[Any, ...]:
+    """What a reader of the offer sees, related objects and the annotation included."""
+    track_release = offer.track.release.slug if offer.track else None
+    return (
+        offer.pk,
+        offer.title,
+        offer.price_minor,
+        offer.artist.slug,
+        offer.release.title if offer.release else None,
+        track_release,
+        offer.has_options,  # type: ignore[attr-defined]
+    )
+
+
+def test_rows_are_the_orm_s_for_every_value() -> None:
+    plain = OfferFactory()
+    with_option = OfferOptionFactory().offer
+    of_track = OfferFactory(release=None, track=TrackFactory(), artist=ArtistFactory())
+    for offer in (plain, with_option, of_track):
+        expected = _offers().get(pk=offer.pk)
+        found = ONE.one(pk=offer.pk)
+        assert found is not None and _seen(found) == _seen(expected)
+    assert ONE.one(pk=of_track.pk + 1000) is None
+    assert [_seen(o) for o in MANY.all(pks=[with_option.pk, plain.pk])] == [
+        _seen(o) for o in _offers().filter(pk__in=[plain.pk, with_option.pk]).order_by("pk")
+    ]
+
+
+def test_related_objects_come_with_the_row_and_strings_pass_through() -> None:
+    offer = OfferFactory(release=None, track=TrackFactory(), artist=ArtistFactory(slug="zorba"))
+    found = ONE.one(pk=offer.pk)
+    assert found is not None
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        assert found.track is not None and found.track.release.slug == offer.track.release.slug
+        assert found.artist.slug == "zorba"
+    assert len(queries) == 0
+    artist = BY_SLUG.one(slug="zorba")
+    assert artist is not None and artist.pk == offer.artist_id
+    assert BY_SLUG.one(slug="nobody") is None
+
+
+def test_compiled_at_the_first_run_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = OfferFactory(), OfferFactory()
+    query = Compiled(lambda pk: _offers().filter(pk=pk).order_by()[:1])
+    compiled: list[int] = []
+    as_sql = SQLCompiler.as_sql
+
+    def counting(self: SQLCompiler, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(1)
+        return as_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    found = query.one(pk=first.pk)
+    assert found is not None and found.pk == first.pk
+    assert compiled  # the first run compiles
+    compiled.clear()
+    found = query.one(pk=second.pk)
+    assert found is not None and found.pk == second.pk and found.title == second.title
+    assert compiled == []  # the next ones do not
+
+
+def test_lists_have_a_plan_per_length_and_an_empty_list_asks_nothing() -> None:
+    offers = [OfferFactory() for _ in range(3)]
+    assert [o.pk for o in MANY.all(pks=[offers[2].pk])] == [offers[2].pk]
+    assert [o.pk for o in MANY.all(pks=[o.pk for o in offers])] == [o.pk for o in offers]
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        assert MANY.all(pks=[]) == []
+    assert len(queries) == 0
+
+
+def test_a_value_the_sql_does_not_carry_as_given_is_refused() -> None:
+    # icontains sends "%value%": a plan could not put a new value in its place.
+    query = Compiled(lambda name: Artist.objects.filter(name__icontains=name))
+    with pytest.raises(ValueError, match="not passed through"):
+        query.all(name="Bijoux")
+    with pytest.raises(TypeError):
+        Compiled(lambda flag: Offer.objects.filter(active=flag)).all(flag=True)
+
+
+@pytest.mark.django_db(transaction=True)  # outside the test's own transaction
+def test_locking_reads_still_need_a_transaction() -> None:
+    offer = OfferFactory()
+    locked = Compiled(lambda pk: Offer.objects.select_for_update().filter(pk=pk))
+    with transaction.atomic():
+        assert [o.pk for o in locked.all(pk=offer.pk)] == [offer.pk]
+    if transaction.get_connection().features.has_select_for_update:
+        with pytest.raises(TransactionManagementError):
+            locked.all(pk=offer.pk)
