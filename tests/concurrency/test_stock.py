@@ -113,7 +113,9 @@ def test_control_without_the_lock_the_same_buyers_oversell(
     wide_race_window: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Proves the test above can fail: take the lock away and the race shows."""
-    monkeypatch.setattr(stock, "lock_rows", lambda queryset: list(queryset.order_by("pk")))
+    monkeypatch.setattr(
+        stock, "lock_rows", lambda model, pks: list(model.objects.filter(pk__in=pks).order_by("pk"))
+    )
     offer = OfferFactory(stock=UNITS, numbered=True, kind=Offer.Kind.PHYSICAL)
     results = run_at_once(BUYERS, lambda _: buy(offer))
     duplicates = [r for r in results if isinstance(r, IntegrityError)]

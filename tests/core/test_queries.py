@@ -121,3 +121,33 @@ def test_locking_reads_still_need_a_transaction() -> None:
     if transaction.get_connection().features.has_select_for_update:
         with pytest.raises(TransactionManagementError):
             locked.all(pk=offer.pk)
+
+
+def test_insert_rows_writes_what_bulk_create_writes_in_one_statement() -> None:
+    from disquaire.core.queries import insert_rows
+    from disquaire.orders.models import AuditEntry
+
+    def entries(actor: str) -> list[AuditEntry]:
+        return [
+            AuditEntry(action="order.create", object_type="order", object_id="7", actor=actor),
+            AuditEntry(
+                action="order.paid",
+                object_type="order",
+                object_id="7",
+                actor=actor,
+                from_state="pending",
+                to_state="paid",
+                data={"total_minor": 1200, "note": "l'été"},
+            ),
+        ]
+
+    AuditEntry.objects.bulk_create(entries("orm"))
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        insert_rows(entries("rows"))
+    assert len(queries) == 1
+    fields = ("action", "object_type", "object_id", "from_state", "to_state", "data")
+    by_orm = list(AuditEntry.objects.filter(actor="orm").order_by("pk").values_list(*fields))
+    by_rows = list(AuditEntry.objects.filter(actor="rows").order_by("pk").values_list(*fields))
+    assert by_rows == by_orm and by_rows[1][-1] == {"total_minor": 1200, "note": "l'été"}
+    assert all(e.created_at is not None for e in AuditEntry.objects.filter(actor="rows"))
+    insert_rows([])  # nothing to write, no statement

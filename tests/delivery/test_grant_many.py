@@ -52,3 +52,45 @@ def test_a_bad_grant_is_refused(email: str, source: str, ref: str) -> None:
     with pytest.raises(ValueError):
         entitlements_grant_many(email=email, items=[ReleaseFactory()], source=source, ref=ref)
     assert not Entitlement.objects.exists()
+
+
+def test_an_order_s_lines_are_granted_from_the_database_in_one_statement() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from disquaire.delivery.services import entitlements_grant_order
+    from disquaire.orders.services import LineSpec, order_create
+    from disquaire.shop.models import Offer
+    from tests.shop.factories import OfferFactory
+
+    soon = timezone.localdate() + dt.timedelta(days=10)
+    out = ReleaseFactory()
+    artist = out.artist
+    coming = ReleaseFactory(artist=artist, release_date=soon)
+    single = TrackFactory(release=ReleaseFactory(artist=artist, release_date=soon))
+    offers = [
+        OfferFactory(artist=artist, release=out),
+        OfferFactory(artist=artist, release=coming),
+        OfferFactory(artist=artist, release=None, track=single, kind=Offer.Kind.TRACK),
+        OfferFactory(artist=artist, release=None, kind=Offer.Kind.PHYSICAL),  # a T-shirt
+    ]
+    order = order_create(
+        artist=artist,
+        email="Fan@Example.org",
+        lines=[LineSpec(offer=o, option=None, quantity=1, unit_price_minor=500) for o in offers],
+    )
+    with CaptureQueriesContext(connection) as queries:
+        entitlements_grant_order(order_id=order.pk, email=order.email, source="order", ref="o9")
+    assert len(queries) == 1
+
+    rows = {(e.release_id, e.track_id): e for e in Entitlement.objects.all()}
+    assert set(rows) == {(out.pk, None), (coming.pk, None), (None, single.pk)}
+    assert {e.email for e in rows.values()} == {"fan@example.org"}
+    assert rows[(out.pk, None)].notify_on_unlock is False
+    assert rows[(coming.pk, None)].notify_on_unlock is True  # a pre-order
+    assert rows[(None, single.pk)].notify_on_unlock is True  # its release is to come
+
+    entitlement_revoke(entitlement=rows[(out.pk, None)], reason="refund")
+    entitlements_grant_order(order_id=order.pk, email=order.email, source="order", ref="o9")
+    assert Entitlement.objects.count() == 3
+    assert Entitlement.objects.get(release=out).revoked_at is not None

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models
+from django.db import connections, models, router
+from django.db.models import Field
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
@@ -150,3 +151,53 @@ class Compiled(Generic[M]):
         """The one row the query matches (by a unique key), or None."""
         rows = self.all(**values)
         return rows[0] if rows else None
+
+
+# --- inserts without reading anything back -----------------------------------------------
+
+_INSERT_SQL: dict[tuple[str, type[models.Model], int], tuple[str, list[Field[Any, Any]]]] = {}
+
+
+def insert_rows(objs: Sequence[models.Model]) -> None:
+    """INSERT unsaved instances of one model in one statement, reading nothing back
+    (the instances stay as they were, without ``pk``): audit lines, holds, numbered
+    units.
+
+    What ``bulk_create`` writes — each field's ``pre_save`` (``auto_now_add``) and
+    database value — in a statement built once per model, row count and database, not
+    compiled at every call. Models whose fields need their own SQL placeholder go
+    through ``bulk_create``.
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    key = (alias, model, len(objs))
+    found = _INSERT_SQL.get(key)
+    if found is None:
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
+        ]
+        if any(hasattr(f, "get_placeholder") for f in fields):
+            model._default_manager.bulk_create(objs)
+            return
+        quote = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        found = (
+            f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(f.column) for f in fields)}) VALUES "
+            + ", ".join([row] * len(objs)),
+            fields,
+        )
+        _INSERT_SQL[key] = found
+    sql, fields = found
+    params = [
+        field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
+        for obj in objs
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -12,7 +12,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -92,7 +92,7 @@ def entitlements_grant_many(
     """``entitlement_grant`` for several releases or tracks at once, in one INSERT (a paid
     order's lines). An item already granted under this (email, source, ref) is left as
     it is, revoked or not."""
-    entitlements_grant_by_id(
+    _grant_items(
         email=email,
         items=[
             (None, item.pk, item.release.release_date)
@@ -110,10 +110,8 @@ def entitlements_grant_many(
 GrantItem = tuple[int | None, int | None, date | None]
 
 
-def entitlements_grant_by_id(
-    *, email: str, items: Sequence[GrantItem], source: str, ref: str
-) -> None:
-    """``entitlements_grant_many`` from ids and release dates, with no object loaded."""
+def _grant_items(*, email: str, items: Sequence[GrantItem], source: str, ref: str) -> None:
+    """``entitlements_grant_many`` from ids and release dates."""
     address = _grant_check(email=email, source=source, ref=ref)
     today = timezone.localdate()
     rows = [
@@ -130,6 +128,47 @@ def entitlements_grant_by_id(
     ]
     if rows:
         Entitlement.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def entitlements_grant_order(*, order_id: int, email: str, source: str, ref: str) -> None:
+    """The downloads of an order's lines (those that include one), granted to ``email``
+    in one ``INSERT … SELECT`` over the lines: nothing read, nothing built in Python.
+    As idempotent as ``entitlements_grant_many`` (the same unique constraints, ``ON
+    CONFLICT DO NOTHING``); a pre-order (release date to come) is marked to be mailed
+    when it opens."""
+    from disquaire.orders.models import OrderLine  # orders imports this module
+
+    address = _grant_check(email=email, source=source, ref=ref)
+    connection = connections[router.db_for_write(Entitlement)]
+    ops = connection.ops
+    sql = (
+        f"INSERT INTO {Entitlement._meta.db_table} (email, release_id, track_id, source, "  # noqa: S608
+        "source_ref, created_at, revoked_at, revoke_reason, download_count, "
+        "last_download_at, claimed_at, notify_on_unlock, unlock_notified_at) "
+        "SELECT %s, CASE WHEN l.track_id IS NULL THEN l.release_id END, l.track_id, %s, %s, "
+        "%s, NULL, '', 0, NULL, NULL, "
+        "CASE WHEN COALESCE(tr.release_date, r.release_date) > %s THEN %s ELSE %s END, NULL "
+        f"FROM {OrderLine._meta.db_table} l "
+        f"LEFT JOIN {Track._meta.db_table} t ON t.id = l.track_id "
+        f"LEFT JOIN {Release._meta.db_table} tr ON tr.id = t.release_id "
+        f"LEFT JOIN {Release._meta.db_table} r ON r.id = l.release_id "
+        "WHERE l.order_id = %s AND l.includes_download = %s "
+        "AND (l.track_id IS NOT NULL OR l.release_id IS NOT NULL) "
+        "ON CONFLICT DO NOTHING"
+    )
+    params = [
+        address,
+        source,
+        ref,
+        ops.adapt_datetimefield_value(timezone.now()),
+        ops.adapt_datefield_value(timezone.localdate()),
+        True,
+        False,
+        order_id,
+        True,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def entitlement_revoke(*, entitlement: Entitlement, reason: str = "") -> Entitlement:

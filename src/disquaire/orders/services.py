@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
-from disquaire.core.queries import Compiled
+from disquaire.core.queries import Compiled, insert_rows
 from disquaire.orders.errors import OrderError, SoldOut, TransitionError
 from disquaire.orders.models import (
     PAYMENT_TRANSITIONS,
@@ -243,15 +243,17 @@ def _order_create(
             ],
             now,
         )
-        Reservation.objects.bulk_create(
-            Reservation(
-                line=line,
-                offer=spec.offer,
-                option=spec.option,
-                quantity=spec.quantity,
-                expires_at=expires,
-            )
-            for spec, line in zip(lines, created, strict=True)
+        insert_rows(
+            [
+                Reservation(
+                    line=line,
+                    offer=spec.offer,
+                    option=spec.option,
+                    quantity=spec.quantity,
+                    expires_at=expires,
+                )
+                for spec, line in zip(lines, created, strict=True)
+            ]
         )
     return order, payment
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disquaire.core.queries import Compiled
+from disquaire.core.queries import Compiled, insert_rows
 from disquaire.orders.errors import SoldOut
 from disquaire.orders.models import EditionCounter, EditionUnit, Order, Reservation
 from disquaire.shop.models import Offer, OfferOption
@@ -31,8 +31,19 @@ M = TypeVar("M", bound=models.Model)
 LOCK_TIMEOUT_SECONDS = 10
 
 
-def lock_rows(queryset: models.QuerySet[M]) -> list[M]:
-    """Lock the rows of ``queryset`` in primary-key order and return them.
+_LOCK_ROWS: dict[type[models.Model], Compiled[Any]] = {
+    model: Compiled(
+        lambda pks, model=model: (
+            model._default_manager.filter(pk__in=pks).select_for_update(no_key=True).order_by("pk")
+        )
+    )
+    for model in (Offer, OfferOption)
+}
+
+
+def lock_rows(model: type[M], pks: Sequence[int]) -> list[M]:
+    """Lock the rows of ``model`` (an offer or an option) whose primary keys are ``pks``,
+    in primary-key order, and return them.
 
     The one place rows are locked for stock: the concurrency tests replace it with a
     plain read to show that the race is real without it. ``FOR NO KEY UPDATE``: buyers
@@ -40,7 +51,7 @@ def lock_rows(queryset: models.QuerySet[M]) -> list[M]:
     lines, reservations, inserted before the lock is taken) do not conflict with it —
     a plain ``FOR UPDATE`` would deadlock with their foreign-key share locks.
     """
-    return list(queryset.select_for_update(no_key=True).order_by("pk"))
+    return list(_LOCK_ROWS[model].all(pks=list(pks)))
 
 
 def lock_timeout_set(seconds: int = LOCK_TIMEOUT_SECONDS) -> None:
@@ -100,12 +111,8 @@ def stock_lock(
     pairs = list(pairs)
     offer_ids = sorted({offer_id for offer_id, _ in pairs})
     option_ids = sorted({option_id for _, option_id in pairs if option_id is not None})
-    offers = {o.pk: o for o in lock_rows(Offer.objects.filter(pk__in=offer_ids))}
-    options = (
-        {o.pk: o for o in lock_rows(OfferOption.objects.filter(pk__in=option_ids))}
-        if option_ids
-        else {}
-    )
+    offers = {o.pk: o for o in lock_rows(Offer, offer_ids)}
+    options = {o.pk: o for o in lock_rows(OfferOption, option_ids)} if option_ids else {}
     return offers, options
 
 
@@ -148,8 +155,8 @@ def _number(reservations: Sequence[Reservation]) -> None:
         line = reservation.line
         line.edition_numbers = numbers
         line.save(update_fields=["edition_numbers"])
-        EditionUnit.objects.bulk_create(
-            EditionUnit(offer_id=reservation.offer_id, number=n, line=line) for n in numbers
+        insert_rows(
+            [EditionUnit(offer_id=reservation.offer_id, number=n, line=line) for n in numbers]
         )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from disquaire.core.queries import insert_rows
 from disquaire.orders.errors import TransitionError
 from disquaire.orders.models import (
     ORDER_TRANSITIONS,
@@ -62,7 +63,7 @@ def audit_log(
 
 def _flush(pending: list[AuditEntry]) -> None:
     if pending:
-        AuditEntry.objects.bulk_create(pending)
+        insert_rows(pending)
         pending.clear()
 
 
