@@ -82,6 +82,8 @@ TEMPLATES = [
     },
 ]
 
+# Seconds a statement waits for a row lock on PostgreSQL before it fails.
+DB_LOCK_TIMEOUT_SECONDS = env_int("DISQUAIRE_DB_LOCK_TIMEOUT", 10)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'disquaire.sqlite3'}"),
@@ -99,21 +101,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-    "DISQUAIRE_DB_SERVER_SIDE_BINDING", True
-):
-    # Server-side binding: the same statement text for every call, which psycopg
-    # prepares on the server after DISQUAIRE_DB_PREPARE_THRESHOLD runs on a connection.
-    # PostgreSQL then parses and plans the checkout's statements once per connection,
-    # not once per call: about half its CPU per order (docs/performance.md). Turn it
-    # off behind a pooler that cannot keep prepared statements (PgBouncer < 1.21 in
-    # transaction mode): DISQUAIRE_DB_SERVER_SIDE_BINDING=0.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "server_side_binding": True,
-            "prepare_threshold": env_int("DISQUAIRE_DB_PREPARE_THRESHOLD", 5),
-        }
-    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # No statement waits longer than this for a row lock: it fails instead (a payment
+    # webhook then answers 503 and is delivered again; orders.stock counts on it).
+    pg_options["options"] = (
+        f"{pg_options.get('options', '')} -c lock_timeout={DB_LOCK_TIMEOUT_SECONDS * 1000}"
+    ).strip()
+    if env_bool("DISQUAIRE_DB_SERVER_SIDE_BINDING", True):
+        # Server-side binding: the same statement text for every call, which psycopg
+        # prepares on the server after DISQUAIRE_DB_PREPARE_THRESHOLD runs on a
+        # connection. PostgreSQL then parses and plans the checkout's statements once
+        # per connection, not once per call: about half its CPU per order
+        # (docs/performance.md). Turn it off behind a pooler that cannot keep prepared
+        # statements (PgBouncer < 1.21 in transaction mode).
+        pg_options.update(
+            {
+                "server_side_binding": True,
+                "prepare_threshold": env_int("DISQUAIRE_DB_PREPARE_THRESHOLD", 5),
+            }
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -40,7 +40,6 @@ from disquaire.orders.refunds import (
 )
 from disquaire.orders.stock import (
     holds_valid,
-    lock_timeout_set,
     order_reservations,
     reservations_consume,
     reservations_consume_held,
@@ -424,7 +423,6 @@ def payment_confirm(
     """
     refund_ids: list[int] = []
     with transaction.atomic(), audit_batch() as audit_flush:
-        lock_timeout_set()
         # The payment and its order, both locked, in one statement.
         found = (
             _PAYMENT_OF_PROVIDER_LOCKED.one(pk=payment.pk, provider=provider)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,11 +26,6 @@ from disquaire.orders.models import EditionCounter, EditionUnit, Order, Reservat
 from disquaire.shop.models import Offer, OfferOption
 
 M = TypeVar("M", bound=models.Model)
-
-# Seconds a payment confirmation waits for a row lock before giving up (the webhook
-# then answers 503 and the provider delivers again later).
-LOCK_TIMEOUT_SECONDS = 10
-
 
 _LOCK_ROWS: dict[type[models.Model], Compiled[Any]] = {
     model: Compiled(
@@ -52,16 +48,6 @@ def lock_rows(model: type[M], pks: Sequence[int]) -> list[M]:
     a plain ``FOR UPDATE`` would deadlock with their foreign-key share locks.
     """
     return list(_LOCK_ROWS[model].all(pks=list(pks)))
-
-
-def lock_timeout_set(seconds: int = LOCK_TIMEOUT_SECONDS) -> None:
-    """Bound how long this transaction waits for a row lock (PostgreSQL)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # set_config(…, true) is SET LOCAL in a form that takes a bound parameter.
-            cursor.execute(
-                "SELECT set_config('lock_timeout', %s, true)", [f"{int(seconds * 1000)}ms"]
-            )
 
 
 # Units held of one offer's (or one option's) stock: sold, or held and not expired.
@@ -203,9 +189,10 @@ def reservations_consume(order: Order) -> bool:
 
 
 # A hold with at least this long to live when its payment is confirmed cannot lapse before
-# the confirmation commits: that transaction's lock waits are bounded (LOCK_TIMEOUT_SECONDS)
-# and it checks the clock again at its end.
-HOLD_MARGIN = timedelta(seconds=6 * LOCK_TIMEOUT_SECONDS)
+# the confirmation commits: each of its lock waits is bounded (settings'
+# DB_LOCK_TIMEOUT_SECONDS, on every PostgreSQL connection), and it checks the clock
+# again at its end (HoldLapsed) whatever the margin.
+HOLD_MARGIN = timedelta(seconds=max(60, 6 * settings.DB_LOCK_TIMEOUT_SECONDS))
 
 
 class HoldLapsed(RuntimeError):

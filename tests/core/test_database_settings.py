@@ -1,0 +1,32 @@
+"""PostgreSQL connections: row-lock waits bounded, statements prepared on the server."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def needs_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL settings: run with DATABASE_URL=postgres://...")
+
+
+def test_every_connection_waits_for_a_row_lock_at_most_the_configured_time() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        shown = cursor.fetchone()[0]
+    assert shown == f"{settings.DB_LOCK_TIMEOUT_SECONDS}s"
+
+
+def test_statements_are_bound_on_the_server_and_prepared_after_repeats() -> None:
+    from disquaire.catalog.models import Artist
+
+    for _ in range(settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"] + 1):
+        list(Artist.objects.filter(slug="x"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] >= 1
