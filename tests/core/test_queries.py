@@ -151,3 +151,55 @@ def test_insert_rows_writes_what_bulk_create_writes_in_one_statement() -> None:
     assert by_rows == by_orm and by_rows[1][-1] == {"total_minor": 1200, "note": "l'été"}
     assert all(e.created_at is not None for e in AuditEntry.objects.filter(actor="rows"))
     insert_rows([])  # nothing to write, no statement
+
+
+def test_save_fields_is_save_with_update_fields_in_one_statement() -> None:
+    import datetime as dt
+
+    from django.db import DatabaseError
+    from django.db.models.signals import post_save, pre_save
+
+    from disquaire.core.queries import save_fields
+    from disquaire.orders.models import Order
+    from disquaire.orders.services import LineSpec, order_create
+
+    offer = OfferFactory()
+    order = order_create(
+        artist=offer.artist,
+        email="fan@example.org",
+        lines=[LineSpec(offer=offer, option=None, quantity=1, unit_price_minor=500)],
+    )
+    Order.objects.filter(pk=order.pk).update(updated_at=order.updated_at - dt.timedelta(days=1))
+    order.refresh_from_db()
+    before = order.updated_at
+    seen: list[tuple[str, frozenset[str] | None, bool | None]] = []
+
+    def pre(sender: Any, instance: Any, update_fields: Any, **kw: Any) -> None:
+        if sender is Order:
+            seen.append(("pre", update_fields, None))
+
+    def post(sender: Any, instance: Any, update_fields: Any, created: bool, **kw: Any) -> None:
+        if sender is Order:
+            seen.append(("post", update_fields, created))
+
+    pre_save.connect(pre)
+    post_save.connect(post)
+    try:
+        order.needs_attention, order.attention_note = True, "call the fan"
+        order.email = "not-saved@example.org"  # not among the fields: stays as it was
+        with CaptureQueriesContext(transaction.get_connection()) as queries:
+            save_fields(order, ["needs_attention", "attention_note", "updated_at"])
+    finally:
+        pre_save.disconnect(pre)
+        post_save.disconnect(post)
+    fields = frozenset({"needs_attention", "attention_note", "updated_at"})
+    assert seen == [("pre", fields, None), ("post", fields, False)]
+    assert len([q for q in queries if q["sql"].startswith("UPDATE")]) == 1
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.needs_attention, stored.attention_note) == (True, "call the fan")
+    assert stored.email == "fan@example.org"
+    assert stored.updated_at > before  # auto_now, as save() sets it
+
+    Order.objects.filter(pk=order.pk).delete()
+    with pytest.raises(DatabaseError):
+        save_fields(order, ["needs_attention"])

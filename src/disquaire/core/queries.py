@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models, router
+from django.db import DatabaseError, connections, models, router
 from django.db.models import Field
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.signals import post_save, pre_save
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
 
@@ -201,3 +202,57 @@ def insert_rows(objs: Sequence[models.Model]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+# --- saving a few fields -----------------------------------------------------------------
+
+_UPDATE_SQL: dict[
+    tuple[str, type[models.Model], tuple[str, ...]], tuple[str, list[Field[Any, Any]]]
+] = {}
+
+
+def save_fields(obj: models.Model, fields: Sequence[str]) -> None:
+    """``obj.save(update_fields=fields)`` with its UPDATE built once per model and field
+    list: the same ``pre_save``/``post_save`` signals, each field's ``pre_save``
+    (``auto_now``), one statement; ``DatabaseError`` when the row is gone, as ``save``.
+    For a model whose ``save`` does more than the base one, call ``save``.
+    """
+    model = type(obj)._meta.concrete_model or type(obj)
+    alias = router.db_for_write(model, instance=obj)
+    connection = connections[alias]
+    names = tuple(fields)
+    key = (alias, model, names)
+    found = _UPDATE_SQL.get(key)
+    if found is None:
+        quote = connection.ops.quote_name
+        columns: list[Field[Any, Any]] = []
+        for name in names:
+            field = model._meta.get_field(name)
+            if not isinstance(field, Field) or not field.concrete:
+                raise ValueError(f"{model.__name__}.{name} is not a column")
+            columns.append(field)
+        found = (
+            f"UPDATE {quote(model._meta.db_table)} SET "  # noqa: S608
+            + ", ".join(f"{quote(str(f.column))} = %s" for f in columns)
+            + f" WHERE {quote(str(model._meta.pk.column))} = %s",
+            columns,
+        )
+        _UPDATE_SQL[key] = found
+    sql, columns = found
+    update_fields = frozenset(names)
+    pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=update_fields)
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection=connection) for f in columns]
+    params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.db, obj._state.adding = alias, False
+    post_save.send(
+        sender=model,
+        instance=obj,
+        created=False,
+        update_fields=update_fields,
+        raw=False,
+        using=alias,
+    )

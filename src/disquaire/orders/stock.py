@@ -20,7 +20,7 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disquaire.core.queries import Compiled, insert_rows
+from disquaire.core.queries import Compiled, insert_rows, save_fields
 from disquaire.orders.errors import SoldOut
 from disquaire.orders.models import EditionCounter, EditionUnit, Order, Reservation
 from disquaire.shop.models import Offer, OfferOption
@@ -140,7 +140,7 @@ def _number(reservations: Sequence[Reservation]) -> None:
         numbers = _numbers_take(reservation.offer_id, reservation.quantity)
         line = reservation.line
         line.edition_numbers = numbers
-        line.save(update_fields=["edition_numbers"])
+        save_fields(line, ["edition_numbers"])
         insert_rows(
             [EditionUnit(offer_id=reservation.offer_id, number=n, line=line) for n in numbers]
         )

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from disquaire.core.queries import insert_rows
+from disquaire.core.queries import insert_rows, save_fields
 from disquaire.orders.errors import TransitionError
 from disquaire.orders.models import (
     ORDER_TRANSITIONS,
@@ -95,7 +95,7 @@ def order_move(
     if to == OrderState.PAID:
         order.paid_at = timezone.now()
         fields.append("paid_at")
-    order.save(update_fields=fields)
+    save_fields(order, fields)
     audit_log(
         action=action,
         obj=order,
@@ -127,7 +127,7 @@ def payment_move(
     if to == PaymentState.CONFIRMED:
         payment.confirmed_at = timezone.now()
         fields.append("confirmed_at")
-    payment.save(update_fields=fields)
+    save_fields(payment, fields)
     audit_log(
         action=action,
         obj=payment,
