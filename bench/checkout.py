@@ -80,6 +80,44 @@ def make_edition(units: int) -> tuple[str, int]:
     return artist.slug, offer.pk
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) used so far by the web server (the serve process and its
+    children), PostgreSQL (every postgres process) and this load generator, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    names: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parents[pid], names[pid] = int(fields[1]), name
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+
+    def under(pid: int, root: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parents.get(pid, 1)
+        return False
+
+    server = SERVER_PID[0]
+    return {
+        "web": sum(t for pid, t in used.items() if server and under(pid, server)),
+        "database": sum(t for pid, t in used.items() if names[pid].startswith("postgres")),
+        "load": time.process_time(),
+    }
+
+
+SERVER_PID: list[int] = [0]
+
+
 class Fan:
     """One browser: its cookies and one keep-alive connection."""
 
@@ -221,6 +259,8 @@ def main() -> None:
                 with lock:
                     outcomes.append(outcome)
 
+        SERVER_PID[0] = server.pid
+        cpu_before = cpu_seconds()
         started = time.perf_counter()
         threads = [threading.Thread(target=fan_thread) for _ in range(fans)]
         for thread in threads:
@@ -228,6 +268,7 @@ def main() -> None:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        cpu_after = cpu_seconds()
 
         from django.db.models import Count, Sum
 
@@ -248,11 +289,24 @@ def main() -> None:
         for outcome in outcomes:
             counts[outcome] = counts.get(outcome, 0) + 1
         rate = paid / elapsed if elapsed else 0.0
+        # CPU milliseconds an order costs each part: steadier than orders/s on a shared
+        # machine, and what bounds orders/s (cores x 1000 / their sum).
+        cpu_ms = {
+            part: round((cpu_after[part] - cpu_before[part]) * 1000 / max(paid, 1), 2)
+            for part in cpu_after
+        }
+        cpu_total = sum(cpu_ms.values())
+        ceiling = (os.cpu_count() or 1) * 1000 / cpu_total if cpu_total else 0.0
         print(f"fans (threads): {fans}, edition: {units} units, attempts: {attempts}")
         print(f"outcomes: {counts}")
         print(f"paid orders: {paid} in {elapsed:.2f} s = {rate:.1f} orders/s")
         print(f"target: {TARGET_ORDERS_PER_S} orders/s on {os.cpu_count()} cores")
         print(f"units sold: {sold} of {units}; oversold: {oversold}")
+        print(
+            "CPU per paid order: "
+            + ", ".join(f"{part} {ms:.1f} ms" for part, ms in cpu_ms.items())
+            + f" = {cpu_total:.1f} ms; all cores busy would give {ceiling:.0f} orders/s"
+        )
         print(
             json.dumps(
                 {
@@ -265,6 +319,8 @@ def main() -> None:
                     "seconds": round(elapsed, 2),
                     "target_orders_per_s": TARGET_ORDERS_PER_S,
                     "cores": os.cpu_count(),
+                    "cpu_ms_per_order": cpu_ms,
+                    "orders_per_s_if_cpu_bound": round(ceiling, 1),
                 }
             )
         )
