@@ -203,3 +203,42 @@ def test_save_fields_is_save_with_update_fields_in_one_statement() -> None:
     Order.objects.filter(pk=order.pk).delete()
     with pytest.raises(DatabaseError):
         save_fields(order, ["needs_attention"])
+
+
+def test_insert_row_is_save_of_a_new_row_with_its_signals_and_key() -> None:
+    from django.db.models.signals import post_save, pre_save
+
+    from disquaire.core.queries import insert_row
+    from disquaire.orders.models import Order
+
+    artist = ArtistFactory()
+    seen: list[tuple[str, bool | None]] = []
+
+    def pre(sender: Any, instance: Any, **kw: Any) -> None:
+        if sender is Order:
+            seen.append(("pre", None))
+
+    def post(sender: Any, instance: Any, created: bool, **kw: Any) -> None:
+        if sender is Order:
+            seen.append(("post", created))
+
+    pre_save.connect(pre)
+    post_save.connect(post)
+    try:
+        by_row = Order(artist=artist, currency="EUR", email="a@example.org", total_minor=900)
+        with CaptureQueriesContext(transaction.get_connection()) as queries:
+            insert_row(by_row)
+        by_save = Order(artist=artist, currency="EUR", email="b@example.org", total_minor=900)
+        by_save.save()
+    finally:
+        pre_save.disconnect(pre)
+        post_save.disconnect(post)
+    assert seen == [("pre", None), ("post", True)] * 2
+    if transaction.get_connection().features.can_return_columns_from_insert:
+        assert len(queries) == 1
+    assert by_row.pk is not None and not by_row._state.adding
+    fields = ("artist_id", "currency", "state", "total_minor", "items_minor", "language")
+    stored = Order.objects.values_list(*fields)
+    assert stored.get(pk=by_row.pk) == stored.get(pk=by_save.pk)
+    row = Order.objects.get(pk=by_row.pk)
+    assert row.code == by_row.code and row.secret == by_row.secret and row.created_at

@@ -256,3 +256,44 @@ def save_fields(obj: models.Model, fields: Sequence[str]) -> None:
         raw=False,
         using=alias,
     )
+
+
+def insert_row(obj: models.Model) -> None:
+    """``obj.save(force_insert=True)`` for a new row with an automatic primary key, with
+    its INSERT built once per model: the same ``pre_save``/``post_save`` signals, each
+    field's ``pre_save`` (``auto_now_add``, defaults already set), the key read back
+    with ``RETURNING``. Where the database cannot return it, ``save`` does it all.
+    For a model whose ``save`` does more than the base one, call ``save``.
+    """
+    model = type(obj)._meta.concrete_model or type(obj)
+    alias = router.db_for_write(model, instance=obj)
+    connection = connections[alias]
+    if not connection.features.can_return_columns_from_insert:
+        obj.save(force_insert=True)
+        return
+    key = (alias, model, -1)
+    found = _INSERT_SQL.get(key)
+    if found is None:
+        quote = connection.ops.quote_name
+        pk = model._meta.pk
+        fields = [f for f in model._meta.concrete_fields if f is not pk]
+        if any(hasattr(f, "get_placeholder") for f in fields):
+            obj.save(force_insert=True)
+            return
+        found = (
+            f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(str(pk.column))}",
+            fields,
+        )
+        _INSERT_SQL[key] = found
+    sql, fields = found
+    pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        obj.pk = cursor.fetchone()[0]
+    obj._state.db, obj._state.adding = alias, False
+    post_save.send(
+        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias
+    )

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
-from disquaire.core.queries import Compiled, insert_rows
+from disquaire.core.queries import Compiled, insert_row, insert_rows
 from disquaire.orders.errors import OrderError, SoldOut, TransitionError
 from disquaire.orders.models import (
     PAYMENT_TRANSITIONS,
@@ -181,7 +181,7 @@ def _order_create(
     expires = now + timedelta(minutes=settings.DISQUAIRE_RESERVATION_MINUTES)
     items = sum(spec.unit_price_minor * spec.quantity for spec in lines)
     with transaction.atomic(), audit_batch() as audit_flush:
-        order = Order.objects.create(
+        order = Order(
             artist=artist,
             currency=artist.currency,
             email=email,
@@ -200,8 +200,9 @@ def _order_create(
             referrer=referrer[:200],
             campaign=campaign[:60],
         )
+        insert_row(order)
         created = [
-            OrderLine.objects.create(
+            OrderLine(
                 order=order,
                 offer=spec.offer,
                 option=spec.option,
@@ -217,6 +218,8 @@ def _order_create(
             )
             for spec in lines
         ]
+        for line in created:
+            insert_row(line)
         audit_log(
             action="order.create",
             obj=order,
@@ -321,7 +324,7 @@ def payment_create(
     """A payment of ``order``'s total; already pending (``payment_started``) under the
     reference ``started_ref`` when one is given (a provider whose page is ours)."""
     state = PaymentState.PENDING if started_ref else PaymentState.CREATED
-    payment = Payment.objects.create(
+    payment = Payment(
         order=order,
         provider=provider,
         amount_minor=order.total_minor,
@@ -329,6 +332,7 @@ def payment_create(
         state=state,
         provider_ref=started_ref,
     )
+    insert_row(payment)
     audit_log(
         action="payment.create",
         obj=payment,

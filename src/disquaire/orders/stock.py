@@ -183,7 +183,7 @@ def reservations_consume(order: Order) -> bool:
         except SoldOut:
             return False
     todo = [r for r in reservations if r.state != Reservation.State.CONSUMED]
-    Reservation.objects.filter(pk__in=[r.pk for r in todo]).update(state=Reservation.State.CONSUMED)
+    _consume([r.pk for r in todo])
     _number(todo)
     return True
 
@@ -226,6 +226,18 @@ def _numbers_take(offer_id: int, quantity: int) -> list[int]:
     return list(range(last - quantity + 1, last + 1))
 
 
+def _consume(pks: Sequence[int]) -> None:
+    """Holds → sold, in one UPDATE written out (the same text for the same count)."""
+    if not pks:
+        return
+    table = connection.ops.quote_name(Reservation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s WHERE id IN ({', '.join(['%s'] * len(pks))})",  # noqa: S608
+            [Reservation.State.CONSUMED.value, *pks],
+        )
+
+
 def reservations_consume_held(reservations: Sequence[Reservation]) -> None:
     """Turn holds that ``holds_valid`` vouched for into sales, numbering their units.
 
@@ -236,9 +248,7 @@ def reservations_consume_held(reservations: Sequence[Reservation]) -> None:
     than the commit.
     Raises HoldLapsed if, against ``HOLD_MARGIN``, a hold expired meanwhile.
     """
-    Reservation.objects.filter(pk__in=[r.pk for r in reservations]).update(
-        state=Reservation.State.CONSUMED
-    )
+    _consume([r.pk for r in reservations])
     _number(reservations)
     if timezone.now() >= min(r.expires_at for r in reservations):
         raise HoldLapsed("a hold expired while its payment was being confirmed")
