@@ -2,7 +2,7 @@
 
 Starts `disquaire serve --production` on a fresh PostgreSQL database (test payment
 provider allowed for the run; DISQUAIRE_FILE_SERVING=x-accel as in docs/deploy.md, so
-serve's default of 4 threads a process), creates a numbered edition, then lets N threads — each a
+serve's default of 2 threads a process), creates a numbered edition, then lets N threads — each a
 fan with its own cookies and keep-alive connection — add to cart, check out and press
 "success" on the test provider's page until more fans have tried than there are units.
 Prints paid orders per second and oversold units (must be 0); last line one JSON object:
@@ -203,7 +203,7 @@ def main() -> None:
         "DISQUAIRE_SECURE_COOKIES": "0",
         "DISQUAIRE_ALLOWED_HOSTS": "127.0.0.1,localhost",
         # The production setup of docs/deploy.md: nginx sends the files. No file is sent
-        # here, but `serve` sizes its threads by it (4 a process instead of 16).
+        # here, but `serve` sizes its threads by it (2 a process instead of 16).
         "DISQUAIRE_FILE_SERVING": os.environ.get("DISQUAIRE_FILE_SERVING", "x-accel"),
         "DISQUAIRE_PAYMENT_PROVIDERS": "test",
         "DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION": "1",

@@ -71,13 +71,21 @@ def test_serve_answers_healthz_with_its_worker_running(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("serving", "production", "threads"),
-    [("direct", True, 16), ("direct", False, 8), ("x-accel", True, 4), ("s3", True, 4)],
+    ("serving", "production", "stripe", "threads"),
+    [
+        ("direct", True, "", 16),
+        ("direct", False, "sk_live_x", 8),
+        ("x-accel", True, "", 2),
+        ("s3", True, "", 2),
+        ("x-accel", True, "sk_live_x", 4),
+    ],
 )
-def test_threads_follow_who_sends_the_files(
-    settings: Any, serving: str, production: bool, threads: int
+def test_threads_follow_what_the_app_waits_for(
+    settings: Any, serving: str, production: bool, stripe: str, threads: int
 ) -> None:
     """A download served by the app holds a thread to its end; handed to nginx or S3,
-    it does not, and fewer threads then serve faster."""
+    it does not, and fewer threads then serve faster — unless checkouts wait for
+    Stripe's API."""
     settings.DISQUAIRE_FILE_SERVING = serving
+    settings.DISQUAIRE_STRIPE_SECRET_KEY = stripe
     assert default_threads(production=production) == threads

@@ -44,17 +44,18 @@ def _pool_stop(server: Any, worker: Any) -> None:
 def default_threads(*, production: bool) -> int:
     """Threads per web process when ``--threads`` is not given.
 
-    With DISQUAIRE_FILE_SERVING=direct each download holds a thread until its last byte:
-    16, so that a few slow downloads leave threads for the pages. When nginx
-    (``x-accel``) or S3 sends the files, a thread is free as soon as it has answered, and
-    fewer threads fight less over the GIL: on 2 cores, 4 threads a process sold 51.6-67.8
-    paid orders a second (four full runs) against 50.5 with 16, and 54.2 against 45.8 in
-    back-to-back quick runs (bench/checkout.py); they served cached pages as fast
-    (10,718 against 10,375 a second, bench/pages.py).
+    Threads are for waiting; each one more makes the others fight over the GIL. With
+    DISQUAIRE_FILE_SERVING=direct each download holds a thread until its last byte: 16,
+    so that a few slow downloads leave threads for the pages. When nginx (``x-accel``)
+    or S3 sends the files, a thread is free as soon as it has answered: 2, or 4 when
+    Stripe is set up (each checkout then waits a few hundred milliseconds for Stripe's
+    API). On 2 cores, 2 threads a process sold 91-95 paid orders a second against 77-83
+    with 4 (bench/checkout.py, CPU per order 18-20 ms against 22-24) and served cached
+    pages as fast (bench/pages.py).
     """
     if settings.DISQUAIRE_FILE_SERVING == "direct":
         return 16 if production else 8
-    return 4
+    return 4 if settings.DISQUAIRE_STRIPE_SECRET_KEY else 2
 
 
 class Command(BaseCommand):
