@@ -155,12 +155,8 @@ def cart_groups(cart: Iterable[dict[str, Any]]) -> tuple[list[CartGroup], list[s
     items = [item for item in cart if isinstance(item, dict)]
     offer_ids = {_int(item.get("o")) for item in items}
     offers = {o.pk: o for o in _CART_OFFERS.all(pks=sorted(i for i in offer_ids if i))}
-    options = {
-        o.pk: o
-        for o in OfferOption.objects.filter(
-            pk__in=[p for p in (_int(i.get("p")) for i in items) if p]
-        )
-    }
+    option_ids = [p for p in (_int(i.get("p")) for i in items) if p]
+    options = {o.pk: o for o in OfferOption.objects.filter(pk__in=option_ids)} if option_ids else {}
     groups: dict[int, CartGroup] = {}
     problems: list[str] = []
     for index, item in enumerate(items):
