@@ -2,30 +2,32 @@
 
 Starts `disquaire serve --production` on a fresh PostgreSQL database (test payment
 provider allowed for the run; DISQUAIRE_FILE_SERVING=x-accel as in docs/deploy.md, so
-serve's default of 2 threads a process), creates a numbered edition, then lets N threads — each a
-fan with its own cookies and keep-alive connection — add to cart, check out and press
-"success" on the test provider's page until more fans have tried than there are units.
-Prints paid orders per second and oversold units (must be 0); last line one JSON object:
+serve's default of 2 threads a process), creates a numbered edition, then lets N fans at
+once — each a new browser with its own cookies and keep-alive connection, all driven by
+one asyncio thread so that the load generator takes little of the CPU — add to cart,
+check out and press "success" on the test provider's page until more fans have tried
+than there are units. Prints paid orders per second, oversold units (must be 0) and the
+CPU an order costs the server, PostgreSQL and the load generator; last line one JSON
+object:
 
     {"bench": "checkout", "orders_per_s": ..., "oversold": 0, ...}
 
-    python bench/checkout.py [--quick] [--fans 24] [--units 1500]
+    python bench/checkout.py [--quick] [--fans 24] [--units 2000] [--processes N] [--threads N]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import os
-import queue
 import re
 import secrets
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -119,47 +121,83 @@ SERVER_PID: list[int] = [0]
 
 
 class Fan:
-    """One browser: its cookies and one keep-alive connection."""
+    """One browser: its cookies and one keep-alive connection (asyncio streams: the
+    load generator runs every fan in one thread, so that it takes little of the CPU it
+    measures)."""
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.csrf = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
         self.cookies: dict[str, str] = {"csrftoken": self.csrf}
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
 
-    def post(self, path: str, data: dict[str, str]) -> tuple[int, str]:
-        body = urlencode({**data, "csrfmiddlewaretoken": self.csrf})
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-            "Host": f"127.0.0.1:{self.port}",
-        }
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
+
+    async def _exchange(self, request: bytes) -> tuple[int, list[tuple[str, str]]]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = [
+            (name.strip().lower(), value.strip())
+            for name, _, value in (line.partition(":") for line in lines[1:] if line)
+        ]
+        fields = dict(headers)
+        if fields.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                size = int((await self.reader.readline()).split(b";")[0], 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        else:
+            await self.reader.readexactly(int(fields.get("content-length", "0")))
+        if fields.get("connection", "").lower() == "close":
+            await self.close()
+        return status, headers
+
+    async def post(self, path: str, data: dict[str, str]) -> tuple[int, str]:
+        body = urlencode({**data, "csrfmiddlewaretoken": self.csrf}).encode()
+        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        request = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\nCookie: {cookie}\r\n\r\n"
+        ).encode() + body
         for attempt in range(3):
             try:
-                self.conn.request("POST", path, body=body, headers=headers)
-                response = self.conn.getresponse()
-                response.read()
+                status, headers = await self._exchange(request)
                 break
-            except (http.client.HTTPException, ConnectionError):
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+                await self.close()
                 if attempt == 2:
                     raise
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
+        location = ""
+        for header, value in headers:
+            if header == "set-cookie":
                 match = re.match(r"\s*([^=;]+)=([^;]*)", value)
                 if match:
                     self.cookies[match.group(1)] = match.group(2)
-        return response.status, response.getheader("Location") or ""
+            elif header == "location":
+                location = value
+        return status, location
 
-    def buy(self, artist: str, offer_id: int) -> str:
+    async def buy(self, artist: str, offer_id: int) -> str:
         # "next" is where the shop sends a refused add (sold out) back to.
-        status, location = self.post("/cart/add/", {"offer": str(offer_id), "next": "/?refused"})
+        status, location = await self.post(
+            "/cart/add/", {"offer": str(offer_id), "next": "/?refused"}
+        )
         if status != 302:
             return f"cart {status}"
         if "refused" in location:
             return "sold out"
-        status, location = self.post(
+        status, location = await self.post(
             f"/checkout/{artist}/",
             {
                 "email": "fan@example.org",
@@ -175,14 +213,33 @@ class Fan:
             return "sold out"
         if status != 302 or "/payments/test/" not in location:
             return f"checkout {status}"
-        status, location = self.post(urlsplit(location).path, {"outcome": "success"})
+        status, location = await self.post(urlsplit(location).path, {"outcome": "success"})
         return "paid" if status == 302 and "/orders/" in location else f"pay {status}"
+
+
+async def fans_buy(port: int, artist: str, offer_id: int, fans: int, attempts: int) -> list[str]:
+    """``fans`` buyers at once, each a new browser per attempt, until ``attempts``."""
+    todo = iter(range(attempts))
+    outcomes: list[str] = []
+
+    async def fan_loop() -> None:
+        for _ in todo:
+            fan = Fan(port)
+            try:
+                outcomes.append(await fan.buy(artist, offer_id))
+            except Exception as exc:
+                outcomes.append(f"error {type(exc).__name__}")
+            finally:
+                await fan.close()
+
+    await asyncio.gather(*(fan_loop() for _ in range(fans)))
+    return outcomes
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a short run (well under a minute)")
-    parser.add_argument("--fans", type=int, default=0, help="concurrent buyers (threads)")
+    parser.add_argument("--fans", type=int, default=0, help="concurrent buyers")
     parser.add_argument("--units", type=int, default=0, help="size of the edition")
     parser.add_argument("--processes", type=int, default=0, help="web processes (serve's default)")
     parser.add_argument("--threads", type=int, default=0, help="threads per web process")
@@ -237,36 +294,10 @@ def main() -> None:
                 raise SystemExit("the server did not start")
             time.sleep(0.2)
 
-        work: queue.Queue[int] = queue.Queue()
-        for i in range(attempts):
-            work.put(i)
-        outcomes: list[str] = []
-        lock = threading.Lock()
-
-        def fan_thread() -> None:
-            while True:
-                try:
-                    work.get_nowait()
-                except queue.Empty:
-                    return
-                fan = Fan(port)
-                try:
-                    outcome = fan.buy(artist, offer_id)
-                except Exception as exc:
-                    outcome = f"error {type(exc).__name__}"
-                finally:
-                    fan.conn.close()
-                with lock:
-                    outcomes.append(outcome)
-
         SERVER_PID[0] = server.pid
         cpu_before = cpu_seconds()
         started = time.perf_counter()
-        threads = [threading.Thread(target=fan_thread) for _ in range(fans)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        outcomes = asyncio.run(fans_buy(port, artist, offer_id, fans, attempts))
         elapsed = time.perf_counter() - started
         cpu_after = cpu_seconds()
 
@@ -297,7 +328,7 @@ def main() -> None:
         }
         cpu_total = sum(cpu_ms.values())
         ceiling = (os.cpu_count() or 1) * 1000 / cpu_total if cpu_total else 0.0
-        print(f"fans (threads): {fans}, edition: {units} units, attempts: {attempts}")
+        print(f"fans at once: {fans}, edition: {units} units, attempts: {attempts}")
         print(f"outcomes: {counts}")
         print(f"paid orders: {paid} in {elapsed:.2f} s = {rate:.1f} orders/s")
         print(f"target: {TARGET_ORDERS_PER_S} orders/s on {os.cpu_count()} cores")
