@@ -30,3 +30,37 @@ def test_statements_are_bound_on_the_server_and_prepared_after_repeats() -> None
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cursor.fetchone()[0] >= 1
+
+
+def test_the_health_check_asks_the_server_only_after_a_pause(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import connections
+
+    from disquaire.core.postgresql import base
+
+    wrapper = connections["default"]
+    assert isinstance(wrapper, base.DatabaseWrapper)
+    asked: list[int] = []
+    is_usable = wrapper.is_usable
+
+    def counting() -> bool:
+        asked.append(1)
+        return is_usable()
+
+    monkeypatch.setattr(wrapper, "is_usable", counting)
+    monkeypatch.setitem(wrapper.settings_dict, "CONN_HEALTH_CHECKS", True)
+
+    def request() -> None:
+        # What Django's close_old_connections() does to a kept connection as a request
+        # starts (not called here: it would close the test's own transaction).
+        wrapper.health_check_done = False
+        with wrapper.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    request()
+    request()
+    assert asked == []  # used a moment ago: no round trip
+    monkeypatch.setattr(base, "RECENT_SECONDS", 0.0)
+    request()
+    assert asked == [1]  # after a pause, Django's check

@@ -102,6 +102,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that skips connections used a moment ago.
+    DATABASES["default"]["ENGINE"] = "disquaire.core.postgresql"
     pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     # No statement waits longer than this for a row lock: it fails instead (a payment
     # webhook then answers 503 and is delivered again; orders.stock counts on it).
