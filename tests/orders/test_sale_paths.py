@@ -195,3 +195,57 @@ def test_audit_entries_of_a_batch_are_written_together_or_rolled_back_together()
     # Outside a batch, each entry is written at once.
     audit_log(action="test.alone", obj=order, order=order)
     assert AuditEntry.objects.filter(action="test.alone").exists()
+
+
+@pytest.fixture
+def tasks_in_the_database(settings: Any) -> None:
+    """The production task backend (this folder's tests run tasks at once otherwise)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _receipt_tasks(order: Order) -> int:
+    from django_tasks_db.models import DBTaskResult
+
+    return sum(
+        1
+        for task in DBTaskResult.objects.all()
+        if task.task_path.endswith("order_receipt_task")
+        and task.args_kwargs["kwargs"].get("order_id") == order.pk
+    )
+
+
+def test_the_receipt_is_queued_in_the_sale_s_own_transaction(
+    tasks_in_the_database: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    offer = OfferFactory(stock=5, numbered=True, kind=Offer.Kind.PHYSICAL)
+    order = order_for(offer)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _confirm(order)
+    assert _receipt_tasks(order) == 1  # written with the sale, not after its commit
+    assert callbacks == []
+
+
+def test_a_sale_rolled_back_queues_no_receipt(
+    tasks_in_the_database: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    offer = OfferFactory(stock=5, numbered=True, kind=Offer.Kind.PHYSICAL)
+    order = order_for(offer)
+    payment = payment_create(order=order, provider="test")
+    expires = Reservation.objects.get().expires_at
+    monkeypatch.setattr(
+        stock, "timezone", SimpleNamespace(now=lambda: expires + dt.timedelta(seconds=1))
+    )
+    with pytest.raises(HoldLapsed):
+        payment_confirm(payment=payment)
+    assert _receipt_tasks(order) == 0
+
+
+def test_the_careful_way_queues_the_receipt_after_the_commit(
+    tasks_in_the_database: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    offer = OfferFactory(stock=5, numbered=True, kind=Offer.Kind.PHYSICAL)
+    order = order_for(offer)
+    Reservation.objects.update(expires_at=timezone.now() + HOLD_MARGIN / 2)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _confirm(order)
+    assert len(callbacks) == 1 and _receipt_tasks(order) == 1

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,6 +48,7 @@ from disquaire.orders.stock import (
     stock_lock,
     units_held,
 )
+from disquaire.orders.tasks import order_receipt_task
 from disquaire.orders.transitions import audit_batch, audit_log, order_move, payment_move
 from disquaire.shop.models import Offer, OfferOption
 
@@ -446,10 +447,21 @@ def payment_confirm(
                 payment, PaymentState.CONFIRMED, actor=actor, action="payment.confirm", data=data
             )
             refund_reason = ""
+            order_id = order.pk
+            queued: list[int] = []
+
+            def before_stock(sold: bool) -> None:
+                audit_flush()
+                if sold and _receipts_queue_in_transaction():
+                    # The receipt's task row commits with the sale, or neither does
+                    # (before the edition's counter is locked, not under it).
+                    order_receipt_task.enqueue(order_id=order_id)
+                    queued.append(order_id)
+
             if order.state in (OrderState.PENDING, OrderState.EXPIRED):
-                if _order_sell(order, actor=actor, before_stock=audit_flush):
-                    order_id = order.pk
-                    transaction.on_commit(lambda: receipt_enqueue(order_id=order_id))
+                if _order_sell(order, actor=actor, before_stock=before_stock):
+                    if not queued:
+                        transaction.on_commit(lambda: receipt_enqueue(order_id=order_id))
                 else:
                     order_move(
                         order,
@@ -476,23 +488,24 @@ def payment_confirm(
     return payment
 
 
-def _order_sell(order: Order, *, actor: str, before_stock: Callable[[], None]) -> bool:
+def _order_sell(order: Order, *, actor: str, before_stock: Callable[[bool], None]) -> bool:
     """Order → paid and its holds → sold, inside payment confirmation's transaction;
     False (nothing written) when a unit is gone.
 
     The usual case — every hold valid for a while yet — writes the sale first and takes
     the stock rows (numbered editions only) last: buyers of a limited edition queue
     behind each other only for the numbering and the commit. Otherwise the careful way:
-    stock rows locked first, lapsed holds counted again. ``before_stock`` is called before
-    any stock row is touched (the audit entries go in then, not under the lock).
+    stock rows locked first, lapsed holds counted again. ``before_stock(sold)`` is called
+    before any stock row is touched (the audit entries go in then, not under the lock);
+    ``sold`` is True when the sale is already written (the usual case).
     """
     reservations = order_reservations(order)
     if order.state == OrderState.PENDING and holds_valid(reservations, timezone.now()):
         order_move(order, OrderState.PAID, actor=actor, action="order.paid")
-        before_stock()
+        before_stock(True)
         reservations_consume_held(reservations)
         return True
-    before_stock()
+    before_stock(False)
     if not reservations_consume(order):
         return False
     order_move(order, OrderState.PAID, actor=actor, action="order.paid")
@@ -514,10 +527,19 @@ def order_paid_free(*, order: Order, actor: str = "buyer") -> Payment:
     return payment_confirm(payment=payment, actor=actor, data={"free": True})
 
 
+def _receipts_queue_in_transaction() -> bool:
+    """True when tasks are rows of this database (django-tasks-db): a receipt queued in
+    the sale's own transaction is then kept exactly when the sale is."""
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    return isinstance(order_receipt_task.get_backend(), DatabaseBackend) and (
+        router.db_for_write(DBTaskResult) == router.db_for_write(Order)
+    )
+
+
 def receipt_enqueue(*, order_id: int) -> None:
     """Queue the receipt of a paid order (called after commit)."""
-    from disquaire.orders.tasks import order_receipt_task
-
     try:
         order_receipt_task.enqueue(order_id=order_id)
     except Exception:
