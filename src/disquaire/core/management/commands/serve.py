@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -21,6 +22,10 @@ def _gunicorn_run(options: dict[str, Any]) -> None:
         def load(self) -> Any:
             from disquaire.config.wsgi import application
 
+            # Everything loaded so far (Django, the URL conf, templates, models) lives as
+            # long as the process: keep it out of the garbage collector's scans, which
+            # otherwise walk it again and again (~0.2 ms of CPU an order, checkout bench).
+            gc.freeze()
             return application
 
     Application().run()
