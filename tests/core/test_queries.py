@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from disquaire.catalog.models import Artist
 from disquaire.core.queries import Compiled
 from disquaire.shop.models import Offer, OfferOption
-from tests.factories import ArtistFactory, TrackFactory
+from tests.factories import ArtistFactory, ReleaseFactory, TrackFactory
 from tests.shop.factories import OfferFactory, OfferOptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,14 @@ pytestmark = pytest.mark.django_db
 def _offers() -> Any:
     return (
         Offer.objects.select_related("artist", "release", "track__release")
-        .only("title", "price_minor", "artist__slug", "release__title", "track__release__slug")
+        .only(
+            "title",
+            "price_minor",
+            "artist__slug",
+            "release__title",
+            "release__release_date",
+            "track__release__slug",
+        )
         .annotate(has_options=Exists(OfferOption.objects.filter(offer=OuterRef("pk"))))
     )
 
@@ -42,13 +50,15 @@ def _seen(offer: Offer) -> tuple[Any, ...]:
         offer.price_minor,
         offer.artist.slug,
         offer.release.title if offer.release else None,
+        # Values as the database converters make them (a date, a bool), not as stored.
+        repr(offer.release.release_date) if offer.release else None,
         track_release,
-        offer.has_options,  # type: ignore[attr-defined]
+        repr(offer.has_options),  # type: ignore[attr-defined]
     )
 
 
 def test_rows_are_the_orm_s_for_every_value() -> None:
-    plain = OfferFactory()
+    plain = OfferFactory(release=ReleaseFactory(release_date=datetime.date(2026, 5, 1)))
     with_option = OfferOptionFactory().offer
     of_track = OfferFactory(release=None, track=TrackFactory(), artist=ArtistFactory())
     for offer in (plain, with_option, of_track):

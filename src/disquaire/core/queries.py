@@ -56,6 +56,14 @@ class _Plan:
     sql: str
     params: list[Any]
     slots: list[tuple[int, str, int | None]]  # (param index, value name, list index)
+    # How a row becomes instances, worked out once as ModelIterable does at every run.
+    model: Any = None
+    start: int = 0
+    end: int = 0
+    init_list: list[str] | None = None
+    populators: list[Any] | None = None
+    converters: dict[int, Any] | None = None
+    annotations: dict[str, int] | None = None
 
 
 class Compiled(Generic[M]):
@@ -106,7 +114,24 @@ class Compiled(Generic[M]):
                 slots.append((index, name, item))
         if where:
             raise ValueError(f"{self.build!r}: values not passed through to the SQL: {where}")
-        plan = (_Plan(compiler, sql, list(params), slots), alias)
+        klass_info, select = compiler.klass_info, compiler.select
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        plan = (
+            _Plan(
+                compiler,
+                sql,
+                list(params),
+                slots,
+                model=klass_info["model"],
+                start=start,
+                end=end,
+                init_list=[f[0].target.attname for f in select[start:end]],
+                populators=get_related_populators(klass_info, select, alias),
+                converters=compiler.get_converters([s[0] for s in select[0 : compiler.col_count]]),
+                annotations=compiler.annotation_col_map or {},
+            ),
+            alias,
+        )
         plans[shape] = plan
         return plan
 
@@ -132,18 +157,15 @@ class Compiled(Generic[M]):
             rows = cursor.fetchall()
         if compiler.has_extra_select:
             rows = [row[: compiler.col_count] for row in rows]
-        select, klass_info = compiler.select, compiler.klass_info
-        annotations = compiler.annotation_col_map
-        model_cls = klass_info["model"]
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        init_list = [f[0].target.attname for f in select[start:end]]
-        populators = get_related_populators(klass_info, select, alias)
+        if plan.converters:
+            rows = list(compiler.apply_converters(map(list, rows), plan.converters))
+        start, end, init_list = plan.start, plan.end, plan.init_list
         found: list[M] = []
-        for row in compiler.results_iter([rows]):
-            obj = model_cls.from_db(alias, init_list, row[start:end])
-            for populator in populators:
+        for row in rows:
+            obj = plan.model.from_db(alias, init_list, row[start:end])
+            for populator in plan.populators or ():
                 populator.populate(row, obj)
-            for attr, position in (annotations or {}).items():
+            for attr, position in (plan.annotations or {}).items():
                 setattr(obj, attr, row[position])
             found.append(obj)
         return found
