@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -72,6 +73,7 @@ def track_processed_follow(sender: type, track: Track, **kwargs: Any) -> None:
         clips_request(track=track)
 
 
+@functools.cache
 def _shop_models() -> tuple[type, ...]:
     from disquaire.orders.models import Order
     from disquaire.shop.models import Offer, OfferOption
