@@ -252,3 +252,14 @@ def test_insert_row_is_save_of_a_new_row_with_its_signals_and_key() -> None:
     assert stored.get(pk=by_row.pk) == stored.get(pk=by_save.pk)
     row = Order.objects.get(pk=by_row.pk)
     assert row.code == by_row.code and row.secret == by_row.secret and row.created_at
+
+
+def test_a_value_used_twice_in_the_sql_is_put_in_both_places() -> None:
+    from django.db.models import Q
+
+    first = ArtistFactory(slug="first", name="first")
+    second = ArtistFactory(slug="second", name="second")
+    ArtistFactory(slug="third", name="first")
+    twice = Compiled(lambda slug: Artist.objects.filter(Q(slug=slug) & Q(name=slug)))
+    assert [a.pk for a in twice.all(slug="first")] == [first.pk]
+    assert [a.pk for a in twice.all(slug="second")] == [second.pk]

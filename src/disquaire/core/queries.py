@@ -67,7 +67,7 @@ class _Plan:
 
 
 class Compiled(Generic[M]):
-    """A query whose SQL is compiled once (per database connection and thread), then run
+    """A query whose SQL is compiled once (per thread and shape), then run
     again with new values, its rows turned into model instances as the ORM does.
 
     The ORM compiles a queryset into SQL at every run; for the checkout's few, fixed
@@ -110,10 +110,12 @@ class Compiled(Generic[M]):
         slots = []
         for index, param in enumerate(params):
             if type(param) in (int, str) and param in where:
-                name, item = where.pop(param)
-                slots.append((index, name, item))
-        if where:
-            raise ValueError(f"{self.build!r}: values not passed through to the SQL: {where}")
+                name, item = where[param]
+                slots.append((index, name, item))  # every place a value goes, not only the first
+        missing = set(where) - {params[index] for index, _, _ in slots}
+        if missing:
+            lost = sorted({where[m][0] for m in missing})
+            raise ValueError(f"{self.build!r}: values not passed through to the SQL: {lost}")
         klass_info, select = compiler.klass_info, compiler.select
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         plan = (
