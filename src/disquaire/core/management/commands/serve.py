@@ -56,7 +56,7 @@ def default_threads(*, production: bool) -> int:
     Stripe is set up (each checkout then waits a few hundred milliseconds for Stripe's
     API). On 2 cores, 2 threads a process sold 91-95 paid orders a second against 77-83
     with 4 (bench/checkout.py, CPU per order 18-20 ms against 22-24) and served cached
-    pages as fast (bench/pages.py).
+    pages nearly as fast (median 5,751 against 5,971 a second, bench/pages.py).
     """
     if settings.DISQUAIRE_FILE_SERVING == "direct":
         return 16 if production else 8
