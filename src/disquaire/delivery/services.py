@@ -7,8 +7,7 @@ gives a copy away) and ``entitlements_revoke`` (a refund). See docs/delivery.md.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -86,56 +85,12 @@ def _grant_check(*, email: str, source: str, ref: str) -> str:
     return address
 
 
-def entitlements_grant_many(
-    *, email: str, items: Sequence[Release | Track], source: str, ref: str
-) -> None:
-    """``entitlement_grant`` for several releases or tracks at once, in one INSERT (a paid
-    order's lines). An item already granted under this (email, source, ref) is left as
-    it is, revoked or not."""
-    _grant_items(
-        email=email,
-        items=[
-            (None, item.pk, item.release.release_date)
-            if isinstance(item, Track)
-            else (item.pk, None, item.release_date)
-            for item in items
-        ],
-        source=source,
-        ref=ref,
-    )
-
-
-# (release id, None, release date) for a release, (None, track id, its release's date)
-# for a track.
-GrantItem = tuple[int | None, int | None, date | None]
-
-
-def _grant_items(*, email: str, items: Sequence[GrantItem], source: str, ref: str) -> None:
-    """``entitlements_grant_many`` from ids and release dates."""
-    address = _grant_check(email=email, source=source, ref=ref)
-    today = timezone.localdate()
-    rows = [
-        Entitlement(
-            email=address,
-            source=source,
-            source_ref=ref,
-            notify_on_unlock=released is not None and released > today,
-            release_id=None if track_id is not None else release_id,
-            track_id=track_id,
-        )
-        for release_id, track_id, released in items
-        if release_id is not None or track_id is not None
-    ]
-    if rows:
-        Entitlement.objects.bulk_create(rows, ignore_conflicts=True)
-
-
 def entitlements_grant_order(*, order_id: int, email: str, source: str, ref: str) -> None:
     """The downloads of an order's lines (those that include one), granted to ``email``
     in one ``INSERT … SELECT`` over the lines: nothing read, nothing built in Python.
-    As idempotent as ``entitlements_grant_many`` (the same unique constraints, ``ON
-    CONFLICT DO NOTHING``); a pre-order (release date to come) is marked to be mailed
-    when it opens."""
+    Idempotent per (email, item, source, ref) (the unique constraints, ``ON CONFLICT DO
+    NOTHING``): a grant revoked stays revoked. A pre-order (release date to come) is
+    marked to be mailed when it opens."""
     from disquaire.orders.models import OrderLine  # orders imports this module
 
     address = _grant_check(email=email, source=source, ref=ref)

@@ -1,4 +1,5 @@
-"""A paid order's downloads are granted in one INSERT, as idempotent as one by one."""
+"""A paid order's downloads are granted in one INSERT ... SELECT, as idempotent as one by
+one."""
 
 from __future__ import annotations
 
@@ -8,37 +9,31 @@ import pytest
 from django.utils import timezone
 
 from disquaire.delivery.models import Entitlement
-from disquaire.delivery.services import entitlement_revoke, entitlements_grant_many
+from disquaire.delivery.services import entitlement_revoke, entitlements_grant_order
+from disquaire.orders.models import Order
+from disquaire.orders.services import LineSpec, order_create
+from disquaire.shop.models import Offer
 from tests.factories import ReleaseFactory, TrackFactory
+from tests.shop.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_releases_and_tracks_are_granted_once_whatever_the_repeats() -> None:
-    release = ReleaseFactory()
-    track = TrackFactory()
-    future = ReleaseFactory(release_date=timezone.localdate() + dt.timedelta(days=10))
-
-    for _ in range(2):
-        entitlements_grant_many(
-            email=" Fan@Example.ORG", items=[release, track, future], source="order", ref="o1"
-        )
-
-    rows = {
-        (e.release_id, e.track_id): e for e in Entitlement.objects.filter(email="fan@example.org")
-    }
-    assert set(rows) == {(release.pk, None), (None, track.pk), (future.pk, None)}
-    assert rows[(future.pk, None)].notify_on_unlock is True
-    assert rows[(release.pk, None)].notify_on_unlock is False
+def _order_of(*offers: Offer) -> Order:
+    return order_create(
+        artist=offers[0].artist,
+        email="Fan@Example.org",
+        lines=[LineSpec(offer=o, option=None, quantity=1, unit_price_minor=500) for o in offers],
+    )
 
 
-def test_a_revoked_grant_stays_revoked_and_another_ref_is_a_new_grant() -> None:
-    release = ReleaseFactory()
-    entitlements_grant_many(email="fan@example.org", items=[release], source="order", ref="o1")
+def test_another_ref_is_a_new_grant_and_a_revoked_one_stays_revoked() -> None:
+    order = _order_of(OfferFactory())
+    entitlements_grant_order(order_id=order.pk, email=order.email, source="order", ref="o1")
     entitlement_revoke(entitlement=Entitlement.objects.get(), reason="refunded")
 
-    entitlements_grant_many(email="fan@example.org", items=[release], source="order", ref="o1")
-    entitlements_grant_many(email="fan@example.org", items=[release], source="order", ref="o2")
+    entitlements_grant_order(order_id=order.pk, email=order.email, source="order", ref="o1")
+    entitlements_grant_order(order_id=order.pk, email=order.email, source="order", ref="o2")
 
     assert Entitlement.objects.get(source_ref="o1").revoked_at is not None
     assert Entitlement.objects.get(source_ref="o2").revoked_at is None
@@ -49,19 +44,15 @@ def test_a_revoked_grant_stays_revoked_and_another_ref_is_a_new_grant() -> None:
     [("", "order", "o1"), ("fan@example.org", "gift", "o1"), ("fan@example.org", "order", "")],
 )
 def test_a_bad_grant_is_refused(email: str, source: str, ref: str) -> None:
+    order = _order_of(OfferFactory())
     with pytest.raises(ValueError):
-        entitlements_grant_many(email=email, items=[ReleaseFactory()], source=source, ref=ref)
+        entitlements_grant_order(order_id=order.pk, email=email, source=source, ref=ref)
     assert not Entitlement.objects.exists()
 
 
 def test_an_order_s_lines_are_granted_from_the_database_in_one_statement() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
-    from disquaire.delivery.services import entitlements_grant_order
-    from disquaire.orders.services import LineSpec, order_create
-    from disquaire.shop.models import Offer
-    from tests.shop.factories import OfferFactory
 
     soon = timezone.localdate() + dt.timedelta(days=10)
     out = ReleaseFactory()
