@@ -82,42 +82,17 @@ def make_edition(units: int) -> tuple[str, int]:
     return artist.slug, offer.pk
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU time (user + system) used so far by the web server (the serve process and its
-    children), PostgreSQL (every postgres process) and this load generator, from /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    used: dict[int, float] = {}
-    names: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        pid = int(entry.name)
-        parents[pid], names[pid] = int(fields[1]), name
-        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+def cpu_seconds(server: int) -> dict[str, float]:
+    """CPU seconds used so far by the web server (process ``server`` and its children),
+    PostgreSQL (every postgres process) and this load generator."""
+    from _common import proc_table, proc_tree
 
-    def under(pid: int, root: int) -> bool:
-        while pid > 1:
-            if pid == root:
-                return True
-            pid = parents.get(pid, 1)
-        return False
-
-    server = SERVER_PID[0]
+    table = proc_table()
     return {
-        "web": sum(t for pid, t in used.items() if server and under(pid, server)),
-        "database": sum(t for pid, t in used.items() if names[pid].startswith("postgres")),
+        "web": sum(table[pid][2] for pid in proc_tree(server, table) if pid in table),
+        "database": sum(cpu for _ppid, name, cpu in table.values() if name.startswith("postgres")),
         "load": time.process_time(),
     }
-
-
-SERVER_PID: list[int] = [0]
 
 
 class Fan:
@@ -294,12 +269,11 @@ def main() -> None:
                 raise SystemExit("the server did not start")
             time.sleep(0.2)
 
-        SERVER_PID[0] = server.pid
-        cpu_before = cpu_seconds()
+        cpu_before = cpu_seconds(server.pid)
         started = time.perf_counter()
         outcomes = asyncio.run(fans_buy(port, artist, offer_id, fans, attempts))
         elapsed = time.perf_counter() - started
-        cpu_after = cpu_seconds()
+        cpu_after = cpu_seconds(server.pid)
 
         from django.db.models import Count, Sum
 

@@ -187,20 +187,10 @@ def load(urls: list[str], *, clients: int, seconds: float) -> float:
 
 def tree_rss_mb(root: int) -> float:
     """Resident memory of process ``root`` and its descendants, in MB (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        todo += children.get(pid, [])
+    from _common import proc_table, proc_tree
+
+    total = 0
+    for pid in proc_tree(root, proc_table()):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
