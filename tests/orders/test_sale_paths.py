@@ -88,29 +88,34 @@ def test_a_hold_about_to_expire_goes_the_careful_way(monkeypatch: pytest.MonkeyP
     assert order.lines.get().edition_numbers == [1]
 
 
-def test_a_confirmation_outlived_by_its_hold_is_rolled_back_whole(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _confirm_outlived_by_its_hold(monkeypatch: pytest.MonkeyPatch) -> tuple[Order, Payment]:
+    """A confirmation that starts in time, but whose clock reads past the hold by the time
+    it ends: it raises HoldLapsed."""
     offer = OfferFactory(stock=5, numbered=True, kind=Offer.Kind.PHYSICAL)
     order = order_for(offer)
     payment = payment_create(order=order, provider="test")
     expires = Reservation.objects.get().expires_at
-    # The sale starts in time, but its clock reads past the hold by the time it ends.
     monkeypatch.setattr(
         stock, "timezone", SimpleNamespace(now=lambda: expires + dt.timedelta(seconds=1))
     )
-
     with pytest.raises(HoldLapsed):
         payment_confirm(payment=payment)
-
     monkeypatch.undo()
+    return order, payment
+
+
+def test_a_confirmation_outlived_by_its_hold_is_rolled_back_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    order, payment = _confirm_outlived_by_its_hold(monkeypatch)
+
     order.refresh_from_db()
     payment.refresh_from_db()
     assert order.state == OrderState.PENDING
     assert payment.state == PaymentState.CREATED
     assert Reservation.objects.get().state == Reservation.State.ACTIVE
     assert not EditionUnit.objects.exists()
-    offer.refresh_from_db()
+    offer = Reservation.objects.get().offer
     assert offer.numbers_issued == 0
     # A later delivery of the same confirmation (a webhook retried) sells it properly.
     assert payment_confirm(payment=payment).state == PaymentState.CONFIRMED
@@ -228,15 +233,7 @@ def test_the_receipt_is_queued_in_the_sale_s_own_transaction(
 def test_a_sale_rolled_back_queues_no_receipt(
     tasks_in_the_database: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    offer = OfferFactory(stock=5, numbered=True, kind=Offer.Kind.PHYSICAL)
-    order = order_for(offer)
-    payment = payment_create(order=order, provider="test")
-    expires = Reservation.objects.get().expires_at
-    monkeypatch.setattr(
-        stock, "timezone", SimpleNamespace(now=lambda: expires + dt.timedelta(seconds=1))
-    )
-    with pytest.raises(HoldLapsed):
-        payment_confirm(payment=payment)
+    order, _payment = _confirm_outlived_by_its_hold(monkeypatch)
     assert _receipt_tasks(order) == 0
 
 
