@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from disquaire.catalog.models import Release, Track
@@ -50,3 +52,10 @@ class Upload(models.Model):
     def scratch_path(self) -> Path:
         suffix = Path(self.filename).suffix.lower()[:10]
         return Path(settings.SCRATCH_DIR) / "uploads" / f"{self.pk}{suffix}"
+
+
+@receiver(post_delete, sender=Upload, dispatch_uid="backstage.upload_scratch")
+def _upload_deleted(sender: type[Upload], instance: Upload, **kwargs: object) -> None:
+    # An upload forgotten (expired, or its release deleted) takes its scratch bytes along.
+    path = instance.scratch_path
+    transaction.on_commit(lambda: path.unlink(missing_ok=True))

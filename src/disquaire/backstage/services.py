@@ -1,4 +1,5 @@
-"""Backstage services: accounts, invitations, artists and resumable uploads.
+"""Backstage services: accounts, invitations, artists, resumable uploads, deleting
+releases and tracks nobody has, and orders.
 
 Catalogue changes go through ``disquaire.catalog.services``; what lives here is about the
 dashboard itself (who may come in, files on their way).
@@ -20,7 +21,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -31,12 +33,14 @@ from disquaire.audio import AudioError
 from disquaire.backstage.models import Upload
 from disquaire.catalog import services as catalog_services
 from disquaire.catalog import sources
-from disquaire.catalog.models import Artist, Membership, Release
+from disquaire.catalog.models import Artist, Membership, Release, Track
 from disquaire.catalog.validators import RESERVED_SLUGS
 from disquaire.core.money import Money
 from disquaire.core.signing import token_make, token_read
+from disquaire.delivery.selectors import release_given
 from disquaire.orders.emails import order_shipped_send
 from disquaire.orders.models import Order
+from disquaire.orders.selectors import release_has_orders
 from disquaire.orders.services import order_fulfil
 
 VERIFY_PURPOSE = "backstage.verify"
@@ -361,6 +365,63 @@ def uploads_expire() -> int:
         upload.scratch_path.unlink(missing_ok=True)
     Upload.objects.filter(pk__in=[u.pk for u in old]).delete()
     return len(old)
+
+
+# --- deleting -----------------------------------------------------------------------------
+
+
+class InUse(Exception):
+    """What the band asked to delete belongs to fans already; the message says what to do."""
+
+
+def _release_kept_reason(release_id: int) -> str:
+    """Why ``release`` must stay ("" if nobody has it): checked under its row lock."""
+    if release_has_orders(release_id=release_id) or release_given(release_id=release_id):
+        return _(
+            "Fans have ordered this release or were given it (downloads, codes): it stays "
+            "in the record of sales and in their libraries. To take it off the site, "
+            "set it back to draft."
+        )
+    return ""
+
+
+def release_delete(*, release: Release) -> None:
+    """Delete a release nobody has ordered or been given, with its tracks, files, offers
+    and everything else hanging from it; raise ``InUse`` (nothing deleted) otherwise.
+
+    Lock → check → write: the release row is locked, then orders, downloads and codes are
+    looked for. An order or a download right written meanwhile by another transaction
+    still stops it: their rows keep it (protected references, foreign keys checked at
+    commit), and the whole deletion is rolled back.
+    """
+    try:
+        with transaction.atomic():
+            Release.objects.select_for_update().filter(pk=release.pk).first()
+            reason = _release_kept_reason(release.pk)
+            if reason:
+                raise InUse(reason)
+            catalog_services.release_delete(release=release)
+    except (ProtectedError, RestrictedError, IntegrityError) as exc:
+        raise InUse(_release_kept_reason(release.pk) or _("This release is in use.")) from exc
+
+
+def track_delete(*, track: Track) -> None:
+    """Delete a track of a release nobody has ordered or been given (the tracklist closes
+    up); raise ``InUse`` (nothing deleted) otherwise — buyers' downloads hold every track."""
+    try:
+        with transaction.atomic():
+            Release.objects.select_for_update().filter(pk=track.release_id).first()
+            if _release_kept_reason(track.release_id):
+                raise InUse(
+                    _(
+                        "Fans have ordered this release or were given it: its tracks stay "
+                        "in what they have. Add a corrected track as a new one, or take "
+                        "the release off the site."
+                    )
+                )
+            catalog_services.track_delete(track=track)
+    except (ProtectedError, RestrictedError, IntegrityError) as exc:
+        raise InUse(_("This track is in use.")) from exc
 
 
 # --- orders -------------------------------------------------------------------------------

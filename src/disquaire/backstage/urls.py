@@ -20,6 +20,7 @@ app_name = "backstage"
 _release: list[URLPattern | URLResolver] = [
     path("", releases.release_edit, name="release"),
     path("publish/", releases.release_publish, name="release_publish"),
+    path("delete/", releases.release_delete, name="release_delete"),
     path("preview/revoke/", releases.preview_revoke, name="preview_revoke"),
     path("status.json", releases.release_status, name="release_status"),
     path("uploads/", uploads.upload_create, name="upload_create"),
@@ -27,6 +28,7 @@ _release: list[URLPattern | URLResolver] = [
     path("tracks/<int:track_id>/", releases.track_edit, name="track_edit"),
     path("tracks/<int:track_id>/move/", releases.track_move, name="track_move"),
     path("tracks/<int:track_id>/retry/", releases.track_retry, name="track_retry"),
+    path("tracks/<int:track_id>/delete/", releases.track_delete, name="track_delete"),
 ]
 
 _artist: list[URLPattern | URLResolver] = [

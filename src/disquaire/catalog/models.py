@@ -8,6 +8,8 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from disquaire.audio.formats import FORMATS
 from disquaire.catalog.validators import validate_isrc, validate_not_reserved, validate_upc
 from disquaire.core.money import CURRENCY_CHOICES
+from disquaire.core.storage import storage_delete_on_commit
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a2b3c."))
 
@@ -335,3 +338,21 @@ class NewsPost(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# A deleted release, track or rendition takes its stored files along, once the deletion
+# is committed (a rolled-back deletion keeps them). The "original" rendition shares its
+# track's master file: deleting a name twice is harmless.
+@receiver(post_delete, sender=Release, dispatch_uid="catalog.release_files")
+def _release_deleted(sender: type[Release], instance: Release, **kwargs: object) -> None:
+    storage_delete_on_commit(instance.cover.name or "")
+
+
+@receiver(post_delete, sender=Track, dispatch_uid="catalog.track_files")
+def _track_deleted(sender: type[Track], instance: Track, **kwargs: object) -> None:
+    storage_delete_on_commit(instance.master.name or "")
+
+
+@receiver(post_delete, sender=Rendition, dispatch_uid="catalog.rendition_files")
+def _rendition_deleted(sender: type[Rendition], instance: Rendition, **kwargs: object) -> None:
+    storage_delete_on_commit(instance.file.name or "")

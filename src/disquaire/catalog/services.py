@@ -411,8 +411,11 @@ def track_process(*, track_id: int) -> None:
     )
     if not claimed:
         return
-    track = Track.objects.select_related("release__artist").get(pk=track_id)
+    track = Track.objects.select_related("release__artist").filter(pk=track_id).first()
+    if track is None:  # deleted between the claim and this read
+        return
     workdir = Path(tempfile.mkdtemp(prefix=f"track-{track_id}-", dir=_scratch()))
+    stored: list[str] = []
     todo = list(track.renditions.exclude(status=ProcessingStatus.READY).exclude(format=ORIGINAL))
     try:
         master = _local_master(track, workdir)
@@ -445,8 +448,8 @@ def track_process(*, track_id: int) -> None:
                 name = _rendition_name(track, rendition.format)
                 if default_storage.exists(name):
                     default_storage.delete(name)
-                stored = storage_save_path(name=name, path=out)
-                rendition.file.name = stored
+                stored.append(storage_save_path(name=name, path=out))
+                rendition.file.name = stored[-1]
                 rendition.bytes = size
                 rendition.sha256 = digest
                 rendition.status = ProcessingStatus.READY
@@ -467,9 +470,20 @@ def track_process(*, track_id: int) -> None:
             status=ProcessingStatus.READY, error="", heartbeat_at=timezone.now()
         )
     except Exception as exc:
+        if not Track.objects.filter(pk=track_id).exists():
+            # Deleted by the band while it was processed: its rows are gone, and so must
+            # be the files this run stored after the deletion collected their names.
+            logger.info("track %s was deleted while being processed", track_id)
+            for name in stored:
+                default_storage.delete(name)
+            return
         _track_fail(track=track, exc=exc)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    if not Track.objects.filter(pk=track_id).exists():
+        for name in stored:  # deleted just after its last write
+            default_storage.delete(name)
+        return
     track.refresh_from_db()
     if track.status in (ProcessingStatus.READY, ProcessingStatus.FAILED):
         track_processed.send(sender=Track, track=track)
@@ -667,6 +681,39 @@ def tracks_reorder(*, release: Release, track_ids: list[int]) -> None:
         Track.objects.filter(release=release).update(position=F("position") + offset)
         for position, track_id in enumerate(track_ids, start=1):
             Track.objects.filter(pk=track_id).update(position=position)
+
+
+def track_delete(*, track: Track) -> None:
+    """Delete ``track`` with its renditions, and close the gap in the tracklist.
+
+    The caller has checked that nothing else needs it (nobody bought or was given its
+    release: ``backstage.services.track_delete``). Rows that refer to it and must not
+    lose it (an order line's offer) make the deletion fail whole
+    (``ProtectedError``/``IntegrityError``). The stored files go once the deletion is
+    committed; a track still being processed stops at its next write and leaves nothing.
+    """
+    with transaction.atomic():
+        # The release row serialises this with uploads appending tracks and reorders.
+        Release.objects.select_for_update().filter(pk=track.release_id).first()
+        track.delete()
+        remaining = list(
+            Track.objects.filter(release_id=track.release_id)
+            .order_by("position")
+            .values_list("pk", flat=True)
+        )
+        if remaining:
+            tracks_reorder(release=Release(pk=track.release_id), track_ids=remaining)
+
+
+def release_delete(*, release: Release) -> None:
+    """Delete ``release`` with its tracks, renditions and everything hanging from it.
+
+    As ``track_delete``: the caller has checked that nobody bought or was given it; a row
+    that must keep it makes the deletion fail whole; files go after the commit.
+    """
+    with transaction.atomic():
+        Release.objects.select_for_update().filter(pk=release.pk).first()
+        release.delete()
 
 
 def track_move(*, track: Track, by: int) -> None:

@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.db import transaction
 
 
 class AtomicFileSystemStorage(FileSystemStorage):
@@ -66,3 +67,18 @@ def storage_save_bytes(*, name: str, data: bytes, storage: Storage | None = None
 
 def storage_open(name: str, mode: str = "rb") -> IO[bytes]:
     return default_storage.open(name, mode)
+
+
+def storage_delete_on_commit(*names: str) -> None:
+    """Delete the stored files ``names`` once the current transaction commits (at once
+    outside one): a deletion rolled back keeps its files. Empty names are skipped; a file
+    already gone is not an error."""
+    wanted = [name for name in dict.fromkeys(names) if name]
+    if not wanted:
+        return
+
+    def delete() -> None:
+        for name in wanted:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete)

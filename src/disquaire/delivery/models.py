@@ -6,9 +6,12 @@ from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from disquaire.catalog.models import FORMAT_CHOICES, Artist, ProcessingStatus, Release, Track
+from disquaire.core.storage import storage_delete_on_commit
 
 
 class EntitlementSource(models.TextChoices):
@@ -105,6 +108,12 @@ class ReleaseZip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release} [{self.format}.zip]"
+
+
+@receiver(post_delete, sender=ReleaseZip, dispatch_uid="delivery.release_zip_file")
+def _release_zip_deleted(sender: type[ReleaseZip], instance: ReleaseZip, **kwargs: object) -> None:
+    # With its release: the stored zip goes once the deletion is committed.
+    storage_delete_on_commit(instance.file.name or "")
 
 
 class CodeBatch(models.Model):

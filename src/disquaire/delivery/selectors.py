@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from disquaire.audio.formats import FORMATS, ORIGINAL, original_extension, original_mime
 from disquaire.catalog.models import ProcessingStatus, Release, Rendition, Track
-from disquaire.delivery.models import Entitlement, EntitlementSource
+from disquaire.delivery.models import CodeBatch, Entitlement, EntitlementSource
 
 FILENAME_MAX = 150
 
@@ -226,3 +226,15 @@ def order_download_page_url(*, order: Any) -> str:
         )
     )
     return download_page_url(entitlements=entitlements, absolute=False) if entitlements else ""
+
+
+def release_given(*, release_id: int) -> bool:
+    """Anyone may download ``release`` or one of its tracks (even a revoked right is kept
+    on record), or download codes were made for it: promises to fans that deleting it
+    would break."""
+    return (
+        Entitlement.objects.filter(
+            Q(release_id=release_id) | Q(track__release_id=release_id)
+        ).exists()
+        or CodeBatch.objects.filter(release_id=release_id).exists()
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -58,3 +58,14 @@ def units_left(*, offer: Offer, option: OfferOption | None = None) -> int | None
 
 def orders_needing_attention() -> QuerySet[Order]:
     return Order.objects.filter(needs_attention=True).order_by("-updated_at")
+
+
+def release_has_orders(*, release_id: int) -> bool:
+    """Any order, in any state, names ``release``, one of its tracks or one of its offers
+    (the ledger keeps every order: what it names is never deleted)."""
+    return OrderLine.objects.filter(
+        Q(release_id=release_id)
+        | Q(track__release_id=release_id)
+        | Q(offer__release_id=release_id)
+        | Q(offer__track__release_id=release_id)
+    ).exists()

@@ -16,6 +16,11 @@ ALLOWED_WIDTHS = (300, 600, 1200)
 WEBP_QUALITY = 82
 
 
+def release_cover_prefix(release_id: int) -> str:
+    """Where the variants of a release's cover are kept."""
+    return f"covers/derived/{release_id}"
+
+
 def variant_name(*, prefix: str, source: FieldFile, width: int) -> str:
     digest = hashlib.sha256((source.name or "").encode()).hexdigest()[:12]
     return f"{prefix}-{digest}-{width}.webp"

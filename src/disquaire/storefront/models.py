@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from disquaire.catalog.models import FORMAT_CHOICES, ProcessingStatus, Release, Track
+from disquaire.core.storage import storage_delete_on_commit
+from disquaire.storefront.images import ALLOWED_WIDTHS, release_cover_prefix, variant_name
 
 
 class Clip(models.Model):
@@ -89,9 +90,23 @@ def _release_saved(sender: type[Release], instance: Release, **kwargs: object) -
 def _clip_deleted(sender: type[Clip], instance: Clip, **kwargs: object) -> None:
     # A track (or release) deleted takes its clips along: their files go too, once the
     # deletion is committed (a rolled-back deletion keeps them).
-    name = instance.file.name
-    if name:
-        transaction.on_commit(lambda: default_storage.delete(name))
+    storage_delete_on_commit(instance.file.name or "")
+
+
+@receiver(post_delete, sender=Release, dispatch_uid="storefront.cover_variants")
+def _release_cover_variants_deleted(
+    sender: type[Release], instance: Release, **kwargs: object
+) -> None:
+    # The cover's WebP variants (made on demand, storefront.images) go with the release.
+    if instance.cover.name:
+        storage_delete_on_commit(
+            *(
+                variant_name(
+                    prefix=release_cover_prefix(instance.pk), source=instance.cover, width=w
+                )
+                for w in ALLOWED_WIDTHS
+            )
+        )
 
 
 class TrackPlayDay(models.Model):

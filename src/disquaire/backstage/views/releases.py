@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.backstage import selectors, services
 from disquaire.backstage.forms import PublishForm, ReleaseCreateForm, ReleaseForm, TrackForm
+from disquaire.backstage.views.common import confirm_delete
 from disquaire.catalog import services as catalog_services
 from disquaire.catalog.models import Release
 from disquaire.storefront.listening import release_preview_link_revoke, release_preview_url
@@ -188,3 +189,54 @@ def track_retry(request: HttpRequest, artist: str, release_id: int, track_id: in
         return JsonResponse(selectors.release_status_data(release=track.release))
     messages.success(request, _("The track is being processed again."))
     return redirect("backstage:release", artist=artist, release_id=release_id)
+
+
+@login_required
+def release_delete(request: HttpRequest, artist: str, release_id: int) -> HttpResponse:
+    """GET: are you sure? POST: delete the release, if no fan has it."""
+    release = selectors.release_for_member(user=request.user, slug=artist, release_id=release_id)
+    back = reverse("backstage:release", kwargs={"artist": artist, "release_id": release.pk})
+    if request.method != "POST":
+        return confirm_delete(
+            request,
+            artist=release.artist,
+            thing=release,
+            cancel_url=back,
+            explanation=_(
+                "Its tracks, their files, its offers and its statistics go with it. A "
+                "release fans have ordered or were given cannot be deleted."
+            ),
+        )
+    try:
+        services.release_delete(release=release)
+    except services.InUse as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    messages.success(request, _("The release is deleted."))
+    return redirect("backstage:releases", artist=artist)
+
+
+@login_required
+def track_delete(request: HttpRequest, artist: str, release_id: int, track_id: int) -> HttpResponse:
+    """GET: are you sure? POST: delete the track, if no fan has its release."""
+    track = selectors.track_for_member(
+        user=request.user, slug=artist, release_id=release_id, track_id=track_id
+    )
+    back = reverse("backstage:release", kwargs={"artist": artist, "release_id": release_id})
+    if request.method != "POST":
+        return confirm_delete(
+            request,
+            artist=track.release.artist,
+            thing=track.title,
+            cancel_url=back,
+            explanation=_(
+                "Its audio files and its offers go with it; the tracks after it move up."
+            ),
+        )
+    try:
+        services.track_delete(track=track)
+    except services.InUse as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    messages.success(request, _("The track is deleted."))
+    return redirect(back + "#tracks-title")

@@ -26,7 +26,7 @@ from disquaire.storefront.cache import (
     private_headers,
     public_headers,
 )
-from disquaire.storefront.images import ALLOWED_WIDTHS, image_variant
+from disquaire.storefront.images import ALLOWED_WIDTHS, image_variant, release_cover_prefix
 from disquaire.storefront.theme import artist_theme_css, artist_theme_version
 
 ARTIST_IMAGE_KINDS = ("header", "photo")
@@ -230,7 +230,7 @@ def cover(request: HttpRequest, release_id: int, width: int) -> HttpResponse:
         release_id=release_id, preview_token=_preview_token(request)
     )
     try:
-        data = image_variant(source=found.cover, prefix=f"covers/derived/{found.pk}", width=width)
+        data = image_variant(source=found.cover, prefix=release_cover_prefix(found.pk), width=width)
     except (OSError, ValueError) as exc:
         raise Http404("cover unreadable") from exc
     return _image_response(data, public=found.is_public)
