@@ -6,3 +6,7 @@ class CatalogConfig(AppConfig):
     name = "disquaire.catalog"
     label = "catalog"
     verbose_name = _("Catalogue")
+
+    def ready(self) -> None:
+        # Delivered files are tagged again when their titles, order or cover change.
+        from disquaire.catalog import receivers  # noqa: F401

@@ -285,6 +285,9 @@ class Rendition(models.Model):
     )
     error = models.TextField(blank=True)
     progress = models.FloatField(default=0)
+    # What the file's tags say (catalog.services.tags_digest): when the catalogue moves
+    # on (a title, the order, the cover…), the file is tagged again (release_retag).
+    tags_digest = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import shutil
 import tempfile
@@ -25,7 +24,6 @@ from django.utils.text import slugify
 from disquaire.audio import (
     AudioError,
     AudioInfo,
-    TagSet,
     analyse,
     extract_embedded_cover,
     load_image,
@@ -39,12 +37,20 @@ from disquaire.audio.formats import FORMATS
 from disquaire.catalog import sources
 from disquaire.catalog.models import Artist, ProcessingStatus, Release, Rendition, Track
 from disquaire.catalog.signals import track_processed
+from disquaire.catalog.tagging import (
+    ORIGINAL,
+    cover_for_embedding,
+    release_retag_soon,
+    rendition_name,
+    scratch_dir,
+    sha256_file,
+    tags_digest,
+    track_tagset,
+)
 from disquaire.catalog.validators import ISRC_RE, RESERVED_SLUGS, normalise_isrc
 from disquaire.core.storage import storage_save_bytes, storage_save_path
 
 logger = logging.getLogger(__name__)
-
-ORIGINAL = "original"
 
 
 class ImportError_(Exception):
@@ -71,16 +77,6 @@ class _Candidate:
     rel: str
     info: AudioInfo
     decoded_s: float
-
-
-def _sha256_file(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def _unique_slug(base: str, taken: Callable[[str], bool], *, max_length: int) -> str:
@@ -226,7 +222,7 @@ def release_import(
         token = uuid.uuid4().hex[:12]
         masters: list[tuple[_Candidate, str, str, int]] = []
         for position, candidate in enumerate(ordered, start=1):
-            digest, size = _sha256_file(candidate.path)
+            digest, size = sha256_file(candidate.path)
             safe = slugify(candidate.path.stem)[:60] or "track"
             name = storage_save_path(
                 name=f"masters/{token}/{position:02d}-{safe}{candidate.path.suffix.lower()}",
@@ -337,29 +333,6 @@ def tracks_enqueue(*, tracks: Iterable[Track]) -> None:
 # --- processing -------------------------------------------------------------------------
 
 
-def _rendition_name(track: Track, key: str) -> str:
-    ext = FORMATS[key].extension
-    return f"renditions/{track.release_id}/{track.pk}/{track.position:02d}-{key}{ext}"
-
-
-def _tagset(track: Track, cover: bytes | None) -> TagSet:
-    release = track.release
-    artist = release.artist
-    year = release.release_date.year if release.release_date else None
-    return TagSet(
-        title=track.title,
-        artist=artist.name,
-        album=release.title,
-        album_artist=artist.name,
-        track_number=track.position,
-        track_total=release.tracks.count(),
-        year=year,
-        isrc=track.isrc or None,
-        comment=settings.SITE_URL + release.get_absolute_url(),
-        cover_jpeg=cover,
-    )
-
-
 class _Heartbeat:
     """Throttled progress writer: keeps the track's heartbeat fresh while ffmpeg runs."""
 
@@ -390,14 +363,6 @@ def _local_master(track: Track, workdir: Path) -> Path:
         return target
 
 
-def _cover_for_embedding(release: Release) -> bytes | None:
-    if not release.cover:
-        return None
-    with default_storage.open(release.cover.name, "rb") as handle:
-        data = handle.read()
-    return load_image(data, max_pixels=settings.IMPORT_MAX_IMAGE_PIXELS).embed_jpeg()
-
-
 def track_process(*, track_id: int) -> None:
     """Analyse a track and make its missing renditions; safe to run twice.
 
@@ -414,7 +379,7 @@ def track_process(*, track_id: int) -> None:
     track = Track.objects.select_related("release__artist").filter(pk=track_id).first()
     if track is None:  # deleted between the claim and this read
         return
-    workdir = Path(tempfile.mkdtemp(prefix=f"track-{track_id}-", dir=_scratch()))
+    workdir = Path(tempfile.mkdtemp(prefix=f"track-{track_id}-", dir=scratch_dir()))
     stored: list[str] = []
     todo = list(track.renditions.exclude(status=ProcessingStatus.READY).exclude(format=ORIGINAL))
     try:
@@ -440,12 +405,13 @@ def track_process(*, track_id: int) -> None:
                 threads=settings.FFMPEG_THREADS,
                 on_progress=_Heartbeat(track, [r.pk for r in todo]),
             )
-            tags = _tagset(track, _cover_for_embedding(track.release))
+            tags = track_tagset(track, cover_for_embedding(track.release))
+            digest_of_tags = tags_digest(tags, cover_name=track.release.cover.name or "")
             for rendition in todo:
                 out = outputs[rendition.format]
                 write_tags(out, format_key=rendition.format, tags=tags)
-                digest, size = _sha256_file(out)
-                name = _rendition_name(track, rendition.format)
+                digest, size = sha256_file(out)
+                name = rendition_name(track, rendition.format)
                 if default_storage.exists(name):
                     default_storage.delete(name)
                 stored.append(storage_save_path(name=name, path=out))
@@ -455,6 +421,7 @@ def track_process(*, track_id: int) -> None:
                 rendition.status = ProcessingStatus.READY
                 rendition.progress = 1.0
                 rendition.error = ""
+                rendition.tags_digest = digest_of_tags
                 rendition.save(
                     update_fields=[
                         "file",
@@ -463,6 +430,7 @@ def track_process(*, track_id: int) -> None:
                         "status",
                         "progress",
                         "error",
+                        "tags_digest",
                         "updated_at",
                     ]
                 )
@@ -487,12 +455,6 @@ def track_process(*, track_id: int) -> None:
     track.refresh_from_db()
     if track.status in (ProcessingStatus.READY, ProcessingStatus.FAILED):
         track_processed.send(sender=Track, track=track)
-
-
-def _scratch() -> Path:
-    path = Path(settings.SCRATCH_DIR)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _readable(exc: Exception) -> str:
@@ -610,7 +572,7 @@ def track_add_from_upload(*, release: Release, path: Path, filename: str) -> Tra
     renditions planned, and processing queued after commit. ``path`` is left in place.
     """
     candidate = _probe_candidate(Path(path), filename)
-    digest, size = _sha256_file(candidate.path)
+    digest, size = sha256_file(candidate.path)
     suffix = Path(filename).suffix.lower()
     safe = slugify(Path(filename).stem)[:60] or "track"
     token = uuid.uuid4().hex[:12]
@@ -681,6 +643,8 @@ def tracks_reorder(*, release: Release, track_ids: list[int]) -> None:
         Track.objects.filter(release=release).update(position=F("position") + offset)
         for position, track_id in enumerate(track_ids, start=1):
             Track.objects.filter(pk=track_id).update(position=position)
+        # Queryset updates send no signal: the files' track numbers follow from here.
+        release_retag_soon(release_id=release.pk)
 
 
 def track_delete(*, track: Track) -> None:

@@ -10,3 +10,10 @@ def track_process_task(track_id: int) -> None:
     from disquaire.catalog.services import track_process
 
     track_process(track_id=track_id)
+
+
+@task()
+def release_retag_task(release_id: int) -> None:
+    from disquaire.catalog.tagging import release_retag
+
+    release_retag(release_id=release_id)
