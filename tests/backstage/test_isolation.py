@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from disquaire.audio import synth_cover
 from disquaire.backstage.models import Upload
 from disquaire.catalog.models import Concert, NewsPost
+from disquaire.core.storage import storage_save_bytes
 from disquaire.delivery.codes import code_batch_create
 from disquaire.shop.models import Offer, ShippingZone
 from tests.backstage.conftest import Band
@@ -29,6 +31,10 @@ def _objects(band: Band) -> Objects:
     from django.utils import timezone
 
     track = TrackFactory(release=band.release, position=1)
+    band.release.cover = storage_save_bytes(
+        name="covers/c.jpg", data=synth_cover(title="C", size=64)
+    )
+    band.release.save(update_fields=["cover"])
     return {
         "artist": band.artist.slug,
         "release_id": band.release.pk,
@@ -74,6 +80,7 @@ SCOPED: dict[str, Callable[[Objects], dict[str, Any]]] = {
     "release": R,
     "release_publish": R,
     "release_delete": R,
+    "release_cover": R,
     "preview_revoke": R,
     "release_status": R,
     "upload_create": R,

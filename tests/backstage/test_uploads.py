@@ -171,7 +171,16 @@ def test_cover_upload_becomes_the_release_cover(band: Band, cover_jpg: Path) -> 
     assert finished.status_code == 200
     band.release.refresh_from_db()
     assert band.release.cover.name.startswith("covers/")
-    assert finished.json()["cover_url"] == band.release.cover.url
+    # The band sees its draft's cover (stored files have no public address of their own).
+    shown = band.client.get(finished.json()["cover_url"])
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/webp"
+    assert shown.content[:4] == b"RIFF" and shown.content[8:12] == b"WEBP"
+    page = band.client.get(
+        reverse(
+            "backstage:release", kwargs={"artist": band.artist.slug, "release_id": band.release.pk}
+        )
+    )
+    assert f'src="{finished.json()["cover_url"]}"' in page.content.decode()
 
 
 @pytest.mark.django_db

@@ -21,6 +21,7 @@ _release: list[URLPattern | URLResolver] = [
     path("", releases.release_edit, name="release"),
     path("publish/", releases.release_publish, name="release_publish"),
     path("delete/", releases.release_delete, name="release_delete"),
+    path("cover.webp", releases.release_cover, name="release_cover"),
     path("preview/revoke/", releases.preview_revoke, name="preview_revoke"),
     path("status.json", releases.release_status, name="release_status"),
     path("uploads/", uploads.upload_create, name="upload_create"),

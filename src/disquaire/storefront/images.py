@@ -16,6 +16,12 @@ ALLOWED_WIDTHS = (300, 600, 1200)
 WEBP_QUALITY = 82
 
 
+def source_version(source: FieldFile) -> str:
+    """Changes when the image file changes: its variants' addresses carry it (``?v=``),
+    so they can be cached for a year."""
+    return hashlib.sha256((source.name or "").encode()).hexdigest()[:12]
+
+
 def release_cover_prefix(release_id: int) -> str:
     """Where the variants of a release's cover are kept."""
     return f"covers/derived/{release_id}"

@@ -6,7 +6,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from disquaire.backstage.forms import PublishForm, ReleaseCreateForm, ReleaseFor
 from disquaire.backstage.views.common import confirm_delete
 from disquaire.catalog import services as catalog_services
 from disquaire.catalog.models import Release
+from disquaire.storefront.images import image_variant, release_cover_prefix, source_version
 from disquaire.storefront.listening import release_preview_link_revoke, release_preview_url
 
 
@@ -60,6 +61,7 @@ def _release_context(
         "tracks": selectors.release_tracks(release=release),
         "limits": services.upload_limits(),
         "preview_url": release_preview_url(release=release),
+        "cover_url": release_cover_url(release) if release.cover else "",
         "upload_url": reverse(
             "backstage:upload_create",
             kwargs={"artist": release.artist.slug, "release_id": release.pk},
@@ -240,3 +242,30 @@ def track_delete(request: HttpRequest, artist: str, release_id: int, track_id: i
         return redirect(back)
     messages.success(request, _("The track is deleted."))
     return redirect(back + "#tracks-title")
+
+
+def release_cover_url(release: Release) -> str:
+    """The band's preview of the cover (any visibility), versioned by the file's name."""
+    url = reverse(
+        "backstage:release_cover",
+        kwargs={"artist": release.artist.slug, "release_id": release.pk},
+    )
+    return f"{url}?v={source_version(release.cover)}"
+
+
+@login_required
+def release_cover(request: HttpRequest, artist: str, release_id: int) -> HttpResponse:
+    """The cover at 300 px for the band, drafts included (the public address serves
+    published releases only; stored files are never served by their storage address)."""
+    release = selectors.release_for_member(user=request.user, slug=artist, release_id=release_id)
+    if not release.cover:
+        raise Http404("no cover")
+    try:
+        data = image_variant(
+            source=release.cover, prefix=release_cover_prefix(release.pk), width=300
+        )
+    except (OSError, ValueError) as exc:
+        raise Http404("cover unreadable") from exc
+    response = HttpResponse(data, content_type="image/webp")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.backstage import selectors, services
 from disquaire.backstage.models import Upload
+from disquaire.backstage.views.releases import release_cover_url
 
 
 def _user(request: HttpRequest) -> User:
@@ -118,5 +119,5 @@ def upload_finish(request: HttpRequest, upload_id: str) -> HttpResponse:
             request=request,
         )
     elif release.cover:
-        state["cover_url"] = release.cover.url
+        state["cover_url"] = release_cover_url(release)
     return JsonResponse(state)

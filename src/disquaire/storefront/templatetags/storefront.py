@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django import template
@@ -14,7 +13,7 @@ from django.utils.safestring import SafeString
 from disquaire.catalog.models import Artist, Release
 from disquaire.core.countries import country_name as _country_name
 from disquaire.storefront import jsonld
-from disquaire.storefront.images import ALLOWED_WIDTHS
+from disquaire.storefront.images import ALLOWED_WIDTHS, source_version
 
 register = template.Library()
 
@@ -45,14 +44,9 @@ def iso_duration(ms: int | None) -> str:
     return jsonld.iso_duration(ms) or ""
 
 
-def cover_version(release: Release) -> str:
-    """Changes when the cover file changes, so its variants can be cached for a year."""
-    return hashlib.sha256((release.cover.name or "").encode()).hexdigest()[:12]
-
-
 def _cover_src(release: Release, width: int, preview: str | None) -> str:
     url = reverse("storefront:cover", kwargs={"release_id": release.pk, "width": width})
-    url += f"?v={cover_version(release)}"
+    url += f"?v={source_version(release.cover)}"
     if preview:
         url += f"&preview={preview}"
     return url
@@ -82,7 +76,7 @@ def cover_alt(release: Release) -> str:
 
 @register.filter
 def file_version(field: FieldFile) -> str:
-    return hashlib.sha256((field.name or "").encode()).hexdigest()[:12] if field else ""
+    return source_version(field) if field else ""
 
 
 @register.simple_tag
