@@ -190,3 +190,62 @@ def test_the_sign_in_page_offers_the_password_form_in_french() -> None:
     assert 'autocomplete="current-password"' in html
     # The header's library link says where the visitor is.
     assert '<a class="library-link" href="/library/" aria-current="page">' in html
+
+
+def test_a_new_password_signs_every_other_browser_out_but_this_one() -> None:
+    here, there = signed_in(), signed_in()
+    assert "Signed in as" in there.get("/library/").content.decode()
+
+    response = set_password(here)
+    assert response.status_code == 302
+    page = here.get(response["Location"]).content.decode()
+    assert "Signed in as" in page and "Every other browser" in page
+    assert "Signed in as" not in there.get("/library/").content.decode()
+    # Signing in again (link or password) gives a session that holds.
+    again = Client()
+    assert password_signin(again, "fan@example.org", GOOD).status_code == 302
+    assert "Signed in as" in again.get("/library/").content.decode()
+
+    # Changing it again, then removing it: each time the others are signed out.
+    assert set_password(here, "another-velvet-tambourine-7").status_code == 302
+    assert "Signed in as" not in again.get("/library/").content.decode()
+    third = signed_in()
+    assert here.post("/library/password/remove/").status_code == 302
+    assert "Signed in as" in here.get("/library/").content.decode()
+    assert "Signed in as" not in third.get("/library/").content.decode()
+
+
+def test_signing_out_everywhere_else_keeps_this_browser(settings: Any) -> None:
+    here, there = signed_in(), signed_in()
+    response = here.post("/library/signout/elsewhere/")
+    assert response.status_code == 302 and response["Location"].endswith("signedout=elsewhere")
+    assert "signed out everywhere else" in here.get(response["Location"]).content.decode()
+    assert "Signed in as" not in there.get("/library/").content.decode()
+    assert Fan.objects.get().session_epoch == 1
+    # Nobody signed in: nothing to do.
+    assert Client().post("/library/signout/elsewhere/").status_code == 403
+
+
+def test_a_signed_out_browser_no_longer_hears_the_fans_releases_in_full() -> None:
+    from disquaire.catalog.models import Release
+    from disquaire.fans.selectors import fan_has_release
+
+    release = ReleaseFactory(title="Owned", visibility=Release.Visibility.PUBLISHED)
+    entitlement_grant(email="fan@example.org", release=release, source="order", ref="order:O1")
+    here, there = signed_in(), signed_in()
+
+    def owns(client: Client) -> bool:
+        request = mock.Mock(session=client.session)
+        return fan_has_release(request=request, release=release)
+
+    assert owns(here) and owns(there)
+    here.post("/library/signout/elsewhere/")
+    assert owns(here) and not owns(there)
+
+
+def test_a_session_from_before_session_keys_is_signed_out() -> None:
+    client = signed_in()
+    session = client.session
+    del session["fan_key"]
+    session.save()
+    assert "Signed in as" not in client.get("/library/").content.decode()

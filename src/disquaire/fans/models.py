@@ -19,6 +19,9 @@ class Fan(models.Model):
     preferred_format = models.CharField(_("preferred format"), max_length=16, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_login_at = models.DateTimeField(null=True, blank=True)
+    # Moved on by "sign out on every other device": with the password hash, what a
+    # browser's session must match (fans.services.fan_session_key).
+    session_epoch = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering: ClassVar = ["email"]

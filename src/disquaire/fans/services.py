@@ -7,6 +7,11 @@ mail scanner following links cannot spend it. Requests are limited per address a
 client address (``ratelimit``), and always answered the same way, so the form does not
 tell who has an account.
 
+A browser stays signed in while its session's key matches the fan's password and
+"session epoch" (``fan_session_key``): setting, changing or removing the password, or
+"sign out on every other device", signs every other browser out; the browser that did
+it gets the new key.
+
 A fan who signed in by link may set a password from their library. Password sign-in is
 limited per client address and per address too, answers a wrong password, an unknown
 address and an address without a password with one same refusal, and hashes a dummy when
@@ -23,10 +28,12 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.mail import send_mail
+from django.db.models import F
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from disquaire.delivery.ratelimit import rate_hit
@@ -36,6 +43,7 @@ from disquaire.fans.models import Fan, SignInLink
 
 SESSION_FAN_ID = "fan_id"
 SESSION_FAN_EMAIL = "fan_email"
+SESSION_FAN_KEY = "fan_key"
 
 
 class SignInRefused(Exception):
@@ -128,20 +136,47 @@ def _signed_in(*, fan: Fan) -> None:
     entitlements_claim(email=fan.email)
 
 
-def fan_password_set(*, fan: Fan, password: str) -> None:
+def fan_session_key(*, password: str, epoch: int) -> str:
+    """What a signed-in browser's session must hold for a fan whose password hash is
+    ``password`` and session epoch ``epoch`` (keyed by the site's secret)."""
+    return salted_hmac("disquaire.fans.session", f"{password}\n{epoch}").hexdigest()
+
+
+def fan_password_set(*, fan: Fan, password: str, request: HttpRequest | None = None) -> None:
     """Give ``fan`` a password (or a new one), checked by the site's password validators;
-    raise django.core.exceptions.ValidationError with their messages when it is too weak."""
+    raise django.core.exceptions.ValidationError with their messages when it is too weak.
+    Every other browser is signed out; ``request``'s stays signed in."""
     # Typed for auth's User, but the validators only read attributes: the similarity
     # check compares the password with the fan's email address.
     validate_password(password, user=fan)  # type: ignore[arg-type]
     fan.password = make_password(password)
     fan.save(update_fields=["password"])
+    _session_renew(request, fan)
 
 
-def fan_password_remove(*, fan: Fan) -> None:
-    """Forget ``fan``'s password: the email link is again the only way in."""
+def fan_password_remove(*, fan: Fan, request: HttpRequest | None = None) -> None:
+    """Forget ``fan``'s password: the email link is again the only way in. Every other
+    browser is signed out; ``request``'s stays signed in."""
     fan.password = ""
     fan.save(update_fields=["password"])
+    _session_renew(request, fan)
+
+
+def fan_signout_elsewhere(*, fan: Fan, request: HttpRequest) -> None:
+    """Sign ``fan`` out of every browser but ``request``'s (a lost phone, a shared
+    computer)."""
+    Fan.objects.filter(pk=fan.pk).update(session_epoch=F("session_epoch") + 1)
+    fan.refresh_from_db(fields=["session_epoch"])
+    _session_renew(request, fan)
+
+
+def _session_renew(request: HttpRequest | None, fan: Fan) -> None:
+    """After the fan's key changed: this browser keeps its place (new session key too)."""
+    if request is not None and request.session.get(SESSION_FAN_ID) == fan.pk:
+        request.session.cycle_key()
+        request.session[SESSION_FAN_KEY] = fan_session_key(
+            password=fan.password, epoch=fan.session_epoch
+        )
 
 
 def fan_password_signin(*, email: str, password: str, ip: str) -> Fan:
@@ -156,10 +191,10 @@ def fan_password_signin(*, email: str, password: str, ip: str) -> Fan:
         make_password(password)
         raise PasswordSignInRefused
 
-    pk = fan.pk
-
     def upgrade(raw: str) -> None:  # the hasher or its work factor changed since
-        Fan.objects.filter(pk=pk).update(password=make_password(raw))
+        # Kept on the object too: the session key made at sign-in must match the new hash.
+        fan.password = make_password(raw)
+        Fan.objects.filter(pk=fan.pk).update(password=fan.password)
 
     if not check_password(password, fan.password, setter=upgrade):
         raise PasswordSignInRefused
@@ -172,9 +207,12 @@ def fan_login(request: HttpRequest, fan: Fan) -> None:
     request.session.cycle_key()
     request.session[SESSION_FAN_ID] = fan.pk
     request.session[SESSION_FAN_EMAIL] = fan.email
+    request.session[SESSION_FAN_KEY] = fan_session_key(
+        password=fan.password, epoch=fan.session_epoch
+    )
 
 
 def fan_logout(request: HttpRequest) -> None:
-    request.session.pop(SESSION_FAN_ID, None)
-    request.session.pop(SESSION_FAN_EMAIL, None)
+    for key in (SESSION_FAN_ID, SESSION_FAN_EMAIL, SESSION_FAN_KEY):
+        request.session.pop(key, None)
     request.session.cycle_key()

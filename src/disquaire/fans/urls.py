@@ -12,4 +12,5 @@ urlpatterns = [
     path("password/", views.password_set_view, name="password_set"),
     path("password/remove/", views.password_remove_view, name="password_remove"),
     path("signout/", views.signout_view, name="signout"),
+    path("signout/elsewhere/", views.signout_elsewhere_view, name="signout_elsewhere"),
 ]

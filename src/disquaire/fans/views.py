@@ -104,6 +104,7 @@ def _library_page(
         items=items,
         claimed=request.GET.get("claimed", ""),
         password_changed=request.GET.get("password", ""),
+        signed_out_elsewhere=request.GET.get("signedout", "") == "elsewhere",
         has_password=bool(fan.password),
         password_form=password_form or PasswordSetForm(),
         password_help=password_validation.password_validators_help_texts(),
@@ -182,7 +183,9 @@ def password_set_view(request: HttpRequest) -> HttpResponse:
     form = PasswordSetForm(request.POST)
     if form.is_valid():
         try:
-            services.fan_password_set(fan=fan, password=form.cleaned_data["new_password1"])
+            services.fan_password_set(
+                fan=fan, password=form.cleaned_data["new_password1"], request=request
+            )
         except ValidationError as invalid:
             form.add_error("new_password1", invalid)
         else:
@@ -197,7 +200,7 @@ def password_remove_view(request: HttpRequest) -> HttpResponse:
     fan = fan_current(request)
     if fan is None:
         return _password_needs_signin(request)
-    services.fan_password_remove(fan=fan)
+    services.fan_password_remove(fan=fan, request=request)
     return redirect(reverse("fans:library") + "?password=removed")
 
 
@@ -221,6 +224,17 @@ def signin_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
             error=messages[refused.reason],
         )
     return _render(request, "fans/signin_confirm.html", title=_("Sign in to your library"))
+
+
+@never_cache
+@require_POST
+def signout_elsewhere_view(request: HttpRequest) -> HttpResponse:
+    """Sign the fan out of every other browser; this one stays signed in."""
+    fan = fan_current(request)
+    if fan is None:
+        return _signin_page(request, status=403, error=_("Sign in first."))
+    services.fan_signout_elsewhere(fan=fan, request=request)
+    return redirect(reverse("fans:library") + "?signedout=elsewhere")
 
 
 @require_POST
