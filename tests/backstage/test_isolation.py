@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from disquaire.audio import synth_cover
 from disquaire.backstage.models import Upload
-from disquaire.catalog.models import Concert, NewsPost
+from disquaire.catalog.models import Concert, Membership, NewsPost
 from disquaire.core.storage import storage_save_bytes
 from disquaire.delivery.codes import code_batch_create
 from disquaire.shop.models import Offer, ShippingZone
@@ -38,6 +38,7 @@ def _objects(band: Band) -> Objects:
     return {
         "artist": band.artist.slug,
         "release_id": band.release.pk,
+        "membership_id": Membership.objects.get(artist=band.artist, user=band.user).pk,
         "track_id": track.pk,
         "concert_id": Concert.objects.create(
             artist=band.artist, starts_at=timezone.now(), venue="V", city="C", country="FR"
@@ -66,6 +67,8 @@ SCOPED: dict[str, Callable[[Objects], dict[str, Any]]] = {
     "artist_edit": A,
     "theme_preview": A,
     "members": A,
+    "member_role": _pick("artist", "membership_id"),
+    "member_remove": _pick("artist", "membership_id"),
     "concerts": A,
     "concert_create": A,
     "concert_edit": _pick("artist", "concert_id"),

@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import F, ProtectedError, RestrictedError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -36,7 +36,7 @@ from disquaire.catalog import sources
 from disquaire.catalog.models import Artist, Membership, Release, Track
 from disquaire.catalog.validators import RESERVED_SLUGS
 from disquaire.core.money import Money
-from disquaire.core.signing import token_make, token_read
+from disquaire.core.signing import TokenInvalid, token_make, token_read
 from disquaire.delivery.selectors import release_given
 from disquaire.orders.emails import order_shipped_send
 from disquaire.orders.models import Order
@@ -131,12 +131,17 @@ class Invitation:
     role: str
 
 
+def _members_epoch(artist_id: int) -> int:
+    return int(Artist.objects.filter(pk=artist_id).values_list("members_epoch", flat=True).get())
+
+
 def invitation_send(*, artist: Artist, email: str, role: str, by: User) -> str:
     """Email ``email`` a signed link to join ``artist`` with ``role``; returns the link."""
     email = email_normalise(email)
     token = token_make(
         purpose=INVITE_PURPOSE,
-        payload={"a": artist.pk, "e": email, "r": role},
+        # The epoch as stored now (the caller's copy may predate a removal).
+        payload={"a": artist.pk, "e": email, "r": role, "m": _members_epoch(artist.pk)},
         ttl_seconds=settings.BACKSTAGE_INVITATION_DAYS * 86400,
     )
     link = settings.SITE_URL + reverse("backstage:invitation", kwargs={"token": token})
@@ -163,7 +168,11 @@ def invitation_read(*, token: str) -> Invitation:
     """The invitation in ``token`` (``TokenInvalid``/``TokenExpired``, ``Artist.DoesNotExist``)."""
     payload = token_read(purpose=INVITE_PURPOSE, token=token)
     role = payload["r"] if payload["r"] in Membership.Role.values else Membership.Role.MEMBER
-    return Invitation(artist=Artist.objects.get(pk=payload["a"]), email=payload["e"], role=role)
+    artist = Artist.objects.get(pk=payload["a"])
+    if payload.get("m", 0) != artist.members_epoch:
+        # Someone left or was removed since it was sent: the owners must invite again.
+        raise TokenInvalid("invitation withdrawn")
+    return Invitation(artist=artist, email=payload["e"], role=role)
 
 
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
@@ -200,6 +209,73 @@ def artist_create(*, name: str, owner: User, slug: str = "") -> Artist:
         )
         Membership.objects.create(artist=artist, user=owner, role=Membership.Role.OWNER)
     return artist
+
+
+# --- members --------------------------------------------------------------------------------
+
+
+class MembershipRefused(Exception):
+    """The change would leave the artist without an owner, or the asker may not make it."""
+
+
+def _memberships_lock(artist_id: int) -> list[Membership]:
+    """Every membership of the artist, locked (in key order: no deadlock between two
+    owners changing roles at once)."""
+    return list(Membership.objects.select_for_update().filter(artist_id=artist_id).order_by("pk"))
+
+
+def _check_delay() -> None:
+    """Between the owner count and the write; the concurrency test widens it."""
+
+
+def _membership_change(
+    *, artist: Artist, membership_id: int, by: User, role: str | None
+) -> Membership | None:
+    """Lock → check → write: ``role`` None removes the membership. Owners change anyone;
+    a member may only remove themself. The artist always keeps one owner."""
+    with transaction.atomic():
+        memberships = _memberships_lock(artist.pk)
+        target = next((m for m in memberships if m.pk == membership_id), None)
+        asker = next((m for m in memberships if m.user_id == by.pk), None)
+        if target is None or asker is None:
+            raise Membership.DoesNotExist
+        leaving = role is None and target.pk == asker.pk
+        if asker.role != Membership.Role.OWNER and not leaving:
+            raise MembershipRefused(_("Only an owner can change the members."))
+        owners = {m.pk for m in memberships if m.role == Membership.Role.OWNER}
+        if role != Membership.Role.OWNER:
+            owners.discard(target.pk)
+        else:
+            owners.add(target.pk)
+        _check_delay()
+        if not owners:
+            raise MembershipRefused(
+                _("The artist needs at least one owner: make someone else owner first.")
+            )
+        if role is None:
+            target.delete()
+            Artist.objects.filter(pk=artist.pk).update(members_epoch=F("members_epoch") + 1)
+            return None
+        if target.role != role:
+            target.role = role
+            target.save(update_fields=["role"])
+        return target
+
+
+def membership_role_set(*, artist: Artist, membership_id: int, role: str, by: User) -> Membership:
+    """An owner makes a member an owner, or an owner a member (never the last owner)."""
+    if role not in Membership.Role.values:
+        raise MembershipRefused(_("Unknown role."))
+    changed = _membership_change(artist=artist, membership_id=membership_id, by=by, role=role)
+    assert changed is not None
+    return changed
+
+
+def membership_remove(*, artist: Artist, membership_id: int, by: User) -> None:
+    """An owner removes a member (or another owner); anyone may leave. The last owner
+    cannot go. Invitations sent before stop working (the removed cannot come back
+    with one)."""
+    _membership_change(artist=artist, membership_id=membership_id, by=by, role=None)
 
 
 # --- resumable uploads ----------------------------------------------------------------------

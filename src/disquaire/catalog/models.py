@@ -58,6 +58,9 @@ class Artist(models.Model):
     members = models.ManyToManyField(  # type: ignore[var-annotated]
         settings.AUTH_USER_MODEL, through="Membership", related_name="artists", blank=True
     )
+    # Moved on when someone leaves or is removed: invitations sent before no longer work
+    # (a removed member cannot come back with an old link).
+    members_epoch = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

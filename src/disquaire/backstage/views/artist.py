@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -142,8 +142,86 @@ def members(request: HttpRequest, artist: str) -> HttpResponse:
     return render(
         request,
         "backstage/artist/members.html",
-        {"artist": obj, "form": form, "memberships": memberships, "me": me},
+        {
+            "artist": obj,
+            "form": form,
+            "memberships": memberships,
+            "me": me,
+            "roles": Membership.Role.choices,
+        },
     )
+
+
+@login_required
+def member_role(request: HttpRequest, artist: str, membership_id: int) -> HttpResponse:
+    """POST ``role``: an owner changes a member's role (the last owner stays owner)."""
+    obj = selectors.artist_for_member(user=request.user, slug=artist)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        changed = services.membership_role_set(
+            artist=obj,
+            membership_id=membership_id,
+            role=request.POST.get("role", ""),
+            by=request.user,  # type: ignore[arg-type]
+        )
+    except Membership.DoesNotExist as exc:
+        raise Http404("no such member") from exc
+    except services.MembershipRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(email)s is now %(role)s.")
+            % {"email": changed.user.email, "role": changed.get_role_display()},
+        )
+    return redirect("backstage:members", artist=obj.slug)
+
+
+@login_required
+def member_remove(request: HttpRequest, artist: str, membership_id: int) -> HttpResponse:
+    """GET: are you sure? POST: an owner removes a member, or a member leaves."""
+    obj = selectors.artist_for_member(user=request.user, slug=artist)
+    membership = (
+        Membership.objects.select_related("user").filter(artist=obj, pk=membership_id).first()
+    )
+    if membership is None:
+        raise Http404("no such member")
+    leaving = membership.user_id == request.user.pk
+    if request.method != "POST":
+        return confirm_delete(
+            request,
+            artist=obj,
+            thing=membership.user.email,
+            cancel="backstage:members",
+            explanation=_(
+                "You will no longer see this artist's backstage. Invitations not yet "
+                "accepted stop working too."
+            )
+            if leaving
+            else _(
+                "They lose access to this artist's backstage at once. Invitations not "
+                "yet accepted stop working too: send new ones if needed."
+            ),
+        )
+    try:
+        services.membership_remove(
+            artist=obj,
+            membership_id=membership_id,
+            by=request.user,  # type: ignore[arg-type]
+        )
+    except Membership.DoesNotExist as exc:
+        raise Http404("no such member") from exc
+    except services.MembershipRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("backstage:members", artist=obj.slug)
+    if leaving:
+        messages.success(request, _("You left %(artist)s.") % {"artist": obj.name})
+        return redirect("backstage:home")
+    messages.success(
+        request, _("%(email)s is no longer a member.") % {"email": membership.user.email}
+    )
+    return redirect("backstage:members", artist=obj.slug)
 
 
 # --- concerts ---------------------------------------------------------------------------------
