@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -207,3 +208,10 @@ def test_artist_photo_and_alt_text_are_saved(band: Band, cover_jpg: Path) -> Non
     band.artist.refresh_from_db()
     assert band.artist.photo.name.startswith("artists/photos/")
     assert band.artist.photo_alt == "Les quatre sur scène"
+    # The form shows the photo itself through its public address, never a link to the
+    # storage address (which nothing serves).
+    page = band.client.get(url).content.decode()
+    assert band.artist.photo.url not in page
+    (src,) = re.findall(r'<img src="([^"]+/images/photo-300\.webp\?v=[0-9a-f]+)"', page)
+    shown = band.client.get(src.replace("&amp;", "&"))
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/webp"

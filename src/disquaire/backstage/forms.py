@@ -7,10 +7,12 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from disquaire.catalog.models import Artist, Concert, Membership, NewsPost, Release, Track
 from disquaire.catalog.validators import normalise_isrc, validate_isrc
+from disquaire.storefront.images import source_version
 
 
 class EmailPasswordForm(forms.Form):
@@ -74,7 +76,32 @@ class ArtistCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
 
 
+class ImagePreviewInput(forms.ClearableFileInput):
+    """A file input showing the current image itself (``preview_url``), not a link to
+    its storage address (stored files are only served through their public views)."""
+
+    template_name = "backstage/widgets/image_input.html"
+    preview_url = ""
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["preview_url"] = self.preview_url
+        return context
+
+
 class ArtistForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind, name in (("photo", "photo"), ("header", "header_image")):
+            widget = self.fields[name].widget
+            image = getattr(self.instance, name)
+            if isinstance(widget, ImagePreviewInput) and self.instance.pk and image:
+                path = reverse(
+                    "storefront:artist_image",
+                    kwargs={"artist": self.instance.slug, "kind": kind, "width": 300},
+                )
+                widget.preview_url = f"{path}?v={source_version(image)}"
+
     class Meta:
         model = Artist
         fields = [
@@ -86,6 +113,8 @@ class ArtistForm(forms.ModelForm):
             "theme_text": forms.TextInput(attrs={"type": "color"}),
             "theme_accent": forms.TextInput(attrs={"type": "color"}),
             "bio": forms.Textarea(attrs={"rows": 8}),
+            "photo": ImagePreviewInput,
+            "header_image": ImagePreviewInput,
         }
 
 
