@@ -187,3 +187,48 @@ def test_signup_through_an_invitation_comes_back_to_it(band: Band) -> None:
     assert response.url == link
     client.post(link)
     assert Membership.objects.filter(artist=band.artist, user__username="new@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_a_signed_in_user_changes_their_password_and_other_browsers_are_signed_out(
+    band: Band,
+) -> None:
+    band.user.set_password("old-tambourine-velvet")
+    band.user.save()
+    here, there = Client(), Client()
+    for client in (here, there):
+        assert client.login(username=band.user.username, password="old-tambourine-velvet")
+    url = reverse("backstage:password_change")
+    home = reverse("backstage:home")
+    assert url in here.get(home, follow=True).content.decode()  # linked from the header
+
+    wrong = here.post(
+        url,
+        {
+            "old_password": "nope",
+            "new_password1": "x-velvet-42-y",
+            "new_password2": "x-velvet-42-y",
+        },
+    )
+    assert wrong.status_code == 200 and "incorrectly" in wrong.content.decode()
+    response = here.post(
+        url,
+        {
+            "old_password": "old-tambourine-velvet",
+            "new_password1": "new-velvet-tambourine-42",
+            "new_password2": "new-velvet-tambourine-42",
+        },
+        follow=True,
+    )
+    assert "Your password is changed." in response.content.decode()
+    band.user.refresh_from_db()
+    assert band.user.check_password("new-velvet-tambourine-42")
+    assert here.get(home).status_code in (200, 302)
+    assert (
+        here.get(reverse("backstage:artist_edit", kwargs={"artist": band.artist.slug})).status_code
+        == 200
+    )
+    # The other browser's session no longer matches the password: back to sign-in.
+    other = there.get(reverse("backstage:artist_edit", kwargs={"artist": band.artist.slug}))
+    assert other.status_code == 302 and other.url.startswith(reverse("backstage:login"))
+    assert Client().get(url).status_code == 302  # signed out: sent to sign in

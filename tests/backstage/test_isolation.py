@@ -125,6 +125,7 @@ UNSCOPED = {
     "verify": "signed link for one account",
     "login": "sign-in",
     "logout": "sign-out",
+    "password_change": "the signed-in user's own password",
     "password_reset": "Django's reset by email",
     "password_reset_done": "static page",
     "password_reset_confirm": "Django's signed reset link",

@@ -83,6 +83,7 @@ urlpatterns = [
     path("verify/<str:token>/", accounts.verify, name="verify"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.logout, name="logout"),
+    path("password/", accounts.password_change, name="password_change"),
     path("password/reset/", accounts.password_reset, name="password_reset"),
     path("password/reset/sent/", accounts.password_reset_done, name="password_reset_done"),
     path(

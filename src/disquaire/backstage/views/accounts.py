@@ -111,6 +111,22 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 )
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change the signed-in user's password (the current one asked first); every other
+    browser signed in with the old one is signed out, this one stays."""
+
+    template_name = "backstage/accounts/password_change.html"
+    success_url = reverse_lazy("backstage:home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is changed."))
+        return response
+
+
+password_change = PasswordChangeView.as_view()
+
+
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """Show an invitation; accepting it (POST) makes the signed-in user a member."""
     try:
