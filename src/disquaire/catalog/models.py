@@ -60,7 +60,7 @@ class Artist(models.Model):
     )
     # Moved on when someone leaves or is removed: invitations sent before no longer work
     # (a removed member cannot come back with an old link).
-    members_epoch = models.PositiveIntegerField(default=0)
+    members_epoch = models.PositiveIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -290,7 +290,7 @@ class Rendition(models.Model):
     progress = models.FloatField(default=0)
     # What the file's tags say (catalog.services.tags_digest): when the catalogue moves
     # on (a title, the order, the cover…), the file is tagged again (release_retag).
-    tags_digest = models.CharField(max_length=64, blank=True)
+    tags_digest = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

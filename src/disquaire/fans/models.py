@@ -21,7 +21,7 @@ class Fan(models.Model):
     last_login_at = models.DateTimeField(null=True, blank=True)
     # Moved on by "sign out on every other device": with the password hash, what a
     # browser's session must match (fans.services.fan_session_key).
-    session_epoch = models.PositiveIntegerField(default=0)
+    session_epoch = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering: ClassVar = ["email"]
