@@ -89,13 +89,46 @@ def test_altered_verification_link_is_refused(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_signup_refuses_an_address_already_used(client: Client) -> None:
-    UserFactory(username="x@example.org", email="x@example.org")
+def test_signing_up_with_an_address_that_has_an_account_tells_nobody_but_its_owner(
+    client: Client,
+) -> None:
+    owner = UserFactory(username="x@example.org", email="x@example.org")
     response = client.post(
         reverse("backstage:signup"),
         {"email": "X@example.org", "password1": PASSWORD, "password2": PASSWORD},
     )
-    assert response.status_code == 200 and response.context["form"].errors["email"]
+    # The same page as for a new address: the form does not tell who is registered.
+    assert response.status_code == 200 and "Check your email" in response.content.decode()
+    (message,) = mail.outbox
+    assert message.to == ["x@example.org"] and "already has one" in message.body
+    assert reverse("backstage:password_reset") in message.body
+    owner.refresh_from_db()
+    assert owner.check_password("correct horse battery") and owner.is_active
+    assert User.objects.filter(username="x@example.org").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_unconfirmed_address_cannot_be_held_hostage(client: Client) -> None:
+    """Someone signs up first with an address that is not theirs; its owner signs up
+    too and gets in with their own password; the squatter's link (and password) are
+    worthless, even if the owner's earlier link were used after a later squat."""
+    UserFactory()  # the operator
+    services.user_signup(email="chant@example.org", password="squatter-password-1")
+    squatter_link = _link(mail.outbox[-1].body)
+    services.user_signup(email="chant@example.org", password=PASSWORD)
+    owner_link = _link(mail.outbox[-1].body)
+    assert User.objects.filter(username="chant@example.org").count() == 1
+
+    assert client.get(squatter_link).status_code == 400  # made for a replaced password
+    assert not User.objects.get(username="chant@example.org").is_active
+    assert client.get(owner_link).status_code == 302
+    user = User.objects.get(username="chant@example.org")
+    assert user.is_active and user.check_password(PASSWORD)
+    assert not user.check_password("squatter-password-1")
+    # Once confirmed, a new sign-up changes nothing (the owner is told instead).
+    services.user_signup(email="chant@example.org", password="squatter-password-2")
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
 
 
 @pytest.mark.django_db
@@ -232,3 +265,15 @@ def test_a_signed_in_user_changes_their_password_and_other_browsers_are_signed_o
     other = there.get(reverse("backstage:artist_edit", kwargs={"artist": band.artist.slug}))
     assert other.status_code == 302 and other.url.startswith(reverse("backstage:login"))
     assert Client().get(url).status_code == 302  # signed out: sent to sign in
+
+
+@pytest.mark.django_db
+def test_sign_ups_are_limited_per_address(client: Client, settings: Any) -> None:
+    UserFactory()
+    settings.BACKSTAGE_SIGNUP_PER_EMAIL = 2
+    data = {"email": "spam@example.org", "password1": PASSWORD, "password2": PASSWORD}
+    for _ in range(2):
+        assert client.post(reverse("backstage:signup"), data).status_code == 200
+    response = client.post(reverse("backstage:signup"), data)
+    assert response.status_code == 429 and "Too many sign-ups" in response.content.decode()
+    assert len(mail.outbox) == 2

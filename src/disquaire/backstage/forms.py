@@ -34,10 +34,9 @@ class EmailPasswordForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if get_user_model().objects.filter(username=email).exists():
-            raise forms.ValidationError(_("An account with this email already exists."))
-        return email
+        # Whether the address has an account is not said here (the sign-up mails its
+        # owner instead): the form must not tell who is registered.
+        return str(self.cleaned_data["email"]).strip().lower()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -26,6 +26,7 @@ from django.db.models import F, ProtectedError, RestrictedError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -90,15 +91,47 @@ def operator_create(*, email: str, password: str) -> User:
         )
 
 
+def _password_seal(user: User) -> str:
+    """Ties a verification link to the password it was sent for: a later sign-up with
+    the same address (a new password) makes earlier links useless."""
+    return salted_hmac("disquaire.backstage.verify", user.password).hexdigest()[:20]
+
+
 def user_signup(*, email: str, password: str, next_url: str = "") -> User:
-    """A band member's account, inactive until the emailed link is followed."""
+    """A band member's account, inactive until the emailed link is followed.
+
+    The answer never tells whether the address has an account. Signing up again with
+    an address not yet confirmed sets the new password and sends a new link (whoever
+    reads that mailbox decides; earlier links stop working), so nobody can hold an
+    address hostage by signing up with it first. For an address with an account, its
+    owner is mailed that someone tried, with the ways to sign in; nothing changes.
+    """
     email = email_normalise(email)
-    user = _user_model().objects.create_user(
-        username=email, email=email, password=password, is_active=False
-    )
+    users = _user_model().objects
+    user = users.filter(username=email).first()
+    if user is not None and user.is_active:
+        send_mail(
+            _("Someone tried to create an account with your address"),
+            render_to_string(
+                "backstage/emails/signup_existing.txt",
+                {
+                    "email": email,
+                    "login": settings.SITE_URL + reverse("backstage:login"),
+                    "reset": settings.SITE_URL + reverse("backstage:password_reset"),
+                },
+            ),
+            None,
+            [email],
+        )
+        return user
+    if user is None:
+        user = users.create_user(username=email, email=email, password=password, is_active=False)
+    else:
+        user.set_password(password)
+        user.save(update_fields=["password"])
     token = token_make(
         purpose=VERIFY_PURPOSE,
-        payload={"u": user.pk, "n": next_url},
+        payload={"u": user.pk, "n": next_url, "p": _password_seal(user)},
         ttl_seconds=settings.BACKSTAGE_VERIFY_DAYS * 86400,
     )
     link = settings.SITE_URL + reverse("backstage:verify", kwargs={"token": token})
@@ -114,11 +147,16 @@ def user_signup(*, email: str, password: str, next_url: str = "") -> User:
 def user_verify(*, token: str) -> tuple[User, str]:
     """Activate the account named in ``token``; returns it and where to go next.
 
-    Raises ``TokenInvalid``/``TokenExpired`` from ``disquaire.core.signing``.
+    Raises ``TokenInvalid``/``TokenExpired`` from ``disquaire.core.signing``; a link sent
+    for an earlier password of a still unconfirmed account is invalid.
     """
     payload = token_read(purpose=VERIFY_PURPOSE, token=token)
-    user = _user_model().objects.get(pk=payload["u"])
+    user = _user_model().objects.filter(pk=payload["u"]).first()
+    if user is None:
+        raise TokenInvalid("no such account")
     if not user.is_active:
+        if not constant_time_compare(str(payload.get("p", "")), _password_seal(user)):
+            raise TokenInvalid("superseded by a later sign-up")
         user.is_active = True
         user.save(update_fields=["is_active"])
     return user, str(payload.get("n") or "")

@@ -320,6 +320,11 @@ BACKSTAGE_MAX_IMAGE_BYTES = env_int("DISQUAIRE_UPLOAD_MAX_IMAGE_BYTES", 30 * 102
 # Days an invitation link and an email verification link stay valid.
 BACKSTAGE_INVITATION_DAYS = env_int("DISQUAIRE_INVITATION_DAYS", 14)
 BACKSTAGE_VERIFY_DAYS = env_int("DISQUAIRE_VERIFY_DAYS", 3)
+# Each sign-up mails someone: at most this many per client address and per email
+# address in the window (seconds).
+BACKSTAGE_SIGNUP_PER_IP = env_int("DISQUAIRE_SIGNUP_PER_IP", 10)
+BACKSTAGE_SIGNUP_PER_EMAIL = env_int("DISQUAIRE_SIGNUP_PER_EMAIL", 3)
+BACKSTAGE_SIGNUP_WINDOW = env_int("DISQUAIRE_SIGNUP_WINDOW", 3600)
 # Hours an unfinished upload may wait for its next chunk before its bytes are removed.
 BACKSTAGE_UPLOAD_KEEP_HOURS = env_int("DISQUAIRE_UPLOAD_KEEP_HOURS", 48)
 DISQUAIRE_PERIODIC += ["disquaire.backstage.services.uploads_expire"]

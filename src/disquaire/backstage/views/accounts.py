@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -21,6 +22,7 @@ from disquaire.backstage.forms import EmailLoginForm, EmailPasswordForm
 from disquaire.backstage.views.artist import may_create_artists
 from disquaire.catalog.models import Artist
 from disquaire.core.signing import TokenError, TokenExpired
+from disquaire.delivery.ratelimit import client_ip, rate_hit
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -51,12 +53,30 @@ def setup(request: HttpRequest) -> HttpResponse:
     return render(request, "backstage/accounts/setup.html", {"form": form})
 
 
+def _signups_too_many(request: HttpRequest, *, email: str) -> bool:
+    """Each sign-up mails someone: limited per client and per address (an hour)."""
+    window = settings.BACKSTAGE_SIGNUP_WINDOW
+    by_ip = rate_hit(scope="signup-ip", value=client_ip(request), window=window)
+    by_email = rate_hit(scope="signup-email", value=email, window=window)
+    return (
+        by_ip > settings.BACKSTAGE_SIGNUP_PER_IP or by_email > settings.BACKSTAGE_SIGNUP_PER_EMAIL
+    )
+
+
 def signup(request: HttpRequest) -> HttpResponse:
     if services.operator_needed():
         return redirect("backstage:setup")
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
     form = EmailPasswordForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
+        if _signups_too_many(request, email=form.cleaned_data["email"]):
+            form.add_error(None, _("Too many sign-ups were asked for. Please try again later."))
+            return render(
+                request,
+                "backstage/accounts/signup.html",
+                {"form": form, "next": next_url},
+                status=429,
+            )
         services.user_signup(
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
