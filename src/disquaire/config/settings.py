@@ -287,6 +287,7 @@ DISQUAIRE_RESERVATION_MINUTES = env_int("DISQUAIRE_RESERVATION_MINUTES", 30)
 DISQUAIRE_PERIODIC += [
     "disquaire.orders.services.reservations_expire",
     "disquaire.orders.services.refunds_retry_pending",
+    "disquaire.orders.services.receipts_retry",
 ]
 
 # Delivery (downloads, download codes) and the fans' library. Download links live

@@ -98,8 +98,11 @@ class Order(models.Model):
     needs_attention = models.BooleanField(default=False)
     attention_note = models.TextField(blank=True)
     # The receipt task claims the order by setting receipt_sent_at, so it is sent once.
+    # A failed sending is tried again by the periodic receipts_retry, with growing waits.
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
     receipt_error = models.TextField(blank=True)
+    receipt_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
+    receipt_tried_at = models.DateTimeField(null=True, blank=True)
     # Where the buyer came from, for the band's stats: the first external Referer of the
     # visit and the ``?ref=`` campaign tag it carried (see shop.middleware).
     referrer = models.CharField(_("referrer"), max_length=200, blank=True)

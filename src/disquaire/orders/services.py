@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import router, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -560,6 +561,41 @@ def order_receipt_send_once(*, order_id: int) -> bool:
         order_receipt_send(order=Order.objects.select_related("artist").get(pk=order_id))
     except Exception as exc:
         logger.exception("receipt for order %s not sent", order_id)
-        Order.objects.filter(pk=order_id).update(receipt_sent_at=None, receipt_error=str(exc)[:500])
+        Order.objects.filter(pk=order_id).update(
+            receipt_sent_at=None,
+            receipt_error=str(exc)[:500],
+            receipt_attempts=F("receipt_attempts") + 1,
+            receipt_tried_at=timezone.now(),
+        )
         return False
     return True
+
+
+# A receipt not sent (the mail server refused it, or its task was lost) is tried again
+# this long after the payment, then after each failure twice as long as before.
+RECEIPT_RETRY_FIRST = timedelta(minutes=5)
+RECEIPT_MAX_ATTEMPTS = 7  # 5, 10, 20, 40, 80, 160 minutes: about five hours in all
+RECEIPT_RETRY_WITHIN = timedelta(days=3)
+
+
+def receipts_retry(*, now: datetime | None = None) -> int:
+    """Periodic job: send the receipts of paid orders that still have none, when due.
+
+    Covers a mail server that was down (each failure doubles the wait) and a receipt
+    whose task never ran. Sending claims the order first, so a receipt is never sent
+    twice even if its original task runs at the same time. Returns how many were sent.
+    """
+    now = now or timezone.now()
+    candidates = Order.objects.filter(
+        state__in=[OrderState.PAID, OrderState.FULFILLED],
+        receipt_sent_at__isnull=True,
+        receipt_attempts__lt=RECEIPT_MAX_ATTEMPTS,
+        paid_at__lte=now - RECEIPT_RETRY_FIRST,
+        paid_at__gte=now - RECEIPT_RETRY_WITHIN,
+    ).values_list("pk", "paid_at", "receipt_attempts", "receipt_tried_at")
+    sent = 0
+    for pk, paid_at, attempts, tried_at in list(candidates.order_by("paid_at")[:100]):
+        due = (tried_at or paid_at) + RECEIPT_RETRY_FIRST * 2 ** max(0, attempts - 1)
+        if due <= now and order_receipt_send_once(order_id=pk):
+            sent += 1
+    return sent

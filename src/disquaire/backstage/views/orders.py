@@ -18,7 +18,7 @@ from disquaire.catalog.models import Artist
 from disquaire.orders.errors import OrderError
 from disquaire.orders.models import Order, OrderLine, OrderState, PaymentState, Refund
 from disquaire.orders.refunds import payment_refund
-from disquaire.orders.services import payment_manual_mark_paid
+from disquaire.orders.services import RECEIPT_MAX_ATTEMPTS, payment_manual_mark_paid
 
 
 def _actor(request: HttpRequest) -> str:
@@ -104,6 +104,7 @@ def order_detail(request: HttpRequest, artist: str, code: str) -> HttpResponse:
             "awaiting": (PaymentState.CREATED, PaymentState.PENDING),
             "confirmed": PaymentState.CONFIRMED,
             "can_ship": order.state == OrderState.PAID,
+            "receipt_max_attempts": RECEIPT_MAX_ATTEMPTS,
         },
     )
 
