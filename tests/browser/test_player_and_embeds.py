@@ -173,6 +173,23 @@ def test_the_widget_of_a_limited_release_plays_clips_in_another_site(
     assert widget.evaluate(f"() => {AUDIO}.duration") == pytest.approx(1.0, abs=0.3)
 
 
+def test_the_compact_widget_shows_that_it_plays_previews(
+    page: Any, live_server: Any, tmp_path: Path, other_origin: Callable[[str], str]
+) -> None:
+    """No room for the clip note in the compact widget: a short visible mark says it."""
+    release = _limited(tmp_path)
+    src = live_server.url + reverse("storefront:embed_release", args=[release.pk])
+    page.goto(
+        other_origin(f'<!doctype html><iframe src="{src}?size=compact" title="Player"></iframe>')
+    )
+    frame = page.frame_locator("iframe")
+    frame.locator("button.play-main").click()
+    widget = next(f for f in page.frames if "/embed/release/" in f.url)
+    widget.wait_for_function(PLAYING_PAST, arg=0.1)
+    expect(frame.locator("[data-player-clip]")).to_be_visible()
+    expect(frame.locator("[data-player-clip]")).to_have_text("preview")
+
+
 def _limited(tmp_path: Path) -> Release:
     release = processed_release(
         tmp_path,

@@ -10,7 +10,8 @@
 //   "{current}", "{total}" are filled in here). Inside: [data-player-toggle],
 //   [data-player-prev], [data-player-next], [data-player-title], [data-player-current],
 //   [data-player-duration], [data-player-wave] (role="slider", with a <canvas>),
-//   [data-player-note]; the live region [data-player-status] sits outside it.
+//   [data-player-note], optional [data-player-clip] (a short visible "preview" mark,
+//   shown while clips play); the live region [data-player-status] sits outside it.
 // - One <audio> element is created inside [data-player]; browser tests can read its
 //   currentTime and paused state.
 //
@@ -78,6 +79,7 @@ export class Player {
       duration: find("duration"),
       wave: find("wave"),
       note: find("note"),
+      clip: find("clip"),
       status: this.doc.querySelector("[data-player-status]"),
     };
     this.canvas = this.ui.wave ? this.ui.wave.querySelector("canvas") : null;
@@ -507,6 +509,7 @@ export class Player {
       note.append(" ", link);
     }
     note.hidden = !note.childNodes.length;
+    if (this.ui.clip) this.ui.clip.hidden = !clip;
   }
 
   draw(progress) {
