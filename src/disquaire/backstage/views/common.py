@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from disquaire.catalog.models import Artist
 
@@ -33,3 +35,31 @@ def confirm_delete(
             "explanation": explanation,
         },
     )
+
+
+def delete_after_confirming(
+    request: HttpRequest,
+    *,
+    artist: Artist,
+    thing: Any,
+    back: str,
+    explanation: str,
+    delete: Callable[[], None],
+    refused: type[Exception],
+    done: str,
+    then: str,
+) -> HttpResponse:
+    """GET: the "are you sure?" page (``back`` to cancel). POST: ``delete()``; when it
+    raises ``refused``, its message and back to ``back``; otherwise ``done`` and on to
+    ``then``."""
+    if request.method != "POST":
+        return confirm_delete(
+            request, artist=artist, thing=thing, cancel_url=back, explanation=explanation
+        )
+    try:
+        delete()
+    except refused as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    messages.success(request, done)
+    return redirect(then)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.backstage import selectors, services
 from disquaire.backstage.forms import PublishForm, ReleaseCreateForm, ReleaseForm, TrackForm
-from disquaire.backstage.views.common import confirm_delete
+from disquaire.backstage.views.common import delete_after_confirming
 from disquaire.catalog import services as catalog_services
 from disquaire.catalog.models import Release
 from disquaire.storefront.images import image_variant, release_cover_prefix, source_version
@@ -197,25 +197,20 @@ def track_retry(request: HttpRequest, artist: str, release_id: int, track_id: in
 def release_delete(request: HttpRequest, artist: str, release_id: int) -> HttpResponse:
     """GET: are you sure? POST: delete the release, if no fan has it."""
     release = selectors.release_for_member(user=request.user, slug=artist, release_id=release_id)
-    back = reverse("backstage:release", kwargs={"artist": artist, "release_id": release.pk})
-    if request.method != "POST":
-        return confirm_delete(
-            request,
-            artist=release.artist,
-            thing=release,
-            cancel_url=back,
-            explanation=_(
-                "Its tracks, their files, its offers and its statistics go with it. A "
-                "release fans have ordered or were given cannot be deleted."
-            ),
-        )
-    try:
-        services.release_delete(release=release)
-    except services.InUse as exc:
-        messages.error(request, str(exc))
-        return redirect(back)
-    messages.success(request, _("The release is deleted."))
-    return redirect("backstage:releases", artist=artist)
+    return delete_after_confirming(
+        request,
+        artist=release.artist,
+        thing=release,
+        back=reverse("backstage:release", kwargs={"artist": artist, "release_id": release.pk}),
+        explanation=_(
+            "Its tracks, their files, its offers and its statistics go with it. A "
+            "release fans have ordered or were given cannot be deleted."
+        ),
+        delete=lambda: services.release_delete(release=release),
+        refused=services.InUse,
+        done=_("The release is deleted."),
+        then=reverse("backstage:releases", kwargs={"artist": artist}),
+    )
 
 
 @login_required
@@ -225,23 +220,17 @@ def track_delete(request: HttpRequest, artist: str, release_id: int, track_id: i
         user=request.user, slug=artist, release_id=release_id, track_id=track_id
     )
     back = reverse("backstage:release", kwargs={"artist": artist, "release_id": release_id})
-    if request.method != "POST":
-        return confirm_delete(
-            request,
-            artist=track.release.artist,
-            thing=track.title,
-            cancel_url=back,
-            explanation=_(
-                "Its audio files and its offers go with it; the tracks after it move up."
-            ),
-        )
-    try:
-        services.track_delete(track=track)
-    except services.InUse as exc:
-        messages.error(request, str(exc))
-        return redirect(back)
-    messages.success(request, _("The track is deleted."))
-    return redirect(back + "#tracks-title")
+    return delete_after_confirming(
+        request,
+        artist=track.release.artist,
+        thing=track.title,
+        back=back,
+        explanation=_("Its audio files and its offers go with it; the tracks after it move up."),
+        delete=lambda: services.track_delete(track=track),
+        refused=services.InUse,
+        done=_("The track is deleted."),
+        then=back + "#tracks-title",
+    )
 
 
 def release_cover_url(release: Release) -> str:
