@@ -14,6 +14,17 @@ pytest_plugins = ["tests.browser_plugin"]
 
 
 @pytest.fixture(autouse=True)
+def postgres_marked_tests_need_postgresql(request: pytest.FixtureRequest) -> None:
+    """A test marked ``postgres`` (row locks, PostgreSQL settings) is skipped on SQLite,
+    which serialises every writer: run it with DATABASE_URL=postgres://..."""
+    if request.node.get_closest_marker("postgres") is not None:
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://...")
+
+
+@pytest.fixture(autouse=True)
 def isolated_files(settings: Any, tmp_path: Path) -> Path:
     """Each test gets its own media and scratch directories."""
     media = tmp_path / "media"

@@ -10,19 +10,13 @@ import time
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from disquaire.backstage import services
 from disquaire.catalog.models import Membership
 from tests.factories import ArtistFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def needs_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks: run with DATABASE_URL=postgres://...")
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from tests.payments.fake_stripe import fake_stripe
 
@@ -16,16 +15,7 @@ LOCK_FILE = Path(tempfile.gettempdir()) / "disquaire-concurrency-tests.lock"
 
 
 @pytest.fixture(autouse=True)
-def needs_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "concurrency tests need PostgreSQL (row locks); SQLite serialises every writer. "
-            "Run with DATABASE_URL=postgres://..."
-        )
-
-
-@pytest.fixture(autouse=True)
-def one_at_a_time(needs_postgresql: None) -> Iterator[None]:
+def one_at_a_time(postgres_marked_tests_need_postgresql: None) -> Iterator[None]:
     """One concurrency test at a time across pytest-xdist workers: two 50-thread tests
     side by side would pass PostgreSQL's connection limit (100 by default)."""
     with LOCK_FILE.open("w") as handle:

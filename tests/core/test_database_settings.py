@@ -9,12 +9,6 @@ from django.db import connection
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
-@pytest.fixture(autouse=True)
-def needs_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL settings: run with DATABASE_URL=postgres://...")
-
-
 def test_every_connection_waits_for_a_row_lock_at_most_the_configured_time() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW lock_timeout")

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from disquaire.delivery import codes
 from disquaire.delivery.codes import CodeProblem, code_batch_create, code_redeem
@@ -24,12 +24,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 FANS = 20
 USES = 5
-
-
-@pytest.fixture(autouse=True)
-def needs_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks: run with DATABASE_URL=postgres://...")
 
 
 @pytest.fixture(autouse=True)
