@@ -40,6 +40,10 @@ def _tagged(release: Release) -> list[Rendition]:
     )
 
 
+def _retags_queued() -> int:
+    return DBTaskResult.objects.filter(task_path=RETAG_TASK).count()
+
+
 def _tags(rendition: Rendition) -> dict[str, Any]:
     return read_tags(Path(default_storage.path(rendition.file.name)))
 
@@ -110,12 +114,24 @@ def test_edits_queue_one_retag_per_release_and_transaction(
     queued = DBTaskResult.objects.filter(task_path=RETAG_TASK)
     assert [row.args_kwargs["kwargs"] for row in queued] == [{"release_id": release.pk}]
 
-    # Saves that change nothing the tags say queue nothing.
+    # Saves that change nothing the tags say queue nothing, whole-row saves (a form's)
+    # included; the artist's name reaches every release.
     with django_capture_on_commit_callbacks(execute=True):
-        Track.objects.get(pk=release.tracks.first().pk).save(update_fields=["lyrics"])
+        track = Track.objects.get(pk=release.tracks.first().pk)  # type: ignore[union-attr]
+        track.save(update_fields=["lyrics"])
+        track.lyrics = "La la la"
+        track.save()
         release.description = "Notes"
         release.save(update_fields=["description"])
-    assert queued.count() == 1
+        release.description = "More notes"
+        release.save()
+        release.artist.bio = "A band."
+        release.artist.save()
+    assert _retags_queued() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        release.artist.name = "Les Testeurs Réunis"
+        release.artist.save()
+    assert _retags_queued() == 2
 
 
 def test_a_file_changed_meanwhile_is_not_overwritten(

@@ -5,26 +5,58 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models import Model
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from disquaire.catalog.models import Artist, Release, Track
 from disquaire.catalog.tagging import release_retag_soon
 
-# The fields the tags are made of (track_tagset); other saves (a description, a
+# The columns the tags are made of (track_tagset); other saves (a description, a
 # heartbeat, peaks) leave the files alone.
-_ARTIST_FIELDS = frozenset({"name", "slug"})
-_RELEASE_FIELDS = frozenset({"title", "slug", "release_date", "cover", "artist"})
-_TRACK_FIELDS = frozenset({"title", "isrc", "position", "release"})
+_TAGGED: dict[type[Model], tuple[str, ...]] = {
+    Artist: ("name", "slug"),
+    Release: ("title", "slug", "release_date", "cover", "artist_id"),
+    Track: ("title", "isrc", "position", "release_id"),
+}
+_BEFORE = "_tagged_values_before_save"
 
 
-def _touches(update_fields: Any, fields: frozenset[str]) -> bool:
-    return update_fields is None or bool(set(update_fields) & fields)
+def _values(instance: Model, fields: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(
+        getattr(getattr(instance, field), "name", getattr(instance, field))
+        if field == "cover"
+        else getattr(instance, field)
+        for field in fields
+    )
+
+
+@receiver(pre_save, dispatch_uid="catalog.retag_before")
+def _remember(sender: type[Model], instance: Model, **kwargs: Any) -> None:
+    """A whole-row save (a form's): note what the tags say now, to compare afterwards."""
+    fields = _TAGGED.get(sender)
+    if fields is None or kwargs.get("raw") or kwargs.get("update_fields") is not None:
+        return
+    if instance._state.adding:  # a new row: nothing to compare with
+        return
+    stored = sender._default_manager.filter(pk=instance.pk).values_list(*fields).first()
+    if stored is not None:
+        setattr(instance, _BEFORE, tuple(stored))
+
+
+def _changed(sender: type[Model], instance: Model, kwargs: dict[str, Any]) -> bool:
+    fields = _TAGGED[sender]
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None:
+        names = {f.removesuffix("_id") for f in fields} | set(fields)
+        return bool(set(update_fields) & names)
+    before = instance.__dict__.pop(_BEFORE, None)
+    return before is None or before != _values(instance, fields)
 
 
 @receiver(post_save, sender=Artist, dispatch_uid="catalog.retag_artist")
 def _artist_saved(sender: type, instance: Artist, created: bool, **kwargs: Any) -> None:
-    if created or kwargs.get("raw") or not _touches(kwargs.get("update_fields"), _ARTIST_FIELDS):
+    if created or kwargs.get("raw") or not _changed(Artist, instance, kwargs):
         return
     for release_id in Release.objects.filter(artist=instance).values_list("pk", flat=True):
         release_retag_soon(release_id=release_id)
@@ -32,7 +64,7 @@ def _artist_saved(sender: type, instance: Artist, created: bool, **kwargs: Any) 
 
 @receiver(post_save, sender=Release, dispatch_uid="catalog.retag_release")
 def _release_saved(sender: type, instance: Release, created: bool, **kwargs: Any) -> None:
-    if created or kwargs.get("raw") or not _touches(kwargs.get("update_fields"), _RELEASE_FIELDS):
+    if created or kwargs.get("raw") or not _changed(Release, instance, kwargs):
         return
     release_retag_soon(release_id=instance.pk)
 
@@ -40,7 +72,7 @@ def _release_saved(sender: type, instance: Release, created: bool, **kwargs: Any
 @receiver(post_save, sender=Track, dispatch_uid="catalog.retag_track")
 def _track_saved(sender: type, instance: Track, created: bool, **kwargs: Any) -> None:
     # A new track changes every other track's "of N".
-    if kwargs.get("raw") or not (created or _touches(kwargs.get("update_fields"), _TRACK_FIELDS)):
+    if kwargs.get("raw") or not (created or _changed(Track, instance, kwargs)):
         return
     release_retag_soon(release_id=instance.release_id)
 
