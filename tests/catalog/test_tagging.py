@@ -160,3 +160,46 @@ def test_a_file_changed_meanwhile_is_not_overwritten(
         folder = f"renditions/{release.pk}/{track_dir}"
         stored |= {f"{folder}/{name}" for name in default_storage.listdir(folder)[1]}
     assert stored == set(before.values())
+
+
+def test_retagging_and_deleting_on_s3_storage(
+    album_dir: Path, tmp_path: Path, s3_storage: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The same on S3-compatible storage: files copied, tagged, stored under a new key,
+    the old key deleted; deleting the release leaves the bucket empty."""
+    import boto3
+    from django.conf import settings
+
+    from disquaire.backstage.services import release_delete
+
+    options = settings.STORAGES["default"]["OPTIONS"]
+    client = boto3.client(
+        "s3", endpoint_url=options["endpoint_url"], aws_access_key_id="test",
+        aws_secret_access_key="test", region_name="us-east-1",
+    )  # fmt: skip
+
+    def keys() -> set[str]:
+        listing = client.list_objects_v2(Bucket=s3_storage)
+        return {obj["Key"] for obj in listing.get("Contents", [])}
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        result = services.release_import(artist_name=ARTIST, path=album_dir)
+    track = result.tracks[0]
+    services.track_process(track_id=track.pk)
+    mp3 = track.renditions.get(format="mp3-320")
+    old_key = mp3.file.name
+    Track.objects.filter(pk=track.pk).update(title="Première (sur S3)")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tagging.release_retag(release_id=track.release_id) >= 1
+    mp3.refresh_from_db()
+    assert mp3.file.name != old_key and mp3.file.name in keys() and old_key not in keys()
+    local = tmp_path / "fetched.mp3"
+    client.download_file(s3_storage, mp3.file.name, str(local))
+    assert read_tags(local)["title"] == "Première (sur S3)"
+
+    release = Release.objects.get(pk=track.release_id)
+    assert keys()
+    with django_capture_on_commit_callbacks(execute=True):
+        release_delete(release=release)
+    assert keys() == set()
