@@ -1,12 +1,15 @@
-"""Screenshots of the public site for the documentation (docs/screenshots/*.png).
+"""Screenshots of the public site, the shop and the backstage for the documentation
+(docs/screenshots/*.png).
 
     .venv/bin/python docs/screenshots.py                # demo data in /tmp/dq-shots, own server
     .venv/bin/python docs/screenshots.py --url http://127.0.0.1:8765   # a server already running
 
 Without ``--url`` it creates the demo band (``disquaire demo --no-serve``, about a minute
 of ffmpeg the first time), adds a few concerts, a news post, tags and lyrics so every
-part of the pages shows, starts ``disquaire serve`` on a free port, takes the pictures and
-stops the server. It needs Playwright and a Chromium (``/usr/bin/chromium`` when present).
+part of the pages shows, gives the demo band's account a known password (for the
+backstage pictures; with ``--url`` pass ``--backstage-password``), starts ``disquaire
+serve`` on a free port, takes the pictures and stops the server. It needs Playwright and
+a Chromium (``/usr/bin/chromium`` when present).
 """
 
 from __future__ import annotations
@@ -91,6 +94,15 @@ if created:
             rendition.save()
 """
 DARK_ARTIST_SLUG = "nuit-noire"
+BAND_EMAIL = "band@example.org"
+# Only for the throwaway demo data the script makes itself.
+BAND_PASSWORD = "screenshots-only-tambourine"  # noqa: S105
+BAND_LOGIN_CODE = """
+from django.contrib.auth import get_user_model
+user = get_user_model().objects.get(username="{email}")
+user.set_password("{password}")
+user.save()
+"""
 
 
 def free_port() -> int:
@@ -115,6 +127,8 @@ def prepare_demo(data_dir: Path) -> None:
     subprocess.run([str(BIN / "disquaire"), "demo", "--no-serve"], env=env, check=True)
     code = EXTRAS.format(slug=DEMO_ARTIST_SLUG, dark_slug=DARK_ARTIST_SLUG)
     subprocess.run([str(BIN / "disquaire"), "shell", "-c", code], env=env, check=True)
+    code = BAND_LOGIN_CODE.format(email=BAND_EMAIL, password=BAND_PASSWORD)
+    subprocess.run([str(BIN / "disquaire"), "shell", "-c", code], env=env, check=True)
 
 
 def first_link(page: object, selector: str) -> str:
@@ -124,7 +138,53 @@ def first_link(page: object, selector: str) -> str:
     return str(href)
 
 
-def shoot(base: str) -> list[Path]:
+def shoot_shop_and_backstage(browser: object, base: str, password: str) -> list[Path]:
+    """Desktop only: the cart and checkout (the moment of paying), then the band's
+    backstage: the release page, its offers, its members."""
+    saved: list[Path] = []
+    context = browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 1280, "height": 900}, locale="en-GB"
+    )
+    page = context.new_page()
+
+    def snap(name: str, full: bool = False) -> None:
+        page.wait_for_load_state("networkidle")
+        path = OUT / f"{name}-desktop.png"
+        page.screenshot(path=str(path), full_page=full)
+        saved.append(path)
+
+    # An offer that ships (the address and the shipping line show at checkout).
+    page.goto(f"{base}/{DEMO_ARTIST_SLUG}/", wait_until="networkidle")
+    releases = [
+        str(a.get_attribute("href")) for a in page.locator(".newest-link, .grid .card a").all()
+    ]
+    shipping = "form.offer:has(.offer-ships) button[type=submit]:not([disabled])"
+    for href in releases:
+        page.goto(base + href, wait_until="networkidle")
+        if page.locator(shipping).count():
+            break
+    page.locator(shipping).first.click()
+    snap("cart")
+    page.locator(".page-cart a.btn-primary").first.click()
+    snap("checkout", full=True)
+
+    page.goto(f"{base}/backstage/login/", wait_until="networkidle")
+    page.fill("input[name=username]", BAND_EMAIL)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    artist = f"{base}/backstage/artists/{DEMO_ARTIST_SLUG}/"
+    page.goto(f"{artist}releases/", wait_until="networkidle")
+    page.locator("main a[href*='/releases/']:not([href*='new'])").first.click()
+    snap("backstage-release", full=True)
+    for name, path in (("backstage-offers", "offers/"), ("backstage-members", "members/")):
+        page.goto(artist + path, wait_until="networkidle")
+        snap(name, full=True)
+    context.close()
+    return saved
+
+
+def shoot(base: str, backstage_password: str = "") -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -180,6 +240,8 @@ def shoot(base: str) -> list[Path]:
             page.screenshot(path=str(path))
             saved.append(path)
             context.close()
+        if backstage_password:
+            saved += shoot_shop_and_backstage(browser, base, backstage_password)
         browser.close()
     return saved
 
@@ -188,9 +250,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running Disquaire, e.g. http://127.0.0.1:8765")
     parser.add_argument("--data-dir", default="/tmp/dq-shots")  # noqa: S108 (demo data)
+    parser.add_argument(
+        "--backstage-password", default="", help=f"with --url: {BAND_EMAIL}'s password"
+    )
     args = parser.parse_args()
     if args.url:
-        for path in shoot(args.url.rstrip("/")):
+        for path in shoot(args.url.rstrip("/"), args.backstage_password):
             print(path)
         return
     data_dir = Path(args.data_dir)
@@ -205,7 +270,7 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/healthz")
-        for path in shoot(base):
+        for path in shoot(base, BAND_PASSWORD):
             print(path)
     finally:
         os.killpg(server.pid, signal.SIGTERM)

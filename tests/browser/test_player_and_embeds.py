@@ -281,6 +281,34 @@ def test_axe_finds_no_serious_violation_on_artist_release_and_widget_pages(
     assert found == {path: [] for path in found}
 
 
+def test_axe_finds_no_serious_violation_on_the_cart_and_checkout(
+    new_page: Callable[..., Any], live_server: Any, release: Release, axe_path: Path
+) -> None:
+    """The moment of paying, with an item that ships (address, country list, the ways
+    to pay as a choice)."""
+    from disquaire.shop.models import Offer, ShippingZone
+    from tests.shop.factories import OfferFactory
+
+    OfferFactory(release=release, artist=release.artist, kind=Offer.Kind.BUNDLE, title="CD")
+    ShippingZone.objects.create(
+        artist=release.artist, name="Europe", countries=["FR", "BE"], first_item_minor=500
+    )
+    page = new_page(bypass_csp=True)
+    page.goto(live_server.url + release.get_absolute_url())
+    page.locator("form.offer:has(.offer-ships) button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    found = {"cart": _scan(page, axe_path)}
+    page.locator(".page-cart a.btn-primary").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("select[name=country] option").all_inner_texts() == [
+        "Choose…",
+        "Belgium",
+        "France",
+    ]
+    found["checkout"] = _scan(page, axe_path)
+    assert found == {"cart": [], "checkout": []}
+
+
 def test_the_widget_looks_whole_at_350_and_700_pixels(
     new_page: Callable[..., Any], live_server: Any, release: Release
 ) -> None:

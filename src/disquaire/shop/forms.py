@@ -9,22 +9,35 @@ from django.utils.translation import gettext_lazy as _
 class CheckoutForm(forms.Form):
     """What the buyer gives at checkout: never a price or a total."""
 
-    email = forms.EmailField(label=_("Email"), max_length=254)
+    email = forms.EmailField(
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     name = forms.CharField(label=_("Full name"), max_length=200, required=False)
     address = forms.CharField(
         label=_("Address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
     city = forms.CharField(label=_("City"), max_length=120, required=False)
+    # A list of the countries the shop ships to (``countries``); still checked against
+    # the zones at checkout, so a value sent from elsewhere gets "does not ship to".
     country = forms.CharField(
-        label=_("Country (ISO code, e.g. FR)"), max_length=2, min_length=2, required=False
+        label=_("Country"), max_length=2, min_length=2, required=False, widget=forms.Select
     )
     provider = forms.ChoiceField(label=_("Payment"), widget=forms.RadioSelect, required=False)
     mailing_list = forms.BooleanField(
         label=_("Send me news from the band (you will confirm by email)"), required=False
     )
 
-    def __init__(self, *args: Any, ships: bool, providers: list[Any], free: bool, **kw: Any):
+    def __init__(
+        self,
+        *args: Any,
+        ships: bool,
+        providers: list[Any],
+        free: bool,
+        countries: list[tuple[str, str]] | None = None,
+        **kw: Any,
+    ):
+        kw.setdefault("label_suffix", "")  # labels above their fields: no colon
         super().__init__(*args, **kw)
         self.ships = ships
         self.free = free
@@ -37,6 +50,16 @@ class CheckoutForm(forms.Form):
         if ships:
             for name in ("name", "address", "city", "country"):
                 self.fields[name].required = True
+            countries = countries or []
+            widget = self.fields["country"].widget
+            assert isinstance(widget, forms.Select)
+            blank: list[tuple[str, Any]] = [("", _("Choose…"))] if len(countries) != 1 else []
+            widget.choices = [*blank, *countries]
+            self.fields["name"].widget.attrs["autocomplete"] = "name"
+            self.fields["address"].widget.attrs["autocomplete"] = "street-address"
+            self.fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
+            self.fields["city"].widget.attrs["autocomplete"] = "address-level2"
+            widget.attrs["autocomplete"] = "country"
         else:
             for name in ("name", "address", "postcode", "city", "country"):
                 del self.fields[name]

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from disquaire.catalog.models import Artist, Release
 from disquaire.core.queries import Compiled
 from disquaire.orders.selectors import units_left
-from disquaire.shop.models import Offer, OfferOption, ShopSettings
+from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings
 
 
 def offer_for_sale(offer: Offer) -> bool:
@@ -74,6 +74,8 @@ class CartGroup:
 
     artist: Artist
     lines: list[CartLine] = field(default_factory=list)
+    # The artist's shipping zones, read once per request (shop.services.shipping_zones).
+    zones: list[ShippingZone] | None = field(default=None, repr=False)
 
     @property
     def currency(self) -> str:

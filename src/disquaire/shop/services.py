@@ -12,6 +12,7 @@ docs/selling.md for why).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
+from disquaire.core.countries import country_name
 from disquaire.core.money import Money, MoneyError, currency_check
 from disquaire.core.queries import Compiled
 from disquaire.core.signing import TokenError, token_make, token_read
@@ -195,6 +197,26 @@ def cart_groups(cart: Iterable[dict[str, Any]]) -> tuple[list[CartGroup], list[s
 _ZONES = Compiled(lambda artist_id: ShippingZone.objects.filter(artist_id=artist_id).order_by("pk"))
 
 
+def shipping_zones(group: CartGroup) -> list[ShippingZone]:
+    """The zones of the group's artist (read once per group)."""
+    if group.zones is None:
+        group.zones = list(_ZONES.all(artist_id=group.artist.pk))
+    return group.zones
+
+
+def ship_to_countries(group: CartGroup) -> list[tuple[str, str]]:
+    """Every country the group's artist ships to, as (code, name in the active language),
+    sorted by name as a reader expects (accents ignored)."""
+    codes = {str(c).strip().upper() for zone in shipping_zones(group) for c in zone.countries}
+    named = [(code, country_name(code)) for code in codes if code]
+    return sorted(named, key=lambda pair: _sort_key(pair[1]))
+
+
+def _sort_key(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def shipping_quote(*, group: CartGroup, country: str) -> int:
     """Shipping in minor units: the zone's first-item price, plus each additional item."""
     units = sum(line.quantity for line in group.lines if line.offer.ships)
@@ -203,7 +225,7 @@ def shipping_quote(*, group: CartGroup, country: str) -> int:
     code = (country or "").strip().upper()
     if not code:
         raise ShippingError(_("Please give the country to ship to."))
-    for zone in _ZONES.all(artist_id=group.artist.pk):
+    for zone in shipping_zones(group):
         if code in [str(c).upper() for c in zone.countries]:
             return zone.first_item_minor + zone.additional_item_minor * (units - 1)
     raise ShippingError(_("Sorry, this shop does not ship to %(country)s.") % {"country": code})

@@ -28,6 +28,7 @@ from disquaire.shop.services import (
     cart_remove,
     cart_without_group,
     checkout_start,
+    ship_to_countries,
     shipping_quote,
     subscriber_confirm,
 )
@@ -138,7 +139,13 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         return redirect("shop:cart")
     providers = providers_available()
     free = group.items_minor == 0 and not group.ships
-    form = CheckoutForm(request.POST or None, ships=group.ships, providers=providers, free=free)
+    form = CheckoutForm(
+        request.POST or None,
+        ships=group.ships,
+        providers=providers,
+        free=free,
+        countries=ship_to_countries(group) if group.ships else None,
+    )
     shipping: int | None = 0 if not group.ships else None
     error = ""
     if request.method == "POST" and form.is_valid():
