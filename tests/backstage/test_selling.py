@@ -235,3 +235,22 @@ def test_free_offer_keeps_no_stale_price(band: Band) -> None:
 def test_origin_is_not_recorded_on_backstage_pages(band: Band) -> None:
     band.client.get(_url("offers", band) + "?ref=x", HTTP_REFERER="https://elsewhere.example/")
     assert "visit_ref" not in band.client.session
+
+
+@pytest.mark.django_db
+def test_an_offer_with_sized_stock_shows_what_is_left_in_all_its_options(band: Band) -> None:
+    from disquaire.backstage.selectors import offer_ladders
+
+    shirt = OfferFactory(release=None, artist=band.artist, kind=Offer.Kind.PHYSICAL)
+    small = OfferOption.objects.create(offer=shirt, label="S", stock=3, position=1)
+    OfferOption.objects.create(offer=shirt, label="M", stock=5, position=2)
+    order_for(shirt, option=small)  # one S held by a checkout
+    capped = OfferFactory(release=None, artist=band.artist, kind=Offer.Kind.PHYSICAL, stock=4)
+    OfferOption.objects.create(offer=capped, label="S", stock=10, position=1)
+    open_ended = OfferFactory(release=None, artist=band.artist, kind=Offer.Kind.PHYSICAL)
+    OfferOption.objects.create(offer=open_ended, label="S", stock=2, position=1)
+    OfferOption.objects.create(offer=open_ended, label="M", stock=None, position=2)
+
+    (merch,) = [ladder for ladder in offer_ladders(artist=band.artist) if ladder.release is None]
+    left = {offer.pk: offer.left for offer in merch.offers}
+    assert left == {shirt.pk: 7, capped.pk: 4, open_ended.pk: None}

@@ -175,9 +175,16 @@ def offer_ladders(*, artist: Artist) -> list[Ladder]:
     )
     for offer in offers:
         offer.sold = offer_sold(offer=offer)  # type: ignore[attr-defined]
-        offer.left = units_left(offer=offer)  # type: ignore[attr-defined]
-        for option in offer.options.all():
+        left = units_left(offer=offer)
+        options = list(offer.options.all())
+        for option in options:
             option.left = units_left(offer=offer, option=option)  # type: ignore[attr-defined]
+        if options and all(o.left is not None for o in options):  # type: ignore[attr-defined]
+            # Each option has its own stock: what is left is their sum (within the
+            # offer's own limit, if it has one).
+            in_options = sum(o.left for o in options)  # type: ignore[attr-defined]
+            left = in_options if left is None else min(left, in_options)
+        offer.left = left  # type: ignore[attr-defined]
     ladders = [
         Ladder(release=release, offers=[o for o in offers if o.release_id == release.pk])
         for release in artist.releases.order_by("-created_at")
