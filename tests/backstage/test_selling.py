@@ -153,6 +153,31 @@ def test_offer_that_was_ordered_is_not_deleted(band: Band) -> None:
     assert not Offer.objects.filter(pk=unsold.pk).exists()
 
 
+def test_an_order_written_after_the_check_still_keeps_the_offer(
+    band: Band, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check and the delete are two statements: an order landing between them is
+    caught by its protected reference, and the band gets the same clear refusal."""
+    from django.db.models.manager import BaseManager
+
+    from disquaire.shop import services as shop_services
+
+    offer = OfferFactory(release=band.release)
+    order_for(offer)
+
+    def as_if_not_yet(self: BaseManager[Any]) -> bool:  # the order arrives just after
+        return False
+
+    monkeypatch.setattr(
+        shop_services.Offer.order_lines.related_manager_cls,  # type: ignore[attr-defined]
+        "exists",
+        as_if_not_yet,
+    )
+    with pytest.raises(shop_services.OfferInUse, match="take it off sale"):
+        shop_services.offer_delete(offer=offer)
+    assert Offer.objects.filter(pk=offer.pk).exists()
+
+
 def test_ordered_option_is_kept(band: Band) -> None:
     offer = OfferFactory(release=None, artist=band.artist, kind="physical", price_minor=2000)
     option = OfferOption.objects.create(offer=offer, label="M", position=1)

@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Exists, OuterRef, ProtectedError, QuerySet, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -424,10 +424,17 @@ def offer_update(*, offer: Offer, **fields: Any) -> Offer:
 
 
 def offer_delete(*, offer: Offer) -> None:
-    """Delete an offer nobody ordered; raise OfferInUse otherwise."""
+    """Delete an offer nobody ordered; raise OfferInUse otherwise — also when an order
+    for it is written between the check and the delete (its protected reference rolls
+    the deletion back)."""
+    in_use = OfferInUse(_("This offer was ordered: take it off sale instead of deleting it."))
     if offer.order_lines.exists():
-        raise OfferInUse(_("This offer was ordered: take it off sale instead of deleting it."))
-    offer.delete()
+        raise in_use
+    try:
+        with transaction.atomic():
+            offer.delete()
+    except (ProtectedError, IntegrityError) as exc:
+        raise in_use from exc
 
 
 def offer_move(*, offer: Offer, by: int) -> None:
