@@ -31,7 +31,9 @@ def _values(instance: Model, fields: tuple[str, ...]) -> tuple[Any, ...]:
     )
 
 
-@receiver(pre_save, dispatch_uid="catalog.retag_before")
+@receiver(pre_save, sender=Artist, dispatch_uid="catalog.retag_before_artist")
+@receiver(pre_save, sender=Release, dispatch_uid="catalog.retag_before_release")
+@receiver(pre_save, sender=Track, dispatch_uid="catalog.retag_before_track")
 def _remember(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     """A whole-row save (a form's): note what the tags say now, to compare afterwards."""
     fields = _TAGGED.get(sender)
