@@ -14,7 +14,7 @@ from disquaire.backstage import services
 from disquaire.backstage.models import Upload
 from disquaire.catalog import services as catalog_services
 from disquaire.catalog.models import Release, Rendition, Track
-from disquaire.core.storage import storage_save_bytes
+from disquaire.core.storage import AtomicFileSystemStorage, storage_save_bytes
 from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.models import ReleaseZip
 from disquaire.delivery.services import entitlement_grant
@@ -254,3 +254,26 @@ def test_a_track_deleted_while_processed_leaves_no_file(
     assert not Rendition.objects.filter(track_id=track.pk).exists()
     # The master went with the deleted row.
     assert not default_storage.exists(master)
+
+
+def test_a_storage_that_fails_to_delete_leaves_the_deletion_standing(
+    band: Band,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    release, _names = _release_with_files(band)
+
+    def unreachable(self: AtomicFileSystemStorage, name: str) -> None:
+        raise OSError("storage unreachable")
+
+    monkeypatch.setattr(AtomicFileSystemStorage, "delete", unreachable)
+    url = reverse(
+        "backstage:release_delete",
+        kwargs={"artist": band.artist.slug, "release_id": release.pk},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = band.client.post(url)
+    assert response.status_code == 302
+    assert not Release.objects.filter(pk=release.pk).exists()
+    assert "not deleted" in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -11,6 +12,8 @@ from typing import IO, Any
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 
 class AtomicFileSystemStorage(FileSystemStorage):
@@ -79,6 +82,10 @@ def storage_delete_on_commit(*names: str) -> None:
 
     def delete() -> None:
         for name in wanted:
-            default_storage.delete(name)
+            try:
+                default_storage.delete(name)
+            except Exception:
+                # The deletion stands; an unreachable storage leaves a stray file, logged.
+                logger.exception("stored file %s not deleted", name)
 
     transaction.on_commit(delete)
