@@ -219,6 +219,9 @@ if EMAIL_HOST:
     EMAIL_HOST_USER = env_str("DISQUAIRE_EMAIL_USER")
     EMAIL_HOST_PASSWORD = env_str("DISQUAIRE_EMAIL_PASSWORD")
     EMAIL_USE_TLS = env_bool("DISQUAIRE_EMAIL_USE_TLS", True)
+    # Seconds before a mail server that does not answer is given up on: a hung server must
+    # not hold a request (a sign-in link) or a worker (receipts) for ever.
+    EMAIL_TIMEOUT = env_int("DISQUAIRE_EMAIL_TIMEOUT", 20)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(MAIL_DIR)
