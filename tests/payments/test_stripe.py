@@ -235,6 +235,40 @@ def test_stripe_down_at_checkout_says_so(settings: Any) -> None:
         StripeProvider().start_checkout(payment, fake_request())
 
 
+def test_stripe_that_never_answers_is_given_up_on(settings: Any) -> None:
+    """A Stripe that accepts the connection and says nothing: our client gives up after
+    DISQUAIRE_STRIPE_TIMEOUT a try (three tries), instead of the library's 80 s a try
+    that would hold a fan's checkout past nginx's read timeout. The call runs in a
+    thread given 30 s: with the library's default it would still be waiting."""
+    import socket
+    import threading
+
+    import stripe
+
+    from disquaire.payments.providers.stripe import stripe_client
+
+    outcome: list[BaseException] = []
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        settings.DISQUAIRE_STRIPE_SECRET_KEY = "sk_test"
+        settings.DISQUAIRE_STRIPE_API_BASE = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        settings.DISQUAIRE_STRIPE_TIMEOUT = 0.3
+        client = stripe_client()
+
+        def call() -> None:
+            try:
+                client.v1.balance.retrieve()
+            except BaseException as exc:  # handed to the test
+                outcome.append(exc)
+
+        worker = threading.Thread(target=call, daemon=True)
+        worker.start()
+        worker.join(timeout=30)
+        assert not worker.is_alive(), "still waiting for a Stripe that never answers"
+    assert len(outcome) == 1 and isinstance(outcome[0], stripe.APIConnectionError)
+
+
 def test_stripe_down_at_checkout_gives_the_units_back(settings: Any, client: Client) -> None:
     settings.DISQUAIRE_STRIPE_SECRET_KEY = "sk_test"
     settings.DISQUAIRE_STRIPE_WEBHOOK_SECRET = "whsec_x"

@@ -284,6 +284,9 @@ PAYMENT_PROVIDERS = env_list("DISQUAIRE_PAYMENT_PROVIDERS", ["stripe", "manual",
 DISQUAIRE_STRIPE_SECRET_KEY = env_str("DISQUAIRE_STRIPE_SECRET_KEY")
 DISQUAIRE_STRIPE_WEBHOOK_SECRET = env_str("DISQUAIRE_STRIPE_WEBHOOK_SECRET")
 DISQUAIRE_STRIPE_API_BASE = env_str("DISQUAIRE_STRIPE_API_BASE", "https://api.stripe.com")
+# Seconds to wait for Stripe's API (each of up to three tries; the library's own default,
+# 80, would outlast nginx's 120 s read timeout on a checkout).
+DISQUAIRE_STRIPE_TIMEOUT = env_int("DISQUAIRE_STRIPE_TIMEOUT", 20)
 DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION = env_bool("DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION", False)
 # Minutes a checkout holds its units before they go back on sale.
 DISQUAIRE_RESERVATION_MINUTES = env_int("DISQUAIRE_RESERVATION_MINUTES", 30)

@@ -52,6 +52,8 @@ def stripe_client() -> stripe.StripeClient:
         settings.DISQUAIRE_STRIPE_SECRET_KEY,
         base_addresses={"api": settings.DISQUAIRE_STRIPE_API_BASE},
         max_network_retries=2,
+        # Connecting takes at most 5 s; an answer, DISQUAIRE_STRIPE_TIMEOUT.
+        http_client=stripe.new_default_http_client(timeout=(5, settings.DISQUAIRE_STRIPE_TIMEOUT)),
     )
 
 
