@@ -16,6 +16,11 @@ def test_every_connection_waits_for_a_row_lock_at_most_the_configured_time() -> 
     assert shown == f"{settings.DB_LOCK_TIMEOUT_SECONDS}s"
 
 
+def test_every_connection_gives_up_connecting_after_the_configured_time() -> None:
+    connection.ensure_connection()
+    assert connection.connection.info.get_parameters()["connect_timeout"] == "10"
+
+
 def test_statements_are_bound_on_the_server_and_prepared_after_repeats() -> None:
     from disquaire.catalog.models import Artist
 

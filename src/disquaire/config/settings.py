@@ -105,6 +105,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend with a health check that skips connections used a moment ago.
     DATABASES["default"]["ENGINE"] = "disquaire.core.postgresql"
     pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A database host that drops packets fails a connection after this many seconds
+    # instead of holding the request (libpq waits for ever by default).
+    pg_options.setdefault("connect_timeout", env_int("DISQUAIRE_DB_CONNECT_TIMEOUT", 10))
     # No statement waits longer than this for a row lock: it fails instead (a payment
     # webhook then answers 503 and is delivered again; orders.stock counts on it).
     pg_options["options"] = (
