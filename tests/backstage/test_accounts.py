@@ -277,3 +277,24 @@ def test_sign_ups_are_limited_per_address(client: Client, settings: Any) -> None
     response = client.post(reverse("backstage:signup"), data)
     assert response.status_code == 429 and "Too many sign-ups" in response.content.decode()
     assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_an_account_turned_off_by_the_operator_stays_off(client: Client) -> None:
+    from django.utils import timezone
+
+    UserFactory()
+    services.user_signup(email="parti@example.org", password=PASSWORD)
+    early_link = _link(mail.outbox[-1].body)
+    user = User.objects.get(username="parti@example.org")
+    assert client.get(early_link).status_code == 302  # confirmed, signed in once
+    user.refresh_from_db()
+    user.last_login = user.last_login or timezone.now()
+    user.is_active = False  # the operator turns the account off
+    user.save()
+
+    services.user_signup(email="parti@example.org", password="another-velvet-42")
+    assert "already has one" in mail.outbox[-1].body
+    assert Client().get(early_link).status_code == 400
+    user.refresh_from_db()
+    assert not user.is_active and user.check_password(PASSWORD)

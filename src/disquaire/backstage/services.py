@@ -109,7 +109,9 @@ def user_signup(*, email: str, password: str, next_url: str = "") -> User:
     email = email_normalise(email)
     users = _user_model().objects
     user = users.filter(username=email).first()
-    if user is not None and user.is_active:
+    # An account that has signed in before is a real one, even if an operator has
+    # since turned it off: a sign-up never changes it (nor turns it back on).
+    if user is not None and (user.is_active or user.last_login is not None):
         send_mail(
             _("Someone tried to create an account with your address"),
             render_to_string(
@@ -155,6 +157,8 @@ def user_verify(*, token: str) -> tuple[User, str]:
     if user is None:
         raise TokenInvalid("no such account")
     if not user.is_active:
+        if user.last_login is not None:
+            raise TokenInvalid("account turned off")  # not ours to turn back on
         if not constant_time_compare(str(payload.get("p", "")), _password_seal(user)):
             raise TokenInvalid("superseded by a later sign-up")
         user.is_active = True
