@@ -136,3 +136,8 @@ def test_another_artists_member_cannot_be_reached(band: Band, stranger: Band) ->
     )
     assert band.client.post(url).status_code == 404
     assert Membership.objects.filter(pk=theirs.pk).exists()
+
+
+def test_an_invitation_offers_the_member_role_first(band: Band) -> None:
+    page = band.client.get(reverse("backstage:members", kwargs={"artist": band.artist.slug}))
+    assert '<option value="member" selected>' in page.content.decode()

@@ -68,7 +68,10 @@ class EmailLoginForm(AuthenticationForm):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
-    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    # Member unless the owner chooses otherwise: owning is the rarer, stronger right.
+    role = forms.ChoiceField(
+        label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER
+    )
 
 
 class ArtistCreateForm(forms.Form):
