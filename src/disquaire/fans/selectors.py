@@ -12,32 +12,20 @@ from disquaire.fans.models import Fan
 from disquaire.fans.services import SESSION_FAN_ID, SESSION_FAN_KEY, fan_session_key
 
 
-def _session_holds_key(request: HttpRequest, *, password: str, epoch: int) -> bool:
-    """The session was signed in since the fan's password and session epoch were last
-    changed (setting, changing or removing the password, or "sign out on every other
-    device", signs every other browser out)."""
-    held = request.session.get(SESSION_FAN_KEY)
-    return isinstance(held, str) and constant_time_compare(
-        held, fan_session_key(password=password, epoch=epoch)
-    )
-
-
-def _session_fan_id(request: HttpRequest) -> int | None:
+def fan_current(request: HttpRequest) -> Fan | None:
+    """The fan signed in on this request, or None: no fan in the session, or a session
+    the fan has since signed out (setting, changing or removing the password, or "sign
+    out on every other device", changes the key a session must hold). One query; none
+    without a fan in the session."""
     session = getattr(request, "session", None)
     fan_id = session.get(SESSION_FAN_ID) if session is not None else None
-    return fan_id if isinstance(fan_id, int) else None
-
-
-def fan_current(request: HttpRequest) -> Fan | None:
-    """The signed-in fan of this request, if any (one query; none without a fan in the
-    session)."""
-    fan_id = _session_fan_id(request)
-    fan = Fan.objects.filter(pk=fan_id).first() if fan_id else None
-    if fan is None or not _session_holds_key(
-        request, password=fan.password, epoch=fan.session_epoch
-    ):
+    if not isinstance(fan_id, int):
         return None
-    return fan
+    fan = Fan.objects.filter(pk=fan_id).first()
+    held = session.get(SESSION_FAN_KEY) if session is not None else None
+    if fan is None or not isinstance(held, str):
+        return None
+    return fan if constant_time_compare(held, fan_session_key(fan)) else None
 
 
 def fan_has_release(*, request: HttpRequest, release: Release) -> bool:
@@ -46,17 +34,8 @@ def fan_has_release(*, request: HttpRequest, release: Release) -> bool:
 
     No query for a visitor without a session; two (the fan, the entitlement) for a
     signed-in fan (plus the session's own load)."""
-    fan_id = _session_fan_id(request)
-    row = (
-        Fan.objects.filter(pk=fan_id).values("email", "password", "session_epoch").first()
-        if fan_id
-        else None
-    )
-    if row is None or not _session_holds_key(
-        request, password=row["password"], epoch=row["session_epoch"]
-    ):
-        return False
-    return entitlement_owns_release(email=row["email"], release=release)
+    fan = fan_current(request)
+    return fan is not None and entitlement_owns_release(email=fan.email, release=release)
 
 
 def fan_library(*, fan: Fan) -> list[Entitlement]:

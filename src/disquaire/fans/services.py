@@ -136,10 +136,10 @@ def _signed_in(*, fan: Fan) -> None:
     entitlements_claim(email=fan.email)
 
 
-def fan_session_key(*, password: str, epoch: int) -> str:
-    """What a signed-in browser's session must hold for a fan whose password hash is
-    ``password`` and session epoch ``epoch`` (keyed by the site's secret)."""
-    return salted_hmac("disquaire.fans.session", f"{password}\n{epoch}").hexdigest()
+def fan_session_key(fan: Fan) -> str:
+    """What a browser signed in as ``fan`` must hold in its session: an HMAC (the site's
+    secret) of the fan's password hash and session epoch."""
+    return salted_hmac("disquaire.fans.session", f"{fan.password}\n{fan.session_epoch}").hexdigest()
 
 
 def fan_password_set(*, fan: Fan, password: str, request: HttpRequest | None = None) -> None:
@@ -174,9 +174,7 @@ def _session_renew(request: HttpRequest | None, fan: Fan) -> None:
     """After the fan's key changed: this browser keeps its place (new session key too)."""
     if request is not None and request.session.get(SESSION_FAN_ID) == fan.pk:
         request.session.cycle_key()
-        request.session[SESSION_FAN_KEY] = fan_session_key(
-            password=fan.password, epoch=fan.session_epoch
-        )
+        request.session[SESSION_FAN_KEY] = fan_session_key(fan)
 
 
 def fan_password_signin(*, email: str, password: str, ip: str) -> Fan:
@@ -207,9 +205,7 @@ def fan_login(request: HttpRequest, fan: Fan) -> None:
     request.session.cycle_key()
     request.session[SESSION_FAN_ID] = fan.pk
     request.session[SESSION_FAN_EMAIL] = fan.email
-    request.session[SESSION_FAN_KEY] = fan_session_key(
-        password=fan.password, epoch=fan.session_epoch
-    )
+    request.session[SESSION_FAN_KEY] = fan_session_key(fan)
 
 
 def fan_logout(request: HttpRequest) -> None:
