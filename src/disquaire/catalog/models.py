@@ -288,7 +288,7 @@ class Rendition(models.Model):
     )
     error = models.TextField(blank=True)
     progress = models.FloatField(default=0)
-    # What the file's tags say (catalog.services.tags_digest): when the catalogue moves
+    # What the file's tags say (catalog.tagging.tags_digest): when the catalogue moves
     # on (a title, the order, the cover…), the file is tagged again (release_retag).
     tags_digest = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)

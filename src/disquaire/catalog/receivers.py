@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
@@ -23,12 +24,9 @@ _BEFORE = "_tagged_values_before_save"
 
 
 def _values(instance: Model, fields: tuple[str, ...]) -> tuple[Any, ...]:
-    return tuple(
-        getattr(getattr(instance, field), "name", getattr(instance, field))
-        if field == "cover"
-        else getattr(instance, field)
-        for field in fields
-    )
+    """The instance's values as ``values_list`` reads them (a file by its name)."""
+    values = (getattr(instance, field) for field in fields)
+    return tuple(value.name if isinstance(value, FieldFile) else value for value in values)
 
 
 @receiver(pre_save, sender=Artist, dispatch_uid="catalog.retag_before_artist")
