@@ -9,6 +9,9 @@ country never shares a translation with a word spelt the same elsewhere ("Jersey
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
+
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
@@ -271,3 +274,15 @@ def country_name(code: str | None) -> str:
     key = (code or "").strip().upper()
     name = COUNTRIES.get(key)
     return key if name is None else str(name)
+
+
+def countries_by_name(codes: Iterable[str]) -> list[tuple[str, str]]:
+    """``codes`` (any case, repeats and blanks ignored) as (CODE, name in the active
+    language), sorted by name as a reader expects: accents and case ignored."""
+    named = {(code.strip().upper(), country_name(code)) for code in codes if code.strip()}
+    return sorted(named, key=lambda pair: _collation_key(pair[1]))
+
+
+def _collation_key(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -12,7 +12,6 @@ docs/selling.md for why).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
-from disquaire.core.countries import country_name
+from disquaire.core.countries import countries_by_name
 from disquaire.core.money import Money, MoneyError, currency_check
 from disquaire.core.queries import Compiled
 from disquaire.core.signing import TokenError, token_make, token_read
@@ -206,15 +205,8 @@ def shipping_zones(group: CartGroup) -> list[ShippingZone]:
 
 def ship_to_countries(group: CartGroup) -> list[tuple[str, str]]:
     """Every country the group's artist ships to, as (code, name in the active language),
-    sorted by name as a reader expects (accents ignored)."""
-    codes = {str(c).strip().upper() for zone in shipping_zones(group) for c in zone.countries}
-    named = [(code, country_name(code)) for code in codes if code]
-    return sorted(named, key=lambda pair: _sort_key(pair[1]))
-
-
-def _sort_key(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    sorted by name."""
+    return countries_by_name(str(c) for zone in shipping_zones(group) for c in zone.countries)
 
 
 def shipping_quote(*, group: CartGroup, country: str) -> int:
