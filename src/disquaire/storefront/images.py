@@ -8,11 +8,13 @@ import io
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models.fields.files import FieldFile
+from django.http import Http404, HttpResponse
 from PIL import Image, ImageOps
 
 from disquaire.core.storage import storage_open, storage_save_bytes
 
 ALLOWED_WIDTHS = (300, 600, 1200)
+YEAR = 365 * 24 * 3600
 WEBP_QUALITY = 82
 
 
@@ -61,3 +63,17 @@ def image_variant(*, source: FieldFile, prefix: str, width: int) -> bytes:
     if not default_storage.exists(name):
         storage_save_bytes(name=name, data=data)
     return data
+
+
+def variant_response(*, source: FieldFile, prefix: str, width: int, public: bool) -> HttpResponse:
+    """``image_variant`` as a WebP response (404 when the source cannot be read). Its
+    address carries the source's version (``?v=``): a public one is kept a year."""
+    try:
+        data = image_variant(source=source, prefix=prefix, width=width)
+    except (OSError, ValueError) as exc:
+        raise Http404("image unreadable") from exc
+    response = HttpResponse(data, content_type="image/webp")
+    response["Cache-Control"] = (
+        f"public, max-age={YEAR}, immutable" if public else "private, max-age=3600"
+    )
+    return response

@@ -16,7 +16,7 @@ from disquaire.backstage.forms import PublishForm, ReleaseCreateForm, ReleaseFor
 from disquaire.backstage.views.common import delete_after_confirming
 from disquaire.catalog import services as catalog_services
 from disquaire.catalog.models import Release
-from disquaire.storefront.images import image_variant, release_cover_prefix, source_version
+from disquaire.storefront.images import release_cover_prefix, source_version, variant_response
 from disquaire.storefront.listening import release_preview_link_revoke, release_preview_url
 
 
@@ -249,12 +249,6 @@ def release_cover(request: HttpRequest, artist: str, release_id: int) -> HttpRes
     release = selectors.release_for_member(user=request.user, slug=artist, release_id=release_id)
     if not release.cover:
         raise Http404("no cover")
-    try:
-        data = image_variant(
-            source=release.cover, prefix=release_cover_prefix(release.pk), width=300
-        )
-    except (OSError, ValueError) as exc:
-        raise Http404("cover unreadable") from exc
-    response = HttpResponse(data, content_type="image/webp")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return variant_response(
+        source=release.cover, prefix=release_cover_prefix(release.pk), width=300, public=False
+    )

@@ -26,11 +26,10 @@ from disquaire.storefront.cache import (
     private_headers,
     public_headers,
 )
-from disquaire.storefront.images import ALLOWED_WIDTHS, image_variant, release_cover_prefix
+from disquaire.storefront.images import ALLOWED_WIDTHS, release_cover_prefix, variant_response
 from disquaire.storefront.theme import artist_theme_css, artist_theme_version
 
 ARTIST_IMAGE_KINDS = ("header", "photo")
-YEAR = 365 * 24 * 3600
 
 
 def _artist_context(artist: Any) -> dict[str, Any]:
@@ -213,15 +212,6 @@ def artist_theme(request: HttpRequest, artist: str) -> HttpResponse:
     return response
 
 
-def _image_response(data: bytes, *, public: bool) -> HttpResponse:
-    response = HttpResponse(data, content_type="image/webp")
-    # The address carries a version of the source (?v=...): a new upload, a new address.
-    response["Cache-Control"] = (
-        f"public, max-age={YEAR}, immutable" if public else "private, max-age=3600"
-    )
-    return response
-
-
 @require_safe
 def cover(request: HttpRequest, release_id: int, width: int) -> HttpResponse:
     if width not in ALLOWED_WIDTHS:
@@ -229,11 +219,12 @@ def cover(request: HttpRequest, release_id: int, width: int) -> HttpResponse:
     found = selectors.release_for_cover(
         release_id=release_id, preview_token=_preview_token(request)
     )
-    try:
-        data = image_variant(source=found.cover, prefix=release_cover_prefix(found.pk), width=width)
-    except (OSError, ValueError) as exc:
-        raise Http404("cover unreadable") from exc
-    return _image_response(data, public=found.is_public)
+    return variant_response(
+        source=found.cover,
+        prefix=release_cover_prefix(found.pk),
+        width=width,
+        public=found.is_public,
+    )
 
 
 @require_safe
@@ -244,13 +235,9 @@ def artist_image(request: HttpRequest, artist: str, kind: str, width: int) -> Ht
     source = found.header_image if kind == "header" else found.photo
     if not source:
         raise Http404("no image")
-    try:
-        data = image_variant(
-            source=source, prefix=f"artists/derived/{found.pk}-{kind}", width=width
-        )
-    except (OSError, ValueError) as exc:
-        raise Http404("image unreadable") from exc
-    return _image_response(data, public=True)
+    return variant_response(
+        source=source, prefix=f"artists/derived/{found.pk}-{kind}", width=width, public=True
+    )
 
 
 @require_safe
