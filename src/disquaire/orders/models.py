@@ -115,7 +115,15 @@ class Order(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-created_at"]
-        indexes: ClassVar = [models.Index(fields=["state", "expires_at"])]
+        indexes: ClassVar = [
+            models.Index(fields=["state", "expires_at"]),
+            # The periodic receipts_retry looks only at paid orders still without one.
+            models.Index(
+                fields=["paid_at"],
+                condition=models.Q(receipt_sent_at__isnull=True, paid_at__isnull=False),
+                name="order_receipt_missing",
+            ),
+        ]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
 
