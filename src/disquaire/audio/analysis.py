@@ -9,6 +9,7 @@ hour-long 24-bit/96 kHz master. The blocks are folded into ``buckets`` peaks at 
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from array import array
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from disquaire.audio.errors import AudioError
-from disquaire.audio.ffmpeg import start_ffmpeg
+from disquaire.audio.ffmpeg import ffmpeg_input, start_ffmpeg
 
 __all__ = ["WAVEFORM_RATE", "Analysis", "analyse", "fold_peaks"]
 
@@ -114,9 +115,8 @@ def analyse(
         f"[wave]aresample={WAVEFORM_RATE},"
         "aformat=sample_fmts=s16:channel_layouts=mono[out]"
     )
-    args: list[str | Path] = [
-        "-i",
-        src,
+    args: list[str | os.PathLike[str]] = [
+        *ffmpeg_input(src),
         "-filter_complex",
         graph,
         "-map",

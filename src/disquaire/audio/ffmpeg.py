@@ -28,6 +28,7 @@ __all__ = [
     "FfmpegProcess",
     "ffmpeg_command",
     "ffmpeg_exe",
+    "ffmpeg_input",
     "iter_progress",
     "progress_seconds",
     "run_ffmpeg",
@@ -63,6 +64,32 @@ def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+# The ffmpeg demuxer for each kind ``_sniff.sniff`` recognises.
+_DEMUXERS: dict[str, str] = {
+    "flac": "flac",
+    "wav": "wav",
+    "aiff": "aiff",
+    "mp4": "mov",
+    "mp3": "mp3",
+    "vorbis": "ogg",
+    "opus": "ogg",
+}
+
+
+def ffmpeg_input(path: str | os.PathLike[str]) -> list[str | os.PathLike[str]]:
+    """The input arguments for an uploaded or stored audio file: ``-f`` names the demuxer
+    of the format sniffed from its first bytes, and only the ``file`` protocol is allowed.
+
+    Left to guess, ffmpeg picks a demuxer from the content and follows what it names: a
+    playlist (HLS, concat) crafted as an upload could make it read other local files or
+    fetch URLs. Raises ``AudioError`` for a file that is not a supported audio format.
+    """
+    from disquaire.audio._sniff import sniff
+
+    kind = sniff(Path(path))
+    return ["-protocol_whitelist", "file", "-f", _DEMUXERS[kind], "-i", path]
 
 
 def ffmpeg_command(args: Sequence[str | os.PathLike[str]], *, loglevel: str = "error") -> list[str]:

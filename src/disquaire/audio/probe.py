@@ -7,6 +7,7 @@ corrupt files whose header promises more than the file holds.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from mutagen.flac import FLAC
 
 from disquaire.audio._sniff import Kind, sniff
 from disquaire.audio.errors import AudioError
-from disquaire.audio.ffmpeg import iter_progress, progress_seconds, start_ffmpeg
+from disquaire.audio.ffmpeg import ffmpeg_input, iter_progress, progress_seconds, start_ffmpeg
 from disquaire.audio.formats import original_extension
 from disquaire.audio.tags import TEXT_FIELDS, open_audio, read_file_tags
 
@@ -176,7 +177,16 @@ def probe(path: Path, *, max_tag_chars: int = DEFAULT_MAX_TAG_CHARS) -> AudioInf
 
 def _decoded_seconds(path: Path, *, timeout: float | None = None) -> float:
     """Decode the first audio stream fully (to ``-f null``) and return its duration."""
-    args: list[str | Path] = ["-i", path, "-map", "0:a:0", "-f", "null", "-progress", "pipe:1", "-"]
+    args: list[str | os.PathLike[str]] = [
+        *ffmpeg_input(path),
+        "-map",
+        "0:a:0",
+        "-f",
+        "null",
+        "-progress",
+        "pipe:1",
+        "-",
+    ]
     seconds = 0.0
     with start_ffmpeg(args, what="decoding", loglevel="error") as proc:
         for block in iter_progress(proc.stdout):

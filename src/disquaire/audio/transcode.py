@@ -30,7 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from disquaire.audio.errors import AudioError
-from disquaire.audio.ffmpeg import ffmpeg_command, iter_progress, progress_seconds, start_ffmpeg
+from disquaire.audio.ffmpeg import (
+    ffmpeg_command,
+    ffmpeg_input,
+    iter_progress,
+    progress_seconds,
+    start_ffmpeg,
+)
 from disquaire.audio.formats import (
     ENCODED_FORMATS,
     FORMATS,
@@ -184,7 +190,7 @@ def _transcode_args(
         args += ["-progress", "pipe:1"]
     if threads > 0:
         args += ["-threads", str(threads)]
-    args += ["-i", src]
+    args += ffmpeg_input(src)
     for key in sorted(encoded, key=list(FORMATS).index):
         fmt = FORMATS[key]
         args += _output_args(fmt, info, threads=threads, lossless_bit_depth=lossless_bit_depth)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -102,7 +103,10 @@ def cart_add_view(request: HttpRequest) -> HttpResponse:
     except CartError as exc:
         messages.error(request, str(exc))
         back = request.POST.get("next", "")
-        if back.startswith("/") and not back.startswith("//"):
+        # A path on this site only: `/\host` and `//host` are other sites to a browser.
+        if back.startswith("/") and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             return HttpResponseRedirect(back)
         return redirect("shop:cart")
     messages.success(request, _("Added to your cart."))

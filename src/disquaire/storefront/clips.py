@@ -10,6 +10,7 @@ for tracks that became ready (the catalogue's processing sends no signal).
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from disquaire.audio import run_ffmpeg, streaming_keys
+from disquaire.audio.ffmpeg import ffmpeg_input
 from disquaire.audio.formats import FORMATS, ORIGINAL, original_extension, original_mime
 from disquaire.catalog.models import PreviewPolicy, ProcessingStatus, Release, Rendition, Track
 from disquaire.core.storage import storage_save_path
@@ -226,7 +228,13 @@ def _clip_cut(*, track: Track, clip: Clip) -> int:
     try:
         source = _local_copy(rendition.file.name, workdir)
         out = workdir / f"clip{extension}"
-        args: list[str | Path] = ["-i", source, "-map", "0:a:0", "-t", str(clip.seconds)]
+        args: list[str | os.PathLike[str]] = [
+            *ffmpeg_input(source),
+            "-map",
+            "0:a:0",
+            "-t",
+            str(clip.seconds),
+        ]
         run_ffmpeg([*args, "-c:a", "copy", "-f", *muxer, out], what="cutting the clip")
         name = storage_save_path(
             name=f"clips/{track.release_id}/{track.pk}/{clip.format}-{clip.seconds}s{extension}",

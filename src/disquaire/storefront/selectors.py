@@ -7,6 +7,7 @@ Every selector here runs a fixed number of queries whatever the size of the cata
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,6 +164,12 @@ def _ready_renditions() -> Prefetch[Any]:
     )
 
 
+def preview_token_matches(*, release: Release, token: str | None) -> bool:
+    """``token`` is the release's preview token, compared in constant time (a plain ``==``
+    stops at the first differing character, which a patient attacker can time)."""
+    return bool(token) and hmac.compare_digest(str(token).encode(), release.preview_token.encode())
+
+
 def release_visible(*, artist_slug: str, release_slug: str, preview_token: str | None) -> Release:
     """The release if the visitor may see it: public, or not a draft and the right token."""
     release = (
@@ -173,7 +180,7 @@ def release_visible(*, artist_slug: str, release_slug: str, preview_token: str |
     )
     if release is None:
         raise Http404("no such release")
-    if not release.is_public and preview_token != release.preview_token:
+    if not release.is_public and not preview_token_matches(release=release, token=preview_token):
         raise Http404("no such release")
     return release
 
@@ -324,6 +331,6 @@ def release_for_cover(*, release_id: int, preview_token: str | None) -> Release:
     release = Release.objects.filter(pk=release_id).exclude(cover="").first()
     if release is None or release.visibility == Release.Visibility.DRAFT:
         raise Http404("no cover")
-    if not release.is_public and preview_token != release.preview_token:
+    if not release.is_public and not preview_token_matches(release=release, token=preview_token):
         raise Http404("no cover")
     return release
