@@ -66,7 +66,8 @@ def ffmpeg_exe() -> str:
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
-# The ffmpeg demuxer for each kind ``_sniff.sniff`` recognises.
+# The ffmpeg demuxer for each kind ``_sniff.sniff`` recognises, and for each container
+# ``probe`` reports.
 _DEMUXERS: dict[str, str] = {
     "flac": "flac",
     "wav": "wav",
@@ -75,21 +76,29 @@ _DEMUXERS: dict[str, str] = {
     "mp3": "mp3",
     "vorbis": "ogg",
     "opus": "ogg",
+    "ogg": "ogg",
 }
 
 
-def ffmpeg_input(path: str | os.PathLike[str]) -> list[str | os.PathLike[str]]:
+def ffmpeg_input(
+    path: str | os.PathLike[str], *, container: str | None = None
+) -> list[str | os.PathLike[str]]:
     """The input arguments for an uploaded or stored audio file: ``-f`` names the demuxer
-    of the format sniffed from its first bytes, and only the ``file`` protocol is allowed.
+    of its format (``container`` as ``probe`` found it, else sniffed from its first
+    bytes), and only the ``file`` protocol is allowed.
 
-    Left to guess, ffmpeg picks a demuxer from the content and follows what it names: a
-    playlist (HLS, concat) crafted as an upload could make it read other local files or
-    fetch URLs. Raises ``AudioError`` for a file that is not a supported audio format.
+    Left to guess, ffmpeg picks a demuxer from the name and content and follows what it
+    names: a playlist (HLS, concat) uploaded as audio would make it read other files.
+    Raises ``AudioError`` for a file that is not a supported audio format.
     """
-    from disquaire.audio._sniff import sniff
+    if container is None:
+        from disquaire.audio._sniff import sniff
 
-    kind = sniff(Path(path))
-    return ["-protocol_whitelist", "file", "-f", _DEMUXERS[kind], "-i", path]
+        container = sniff(Path(path))
+    demuxer = _DEMUXERS.get(container)
+    if demuxer is None:
+        raise AudioError(f"no demuxer for {container!r}")
+    return ["-protocol_whitelist", "file", "-f", demuxer, "-i", path]
 
 
 def ffmpeg_command(args: Sequence[str | os.PathLike[str]], *, loglevel: str = "error") -> list[str]:

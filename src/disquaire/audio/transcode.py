@@ -190,7 +190,7 @@ def _transcode_args(
         args += ["-progress", "pipe:1"]
     if threads > 0:
         args += ["-threads", str(threads)]
-    args += ffmpeg_input(src)
+    args += ffmpeg_input(src, container=info.container)
     for key in sorted(encoded, key=list(FORMATS).index):
         fmt = FORMATS[key]
         args += _output_args(fmt, info, threads=threads, lossless_bit_depth=lossless_bit_depth)
