@@ -263,6 +263,10 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
 
+# /healthz answers the machine itself; a monitor elsewhere sends
+# `Authorization: Bearer <DISQUAIRE_HEALTHZ_TOKEN>` (empty: loopback only).
+DISQUAIRE_HEALTHZ_TOKEN = env_str("DISQUAIRE_HEALTHZ_TOKEN")
+
 # Worker threads per `disquaire worker` process (0: one per core).
 WORKER_THREADS = env_int("DISQUAIRE_WORKER_THREADS", 0)
 WORKER_PERIODIC_SECONDS = env_int("DISQUAIRE_WORKER_PERIODIC_SECONDS", 30)

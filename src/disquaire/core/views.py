@@ -1,36 +1,50 @@
 from __future__ import annotations
 
-import uuid
+import hmac
+import ipaddress
+import logging
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from disquaire.core.models import WorkerHeartbeat
+from disquaire.core.ratelimit import client_ip
 
 WORKER_FRESH = timedelta(seconds=60)
+logger = logging.getLogger(__name__)
 
 
 def _check_database() -> dict[str, object]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
-    return {"ok": True, "vendor": connection.vendor}
+    return {"ok": True}
 
 
 def _check_storage() -> dict[str, object]:
-    name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
-    try:
-        with default_storage.open(name, "rb") as handle:
-            ok = handle.read() == b"ok"
-    finally:
-        default_storage.delete(name)
-    return {"ok": ok, "backend": type(default_storage._wrapped).__name__}  # type: ignore[attr-defined]
+    """Whether the storage can be reached and written to, without storing anything: a
+    health check runs every few seconds and must leave nothing behind (on S3, one read
+    request; locally, a nameless temporary file that never holds a byte)."""
+    storage = storages["default"]
+    if isinstance(storage, FileSystemStorage):
+        # The media folder, or the nearest folder above it that exists (a fresh install
+        # creates the folder on its first upload).
+        path = Path(storage.location)
+        while not path.exists() and path != path.parent:
+            path = path.parent
+        with tempfile.TemporaryFile(dir=path):
+            pass
+        return {"ok": True}
+    storage.exists("healthz")
+    return {"ok": True}
 
 
 def _check_worker() -> dict[str, object]:
@@ -42,10 +56,29 @@ def _check_worker() -> dict[str, object]:
     return {"ok": alive > 0, "workers": alive, "tasks_waiting": waiting}
 
 
+def _may_see_health(request: HttpRequest) -> bool:
+    """The machine itself (loopback, after believing a trusted proxy's X-Forwarded-For)
+    or a monitor with DISQUAIRE_HEALTHZ_TOKEN (``Authorization: Bearer <token>``)."""
+    try:
+        if ipaddress.ip_address(client_ip(request)).is_loopback:
+            return True
+    except ValueError:
+        pass
+    token = str(getattr(settings, "DISQUAIRE_HEALTHZ_TOKEN", "") or "")
+    given = str(request.headers.get("Authorization", ""))
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database, storage and worker status: 200 when all are healthy, 503 otherwise."""
+    """Database, storage and worker status: 200 when all are healthy, 503 otherwise.
+
+    Answered to the machine itself and to a monitor holding the token only (404 to
+    anyone else); a failure is logged, and the answer says only which check failed.
+    """
+    if not _may_see_health(request):
+        raise Http404
     checks: dict[str, dict[str, object]] = {}
     for name, check in (
         ("database", _check_database),
@@ -54,8 +87,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     ):
         try:
             checks[name] = check()
-        except Exception as exc:  # a health check reports every failure, whatever it is
-            checks[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        except Exception:  # a health check reports every failure, whatever it is
+            logger.exception("health check %s failed", name)
+            checks[name] = {"ok": False}
     healthy = all(item["ok"] for item in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unhealthy", **checks}, status=200 if healthy else 503

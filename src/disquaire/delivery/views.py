@@ -28,7 +28,7 @@ from disquaire.core.signing import TokenExpired, TokenInvalid, token_make, token
 from disquaire.delivery import codes
 from disquaire.delivery.links import download_page_url, download_token_read
 from disquaire.delivery.models import Entitlement
-from disquaire.delivery.ratelimit import client_ip, rate_count, rate_hit
+from disquaire.core.ratelimit import client_ip, rate_count, rate_hit
 from disquaire.delivery.selectors import (
     FileChoice,
     FormatChoice,

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from disquaire.delivery.ratelimit import rate_hit
+from disquaire.core.ratelimit import rate_hit
 from disquaire.delivery.selectors import email_normalise
 from disquaire.delivery.services import entitlements_claim
 from disquaire.fans.models import Fan, SignInLink
