@@ -24,11 +24,11 @@ from django.views.decorators.http import require_http_methods
 from disquaire.audio.formats import FORMATS
 from disquaire.catalog.models import Artist, Release
 from disquaire.core.fileserve import file_response
+from disquaire.core.ratelimit import client_ip, rate_count, rate_hit
 from disquaire.core.signing import TokenExpired, TokenInvalid, token_make, token_read
 from disquaire.delivery import codes
 from disquaire.delivery.links import download_page_url, download_token_read
 from disquaire.delivery.models import Entitlement
-from disquaire.core.ratelimit import client_ip, rate_count, rate_hit
 from disquaire.delivery.selectors import (
     FileChoice,
     FormatChoice,

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from disquaire.delivery.links import download_page_url
 from disquaire.core.ratelimit import client_ip
+from disquaire.delivery.links import download_page_url
 from disquaire.delivery.selectors import entitlement_is_locked
 from disquaire.fans import services
 from disquaire.fans.models import Fan

@@ -21,8 +21,8 @@ from disquaire.backstage import selectors, services
 from disquaire.backstage.forms import EmailLoginForm, EmailPasswordForm
 from disquaire.backstage.views.artist import may_create_artists
 from disquaire.catalog.models import Artist
-from disquaire.core.signing import TokenError, TokenExpired
 from disquaire.core.ratelimit import client_ip, rate_hit
+from disquaire.core.signing import TokenError, TokenExpired
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
