@@ -309,3 +309,27 @@ def test_webhook_without_a_configured_secret_is_refused(settings: Any, client: C
     body = b'{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {}}}'
     assert deliver(client, body, sign(body.decode(), "")).status_code == 404
     assert WebhookEvent.objects.count() == 0
+
+
+def test_a_session_of_another_shop_is_acknowledged_without_asking_the_api(
+    fake_stripe: FakeStripe, client: Client, settings: Any
+) -> None:
+    """Stripe sends every event of the account to every endpoint: another shop's session
+    is none of ours, even while Stripe's API cannot be reached."""
+    settings.DISQUAIRE_STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    session = {"id": "cs_test_another_shop", "object": "checkout.session"}
+    body, signature = fake_stripe.event("checkout.session.completed", session)
+    response = deliver(client, body, signature)
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().processed_at is not None
+
+
+def test_our_session_while_the_api_is_down_asks_for_a_retry(
+    fake_stripe: FakeStripe, client: Client, settings: Any
+) -> None:
+    payment = started(fake_stripe)
+    body, signature = completed(fake_stripe, payment)
+    settings.DISQUAIRE_STRIPE_API_BASE = "http://127.0.0.1:9"
+    assert deliver(client, body, signature).status_code == 503
+    payment.refresh_from_db()
+    assert payment.state != PaymentState.CONFIRMED

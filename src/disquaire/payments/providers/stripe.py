@@ -185,7 +185,15 @@ class StripeProvider(BasePaymentProvider):
         # Other event types are acknowledged and ignored.
 
     def _session_sync(self, session_id: str) -> None:
-        """Act on what the API says the session is now, whatever the event claimed."""
+        """Act on what the API says the session is now, whatever the event claimed.
+
+        Stripe sends every event of the account to every endpoint: a session of another
+        shop on the same account is acknowledged without asking the API, so that an API
+        outage never makes Stripe retry someone else's event for days.
+        """
+        if not Payment.objects.filter(provider=self.identifier, provider_ref=session_id).exists():
+            logger.info("stripe session %s belongs to no payment here", session_id)
+            return
         session = stripe_client().v1.checkout.sessions.retrieve(session_id).to_dict()
         payment = _payment_for(session)
         if payment is None:
