@@ -169,6 +169,46 @@ def file_response(
     )
 
 
+def file_response_grants_start(
+    request: HttpRequest, *, size: int | None = None, etag: str | None = None
+) -> bool:
+    """Whether ``file_response(request, ...)`` for a file of ``size`` bytes would send
+    its first byte, or hand out a URL that does: what a download limit must count.
+
+    Decided from the range as parsed, never from the raw header: ``bytes=00-``, a suffix
+    range as long as the file, a malformed or multi-range header (answered with the whole
+    file) all count. HEAD sends nothing, except on S3, whose presigned URL opens the whole
+    file to a GET whatever the request that got it. Behind nginx (x-accel), nginx judges
+    ``If-Range`` against its own validators: a request carrying one counts.
+    ``size`` unknown: any suffix range counts.
+    """
+    if _is_s3(storages["default"]):
+        return True
+    if request.method != "GET":
+        return False
+    header = request.META.get("HTTP_RANGE")
+    if not header:
+        return True
+    if_range = request.META.get("HTTP_IF_RANGE")
+    if if_range is not None and (_mode() == "x-accel" or not _if_range_holds(if_range, etag)):
+        return True
+    match = _RANGE_RE.match(header.replace(" ", "").replace("\t", ""))
+    if match is None:
+        return True  # ignored: the whole file
+    first, last = match.groups()
+    try:
+        if first:
+            start = int(first)
+            if last and int(last) < start:
+                return True  # ignored: the whole file
+            return start == 0
+        if last:
+            return size is None or int(last) >= size
+    except ValueError:  # digits beyond int() limits: ignored, the whole file
+        return True
+    return True
+
+
 def _mode() -> str:
     mode = getattr(settings, "DISQUAIRE_FILE_SERVING", "direct") or "direct"
     if mode not in MODES:

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from disquaire.audio.formats import FORMATS
 from disquaire.catalog.models import Artist, Release
-from disquaire.core.fileserve import file_response
+from disquaire.core.fileserve import file_response, file_response_grants_start
 from disquaire.core.ratelimit import client_ip, rate_count, rate_hit
 from disquaire.core.signing import TokenExpired, TokenInvalid, token_make, token_read
 from disquaire.delivery import codes
@@ -239,16 +239,10 @@ def _entitlement_for(
     return entitlement
 
 
-def _counts(request: HttpRequest) -> bool:
-    """A new download (counted), not a HEAD or a resumed download (Range past byte 0)."""
-    if request.method != "GET":
-        return False
-    header = request.META.get("HTTP_RANGE", "")
-    return not header or header.replace(" ", "").startswith("bytes=0-")
-
-
-def _count(request: HttpRequest, entitlement: Entitlement) -> HttpResponse | None:
-    if not _counts(request):
+def _count(request: HttpRequest, entitlement: Entitlement, *, counts: bool) -> HttpResponse | None:
+    """Count one download when ``counts`` (the answer sends byte 0 of the file, or a URL
+    that does); refuse once the limit is reached."""
+    if not counts:
         return None
     try:
         download_count(entitlement=entitlement)
@@ -271,18 +265,20 @@ def download_file_view(
         if not item_has_track(entitlement=entitlement, track_id=track_id):
             return problem(request, status=403, kind="invalid")
         return problem(request, status=404, kind="missing", artist=entitlement.item_release.artist)
-    refused = _count(request, entitlement)
+    rendition = file.rendition
+    etag = rendition.sha256 or f"r{rendition.pk}-{rendition.bytes}"
+    counts = file_response_grants_start(request, size=rendition.bytes, etag=etag)
+    refused = _count(request, entitlement, counts=counts)
     if refused is not None:
         return refused
-    if _counts(request):
-        track_downloads_record(tracks=[file.rendition.track])
-    rendition = file.rendition
+    if counts:
+        track_downloads_record(tracks=[rendition.track])
     response = file_response(
         request,
         name=rendition.file.name,
         content_type=file.content_type,
         download_filename=file.filename,
-        etag=rendition.sha256 or f"r{rendition.pk}-{rendition.bytes}",
+        etag=etag,
     )
     _remember_format(request, response, key)
     response["Referrer-Policy"] = "no-referrer"
@@ -305,14 +301,20 @@ def download_zip_view(
     choice = next((c for c in item_formats(item_tracks(entitlement)) if c.key == key), None)
     if choice is None:
         return problem(request, status=404, kind="missing", artist=release.artist)
-    refused = _count(request, entitlement)
-    if refused is not None:
-        return refused
-    if _counts(request):
-        track_downloads_record(tracks=item_tracks(entitlement))
     fingerprint = zip_fingerprint(release=release, files=choice.files)
     filename = zip_filename(release=release, label=choice.label)
     stored = release_zip_ready(release=release, key=key, fingerprint=fingerprint)
+    etag = f"zip-{fingerprint[:32]}"
+    if stored is not None and stored.file.name:
+        counts = file_response_grants_start(request, size=stored.bytes, etag=etag)
+    else:
+        # Streamed on the fly, which ignores Range: every GET sends the whole zip.
+        counts = request.method == "GET"
+    refused = _count(request, entitlement, counts=counts)
+    if refused is not None:
+        return refused
+    if counts:
+        track_downloads_record(tracks=item_tracks(entitlement))
     response: HttpResponseBase
     if stored is not None and stored.file.name:
         response = file_response(
@@ -320,7 +322,7 @@ def download_zip_view(
             name=stored.file.name,
             content_type="application/zip",
             download_filename=filename,
-            etag=f"zip-{fingerprint[:32]}",
+            etag=etag,
         )
     else:
         release_zip_request(release=release, key=key, fingerprint=fingerprint)
