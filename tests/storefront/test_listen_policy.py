@@ -345,3 +345,48 @@ def test_buying_hook_grants_nothing_yet() -> None:
     request = Client().get("/").wsgi_request
 
     assert listening.listener_has_full_access(release=release, request=request) is False
+
+
+def test_limited_release_plays_only_clips_until_release_day(
+    tmp_path: Path, enqueued: list[int]
+) -> None:
+    """A fresh cookie gives a fresh allowance: before release day, counting plays per
+    device would let anyone hear the whole record early."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    release = processed_release(
+        tmp_path,
+        release_date=tomorrow,
+        preview_policy=PreviewPolicy.LIMITED,
+        preview_full_plays=3,
+        preview_clip_seconds=1,
+    )
+    data = _data(Client(), release)
+    assert data["plays_left"] is None
+    assert all(t["mode"] == "clip" and not t["claim"] for t in data["tracks"])
+    track = first_track(release)
+    claim = reverse(
+        "storefront:listen_play", kwargs={"release_id": release.pk, "track_id": track.pk}
+    )
+    assert _claim(Client(), claim)["track"]["mode"] == "clip"
+
+    Release.objects.filter(pk=release.pk).update(release_date=timezone.localdate())
+    assert _data(Client(), release)["plays_left"] == 3
+
+
+def test_band_members_hear_their_record_in_full_before_release_day(
+    tmp_path: Path, enqueued: list[int]
+) -> None:
+    from disquaire.catalog.models import Membership
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    release = processed_release(
+        tmp_path, release_date=tomorrow, preview_policy=PreviewPolicy.LIMITED
+    )
+    member, stranger = UserFactory(), UserFactory()
+    Membership.objects.create(artist=release.artist, user=member)
+    client = Client()
+    client.force_login(member)
+    assert _data(client, release)["tracks"][0]["mode"] == "full"
+    other = Client()
+    other.force_login(stranger)
+    assert _data(other, release)["tracks"][0]["mode"] == "clip"

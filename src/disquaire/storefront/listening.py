@@ -42,7 +42,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disquaire.audio.formats import DOWNLOAD_FORMATS, FORMATS, ORIGINAL
-from disquaire.catalog.models import PreviewPolicy, ProcessingStatus, Release, Rendition, Track
+from disquaire.catalog.models import (
+    Membership,
+    PreviewPolicy,
+    ProcessingStatus,
+    Release,
+    Rendition,
+    Track,
+)
 from disquaire.core.counters import day_count_add
 from disquaire.core.signing import token_make, token_read
 from disquaire.storefront.clips import (
@@ -144,12 +151,18 @@ def listen_gate(*, release: Release, preview: str | None) -> bool:
 def listener_has_full_access(*, release: Release, request: HttpRequest) -> bool:
     """Whether this visitor may always hear ``release`` in full, whatever its policy.
 
-    The hook for "buying lifts the limit": the selling issue will answer True for a fan
-    who owns the release (or a band member). Until then nobody has such access, so the
-    policy alone decides. Called for every listen-data request: keep it to one query.
+    A fan who owns the release (bought or redeemed) and a member of its band. No query
+    for a visitor without a session; called for every listen-data request.
     """
     from disquaire.fans.selectors import fan_has_release
 
+    user = getattr(request, "user", None)
+    if (
+        user is not None
+        and user.is_authenticated
+        and Membership.objects.filter(artist_id=release.artist_id, user=user).exists()
+    ):
+        return True  # a member of the band hears its records in full
     return fan_has_release(request=request, release=release)
 
 
@@ -234,11 +247,10 @@ def listen_base_mode(*, release: Release, request: HttpRequest, preview: bool) -
         return FULL
     if release.preview_policy == PreviewPolicy.CLIPS:
         return CLIP
-    if (
-        release.preview_policy == PreviewPolicy.FULL
-        and release.release_date is not None
-        and release.release_date > timezone.localdate()
-    ):
+    # Before release day everyone else hears clips, whatever the policy: "limited" plays
+    # counted per device would let anyone hear the whole record early by clearing a
+    # cookie.
+    if release.release_date is not None and release.release_date > timezone.localdate():
         return CLIP
     return FULL
 
