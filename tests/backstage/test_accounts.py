@@ -70,7 +70,12 @@ def test_signup_needs_the_emailed_link_before_signing_in(client: Client) -> None
 
     (message,) = mail.outbox
     assert message.to == ["batteur@example.org"]
-    response = client.get(_link(message.body))
+    link = _link(message.body)
+    shown = client.get(link)  # a mail scanner's visit confirms nothing
+    assert shown.status_code == 200 and "Confirm and sign in" in shown.content.decode()
+    user.refresh_from_db()
+    assert not user.is_active
+    response = client.post(link)
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.is_active
@@ -121,7 +126,7 @@ def test_an_unconfirmed_address_cannot_be_held_hostage(client: Client) -> None:
 
     assert client.get(squatter_link).status_code == 400  # made for a replaced password
     assert not User.objects.get(username="chant@example.org").is_active
-    assert client.get(owner_link).status_code == 302
+    assert client.post(owner_link).status_code == 302
     user = User.objects.get(username="chant@example.org")
     assert user.is_active and user.check_password(PASSWORD)
     assert not user.check_password("squatter-password-1")
@@ -216,7 +221,7 @@ def test_signup_through_an_invitation_comes_back_to_it(band: Band) -> None:
         reverse("backstage:signup") + "?next=" + link,
         {"email": "new@example.org", "password1": PASSWORD, "password2": PASSWORD, "next": link},
     )
-    response = client.get(_link(mail.outbox[0].body))
+    response = client.post(_link(mail.outbox[0].body))
     assert response.url == link
     client.post(link)
     assert Membership.objects.filter(artist=band.artist, user__username="new@example.org").exists()
@@ -287,7 +292,7 @@ def test_an_account_turned_off_by_the_operator_stays_off(client: Client) -> None
     services.user_signup(email="parti@example.org", password=PASSWORD)
     early_link = _link(mail.outbox[-1].body)
     user = User.objects.get(username="parti@example.org")
-    assert client.get(early_link).status_code == 302  # confirmed, signed in once
+    assert client.post(early_link).status_code == 302  # confirmed, signed in once
     user.refresh_from_db()
     user.last_login = user.last_login or timezone.now()
     user.is_active = False  # the operator turns the account off
@@ -298,3 +303,36 @@ def test_an_account_turned_off_by_the_operator_stays_off(client: Client) -> None
     assert Client().get(early_link).status_code == 400
     user.refresh_from_db()
     assert not user.is_active and user.check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_the_verification_link_signs_in_once_and_never_again(client: Client) -> None:
+    """Followed again (a forwarded mail, a shared screen), the link is no login link:
+    not after the account is confirmed, and not after a password change."""
+    UserFactory()
+    services.user_signup(email="once@example.org", password=PASSWORD)
+    link = _link(mail.outbox[-1].body)
+    assert client.post(link).status_code == 302
+    assert "_auth_user_id" in client.session
+
+    user = User.objects.get(username="once@example.org")
+    user.set_password("a-new-velvet-password-9")
+    user.save()
+    for method in ("get", "post"):
+        other = Client()
+        response = getattr(other, method)(link)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("backstage:login"))
+        assert "_auth_user_id" not in other.session
+
+
+@pytest.mark.django_db
+def test_a_plain_get_of_the_verification_link_activates_and_signs_in_nobody(
+    client: Client,
+) -> None:
+    UserFactory()
+    services.user_signup(email="scanned@example.org", password=PASSWORD)
+    response = client.get(_link(mail.outbox[-1].body))
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert not User.objects.get(username="scanned@example.org").is_active

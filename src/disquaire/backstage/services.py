@@ -146,24 +146,60 @@ def user_signup(*, email: str, password: str, next_url: str = "") -> User:
     return user
 
 
-def user_verify(*, token: str) -> tuple[User, str]:
-    """Activate the account named in ``token``; returns it and where to go next.
+@dataclass(frozen=True)
+class Verification:
+    """What a verification link says: whose account, where to go next, and whether
+    following it now would activate the account (only then does it sign in)."""
 
-    Raises ``TokenInvalid``/``TokenExpired`` from ``disquaire.core.signing``; a link sent
-    for an earlier password of a still unconfirmed account is invalid.
+    user: User
+    next_url: str
+    pending: bool
+
+
+def user_verification_read(*, token: str) -> Verification:
+    """Read a verification link without acting on it (the page a GET shows).
+
+    Raises ``TokenInvalid``/``TokenExpired`` from ``disquaire.core.signing``; a link
+    sent for an earlier password of a still unconfirmed account is invalid, and so is a
+    link for an account an operator has turned off.
     """
     payload = token_read(purpose=VERIFY_PURPOSE, token=token)
     user = _user_model().objects.filter(pk=payload["u"]).first()
     if user is None:
         raise TokenInvalid("no such account")
-    if not user.is_active:
-        if user.last_login is not None:
-            raise TokenInvalid("account turned off")  # not ours to turn back on
-        if not constant_time_compare(str(payload.get("p", "")), _password_seal(user)):
-            raise TokenInvalid("superseded by a later sign-up")
-        user.is_active = True
-        user.save(update_fields=["is_active"])
-    return user, str(payload.get("n") or "")
+    next_url = str(payload.get("n") or "")
+    if user.is_active:
+        return Verification(user=user, next_url=next_url, pending=False)
+    if user.last_login is not None:
+        raise TokenInvalid("account turned off")  # not ours to turn back on
+    if not constant_time_compare(str(payload.get("p", "")), _password_seal(user)):
+        raise TokenInvalid("superseded by a later sign-up")
+    return Verification(user=user, next_url=next_url, pending=True)
+
+
+def user_verify(*, token: str) -> Verification:
+    """Activate the account named in ``token`` (the POST that confirms the link).
+
+    ``pending`` in the answer is True for the one call that activated the account: only
+    that call may sign in. Followed again (or after the account was confirmed another
+    way), the link signs nobody in, so a leaked or forwarded link is no login link.
+    The activation is one conditional UPDATE: two concurrent confirmations activate once.
+    """
+    found = user_verification_read(token=token)
+    if not found.pending:
+        return found
+    activated = (
+        _user_model()
+        .objects.filter(
+            pk=found.user.pk,
+            is_active=False,
+            last_login__isnull=True,
+            password=found.user.password,
+        )
+        .update(is_active=True)
+    )
+    found.user.refresh_from_db()
+    return Verification(user=found.user, next_url=found.next_url, pending=bool(activated))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from disquaire.backstage import selectors, services
 from disquaire.backstage.forms import EmailLoginForm, EmailPasswordForm
@@ -88,17 +89,31 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "backstage/accounts/signup.html", {"form": form, "next": next_url})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: a GET shows a button (mail scanners open links, and must not
+    confirm anything); the POST activates the account and signs in, once."""
     try:
-        user, next_url = services.user_verify(token=token)
+        found = (
+            services.user_verify(token=token)
+            if request.method == "POST"
+            else services.user_verification_read(token=token)
+        )
     except TokenError as exc:
         expired = isinstance(exc, TokenExpired)
         return render(
             request, "backstage/accounts/verify_failed.html", {"expired": expired}, status=400
         )
-    login(request, user, backend=BACKEND)
-    messages.success(request, _("Your email address is confirmed."))
-    return redirect(_safe_next(request, next_url) or "backstage:home")
+    if request.method != "POST" and found.pending:
+        return render(request, "backstage/accounts/verify.html", {"email": found.user.email})
+    if request.method == "POST" and found.pending:
+        login(request, found.user, backend=BACKEND)
+        messages.success(request, _("Your email address is confirmed."))
+        return redirect(_safe_next(request, found.next_url) or "backstage:home")
+    messages.info(request, _("Your email address is already confirmed: please sign in."))
+    login_url = reverse("backstage:login")
+    next_url = _safe_next(request, found.next_url)
+    return redirect(f"{login_url}?{urlencode({'next': next_url})}" if next_url else login_url)
 
 
 class LoginView(auth_views.LoginView):
