@@ -7,3 +7,11 @@ class BackstageConfig(AppConfig):
     label = "backstage"
     verbose_name = _("Backstage")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib import admin
+
+        from disquaire.backstage.forms import AdminLoginForm
+
+        # The admin signs people in with the same limits on failed attempts.
+        admin.site.login_form = AdminLoginForm

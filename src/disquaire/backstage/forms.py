@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from disquaire.catalog.models import Artist, Concert, Membership, NewsPost, Release, Track
 from disquaire.catalog.validators import normalise_isrc, validate_isrc
+from disquaire.core.ratelimit import client_ip
 from disquaire.storefront.images import source_version
 
 
@@ -54,7 +57,33 @@ class EmailPasswordForm(forms.Form):
         return cleaned
 
 
-class EmailLoginForm(AuthenticationForm):
+class RateLimitedLoginMixin:
+    """Failed sign-ins are limited per client address and per account (the address
+    typed, whether or not it has an account: the answer is the same for both). Past
+    either limit, the password is not even checked until the window has passed."""
+
+    request: HttpRequest | None
+    cleaned_data: dict[str, Any]
+
+    def clean(self) -> dict[str, Any]:
+        from disquaire.backstage.services import login_failure_record, login_limited
+
+        email = str(self.cleaned_data.get("username") or "").strip().lower()
+        ip = client_ip(self.request) if self.request is not None else "unknown"
+        if login_limited(ip=ip, email=email):
+            raise forms.ValidationError(
+                _("Too many failed attempts. Please wait a quarter of an hour, then try again."),
+                code="throttled",
+            )
+        try:
+            return super().clean()  # type: ignore[misc,no-any-return]
+        except forms.ValidationError as exc:
+            if getattr(exc, "code", None) == "invalid_login":
+                login_failure_record(ip=ip, email=email)
+            raise
+
+
+class EmailLoginForm(RateLimitedLoginMixin, AuthenticationForm):
     """Django's sign-in form, with the email (lower-cased) as the username."""
 
     username = forms.EmailField(
@@ -64,6 +93,10 @@ class EmailLoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return str(self.cleaned_data["username"]).strip().lower()
+
+
+class AdminLoginForm(RateLimitedLoginMixin, AdminAuthenticationForm):
+    """The admin's sign-in form, under the same limits as the backstage's."""
 
 
 class InviteForm(forms.Form):

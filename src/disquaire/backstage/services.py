@@ -37,6 +37,7 @@ from disquaire.catalog import sources
 from disquaire.catalog.models import Artist, Membership, Release, Track
 from disquaire.catalog.validators import RESERVED_SLUGS
 from disquaire.core.money import Money
+from disquaire.core.ratelimit import rate_count, rate_hit
 from disquaire.core.signing import TokenInvalid, token_make, token_read
 from disquaire.delivery.selectors import release_given
 from disquaire.orders.emails import order_shipped_send
@@ -73,6 +74,34 @@ def _user_model() -> type[User]:
 
 def email_normalise(email: str) -> str:
     return email.strip().lower()
+
+
+def login_limited(*, ip: str, email: str) -> bool:
+    """Too many failed sign-ins from ``ip`` or for ``email`` in the current window."""
+    return rate_count(scope="login-ip", value=ip) >= settings.BACKSTAGE_LOGIN_FAILURES_PER_IP or (
+        bool(email)
+        and rate_count(scope="login-email", value=email)
+        >= settings.BACKSTAGE_LOGIN_FAILURES_PER_EMAIL
+    )
+
+
+def login_failure_record(*, ip: str, email: str) -> None:
+    """Count one failed sign-in against ``ip`` and ``email``."""
+    window = settings.BACKSTAGE_LOGIN_WINDOW
+    rate_hit(scope="login-ip", value=ip, window=window)
+    if email:
+        rate_hit(scope="login-email", value=email, window=window)
+
+
+def password_reset_limited(*, ip: str, email: str) -> bool:
+    """Count one password-reset request (each mails someone); True past either limit."""
+    window = settings.BACKSTAGE_PASSWORD_RESET_WINDOW
+    by_ip = rate_hit(scope="reset-ip", value=ip, window=window)
+    by_email = rate_hit(scope="reset-email", value=email_normalise(email), window=window)
+    return (
+        by_ip > settings.BACKSTAGE_PASSWORD_RESET_PER_IP
+        or by_email > settings.BACKSTAGE_PASSWORD_RESET_PER_EMAIL
+    )
 
 
 def operator_needed() -> bool:

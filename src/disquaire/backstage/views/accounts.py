@@ -126,14 +126,35 @@ class LoginView(auth_views.LoginView):
             return redirect("backstage:setup")
         return super().dispatch(request, *args, **kwargs)
 
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.has_error("__all__", code="throttled"):
+            response.status_code = 429
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by email, limited per client and per address (each request mails
+    someone); the answer is the same whether the address has an account or not."""
+
+    template_name = "backstage/accounts/password_reset.html"
+    email_template_name = "backstage/emails/password_reset.txt"
+    subject_template_name = "backstage/emails/password_reset_subject.txt"
+    success_url = reverse_lazy("backstage:password_reset_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        if services.password_reset_limited(
+            ip=client_ip(self.request), email=form.cleaned_data["email"]
+        ):
+            form.add_error(None, _("Too many reset links were asked for. Please try again later."))
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return super().form_valid(form)
+
 
 logout = auth_views.LogoutView.as_view()
-password_reset = auth_views.PasswordResetView.as_view(
-    template_name="backstage/accounts/password_reset.html",
-    email_template_name="backstage/emails/password_reset.txt",
-    subject_template_name="backstage/emails/password_reset_subject.txt",
-    success_url=reverse_lazy("backstage:password_reset_done"),
-)
+password_reset = PasswordResetView.as_view()
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="backstage/accounts/password_reset_done.html"
 )
