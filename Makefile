@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/disquaire
 PYTEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres test-browser lint format bench install clean messages
+.PHONY: demo test test-sqlite test-postgres test-browser lint format bench install clean messages check-deploy
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Disquaire needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -34,7 +34,17 @@ format: $(STAMP)
 messages: $(STAMP)
 	cd src/disquaire && ../../$(BIN)/disquaire makemessages -l fr --no-obsolete --no-location && ../../$(BIN)/disquaire compilemessages
 
-test: lint test-browser test-sqlite test-postgres
+test: lint check-deploy test-browser test-sqlite test-postgres
+
+# Django's deployment checks and ours (disquaire.core.checks) in production mode, with a
+# fresh key and an https site address: any warning fails.
+check-deploy: $(STAMP)
+	@rm -rf $(CURDIR)/var/check-deploy
+	env -u DATABASE_URL -u DISQUAIRE_PAYMENT_PROVIDERS DISQUAIRE_DATA_DIR=$(CURDIR)/var/check-deploy \
+	  DISQUAIRE_PRODUCTION=1 DISQUAIRE_SITE_URL=https://shop.example.org \
+	  DISQUAIRE_ALLOWED_HOSTS=shop.example.org \
+	  DISQUAIRE_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  $(BIN)/disquaire check --deploy --fail-level WARNING
 
 test-sqlite: $(STAMP)
 	DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not postgres"

@@ -40,6 +40,13 @@ def isolated_files(settings: Any, tmp_path: Path) -> Path:
     return media
 
 
+@pytest.fixture(autouse=True)
+def test_payments_offered(settings: Any) -> None:
+    """The suite pays with the test provider, which a shop offers only when listed (the
+    demo lists it; the default does not, see tests/core/test_production.py)."""
+    settings.PAYMENT_PROVIDERS = ["stripe", "manual", "test"]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -62,3 +62,28 @@ def secret_key(directory: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+# Words of the placeholders found in example files and tutorials.
+PLACEHOLDER_WORDS = (
+    "change-me",
+    "changeme",
+    "change_me",
+    "replace-me",
+    "your-secret",
+    "secret-key",
+)
+SECRET_KEY_MIN_LENGTH = 50
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` cannot sign anything in production (None when it can): anyone who
+    knows or guesses it forges download, invitation and verification links."""
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"is shorter than {SECRET_KEY_MIN_LENGTH} characters"
+    if len(set(key)) < 5:
+        return "has fewer than 5 different characters"
+    lowered = key.lower()
+    if any(word in lowered for word in PLACEHOLDER_WORDS) or lowered.startswith("django-insecure"):
+        return "is a placeholder"
+    return None

@@ -5,9 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from disquaire.config.env import data_dir, env_bool, env_int, env_list, env_str, secret_key
+from disquaire.config.env import (
+    data_dir,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    secret_key,
+    secret_key_problem,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir()
@@ -18,6 +27,13 @@ MAIL_DIR = DATA_DIR / "mail"
 SECRET_KEY = secret_key(DATA_DIR)
 DEBUG = env_bool("DISQUAIRE_DEBUG", False)
 PRODUCTION = env_bool("DISQUAIRE_PRODUCTION", False)
+if PRODUCTION and (_key_problem := secret_key_problem(SECRET_KEY)):
+    # Refuse to start: with a known key anyone forges download, invitation and
+    # verification links. (Empty: the key generated into the data dir is used.)
+    raise ImproperlyConfigured(
+        f"DISQUAIRE_SECRET_KEY {_key_problem}. Generate one with: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 ALLOWED_HOSTS = env_list("DISQUAIRE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DISQUAIRE_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("DISQUAIRE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -61,7 +77,9 @@ MIDDLEWARE = [
 X_FRAME_OPTIONS = "SAMEORIGIN"
 # check --deploy prefers DENY; SAMEORIGIN is deliberate (above) and matches the CSP's
 # `frame-ancestors 'self'`, which modern browsers obey first.
-SILENCED_SYSTEM_CHECKS = ["security.W019"]
+# HSTS preload (W021) is left to the operator (DISQUAIRE_HSTS_PRELOAD): the preload list
+# binds the domain and its subdomains to HTTPS for months, and is slow to leave.
+SILENCED_SYSTEM_CHECKS = ["security.W019", "security.W021"]
 
 ROOT_URLCONF = "disquaire.config.urls"
 WSGI_APPLICATION = "disquaire.config.wsgi.application"
@@ -259,7 +277,7 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DISQUAIRE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("DISQUAIRE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = False
+    SECURE_HSTS_PRELOAD = env_bool("DISQUAIRE_HSTS_PRELOAD", False)
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
 
@@ -285,9 +303,10 @@ DISQUAIRE_PERIODIC += ["disquaire.storefront.clips.clips_enqueue_missing"]
 
 # Selling (shop, orders, payments). Providers offered at checkout, in this order:
 # "stripe" (needs the two Stripe keys), "manual" (bank transfer/cash, the band marks
-# orders paid), "test" (demo only: no money moves; refused in production unless
-# DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION is set, as the checkout benchmark does).
-PAYMENT_PROVIDERS = env_list("DISQUAIRE_PAYMENT_PROVIDERS", ["stripe", "manual", "test"])
+# orders paid), "test" (no money moves: never offered unless listed here, as `disquaire
+# demo` does; refused in production unless DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION is set,
+# as the checkout benchmark does).
+PAYMENT_PROVIDERS = env_list("DISQUAIRE_PAYMENT_PROVIDERS", ["stripe", "manual"])
 DISQUAIRE_STRIPE_SECRET_KEY = env_str("DISQUAIRE_STRIPE_SECRET_KEY")
 DISQUAIRE_STRIPE_WEBHOOK_SECRET = env_str("DISQUAIRE_STRIPE_WEBHOOK_SECRET")
 DISQUAIRE_STRIPE_API_BASE = env_str("DISQUAIRE_STRIPE_API_BASE", "https://api.stripe.com")

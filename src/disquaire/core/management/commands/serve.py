@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 def _gunicorn_run(options: dict[str, Any]) -> None:
@@ -82,8 +82,15 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        if opts["production"]:
-            os.environ["DISQUAIRE_PRODUCTION"] = "1"
+        # Production is decided before the settings load (disquaire.cli): here it is
+        # only checked, since cookies, HSTS and static files are already settled.
+        if opts["production"] != bool(settings.PRODUCTION):
+            raise CommandError(
+                "--production and DISQUAIRE_PRODUCTION disagree: start with "
+                "`disquaire serve --production` (which sets it), or set both or neither."
+                if opts["production"]
+                else "DISQUAIRE_PRODUCTION is set: start with `disquaire serve --production`."
+            )
         if not opts["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
