@@ -36,6 +36,9 @@ def isolated_files(settings: Any, tmp_path: Path) -> Path:
         },
     }
     settings.SCRATCH_DIR = tmp_path / "scratch"
+    # Files the app keeps beside the database (the setup code) are each test's own too.
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
     settings.SITE_URL = "http://testserver"
     return media
 

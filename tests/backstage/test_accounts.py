@@ -33,9 +33,15 @@ def test_fresh_install_sends_backstage_to_operator_setup(client: Client) -> None
 
 @pytest.mark.django_db
 def test_setup_creates_the_operator_as_superuser_and_signs_in(client: Client) -> None:
+    code = services.setup_code_ensure()
     response = client.post(
         reverse("backstage:setup"),
-        {"email": "Lilian@Example.org", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "setup_code": code,
+            "email": "Lilian@Example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
     )
     assert response.status_code == 302
     user = User.objects.get()
@@ -336,3 +342,36 @@ def test_a_plain_get_of_the_verification_link_activates_and_signs_in_nobody(
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
     assert not User.objects.get(username="scanned@example.org").is_active
+
+
+@pytest.mark.django_db
+def test_the_first_visitor_cannot_claim_a_fresh_install_without_the_setup_code(
+    client: Client, settings: Any
+) -> None:
+    from pathlib import Path
+
+    page = client.get(reverse("backstage:setup"))
+    assert page.status_code == 200 and "setup code" in page.content.decode().lower()
+    code_file = Path(settings.DATA_DIR) / services.SETUP_CODE_FILE
+    code = code_file.read_text().strip()
+    assert len(code) >= 20 and code_file.stat().st_mode & 0o777 == 0o600
+    form = {"email": "first@example.org", "password1": PASSWORD, "password2": PASSWORD}
+    for guess in ("", "wrong-code", code[:-1]):
+        response = client.post(reverse("backstage:setup"), {**form, "setup_code": guess})
+        assert response.status_code in (200, 403)
+    assert not User.objects.exists()
+
+    assert client.post(reverse("backstage:setup"), {**form, "setup_code": code}).status_code == 302
+    assert User.objects.get().is_superuser
+    assert not code_file.exists()  # used once
+    assert services.setup_code_ensure() is None
+
+
+@pytest.mark.django_db
+def test_setup_without_the_code_creates_no_operator(client: Client) -> None:
+    response = client.post(
+        reverse("backstage:setup"),
+        {"email": "intruder@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 200
+    assert not User.objects.exists()

@@ -57,6 +57,21 @@ class EmailPasswordForm(forms.Form):
         return cleaned
 
 
+class SetupForm(EmailPasswordForm):
+    """The operator's account, with the one-time code only the installer has seen."""
+
+    setup_code = forms.CharField(
+        label=_("Setup code"),
+        max_length=100,
+        help_text=_(
+            "Printed by “disquaire serve” when it started, and written in the file "
+            "setup-code of its data folder."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    field_order = ["setup_code", "email", "password1", "password2"]
+
+
 class RateLimitedLoginMixin:
     """Failed sign-ins are limited per client address and per account (the address
     typed, whether or not it has an account: the answer is the same for both). Past

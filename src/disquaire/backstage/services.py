@@ -8,8 +8,11 @@ dashboard itself (who may come in, files on their way).
 from __future__ import annotations
 
 import csv
+import hmac
 import io
+import os
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -109,15 +112,53 @@ def operator_needed() -> bool:
     return not _user_model().objects.exists()
 
 
-def operator_create(*, email: str, password: str) -> User:
-    """The first account, which runs the instance (superuser); refused once anyone exists."""
+SETUP_CODE_FILE = "setup-code"
+
+
+def _setup_code_path() -> Path:
+    return Path(settings.DATA_DIR) / SETUP_CODE_FILE
+
+
+def setup_code_ensure() -> str | None:
+    """The one-time code that creating the operator's account asks for, written once into
+    the data dir (mode 0600) and printed by ``serve``; None once the operator exists.
+
+    Only whoever installed the instance can read it (as Jupyter's token or Grafana's
+    first password): the first visitor of a public server cannot claim it.
+    """
+    if not operator_needed():
+        return None
+    path = _setup_code_path()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    code = secrets.token_urlsafe(15)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(code + "\n")
+    return code
+
+
+def setup_code_valid(code: str) -> bool:
+    """``code`` is the current setup code (compared in constant time)."""
+    expected = setup_code_ensure()
+    return bool(expected) and hmac.compare_digest(code.strip().encode(), str(expected).encode())
+
+
+def operator_create(*, email: str, password: str, setup_code: str) -> User:
+    """The first account, which runs the instance (superuser); refused once anyone
+    exists or without the setup code. The code is then removed: it served once."""
+    if not setup_code_valid(setup_code):
+        raise PermissionError("wrong setup code")
     with transaction.atomic():
         if not operator_needed():
             raise PermissionError("the operator already exists")
         email = email_normalise(email)
-        return _user_model().objects.create_superuser(
+        user = _user_model().objects.create_superuser(
             username=email, email=email, password=password
         )
+    _setup_code_path().unlink(missing_ok=True)
+    return user
 
 
 def _password_seal(user: User) -> str:

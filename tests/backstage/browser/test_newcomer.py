@@ -20,6 +20,7 @@ import pytest
 from django.utils import timezone
 
 from disquaire.audio import synth_cover, synth_track
+from disquaire.backstage.services import setup_code_ensure
 from disquaire.backstage.stats import chart_build
 from disquaire.catalog.models import Artist, ProcessingStatus, Release
 from disquaire.core.worker import WorkerPool
@@ -89,6 +90,8 @@ def test_a_band_goes_from_a_fresh_instance_to_a_first_order(
         page = band.page
         with band:
             page.goto(live_server.url + "/backstage/")
+            # The code `disquaire serve` printed for whoever installed the instance.
+            band.fill("#id_setup_code", setup_code_ensure() or "")
             band.fill("#id_email", "band@example.org")
             band.fill("#id_password1", "lent-orange-vinyle-42")
             band.fill("#id_password2", "lent-orange-vinyle-42")

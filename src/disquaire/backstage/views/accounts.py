@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from disquaire.backstage import selectors, services
-from disquaire.backstage.forms import EmailLoginForm, EmailPasswordForm
+from disquaire.backstage.forms import EmailLoginForm, EmailPasswordForm, SetupForm
 from disquaire.backstage.views.artist import may_create_artists
 from disquaire.catalog.models import Artist
 from disquaire.core.ratelimit import client_ip, rate_hit
@@ -37,21 +37,41 @@ def _safe_next(request: HttpRequest, value: str) -> str:
 
 
 def setup(request: HttpRequest) -> HttpResponse:
-    """Fresh install: create the operator's account. Gone once anyone exists."""
+    """Fresh install: create the operator's account, with the one-time setup code that
+    ``disquaire serve`` printed (and wrote into the data dir). Gone once anyone exists."""
     if not services.operator_needed():
         raise Http404
-    form = EmailPasswordForm(request.POST or None)
+    services.setup_code_ensure()
+    form = SetupForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
+        too_many = (
+            rate_hit(scope="setup-ip", value=client_ip(request), window=3600)
+            > settings.BACKSTAGE_SIGNUP_PER_IP
+        )
         try:
+            if too_many:
+                raise PermissionError("too many attempts")
             user = services.operator_create(
-                email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                setup_code=form.cleaned_data["setup_code"],
             )
-        except PermissionError as exc:
-            raise Http404 from exc
-        login(request, user, backend=BACKEND)
-        messages.success(request, _("Welcome! Your shop is ready: create your artist."))
-        return redirect("backstage:artist_create")
-    return render(request, "backstage/accounts/setup.html", {"form": form})
+        except PermissionError:
+            if not services.operator_needed():
+                raise Http404 from None
+            form.add_error(
+                "setup_code",
+                _("Too many attempts. Please try again later.")
+                if too_many
+                else _("This is not the setup code. Copy it from where the server printed it."),
+            )
+            status = 429 if too_many else 403
+        else:
+            login(request, user, backend=BACKEND)
+            messages.success(request, _("Welcome! Your shop is ready: create your artist."))
+            return redirect("backstage:artist_create")
+    return render(request, "backstage/accounts/setup.html", {"form": form}, status=status)
 
 
 def _signups_too_many(request: HttpRequest, *, email: str) -> bool:

@@ -4,11 +4,13 @@ import gc
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 
 def _gunicorn_run(options: dict[str, Any]) -> None:
@@ -81,6 +83,25 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-migrate", action="store_true")
 
+    def _setup_code_announce(self, opts: dict[str, Any]) -> None:
+        """On a fresh install, print the one-time code that creating the operator's
+        account asks for (only whoever started the server sees it)."""
+        from disquaire.backstage.services import SETUP_CODE_FILE, setup_code_ensure
+
+        try:
+            code = setup_code_ensure()
+        except DatabaseError:  # --no-migrate on a database not migrated yet
+            return
+        if code is None:
+            return
+        host = opts["host"] if ":" not in opts["host"] else f"[{opts['host']}]"
+        self.stdout.write(
+            f"First run: create the operator's account at http://{host}:{opts['port']}"
+            f"/backstage/setup/ with the setup code {code}\n"
+            f"(also in {Path(settings.DATA_DIR) / SETUP_CODE_FILE}; or run "
+            "`disquaire createsuperuser --username you@example.org --email you@example.org`)"
+        )
+
     def handle(self, *args: Any, **opts: Any) -> None:
         # Production is decided before the settings load (disquaire.cli): here it is
         # only checked, since cookies, HSTS and static files are already settled.
@@ -109,6 +130,7 @@ class Command(BaseCommand):
             # Several web processes: one worker process beside them, stopped with them.
             worker = subprocess.Popen([sys.executable, "-m", "disquaire", "worker"])
         bind = f"[{opts['host']}]:{opts['port']}" if ":" in opts["host"] else None
+        self._setup_code_announce(opts)
         self.stdout.write(
             f"Serving on http://{opts['host']}:{opts['port']}/ "
             f"({processes} process(es) × {threads} threads; data in {settings.DATA_DIR})"
