@@ -62,7 +62,8 @@ def test_setup_is_gone_once_any_user_exists(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_signup_needs_the_emailed_link_before_signing_in(client: Client) -> None:
+def test_signup_needs_the_emailed_link_before_signing_in(client: Client, settings: Any) -> None:
+    settings.DISQUAIRE_SIGNUP, settings.DISQUAIRE_ARTIST_CREATION = "open", "anyone"
     UserFactory()  # the operator
     response = client.post(
         reverse("backstage:signup"),
@@ -101,8 +102,9 @@ def test_altered_verification_link_is_refused(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_signing_up_with_an_address_that_has_an_account_tells_nobody_but_its_owner(
-    client: Client,
+    client: Client, settings: Any
 ) -> None:
+    settings.DISQUAIRE_SIGNUP = "open"
     owner = UserFactory(username="x@example.org", email="x@example.org")
     response = client.post(
         reverse("backstage:signup"),
@@ -280,6 +282,7 @@ def test_a_signed_in_user_changes_their_password_and_other_browsers_are_signed_o
 
 @pytest.mark.django_db
 def test_sign_ups_are_limited_per_address(client: Client, settings: Any) -> None:
+    settings.DISQUAIRE_SIGNUP = "open"
     UserFactory()
     settings.BACKSTAGE_SIGNUP_PER_EMAIL = 2
     data = {"email": "spam@example.org", "password1": PASSWORD, "password2": PASSWORD}
@@ -375,3 +378,32 @@ def test_setup_without_the_code_creates_no_operator(client: Client) -> None:
     )
     assert response.status_code == 200
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_by_default_accounts_are_by_invitation_only(client: Client) -> None:
+    UserFactory()  # the operator
+    page = client.get(reverse("backstage:signup"))
+    assert page.status_code == 403 and "by invitation" in page.content.decode()
+    response = client.post(
+        reverse("backstage:signup"),
+        {"email": "stranger@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 403
+    assert not User.objects.filter(username="stranger@example.org").exists()
+    assert not mail.outbox
+
+
+@pytest.mark.django_db
+def test_an_invitation_opens_sign_up_for_its_own_address_only(band: Band) -> None:
+    link = services.invitation_send(
+        artist=band.artist, email="invited@example.org", role="member", by=band.user
+    ).replace("http://testserver", "")
+    mail.outbox.clear()
+    url = reverse("backstage:signup") + "?next=" + link
+    form = {"password1": PASSWORD, "password2": PASSWORD, "next": link}
+    other = Client().post(url, {**form, "email": "friend@example.org"})
+    assert other.status_code == 200 and "invited@example.org" in other.content.decode()
+    assert not User.objects.filter(username="friend@example.org").exists()
+    assert Client().post(url, {**form, "email": "invited@example.org"}).status_code == 200
+    assert User.objects.filter(username="invited@example.org").exists()

@@ -26,6 +26,7 @@ from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError, RestrictedError
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -37,7 +38,7 @@ from disquaire.audio import AudioError
 from disquaire.backstage.models import Upload
 from disquaire.catalog import services as catalog_services
 from disquaire.catalog import sources
-from disquaire.catalog.models import Artist, Membership, Release, Track
+from disquaire.catalog.models import Artist, Membership, Release, Rendition, Track
 from disquaire.catalog.validators import RESERVED_SLUGS
 from disquaire.core.money import Money
 from disquaire.core.ratelimit import rate_count, rate_hit
@@ -429,6 +430,23 @@ def membership_remove(*, artist: Artist, membership_id: int, by: User) -> None:
 # --- resumable uploads ----------------------------------------------------------------------
 
 
+def artist_storage_used(*, artist_id: int) -> int:
+    """Bytes an artist's music takes: every master and every encoded copy (renditions),
+    plus the uploads under way (their announced size)."""
+    from django.db.models import Sum
+
+    masters = Track.objects.filter(release__artist_id=artist_id).aggregate(
+        total=Sum("master_bytes")
+    )["total"]
+    renditions = Rendition.objects.filter(track__release__artist_id=artist_id).aggregate(
+        total=Sum("bytes")
+    )["total"]
+    pending = Upload.objects.filter(
+        release__artist_id=artist_id, status=Upload.Status.RECEIVING
+    ).aggregate(total=Sum("size"))["total"]
+    return int(masters or 0) + int(renditions or 0) + int(pending or 0)
+
+
 def upload_limits() -> dict[str, Any]:
     """What the upload zone says before anything is sent (and what the server enforces)."""
     return {
@@ -476,9 +494,35 @@ def upload_start(*, release: Release, user: User, filename: str, size: int) -> U
             % {"name": filename, "limit": limit // (1024 * 1024)},
             status=413,
         )
-    upload = Upload.objects.create(
-        release=release, user=user, kind=kind, filename=filename, size=size
-    )
+    started = rate_hit(scope="upload-user", value=str(user.pk), window=3600)
+    if started > settings.BACKSTAGE_UPLOADS_PER_HOUR:
+        raise UploadRefused(
+            _("Too many files were sent this hour. Please wait a little, then try again."),
+            status=429,
+        )
+    with transaction.atomic():
+        # One upload start at a time per artist: two at once cannot both fit the last room.
+        Artist.objects.select_for_update().filter(pk=release.artist_id).first()
+        quota = settings.BACKSTAGE_ARTIST_STORAGE_QUOTA
+        used = artist_storage_used(artist_id=release.artist_id)
+        if quota and used + size > quota:
+            raise UploadRefused(
+                _(
+                    "“%(name)s” does not fit: %(artist)s already uses %(used)s of its "
+                    "%(quota)s of storage (music files with their encoded copies, and "
+                    "uploads under way). Delete unused tracks, or ask the operator for room."
+                )
+                % {
+                    "name": filename,
+                    "artist": release.artist.name,
+                    "used": filesizeformat(used),
+                    "quota": filesizeformat(quota),
+                },
+                status=413,
+            )
+        upload = Upload.objects.create(
+            release=release, user=user, kind=kind, filename=filename, size=size
+        )
     upload.scratch_path.parent.mkdir(parents=True, exist_ok=True)
     upload.scratch_path.touch()
     return upload

@@ -370,6 +370,22 @@ BACKSTAGE_PASSWORD_RESET_PER_EMAIL = env_int("DISQUAIRE_PASSWORD_RESET_PER_EMAIL
 BACKSTAGE_UPLOAD_KEEP_HOURS = env_int("DISQUAIRE_UPLOAD_KEEP_HOURS", 48)
 DISQUAIRE_PERIODIC += ["disquaire.backstage.services.uploads_expire"]
 
-# Who may create an artist page in the backstage: "anyone" signed in (a band on its own
-# instance), or "staff" (an operator hosting a label's artists).
-DISQUAIRE_ARTIST_CREATION = env_str("DISQUAIRE_ARTIST_CREATION", "anyone")
+# Who may create a backstage account: "invitation" (someone invited to an artist by its
+# owner or the operator) or "open" (anyone who confirms an email address). And who may
+# create an artist page: "staff" (the operator, who then invites the band) or "anyone"
+# signed in. Open sign-up with "anyone" lets strangers sell on this domain: an explicit
+# choice for an operator hosting many bands, never the default.
+DISQUAIRE_SIGNUP = env_str("DISQUAIRE_SIGNUP", "invitation")
+if DISQUAIRE_SIGNUP not in ("invitation", "open"):
+    raise ImproperlyConfigured(
+        f"DISQUAIRE_SIGNUP must be 'invitation' or 'open', got {DISQUAIRE_SIGNUP!r}"
+    )
+DISQUAIRE_ARTIST_CREATION = env_str("DISQUAIRE_ARTIST_CREATION", "staff")
+if DISQUAIRE_ARTIST_CREATION not in ("staff", "anyone"):
+    raise ImproperlyConfigured(
+        f"DISQUAIRE_ARTIST_CREATION must be 'staff' or 'anyone', got {DISQUAIRE_ARTIST_CREATION!r}"
+    )
+# Storage each artist's music may take (masters, their encoded copies and uploads under
+# way; 0: no limit), and files each backstage user may start sending in an hour.
+BACKSTAGE_ARTIST_STORAGE_QUOTA = env_int("DISQUAIRE_ARTIST_STORAGE_QUOTA", 20 * 1024**3)
+BACKSTAGE_UPLOADS_PER_HOUR = env_int("DISQUAIRE_UPLOADS_PER_HOUR", 200)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import Resolver404, resolve, reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -84,11 +84,42 @@ def _signups_too_many(request: HttpRequest, *, email: str) -> bool:
     )
 
 
+def _invitation_in(next_url: str) -> services.Invitation | None:
+    """The valid invitation ``next_url`` leads to, if it is an invitation link."""
+    try:
+        match = resolve(urlsplit(next_url).path)
+    except Resolver404:
+        return None
+    if match.view_name != "backstage:invitation":
+        return None
+    try:
+        return services.invitation_read(token=match.kwargs["token"])
+    except (TokenError, KeyError, Artist.DoesNotExist):
+        return None
+
+
 def signup(request: HttpRequest) -> HttpResponse:
+    """A backstage account. By invitation only unless the operator opened sign-up
+    (DISQUAIRE_SIGNUP=open): the form then comes from an invitation link, for its
+    address."""
     if services.operator_needed():
         return redirect("backstage:setup")
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
+    invite = _invitation_in(next_url) if next_url else None
+    if settings.DISQUAIRE_SIGNUP != "open" and invite is None:
+        return render(request, "backstage/accounts/signup_closed.html", status=403)
     form = EmailPasswordForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    if (
+        settings.DISQUAIRE_SIGNUP != "open"
+        and invite is not None
+        and form.is_valid()
+        and form.cleaned_data["email"] != invite.email
+    ):
+        form.add_error(
+            "email",
+            _("This invitation was sent to %(email)s: sign up with that address.")
+            % {"email": invite.email},
+        )
     if request.method == "POST" and form.is_valid():
         if _signups_too_many(request, email=form.cleaned_data["email"]):
             form.add_error(None, _("Too many sign-ups were asked for. Please try again later."))

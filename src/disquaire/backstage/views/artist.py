@@ -29,11 +29,11 @@ from disquaire.core.colour import AA_TEXT, contrast_ratio, hex_to_rgb, theme_rea
 
 
 def may_create_artists(user: Any) -> bool:
-    """Anyone signed in may start an artist page (a band on its own instance); an
-    operator hosting a label can keep that to staff (DISQUAIRE_ARTIST_CREATION=staff)."""
-    if getattr(settings, "DISQUAIRE_ARTIST_CREATION", "anyone") == "staff":
-        return bool(user.is_staff)
-    return bool(user.is_authenticated)
+    """Staff (the operator) create artist pages and invite the bands; anyone signed in
+    may only when the operator chose so (DISQUAIRE_ARTIST_CREATION=anyone)."""
+    if getattr(settings, "DISQUAIRE_ARTIST_CREATION", "staff") == "anyone":
+        return bool(user.is_authenticated)
+    return bool(user.is_authenticated and user.is_staff)
 
 
 @login_required(login_url="backstage:login")
