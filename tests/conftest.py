@@ -44,6 +44,15 @@ def isolated_files(settings: Any, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def fresh_rate_counters() -> None:
+    """Rate limits (checkouts, sign-ins) count in the cache, which outlives a test: each
+    test starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def test_payments_offered(settings: Any) -> None:
     """The suite pays with the test provider, which a shop offers only when listed (the
     demo lists it; the default does not, see tests/core/test_production.py)."""

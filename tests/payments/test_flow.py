@@ -173,18 +173,27 @@ def test_physical_checkout_needs_an_address_and_adds_shipping(client: Client) ->
     assert "Paris<br>France</address>" in page
 
 
-def test_free_download_for_an_email_with_double_opt_in(client: Client) -> None:
+def test_free_download_for_an_email_with_double_opt_in(
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
     offer = OfferFactory(pricing=Offer.Pricing.FREE, price_minor=0)
     add(client, offer)
-    response = client.post(
-        f"/checkout/{offer.artist.slug}/", {"email": "Fan@Example.org", "mailing_list": "on"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/checkout/{offer.artist.slug}/", {"email": "Fan@Example.org", "mailing_list": "on"}
+        )
     order = Order.objects.get()
-    assert response["Location"] == order_page_path(order)
+    # The order page (the key to the download) goes to the address, not to the browser.
+    assert response["Location"] == f"/checkout/{offer.artist.slug}/sent/"
+    sent = client.get(response["Location"]).content.decode()
+    assert "Check your email" in sent and order_page_path(order) not in sent
     assert order.state == OrderState.PAID
+    receipt = next(m for m in mail.outbox if order_page_path(order) in m.body)
+    assert [a.lower() for a in receipt.to] == ["fan@example.org"]
     subscriber = Subscriber.objects.get()
     assert subscriber.email == "fan@example.org" and subscriber.confirmed_at is None
-    link = re.search(r"http://testserver(/checkout/subscribe/\S+/)", mail.outbox[0].body)
+    confirmation = next(m for m in mail.outbox if "/checkout/subscribe/" in m.body)
+    link = re.search(r"http://testserver(/checkout/subscribe/\S+/)", confirmation.body)
     assert link
     assert client.get(link.group(1)).status_code == 200
     subscriber.refresh_from_db()
@@ -283,3 +292,29 @@ def test_order_page_after_returning_from_payment_says_confirmation_is_on_its_way
     order = order_for(OfferFactory())
     page = client.get(order_page_path(order) + "?return=success")
     assert b"has not confirmed your payment yet" in page.content
+
+
+def test_checkouts_are_limited_per_address(client: Client, settings: Any) -> None:
+    """Each checkout mails the address typed: nobody may flood someone's mailbox."""
+    settings.DISQUAIRE_CHECKOUT_PER_EMAIL = 2
+    offer = OfferFactory(pricing=Offer.Pricing.FREE, price_minor=0)
+    codes = []
+    for n in range(3):
+        browser = Client(REMOTE_ADDR=f"198.51.100.{n}")
+        add(browser, offer)
+        response = browser.post(f"/checkout/{offer.artist.slug}/", {"email": "victim@example.org"})
+        codes.append(response.status_code)
+    assert codes == [302, 302, 429]
+    assert Order.objects.count() == 2
+
+
+def test_checkouts_are_limited_per_client(client: Client, settings: Any) -> None:
+    settings.DISQUAIRE_CHECKOUT_PER_IP = 2
+    offer = OfferFactory(pricing=Offer.Pricing.FREE, price_minor=0)
+    codes = []
+    for n in range(3):
+        add(client, offer)
+        response = client.post(f"/checkout/{offer.artist.slug}/", {"email": f"a{n}@example.org"})
+        codes.append(response.status_code)
+    assert codes == [302, 302, 429]
+    assert "Too many orders" in response.content.decode()

@@ -314,6 +314,11 @@ DISQUAIRE_STRIPE_API_BASE = env_str("DISQUAIRE_STRIPE_API_BASE", "https://api.st
 # 80, would outlast nginx's 120 s read timeout on a checkout).
 DISQUAIRE_STRIPE_TIMEOUT = env_int("DISQUAIRE_STRIPE_TIMEOUT", 20)
 DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION = env_bool("DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION", False)
+# Checkouts (each mails the address typed) allowed per client address and per email
+# address in the window (seconds).
+DISQUAIRE_CHECKOUT_WINDOW = env_int("DISQUAIRE_CHECKOUT_WINDOW", 3600)
+DISQUAIRE_CHECKOUT_PER_IP = env_int("DISQUAIRE_CHECKOUT_PER_IP", 30)
+DISQUAIRE_CHECKOUT_PER_EMAIL = env_int("DISQUAIRE_CHECKOUT_PER_EMAIL", 10)
 # Minutes a checkout holds its units before they go back on sale.
 DISQUAIRE_RESERVATION_MINUTES = env_int("DISQUAIRE_RESERVATION_MINUTES", 30)
 DISQUAIRE_PERIODIC += [

@@ -31,7 +31,7 @@ from disquaire.core.money import Money, MoneyError, currency_check
 from disquaire.core.queries import Compiled
 from disquaire.core.signing import TokenError, token_make, token_read
 from disquaire.orders.models import Order, OrderState
-from disquaire.orders.selectors import order_page_path, units_left
+from disquaire.orders.selectors import units_left
 from disquaire.orders.services import (
     Address,
     LineSpec,
@@ -302,7 +302,10 @@ def checkout_start(
         subscriber_request(artist=group.artist, email=email)
     if provider is None:
         order_paid_free(order=order)
-        return CheckoutResult(order=order, redirect_url=order_page_path(order))
+        # The order page is the key to the downloads: it goes to the address typed (in
+        # the receipt), never to whoever typed it, who may not own that address.
+        sent = reverse("shop:checkout_sent", kwargs={"artist": group.artist.slug})
+        return CheckoutResult(order=order, redirect_url=sent)
     try:
         url = provider.start_checkout(payment, request)
     except ProviderError as exc:

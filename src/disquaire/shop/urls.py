@@ -15,6 +15,7 @@ shop_patterns = [
         name="subscribe_confirm",
     ),
     path("checkout/<slug:artist>/", views.checkout_view, name="checkout"),
+    path("checkout/<slug:artist>/sent/", views.checkout_sent_view, name="checkout_sent"),
 ]
 
 urlpatterns = [

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from disquaire.catalog.models import Artist
 from disquaire.core.http import request_from_this_site
+from disquaire.core.ratelimit import client_ip, rate_hit
 from disquaire.orders.services import Address, OrderError
 from disquaire.payments.registry import providers_available
 from disquaire.shop.forms import CheckoutForm
@@ -152,7 +153,18 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
     )
     shipping: int | None = 0 if not group.ships else None
     error = ""
-    if request.method == "POST" and form.is_valid():
+    status = 400
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _checkouts_too_many(request, email=form.cleaned_data["email"])
+    ):
+        # Each checkout mails the address typed (a receipt, a mailing-list confirmation).
+        error = _(
+            "Too many orders were placed from here or for this address. Please try again later."
+        )
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         address = Address(
             name=data.get("name", ""),
@@ -199,7 +211,24 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         "free": free,
         "shop_settings": shop_settings_for(group.artist),
     }
-    return render(request, "shop/checkout.html", context, status=400 if error else 200)
+    return render(request, "shop/checkout.html", context, status=status if error else 200)
+
+
+def _checkouts_too_many(request: HttpRequest, *, email: str) -> bool:
+    window = settings.DISQUAIRE_CHECKOUT_WINDOW
+    by_ip = rate_hit(scope="checkout-ip", value=client_ip(request), window=window)
+    by_email = rate_hit(scope="checkout-email", value=email.strip().lower(), window=window)
+    return (
+        by_ip > settings.DISQUAIRE_CHECKOUT_PER_IP
+        or by_email > settings.DISQUAIRE_CHECKOUT_PER_EMAIL
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+def checkout_sent_view(request: HttpRequest, artist: str) -> HttpResponse:
+    """After a free order: its link went to the address given, not to this page."""
+    found = get_object_or_404(Artist, slug=artist)
+    return render(request, "shop/sent.html", {**_page(_("Check your email")), "artist": found})
 
 
 def subscribe_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
