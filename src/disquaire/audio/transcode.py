@@ -24,6 +24,7 @@ Signal path (``build_command``), the source being decoded once for all outputs:
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -181,11 +182,11 @@ def _transcode_args(
     threads: int,
     progress: bool,
     lossless_bit_depth: int | None,
-) -> list[str | Path]:
+) -> list[str | os.PathLike[str]]:
     encoded = {key: path for key, path in outputs.items() if not get_format(key).passthrough}
     if not encoded:
         raise AudioError("nothing to transcode")
-    args: list[str | Path] = ["-y"]
+    args: list[str | os.PathLike[str]] = ["-y"]
     if progress:
         args += ["-progress", "pipe:1"]
     if threads > 0:
@@ -271,7 +272,7 @@ def transcode(
 
 
 def _run(
-    args: list[str | Path],
+    args: list[str | os.PathLike[str]],
     *,
     duration_s: float,
     on_progress: Callable[[float], None] | None,

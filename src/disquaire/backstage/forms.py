@@ -91,7 +91,7 @@ class RateLimitedLoginMixin:
                 code="throttled",
             )
         try:
-            return super().clean()  # type: ignore[misc,no-any-return]
+            return super().clean()  # type: ignore[misc]
         except forms.ValidationError as exc:
             if getattr(exc, "code", None) == "invalid_login":
                 login_failure_record(ip=ip, email=email)
