@@ -7,3 +7,7 @@ class BackstageConfig(AppConfig):
     label = "backstage"
     verbose_name = _("Backstage")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The band's members are told of new orders, payment problems and refunds.
+        from disquaire.backstage import receivers  # noqa: F401

@@ -338,6 +338,12 @@ BACKSTAGE_SIGNUP_WINDOW = env_int("DISQUAIRE_SIGNUP_WINDOW", 3600)
 # Hours an unfinished upload may wait for its next chunk before its bytes are removed.
 BACKSTAGE_UPLOAD_KEEP_HOURS = env_int("DISQUAIRE_UPLOAD_KEEP_HOURS", 48)
 DISQUAIRE_PERIODIC += ["disquaire.backstage.services.uploads_expire"]
+# E-mails to the band's members: failed sendings tried again, and each morning (after
+# 07:00 in DISQUAIRE_TIME_ZONE) the summary of the day before.
+DISQUAIRE_PERIODIC += [
+    "disquaire.backstage.member_emails.member_emails_retry",
+    "disquaire.backstage.member_emails.daily_summaries_send",
+]
 
 # Who may create an artist page in the backstage: "anyone" signed in (a band on its own
 # instance), or "staff" (an operator hosting a label's artists).

@@ -49,6 +49,7 @@ from disquaire.orders.stock import (
     stock_lock,
     units_held,
 )
+from disquaire.orders.signals import order_flagged
 from disquaire.orders.tasks import order_receipt_task
 from disquaire.orders.transitions import audit_batch, audit_log, order_move, payment_move
 from disquaire.shop.models import Offer, OfferOption
@@ -288,7 +289,10 @@ def order_flag(*, order: Order, note: str, actor: str) -> None:
         order.needs_attention = True
         order.attention_note += note.rstrip() + "\n"
         order.save(update_fields=["needs_attention", "attention_note", "updated_at"])
-        audit_log(action="order.flag", obj=order, order=order, actor=actor, data={"note": note})
+        entry = audit_log(
+            action="order.flag", obj=order, order=order, actor=actor, data={"note": note}
+        )
+        order_flagged.send(sender=Order, order=order, note=note, key=f"flag-{entry.pk}")
 
 
 def reservations_expire(*, now: datetime | None = None) -> int:

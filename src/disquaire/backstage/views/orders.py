@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -109,7 +110,13 @@ def order_detail(request: HttpRequest, artist: str, code: str) -> HttpResponse:
     )
 
 
-def _back(order: Order) -> HttpResponse:
+def _back(request: HttpRequest, order: Order) -> HttpResponse:
+    """Back to the order's page, or to the backstage page the form was on (the desk)."""
+    then = request.POST.get("next", "")
+    if then.startswith("/backstage/") and url_has_allowed_host_and_scheme(
+        then, allowed_hosts={request.get_host()}
+    ):
+        return redirect(then)
     return redirect("backstage:order", artist=order.artist.slug, code=order.code)
 
 
@@ -128,7 +135,7 @@ def order_mark_paid(request: HttpRequest, artist: str, code: str) -> HttpRespons
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The payment is recorded: the order is paid."))
-    return _back(order)
+    return _back(request, order)
 
 
 @login_required
@@ -145,8 +152,11 @@ def order_ship(request: HttpRequest, artist: str, code: str) -> HttpResponse:
     except OrderError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("The order is marked shipped; the fan gets an email."))
-    return _back(order)
+        messages.success(
+            request,
+            _("Order %(code)s is marked shipped; the fan gets an e-mail.") % {"code": order.code},
+        )
+    return _back(request, order)
 
 
 REFUND_MESSAGES = {
@@ -182,4 +192,4 @@ def order_refund(request: HttpRequest, artist: str, code: str) -> HttpResponse:
             messages.success(request, text)
         else:
             messages.warning(request, text)
-    return _back(order)
+    return _back(request, order)
