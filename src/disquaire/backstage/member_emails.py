@@ -384,8 +384,21 @@ def member_emails_send(
     return sent
 
 
+def _queue_in_transaction(task: Any) -> bool:
+    """True when tasks are rows of this database (django-tasks-db): a task queued inside
+    the change's own transaction is then kept exactly when the change is."""
+    from django.db import router
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    return isinstance(task.get_backend(), DatabaseBackend) and (
+        router.db_for_write(DBTaskResult) == router.db_for_write(MemberEmail)
+    )
+
+
 def member_emails_enqueue(*, kind: str, key: str, object_id: int | None, artist_id: int) -> None:
-    """Queue the e-mails of one event once the current transaction commits."""
+    """Queue the e-mails of one event with the current transaction: in it when tasks are
+    rows of the same database (no extra commit on the checkout path), else after it."""
     from disquaire.backstage.tasks import member_emails_task
 
     def enqueue() -> None:
@@ -397,7 +410,14 @@ def member_emails_enqueue(*, kind: str, key: str, object_id: int | None, artist_
             # The change stands if the queue is unavailable; the desk shows it all.
             logger.exception("member e-mails %s %s not queued", kind, key)
 
-    transaction.on_commit(enqueue)
+    if transaction.get_connection().in_atomic_block and _queue_in_transaction(
+        member_emails_task
+    ):
+        member_emails_task.enqueue(
+            kind=str(kind), key=key, object_id=object_id, artist_id=artist_id
+        )
+    else:
+        transaction.on_commit(enqueue)
 
 
 def member_emails_retry(*, now: datetime | None = None) -> int:
