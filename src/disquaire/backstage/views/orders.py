@@ -18,7 +18,9 @@ from disquaire.backstage import selectors, services
 from disquaire.catalog.models import Artist
 from disquaire.orders.errors import OrderError
 from disquaire.orders.models import Order, OrderLine, OrderState, PaymentState, Refund
+from disquaire.orders.history import order_history
 from disquaire.orders.refunds import payment_refund
+from disquaire.orders.selectors import order_is_test
 from disquaire.orders.services import RECEIPT_MAX_ATTEMPTS, payment_manual_mark_paid
 
 
@@ -101,7 +103,8 @@ def order_detail(request: HttpRequest, artist: str, code: str) -> HttpResponse:
             "lines": lines,
             "ships": any(line.ships for line in lines),
             "payments": payments,
-            "audit": order.audit_entries.order_by("created_at", "pk"),
+            "history": order_history(order),
+            "is_test": order_is_test(order),
             "awaiting": (PaymentState.CREATED, PaymentState.PENDING),
             "confirmed": PaymentState.CONFIRMED,
             "can_ship": order.state == OrderState.PAID,

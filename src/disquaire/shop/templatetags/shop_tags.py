@@ -47,3 +47,12 @@ def shop_release_offers(release: Any) -> list[Any]:
 def shop_artist_offers(artist: Any) -> list[Any]:
     """The artist's offers that belong to no release (merch)."""
     return artist_offers(artist)
+
+
+@register.filter
+def payment_method(identifier: str) -> str:
+    """A payment provider's identifier in words ("manual" → "Bank transfer")."""
+    from disquaire.orders.history import PROVIDERS
+
+    label = PROVIDERS.get(identifier)
+    return str(label)[:1].upper() + str(label)[1:] if label else identifier
