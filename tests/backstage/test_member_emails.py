@@ -180,9 +180,7 @@ def test_a_refund_mails_the_members_who_want_refunds(
     assert "needs your attention" in message.subject
 
     with (
-        mock.patch(
-            "disquaire.payments.providers.manual.ManualProvider.refund", return_value="r-1"
-        ),
+        mock.patch("disquaire.payments.providers.manual.ManualProvider.refund", return_value="r-1"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         payment_refund(payment=payment, amount_minor=300, reason="late", actor="band")
@@ -192,9 +190,7 @@ def test_a_refund_mails_the_members_who_want_refunds(
     member_email_settings_save(membership=_membership(band), choices={"refund": False})
     mail.outbox.clear()
     with (
-        mock.patch(
-            "disquaire.payments.providers.manual.ManualProvider.refund", return_value="r-2"
-        ),
+        mock.patch("disquaire.payments.providers.manual.ManualProvider.refund", return_value="r-2"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         payment_refund(payment=payment, amount_minor=100, actor="band")

@@ -87,12 +87,16 @@ def desk_orders_to_ship(*, artist: Artist) -> QuerySet[Order]:
 def desk_transfers_to_confirm(*, artist: Artist) -> QuerySet[Payment]:
     """Bank transfers (manual payments) the fans were asked for and the band has not
     marked received, on orders that may still be paid, oldest first."""
-    return Payment.objects.filter(
-        order__artist=artist,
-        provider="manual",
-        state__in=(PaymentState.CREATED, PaymentState.PENDING),
-        order__state__in=(OrderState.PENDING, OrderState.EXPIRED),
-    ).select_related("order").order_by("created_at", "pk")
+    return (
+        Payment.objects.filter(
+            order__artist=artist,
+            provider="manual",
+            state__in=(PaymentState.CREATED, PaymentState.PENDING),
+            order__state__in=(OrderState.PENDING, OrderState.EXPIRED),
+        )
+        .select_related("order")
+        .order_by("created_at", "pk")
+    )
 
 
 def desk_orders_needing_attention(*, artist: Artist) -> QuerySet[Order]:

@@ -87,7 +87,7 @@ def _recipients(*, artist: Artist, kind: str) -> list[tuple[Membership, str]]:
     chosen = []
     for membership in memberships:
         try:
-            prefs = membership.email_settings  # type: ignore[attr-defined]
+            prefs = membership.email_settings
         except MemberEmailSettings.DoesNotExist:
             prefs = MemberEmailSettings(membership=membership)
         if prefs.wants(kind):
@@ -103,7 +103,8 @@ def _url(path: str) -> str:
 
 
 def _order_url(order: Order) -> str:
-    return _url(reverse("backstage:order", kwargs={"artist": order.artist.slug, "code": order.code}))
+    kwargs = {"artist": order.artist.slug, "code": order.code}
+    return _url(reverse("backstage:order", kwargs=kwargs))
 
 
 def _desk_url(artist: Artist) -> str:
@@ -272,8 +273,9 @@ class Event:
 def _event(kind: str, key: str, object_id: int | None, artist_id: int) -> Event | None:
     """What to tell about (kind, key), or None when there is nothing (any more) to tell:
     a test order, an order gone back to pending, a vanished object."""
+    pk = object_id or 0
     if kind == MemberEmailKind.NEW_ORDER:
-        order = Order.objects.select_related("artist").filter(pk=object_id).first()
+        order = Order.objects.select_related("artist").filter(pk=pk).first()
         if order is None or order.state not in (OrderState.PAID, OrderState.FULFILLED):
             return None
         if order_is_test(order):
@@ -284,18 +286,16 @@ def _event(kind: str, key: str, object_id: int | None, artist_id: int) -> Event 
         return Event(order.artist, _new_order(order))
     if kind == MemberEmailKind.PAYMENT_PROBLEM:
         if key.startswith("payment-"):
-            payment = Payment.objects.select_related("order__artist").filter(pk=object_id).first()
+            payment = Payment.objects.select_related("order__artist").filter(pk=pk).first()
             if payment is None or order_is_test(payment.order):
                 return None
             return Event(payment.order.artist, _payment_failed(payment))
-        order = Order.objects.select_related("artist").filter(pk=object_id).first()
+        order = Order.objects.select_related("artist").filter(pk=pk).first()
         if order is None or order_is_test(order):
             return None
         return Event(order.artist, _order_flagged(order))
     if kind == MemberEmailKind.REFUND:
-        refund = (
-            Refund.objects.select_related("payment__order__artist").filter(pk=object_id).first()
-        )
+        refund = Refund.objects.select_related("payment__order__artist").filter(pk=pk).first()
         if refund is None or order_is_test(refund.payment.order):
             return None
         return Event(refund.payment.order.artist, _refund(refund))
@@ -410,9 +410,7 @@ def member_emails_enqueue(*, kind: str, key: str, object_id: int | None, artist_
             # The change stands if the queue is unavailable; the desk shows it all.
             logger.exception("member e-mails %s %s not queued", kind, key)
 
-    if transaction.get_connection().in_atomic_block and _queue_in_transaction(
-        member_emails_task
-    ):
+    if transaction.get_connection().in_atomic_block and _queue_in_transaction(member_emails_task):
         member_emails_task.enqueue(
             kind=str(kind), key=key, object_id=object_id, artist_id=artist_id
         )

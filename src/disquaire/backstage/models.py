@@ -88,7 +88,9 @@ class MemberEmailSettings(models.Model):
     daily_summary = models.BooleanField(
         _("Daily summary"),
         default=False,
-        help_text=_("Every morning: yesterday's sales, plays and new fans, and what is left to do."),
+        help_text=_(
+            "Every morning: yesterday's sales, plays and new fans, and what is left to do."
+        ),
     )
     payment_problem = models.BooleanField(
         _("Payment problems"),

@@ -203,9 +203,7 @@ def _plain(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(
-            str(v.value) for v in node.values if isinstance(v, ast.Constant)
-        ) or "{...}"
+        return "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant)) or "{...}"
     return None
 
 
@@ -249,9 +247,7 @@ def form_problems(entries: list[dict[str, object]]) -> list[str]:
         for e in entries
         if e.get("msgid") and all(v for k, v in e.items() if str(k).startswith("msgstr"))
     }
-    sources = [
-        Path(importlib.import_module(name).__file__ or "") for name in _form_modules()
-    ]
+    sources = [Path(importlib.import_module(name).__file__ or "") for name in _form_modules()]
     return form_field_problems(catalogue) + form_source_problems(sources)
 
 

@@ -26,7 +26,8 @@ def _receipt_context(order: Order) -> dict[str, Any]:
     from django.urls import NoReverseMatch, reverse
 
     lines = []
-    for line in order_lines(order).select_related("track__release"):
+    bought = list(order_lines(order).select_related("track__release"))
+    for line in bought:
         release = line.release or (line.track.release if line.track else None)
         cover = ""
         if release is not None and release.cover:
@@ -54,10 +55,10 @@ def _receipt_context(order: Order) -> dict[str, Any]:
         "shipping": Money(order.shipping_minor, order.currency).format(),
         "total": Money(order.total_minor, order.currency).format(),
         "order_url": settings.SITE_URL + order_page_path(order),
-        "ships": any(item["line"].ships for item in lines),
+        "ships": any(line.ships for line in bought),
         "downloads": any(item["unlocked"] for item in lines),
         "pre_orders": any(
-            item["line"].includes_download and not item["unlocked"] for item in lines
+            line.includes_download and not order_line_unlocked(line) for line in bought
         ),
         "is_test": order_is_test(order),
         "paid_with": payment.provider if payment is not None else "",

@@ -12,7 +12,6 @@ from disquaire.orders.models import Order, OrderLine, OrderState, Payment
 from disquaire.orders.stock import units_held
 from disquaire.shop.models import Offer, OfferOption
 
-
 # The one place that says what a test order is: one paid (or tried) through the demo's
 # "test" provider, where no money moves. Everything that must tell test orders apart —
 # the band's e-mails, the desk's figures — asks these two, so an explicit flag on the

@@ -39,6 +39,7 @@ from disquaire.orders.refunds import (
     refund_open,
     refunds_retry_pending,
 )
+from disquaire.orders.signals import order_flagged
 from disquaire.orders.stock import (
     holds_valid,
     order_reservations,
@@ -49,7 +50,6 @@ from disquaire.orders.stock import (
     stock_lock,
     units_held,
 )
-from disquaire.orders.signals import order_flagged
 from disquaire.orders.tasks import order_receipt_task
 from disquaire.orders.transitions import audit_batch, audit_log, order_move, payment_move
 from disquaire.shop.models import Offer, OfferOption

@@ -28,13 +28,14 @@ def order_detail_view(request: HttpRequest, code: str, secret: str) -> HttpRespo
         and payment.provider == "manual"
         and payment.state in (PaymentState.CREATED, PaymentState.PENDING)
     )
+    bought = list(order_lines(order).select_related("track__release"))
     lines = [
         {
             "line": line,
             "unlocked": order_line_unlocked(line),
             "release": line.release or (line.track.release if line.track else None),
         }
-        for line in order_lines(order).select_related("track__release")
+        for line in bought
     ]
     downloads_url = ""
     if order.state in (OrderState.PAID, OrderState.FULFILLED):
@@ -57,10 +58,10 @@ def order_detail_view(request: HttpRequest, code: str, secret: str) -> HttpRespo
             "returned": request.GET.get("return", ""),
             "downloads_url": downloads_url,
             "is_test": order_is_test(order),
-            "ships": any(item["line"].ships for item in lines),
-            "downloads": any(item["line"].includes_download for item in lines),
+            "ships": any(line.ships for line in bought),
+            "downloads": any(line.includes_download for line in bought),
             "pre_orders": any(
-                item["line"].includes_download and not item["unlocked"] for item in lines
+                line.includes_download and not order_line_unlocked(line) for line in bought
             ),
         },
     )

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 from disquaire.backstage import selectors, services
 from disquaire.catalog.models import Artist
 from disquaire.orders.errors import OrderError
-from disquaire.orders.models import Order, OrderLine, OrderState, PaymentState, Refund
 from disquaire.orders.history import order_history
+from disquaire.orders.models import Order, OrderLine, OrderState, PaymentState, Refund
 from disquaire.orders.refunds import payment_refund
 from disquaire.orders.selectors import order_is_test
 from disquaire.orders.services import RECEIPT_MAX_ATTEMPTS, payment_manual_mark_paid
