@@ -95,7 +95,7 @@ class MemberEmailSettings(models.Model):
     payment_problem = models.BooleanField(
         _("Payment problems"),
         default=True,
-        help_text=_("A payment refused by the bank, or an order that needs you to act."),
+        help_text=_("A payment that did not go through, or an order that needs you to act."),
     )
     refund = models.BooleanField(
         _("Refunds"), default=True, help_text=_("Money given back to a fan.")

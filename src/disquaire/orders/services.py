@@ -292,7 +292,9 @@ def order_flag(*, order: Order, note: str, actor: str) -> None:
         entry = audit_log(
             action="order.flag", obj=order, order=order, actor=actor, data={"note": note}
         )
-        order_flagged.send(sender=Order, order=order, note=note, key=f"flag-{entry.pk}")
+        # The audit entry names this flag (inside an audit batch it has no id yet).
+        key = f"flag-{entry.pk}" if entry.pk else f"flag-{order.pk}-{timezone.now().timestamp()}"
+        order_flagged.send(sender=Order, order=order, note=note, key=key)
 
 
 def reservations_expire(*, now: datetime | None = None) -> int:
