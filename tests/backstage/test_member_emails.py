@@ -263,3 +263,33 @@ def test_each_member_chooses_their_emails_in_the_backstage(band: Band) -> None:
 def test_a_stranger_cannot_change_another_bands_emails(band: Band, stranger: Band) -> None:
     url = reverse("backstage:member_emails", kwargs={"artist": band.artist.slug})
     assert stranger.client.post(url, {"language": "fr"}).status_code == 404
+
+
+def _member_tasks(order: Order) -> int:
+    from django_tasks_db.models import DBTaskResult
+
+    return sum(
+        1
+        for task in DBTaskResult.objects.all()
+        if task.task_path.endswith("member_emails_task")
+        and task.args_kwargs["kwargs"].get("key") == f"order-{order.pk}"
+    )
+
+
+def test_the_new_order_e_mail_is_queued_with_the_sale_and_never_for_a_sale_rolled_back(
+    band: Band, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import transaction
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    order = order_for(_cd(band))
+    payment = payment_create(order=order, provider="stripe")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        payment_confirm(payment=payment)
+        raise RuntimeError("the sale fails after the order was paid")
+    assert _member_tasks(order) == 0
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        payment_confirm(payment=payment)
+    assert _member_tasks(order) == 1
+    assert callbacks == []  # queued in the sale's own transaction, nothing after it
