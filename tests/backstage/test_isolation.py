@@ -65,6 +65,8 @@ T = _pick("artist", "release_id", "track_id")
 
 SCOPED: dict[str, Callable[[Objects], dict[str, Any]]] = {
     "artist_edit": A,
+    "desk": A,
+    "member_emails": A,
     "theme_preview": A,
     "members": A,
     "member_role": _pick("artist", "membership_id"),
@@ -119,7 +121,7 @@ SCOPED: dict[str, Callable[[Objects], dict[str, Any]]] = {
 }
 
 UNSCOPED = {
-    "home": "lists only the user's own artists",
+    "home": "the desk of the user's own artist, or a list of their own artists",
     "setup": "first run only, before any user exists",
     "signup": "account creation",
     "verify": "signed link for one account",

@@ -213,7 +213,7 @@ def test_shipping_zone_create_edit_delete(band: Band) -> None:
         500,
         150,
     )
-    assert "1.50 EUR" in band.client.get(_url("shipping", band)).content.decode()
+    assert "€1.50" in band.client.get(_url("shipping", band)).content.decode()
     response = band.client.post(
         _url("shipping_zone_edit", band, zone_id=zone.pk),
         {"name": "Europe", "countries": "FRANCE", "first_item": "5", "additional_item": ""},

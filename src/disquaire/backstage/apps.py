@@ -15,3 +15,5 @@ class BackstageConfig(AppConfig):
 
         # The admin signs people in with the same limits on failed attempts.
         admin.site.login_form = AdminLoginForm
+        # The band's members are told of new orders, payment problems and refunds.
+        from disquaire.backstage import receivers  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -281,3 +282,22 @@ class TrackForm(forms.ModelForm):
         value = normalise_isrc(self.cleaned_data.get("isrc", ""))
         validate_isrc(value)
         return value
+
+
+class MemberEmailSettingsForm(forms.ModelForm):
+    """Which e-mails one member gets, and in which language."""
+
+    class Meta:
+        from disquaire.backstage.models import MemberEmailSettings
+
+        model = MemberEmailSettings
+        fields = ("new_order", "payment_problem", "refund", "daily_summary", "language")
+
+    def __init__(self, *args: Any, artist: Artist, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = self.fields["language"]
+        default = dict(settings.LANGUAGES).get(artist.default_language, artist.default_language)
+        language.choices = [  # type: ignore[attr-defined]
+            ("", _("The artist's language (%(language)s)") % {"language": default}),
+            *settings.LANGUAGES,
+        ]

@@ -68,6 +68,8 @@ class OfferForm(forms.ModelForm):
         model = Offer
         fields = ["kind", "title", "includes", "pricing", "stock", "numbered", "active", "track"]
         widgets = {"includes": forms.Textarea(attrs={"rows": 4}), "pricing": forms.RadioSelect}
+        # The model field has no translated name of its own.
+        labels = {"track": _("Track")}
 
     def __init__(self, *args: Any, currency: str, release: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -62,7 +62,7 @@ class Chart:
 
     def cell(self, index: int, value: Any) -> str:
         if index in self.money_columns:
-            return str(Money(int(value), self.currency))
+            return Money(int(value), self.currency).format()
         return str(value)
 
     @property

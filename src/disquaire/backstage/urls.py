@@ -8,6 +8,7 @@ from disquaire.backstage.views import (
     accounts,
     artist,
     codes,
+    desk,
     orders,
     releases,
     selling,
@@ -34,6 +35,8 @@ _release: list[URLPattern | URLResolver] = [
 
 _artist: list[URLPattern | URLResolver] = [
     path("", artist.artist_edit, name="artist_edit"),
+    path("desk/", desk.desk, name="desk"),
+    path("emails/", desk.member_emails, name="member_emails"),
     path("theme-preview.json", artist.theme_preview, name="theme_preview"),
     path("members/", artist.members, name="members"),
     path("members/<int:membership_id>/role/", artist.member_role, name="member_role"),

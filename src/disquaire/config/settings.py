@@ -374,6 +374,12 @@ BACKSTAGE_PASSWORD_RESET_PER_EMAIL = env_int("DISQUAIRE_PASSWORD_RESET_PER_EMAIL
 # Hours an unfinished upload may wait for its next chunk before its bytes are removed.
 BACKSTAGE_UPLOAD_KEEP_HOURS = env_int("DISQUAIRE_UPLOAD_KEEP_HOURS", 48)
 DISQUAIRE_PERIODIC += ["disquaire.backstage.services.uploads_expire"]
+# E-mails to the band's members: failed sendings tried again, and each morning (after
+# 07:00 in DISQUAIRE_TIME_ZONE) the summary of the day before.
+DISQUAIRE_PERIODIC += [
+    "disquaire.backstage.member_emails.member_emails_retry",
+    "disquaire.backstage.member_emails.daily_summaries_send",
+]
 
 # Who may create a backstage account: "invitation" (someone invited to an artist by its
 # owner or the operator) or "open" (anyone who confirms an email address). And who may

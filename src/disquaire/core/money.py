@@ -83,4 +83,75 @@ class Money:
             raise MoneyError(f"cannot mix {self.currency} and {other.currency}")
 
     def __str__(self) -> str:
+        # Neutral, for logs and files; people read ``format()``.
         return f"{self.decimal} {self.currency}"
+
+    def format(self, language: str | None = None) -> str:
+        """The amount as a reader of ``language`` expects it: ``€12.00`` in English,
+        ``12,00 €`` in French (CLDR's patterns; the active language when None)."""
+        return money_format(self.minor, self.currency, language)
+
+
+# How each language writes an amount, after the Unicode CLDR (what Babel and browsers'
+# Intl.NumberFormat print): the currency's symbol, where it goes, the separators.
+NBSP = "\u00a0"  # between a French amount and its symbol: never broken apart
+NNBSP = "\u202f"  # French thousands separator (narrow no-break space)
+
+
+@dataclass(frozen=True, slots=True)
+class _Style:
+    decimal: str
+    group: str
+    symbol_first: bool
+    symbols: dict[str, str]
+
+
+_STYLES: dict[str, _Style] = {
+    "en": _Style(
+        decimal=".",
+        group=",",
+        symbol_first=True,
+        symbols={
+            "EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$",
+            "NZD": "NZ$", "BRL": "R$", "MXN": "MX$", "HKD": "HK$", "ILS": "₪", "INR": "₹",
+            "KRW": "₩", "XPF": "CFPF",
+        },
+    ),
+    "fr": _Style(
+        decimal=",",
+        group=NNBSP,
+        symbol_first=False,
+        symbols={
+            "EUR": "€", "USD": "$US", "GBP": "£GB", "CAD": "$CA", "AUD": "$AU", "NZD": "$NZ",
+            "BRL": "R$", "MXN": "$MX", "HKD": "$HK", "SGD": "$SG", "ILS": "₪", "INR": "₹",
+            "KRW": "₩", "XPF": "FCFP",
+        },
+    ),
+}  # fmt: skip
+
+
+def _language_style(language: str | None) -> _Style:
+    if language is None:
+        from django.utils.translation import get_language
+
+        language = get_language()
+    base = (language or "en").lower().replace("_", "-").split("-")[0]
+    return _STYLES.get(base, _STYLES["en"])
+
+
+def money_format(minor: int, currency: str, language: str | None = None) -> str:
+    """``minor`` units of ``currency`` written for a reader of ``language`` (the active
+    language when None; English rules for a language without its own)."""
+    code = currency_check(currency)
+    digits = CURRENCIES[code]
+    style = _language_style(language)
+    whole, fraction = divmod(abs(minor), 10**digits)
+    grouped = f"{whole:,}".replace(",", style.group)
+    number = f"{grouped}{style.decimal}{fraction:0{digits}d}" if digits else grouped
+    symbol = style.symbols.get(code, code)
+    sign = "-" if minor < 0 else ""
+    if style.symbol_first:
+        # A symbol ending in a letter ("CHF") is kept apart from the figures.
+        space = NBSP if symbol[-1].isalpha() else ""
+        return f"{sign}{symbol}{space}{number}"
+    return f"{sign}{number}{NBSP}{symbol}"

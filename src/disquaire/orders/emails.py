@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -10,33 +12,69 @@ from django.utils.translation import gettext as _
 
 from disquaire.core.money import Money
 from disquaire.orders.models import Order
-from disquaire.orders.selectors import order_line_unlocked, order_lines, order_page_path
+from disquaire.orders.selectors import (
+    order_is_test,
+    order_line_unlocked,
+    order_lines,
+    order_page_path,
+)
+
+
+def _receipt_context(order: Order) -> dict[str, Any]:
+    """What the receipt says (in the active language): the lines with their covers, the
+    amounts written for its reader, and what happens next."""
+    from django.urls import NoReverseMatch, reverse
+
+    lines = []
+    bought = list(order_lines(order).select_related("track__release"))
+    for line in bought:
+        release = line.release or (line.track.release if line.track else None)
+        cover = ""
+        if release is not None and release.cover:
+            try:
+                cover = settings.SITE_URL + reverse(
+                    "storefront:cover", kwargs={"release_id": release.pk, "width": 300}
+                )
+            except NoReverseMatch:
+                cover = ""
+        lines.append(
+            {
+                "line": line,
+                "total": Money(line.total_minor, order.currency).format(),
+                "unlocked": order_line_unlocked(line),
+                "cover": cover,
+                "cover_alt": (release.cover_alt or release.title) if release else "",
+            }
+        )
+    payment = order.payments.order_by("-created_at").first()
+    return {
+        "order": order,
+        "artist": order.artist,
+        "lines": lines,
+        "items": Money(order.items_minor, order.currency).format(),
+        "shipping": Money(order.shipping_minor, order.currency).format(),
+        "total": Money(order.total_minor, order.currency).format(),
+        "order_url": settings.SITE_URL + order_page_path(order),
+        "ships": any(line.ships for line in bought),
+        "downloads": any(item["unlocked"] for item in lines),
+        "pre_orders": any(
+            line.includes_download and not order_line_unlocked(line) for line in bought
+        ),
+        "is_test": order_is_test(order),
+        "paid_with": payment.provider if payment is not None else "",
+    }
 
 
 def order_receipt_send(*, order: Order) -> None:
     """Send the receipt of a paid order (HTML and plain text), in the buyer's language."""
     with translation.override(order.language or settings.LANGUAGE_CODE):
-        lines = [
-            {
-                "line": line,
-                "total": Money(line.total_minor, order.currency),
-                "unlocked": order_line_unlocked(line),
-            }
-            for line in order_lines(order)
-        ]
-        context = {
-            "order": order,
-            "artist": order.artist,
-            "lines": lines,
-            "items": Money(order.items_minor, order.currency),
-            "shipping": Money(order.shipping_minor, order.currency),
-            "total": Money(order.total_minor, order.currency),
-            "order_url": settings.SITE_URL + order_page_path(order),
-        }
+        context = _receipt_context(order)
         subject = _("Your order %(code)s from %(artist)s") % {
             "code": order.code,
             "artist": order.artist.name,
         }
+        if context["is_test"]:
+            subject = _("TEST ORDER") + " — " + subject
         text = render_to_string("orders/email/receipt.txt", context)
         html = render_to_string("orders/email/receipt.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [order.email])

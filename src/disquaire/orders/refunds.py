@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from disquaire.orders.errors import OrderError
 from disquaire.orders.models import Order, OrderState, Payment, PaymentState, Refund
+from disquaire.orders.signals import order_flagged, refund_done
 from disquaire.orders.transitions import audit_log, order_move, payment_move
 
 
@@ -137,13 +138,16 @@ def _refund_apply(*, refund: Refund, actor: str) -> None:
         data={"amount_minor": refund.amount_minor, "reason": refund.reason, "error": refund.error},
     )
     if refund.state != Refund.State.DONE:
-        order.needs_attention = True
-        order.attention_note += (
+        note = (
             f"Refund {refund.amount_minor} {payment.currency} by hand: "
-            f"{refund.reason} ({refund.error}).\n"
+            f"{refund.reason} ({refund.error})."
         )
+        order.needs_attention = True
+        order.attention_note += note + "\n"
         order.save(update_fields=["needs_attention", "attention_note", "updated_at"])
+        order_flagged.send(sender=Order, order=order, note=note, key=f"refund-{refund.pk}")
         return
+    refund_done.send(sender=Refund, refund=refund)
     payment.refunded_minor += refund.amount_minor
     payment.save(update_fields=["refunded_minor"])
     if payment.refunded_minor >= payment.amount_minor and payment.state == PaymentState.CONFIRMED:

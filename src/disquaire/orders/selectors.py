@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import secrets
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from disquaire.orders.models import Order, OrderLine, OrderState
+from disquaire.orders.models import Order, OrderLine, OrderState, Payment
 from disquaire.orders.stock import units_held
 from disquaire.shop.models import Offer, OfferOption
+
+# The one place that says what a test order is: one paid (or tried) through the demo's
+# "test" provider, where no money moves. Everything that must tell test orders apart —
+# the band's e-mails, the desk's figures — asks these two, so an explicit flag on the
+# order later changes only them.
+TEST_PROVIDER = "test"
+
+
+def order_is_test(order: Order) -> bool:
+    """True when ``order`` went through the test provider: no money moved."""
+    return Payment.objects.filter(order_id=order.pk, provider=TEST_PROVIDER).exists()
+
+
+def orders_real(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """``orders`` without the test orders (see ``order_is_test``)."""
+    return orders.exclude(
+        Exists(Payment.objects.filter(order=OuterRef("pk"), provider=TEST_PROVIDER))
+    )
 
 
 def order_by_code_and_secret(*, code: str, secret: str) -> Order | None:

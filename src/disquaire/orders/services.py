@@ -39,6 +39,7 @@ from disquaire.orders.refunds import (
     refund_open,
     refunds_retry_pending,
 )
+from disquaire.orders.signals import order_flagged
 from disquaire.orders.stock import (
     holds_valid,
     order_reservations,
@@ -288,7 +289,12 @@ def order_flag(*, order: Order, note: str, actor: str) -> None:
         order.needs_attention = True
         order.attention_note += note.rstrip() + "\n"
         order.save(update_fields=["needs_attention", "attention_note", "updated_at"])
-        audit_log(action="order.flag", obj=order, order=order, actor=actor, data={"note": note})
+        entry = audit_log(
+            action="order.flag", obj=order, order=order, actor=actor, data={"note": note}
+        )
+        # The audit entry names this flag (inside an audit batch it has no id yet).
+        key = f"flag-{entry.pk}" if entry.pk else f"flag-{order.pk}-{timezone.now().timestamp()}"
+        order_flagged.send(sender=Order, order=order, note=note, key=key)
 
 
 def reservations_expire(*, now: datetime | None = None) -> int:

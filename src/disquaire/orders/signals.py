@@ -6,3 +6,14 @@ from django.dispatch import Signal
 # downloads in that same transaction), and when it is refunded (delivery takes them back).
 order_paid = Signal()
 order_refunded = Signal()
+
+# Sent inside the transaction that records them, for whoever tells the band
+# (backstage's e-mails to members, after commit):
+# - ``payment_failed`` with ``payment``: the provider refused a payment (not a buyer who
+#   left the payment page, which is "canceled");
+# - ``order_flagged`` with ``order``, ``note`` and ``key`` (unique to this flag): a person
+#   must act on the order (a refund to make by hand, a payment in another currency…);
+# - ``refund_done`` with ``refund``: money went back to the buyer (all or part).
+payment_failed = Signal()
+order_flagged = Signal()
+refund_done = Signal()

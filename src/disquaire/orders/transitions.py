@@ -24,7 +24,7 @@ from disquaire.orders.models import (
     Payment,
     PaymentState,
 )
-from disquaire.orders.signals import order_paid, order_refunded
+from disquaire.orders.signals import order_paid, order_refunded, payment_failed
 
 # Entries written by audit_log() inside ``audit_batch()`` wait here, per thread, and go to
 # the database in one INSERT when the batch ends (or is flushed).
@@ -137,3 +137,5 @@ def payment_move(
         to_state=to,
         data=data,
     )
+    if to == PaymentState.FAILED:
+        payment_failed.send(sender=Payment, payment=payment)

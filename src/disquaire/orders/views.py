@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from disquaire.orders.models import OrderState, PaymentState
 from disquaire.orders.selectors import (
     order_by_code_and_secret,
+    order_is_test,
     order_line_unlocked,
     order_lines,
 )
@@ -16,7 +17,8 @@ from disquaire.shop.selectors import shop_settings_for
 
 @never_cache
 def order_detail_view(request: HttpRequest, code: str, secret: str) -> HttpResponse:
-    """The buyer's private order page: what was bought, its state, what to do next."""
+    """The buyer's private order page (the receipt's link): thanks, what was bought, and
+    what happens next — downloads, the parcel, or how to pay by bank transfer."""
     order = order_by_code_and_secret(code=code, secret=secret)
     if order is None:
         raise Http404
@@ -26,7 +28,15 @@ def order_detail_view(request: HttpRequest, code: str, secret: str) -> HttpRespo
         and payment.provider == "manual"
         and payment.state in (PaymentState.CREATED, PaymentState.PENDING)
     )
-    lines = [{"line": line, "unlocked": order_line_unlocked(line)} for line in order_lines(order)]
+    bought = list(order_lines(order).select_related("track__release"))
+    lines = [
+        {
+            "line": line,
+            "unlocked": order_line_unlocked(line),
+            "release": line.release or (line.track.release if line.track else None),
+        }
+        for line in bought
+    ]
     downloads_url = ""
     if order.state in (OrderState.PAID, OrderState.FULFILLED):
         from disquaire.delivery.selectors import order_download_page_url
@@ -47,6 +57,12 @@ def order_detail_view(request: HttpRequest, code: str, secret: str) -> HttpRespo
             "shop_settings": shop_settings_for(order.artist),
             "returned": request.GET.get("return", ""),
             "downloads_url": downloads_url,
+            "is_test": order_is_test(order),
+            "ships": any(line.ships for line in bought),
+            "downloads": any(line.includes_download for line in bought),
+            "pre_orders": any(
+                line.includes_download and not order_line_unlocked(line) for line in bought
+            ),
         },
     )
     response["Referrer-Policy"] = "no-referrer"

@@ -24,7 +24,8 @@ def amount_max_minor(currency: str) -> int:
 
 
 def money_format(minor: int, currency: str) -> str:
-    return str(Money(minor, currency))
+    """An amount for the buyer, in the active language (core.money.money_format)."""
+    return Money(minor, currency).format()
 
 
 def offer_price(*, offer: Offer, amount_text: str | None = None) -> int:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from disquaire.backstage import selectors, services
 from disquaire.backstage.forms import EmailLoginForm, EmailPasswordForm, SetupForm
 from disquaire.backstage.views.artist import may_create_artists
+from disquaire.backstage.views.desk import artists_overview, desk_render
 from disquaire.catalog.models import Artist
 from disquaire.core.ratelimit import client_ip, rate_hit
 from disquaire.core.signing import TokenError, TokenExpired
@@ -269,10 +270,14 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    artists = selectors.artists_for_user(user=request.user)
+    """The band's desk; a member of several artists first sees them all, each with its
+    count of things to do."""
+    artists = list(selectors.artists_for_user(user=request.user))
     if not artists and may_create_artists(request.user):
         return redirect("backstage:artist_create")
-    return render(request, "backstage/home.html", {"artists": artists})
+    if len(artists) == 1:
+        return desk_render(request, artist=artists[0])
+    return artists_overview(request, artists=artists)
 
 
 def home_or_setup(request: HttpRequest) -> HttpResponse:

@@ -10,14 +10,17 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from disquaire.backstage import selectors, services
 from disquaire.catalog.models import Artist
 from disquaire.orders.errors import OrderError
+from disquaire.orders.history import order_history
 from disquaire.orders.models import Order, OrderLine, OrderState, PaymentState, Refund
 from disquaire.orders.refunds import payment_refund
+from disquaire.orders.selectors import order_is_test
 from disquaire.orders.services import RECEIPT_MAX_ATTEMPTS, payment_manual_mark_paid
 
 
@@ -100,7 +103,8 @@ def order_detail(request: HttpRequest, artist: str, code: str) -> HttpResponse:
             "lines": lines,
             "ships": any(line.ships for line in lines),
             "payments": payments,
-            "audit": order.audit_entries.order_by("created_at", "pk"),
+            "history": order_history(order),
+            "is_test": order_is_test(order),
             "awaiting": (PaymentState.CREATED, PaymentState.PENDING),
             "confirmed": PaymentState.CONFIRMED,
             "can_ship": order.state == OrderState.PAID,
@@ -109,7 +113,13 @@ def order_detail(request: HttpRequest, artist: str, code: str) -> HttpResponse:
     )
 
 
-def _back(order: Order) -> HttpResponse:
+def _back(request: HttpRequest, order: Order) -> HttpResponse:
+    """Back to the order's page, or to the backstage page the form was on (the desk)."""
+    then = request.POST.get("next", "")
+    if then.startswith("/backstage/") and url_has_allowed_host_and_scheme(
+        then, allowed_hosts={request.get_host()}
+    ):
+        return redirect(then)
     return redirect("backstage:order", artist=order.artist.slug, code=order.code)
 
 
@@ -128,7 +138,7 @@ def order_mark_paid(request: HttpRequest, artist: str, code: str) -> HttpRespons
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The payment is recorded: the order is paid."))
-    return _back(order)
+    return _back(request, order)
 
 
 @login_required
@@ -145,8 +155,11 @@ def order_ship(request: HttpRequest, artist: str, code: str) -> HttpResponse:
     except OrderError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("The order is marked shipped; the fan gets an email."))
-    return _back(order)
+        messages.success(
+            request,
+            _("Order %(code)s is marked shipped; the fan gets an e-mail.") % {"code": order.code},
+        )
+    return _back(request, order)
 
 
 REFUND_MESSAGES = {
@@ -182,4 +195,4 @@ def order_refund(request: HttpRequest, artist: str, code: str) -> HttpResponse:
             messages.success(request, text)
         else:
             messages.warning(request, text)
-    return _back(order)
+    return _back(request, order)

@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 
 from disquaire.core.countries import country_name as _country_name
-from disquaire.core.money import Money, MoneyError
+from disquaire.core.money import Money, MoneyError, money_format
 from disquaire.shop.selectors import artist_offers, release_offers
 
 register = template.Library()
@@ -18,10 +18,13 @@ def country_name(code: str | None) -> str:
 
 
 @register.filter
-def money(minor: Any, currency: str) -> str:
-    """``{{ amount_minor|money:currency }}`` → "12.50 EUR"."""
+def money(value: Any, currency: str | None = None) -> str:
+    """``{{ amount_minor|money:currency }}`` (or ``{{ a_money|money }}``) as a reader of
+    the active language writes it: "€12.50" in English, "12,50 €" in French."""
     try:
-        return str(Money(int(minor), currency))
+        if isinstance(value, Money):
+            return value.format()
+        return money_format(int(value), currency or "")
     except (MoneyError, TypeError, ValueError):
         return ""
 
@@ -44,3 +47,12 @@ def shop_release_offers(release: Any) -> list[Any]:
 def shop_artist_offers(artist: Any) -> list[Any]:
     """The artist's offers that belong to no release (merch)."""
     return artist_offers(artist)
+
+
+@register.filter
+def payment_method(identifier: str) -> str:
+    """A payment provider's identifier in words ("manual" → "Bank transfer")."""
+    from disquaire.orders.history import PROVIDERS
+
+    label = PROVIDERS.get(identifier)
+    return str(label)[:1].upper() + str(label)[1:] if label else identifier
