@@ -365,3 +365,77 @@ def test_a_backup_taken_while_orders_come_in_restores_consistently_on_postgresql
     tmp_path: Path,
 ) -> None:
     _backup_under_load_restores_consistently(tmp_path)
+
+
+# --- from the embedded mode to PostgreSQL and S3 -------------------------------------------
+
+
+def _embedded_backup(tmp_path: Path, settings: Any) -> Path:
+    """A separate embedded install (SQLite, local files) with the demo band, backed up
+    with the `disquaire` command as an operator would."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABASE_URL", "DISQUAIRE_"))
+    }
+    env.update(
+        DISQUAIRE_DATA_DIR=str(tmp_path / "embedded"),
+        DISQUAIRE_SECRET_KEY=settings.SECRET_KEY,
+    )
+    command = [sys.executable, "-m", "disquaire"]
+    for args in (["demo", "--no-serve", "--track-seconds", "1"], ["backup", "embedded-backup"]):
+        subprocess.run(
+            [*command, *args], cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300
+        )
+    return tmp_path / "embedded-backup"
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_an_embedded_backup_restores_onto_postgresql_and_s3_with_keys_dates_and_files(
+    s3_storage: str, tmp_path: Path, settings: Any
+) -> None:
+    import sqlite3
+
+    backup = _embedded_backup(tmp_path, settings)
+    manifest = json.loads((backup / MANIFEST).read_text())
+    assert (manifest["engine"], manifest["storage"]["kind"]) == ("sqlite", "local")
+    with sqlite3.connect(backup / "database.sqlite3") as source:
+        tracks = source.execute(
+            "SELECT id, title, created_at FROM catalog_track ORDER BY id"
+        ).fetchall()
+    assert tracks
+    call_command("flush", interactive=False, verbosity=0)
+
+    out = StringIO()
+    call_command("restore", str(backup), stdout=out)
+
+    assert "secret key" not in out.getvalue()
+    restored = [
+        (t.pk, t.title, t.created_at)
+        for t in Track.objects.order_by("pk").only("title", "created_at")
+    ]
+    assert [(pk, title) for pk, title, _at in restored] == [(i, t) for i, t, _at in tracks]
+    assert [at.isoformat(sep=" ").replace("+00:00", "") for _pk, _t, at in restored] == [
+        at for _i, _t, at in tracks
+    ]
+    from django.core.files.storage import storages
+
+    from disquaire.core.backup import storage_list
+
+    in_bucket = {name: size for name, size, _etag in storage_list(storages["default"])}
+    assert in_bucket == {entry["name"]: entry["bytes"] for entry in manifest["media"]}
+    for entry in manifest["media"][:5]:
+        with default_storage.open(entry["name"]) as handle:
+            assert hashlib.sha256(handle.read()).hexdigest() == entry["sha256"]
+    # The sequences moved past the copied keys: new rows get new keys.
+    artist = Artist.objects.get(name=DEMO_ARTIST)
+    new = Release.objects.create(artist=artist, title="After the move", slug="after-the-move")
+    assert new.pk > max(Release.objects.exclude(pk=new.pk).values_list("pk", flat=True))
+    cache.clear()
+    page = Client().get(f"/{artist.slug}/")
+    assert page.status_code == 200 and RELEASES[0].title in page.content.decode()

@@ -49,6 +49,7 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.utils import load_backend
 
 FORMAT = "disquaire-backup"
 VERSION = 1
@@ -495,19 +496,27 @@ def _source_database(path: Path) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="disquaire-restore-") as folder:
         copy = Path(folder) / "source.sqlite3"
         shutil.copyfile(path, copy)
-        configured = connections.configure_settings(
-            {
-                "default": connections.settings["default"],
-                SOURCE_ALIAS: {"ENGINE": "django.db.backends.sqlite3", "NAME": str(copy)},
-            }
+        # A connection of its own, not an entry of settings.DATABASES: it lives as long as
+        # the restore, in this thread only.
+        settings_dict = dict(connections["default"].settings_dict)
+        settings_dict.update(
+            ENGINE="django.db.backends.sqlite3",
+            NAME=str(copy),
+            OPTIONS={},
+            HOST="",
+            PORT="",
+            USER="",
+            PASSWORD="",
+            CONN_MAX_AGE=0,
+            TEST={},
         )
-        connections.settings[SOURCE_ALIAS] = configured[SOURCE_ALIAS]
+        wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, SOURCE_ALIAS)
+        connections[SOURCE_ALIAS] = wrapper
         try:
             yield SOURCE_ALIAS
         finally:
-            connections[SOURCE_ALIAS].close()
+            wrapper.close()
             del connections[SOURCE_ALIAS]
-            del connections.settings[SOURCE_ALIAS]
 
 
 @contextlib.contextmanager
