@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "disquaire.core.metrics.RouteMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -230,7 +231,9 @@ else:
 # worker of `disquaire serve`) runs them.
 TASKS = {
     "default": {
-        "BACKEND": env_str("DISQUAIRE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": env_str(
+            "DISQUAIRE_TASKS_BACKEND", "disquaire.core.tasks_backend.RequestIdDatabaseBackend"
+        ),
         "QUEUES": ["default", "transcode"],
     }
 }
@@ -262,19 +265,48 @@ IMPORT_MAX_FILE_BYTES = env_int("DISQUAIRE_IMPORT_MAX_FILE_BYTES", 4 * 1024**3)
 FFMPEG_BINARY = env_str("DISQUAIRE_FFMPEG", "")
 FFMPEG_THREADS = env_int("DISQUAIRE_FFMPEG_THREADS", 0)
 
+# Logs: plain text, or one JSON object a line with DISQUAIRE_LOG_FORMAT=json; each record
+# carries the request id (nginx's X-Request-ID, or a new one), in the worker too
+# (core.logs).
+LOG_FORMAT = env_str("DISQUAIRE_LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ValueError(f"DISQUAIRE_LOG_FORMAT must be 'text' or 'json', got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "disquaire.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"()": "disquaire.core.logs.TextFormatter"},
+        "json": {"()": "disquaire.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("DISQUAIRE_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # One line per task start and end drowns the server's output: failures still show.
+        # (disquaire.worker logs each task's start and end with its request id at INFO.)
         "django_tasks": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},
         "django.tasks": {"level": "WARNING"},
     },
 }
+
+# /metrics (Prometheus text format): readable with `Authorization: Bearer <token>` or
+# from the listed networks (the peer's own address, never X-Forwarded-For); without
+# either, it answers 404. Figures read from the database come from these functions.
+DISQUAIRE_METRICS_TOKEN = env_str("DISQUAIRE_METRICS_TOKEN")
+DISQUAIRE_METRICS_ALLOW = env_list("DISQUAIRE_METRICS_ALLOW", [])
+DISQUAIRE_METRICS = [
+    "disquaire.core.worker.tasks_metrics",
+    "disquaire.orders.selectors.orders_metrics",
+    "disquaire.catalog.selectors.encodes_metrics",
+]
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
