@@ -38,6 +38,8 @@ from disquaire.core.logs import request_id_from, request_id_reset, request_id_se
 ROUTE_KEY = "disquaire.route"
 CACHED_ROUTE = "cached-page"
 UNMATCHED_ROUTE = "unmatched"
+# The text format every Prometheus version reads (our names need nothing newer).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -165,7 +167,7 @@ class _DatabaseCollector:
 
 def metrics_exposition() -> tuple[bytes, str]:
     """The text exposition of every metric, and its content type."""
-    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+    from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 
     _instruments()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -174,10 +176,10 @@ def metrics_exposition() -> tuple[bytes, str]:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         registry.register(_DatabaseCollector())
-        return generate_latest(registry), CONTENT_TYPE_LATEST
+        return generate_latest(registry), CONTENT_TYPE
     database = CollectorRegistry()
     database.register(_DatabaseCollector())
-    return generate_latest(REGISTRY) + generate_latest(database), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY) + generate_latest(database), CONTENT_TYPE
 
 
 def metrics_allowed(request: HttpRequest) -> bool | None:
