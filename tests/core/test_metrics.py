@@ -102,7 +102,8 @@ def test_metrics_open_to_an_allowed_network_only(client: Client, settings: Any) 
     assert forwarded.status_code == 403
 
 
-def test_requests_are_counted_by_route_pattern_and_status() -> None:
+def test_requests_are_counted_by_route_pattern_and_status(settings: Any) -> None:
+    settings.DISQUAIRE_METRICS_TOKEN = TOKEN
     before_ok = _requests("/healthz", "200") + _requests("/healthz", "503")
     before_missing = _requests("unmatched", "404")
     artist = OfferFactory().artist
@@ -119,6 +120,13 @@ def test_requests_are_counted_by_route_pattern_and_status() -> None:
         "disquaire_http_request_duration_seconds_count", {"route": "/<slug:artist>/"}
     )
     assert count and count >= 1
+
+
+def test_requests_are_not_counted_while_metrics_are_off() -> None:
+    before = _requests("/healthz", "200") + _requests("/healthz", "503")
+    _status, headers, _body = _wsgi("/healthz")
+    assert _requests("/healthz", "200") + _requests("/healthz", "503") == before
+    assert headers["X-Request-ID"]
 
 
 def test_the_proxys_request_id_is_sent_back_and_a_bad_one_replaced() -> None:

@@ -75,10 +75,20 @@ def _instruments() -> tuple[Any, Any]:
     return requests, latency
 
 
+_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def request_observe(*, route: str, method: str, status: int, seconds: float) -> None:
-    requests, latency = _instruments()
-    requests.labels(route, method, str(status)).inc()
-    latency.labels(route).observe(seconds)
+    # The labelled children are looked up once per (route, method, status): labels()
+    # takes a lock and builds a key on every call.
+    key = (route, method, status)
+    children = _children.get(key)
+    if children is None:
+        requests, latency = _instruments()
+        children = (requests.labels(route, method, str(status)), latency.labels(route))
+        _children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -108,7 +118,9 @@ class ObservedApplication:
             return self.app(environ, observed_start_response)
         finally:
             request_id_reset(token)
-            if "status" in seen:
+            # Nobody can read the figures while /metrics is off: do not count them.
+            metrics_on = settings.DISQUAIRE_METRICS_TOKEN or settings.DISQUAIRE_METRICS_ALLOW
+            if metrics_on and "status" in seen:
                 method = environ.get("REQUEST_METHOD", "")
                 request_observe(
                     route=environ.get(ROUTE_KEY, CACHED_ROUTE),
