@@ -30,6 +30,7 @@ from tests.shop.helpers import order_for
 pytestmark = pytest.mark.django_db
 
 TOKEN = "a-long-metrics-token"
+CACHED = "cached-page"
 
 
 def _wsgi(path: str, **headers: str) -> tuple[str, dict[str, str], bytes]:
@@ -271,3 +272,16 @@ def test_the_counts_of_several_web_processes_add_up(tmp_path: Path) -> None:
     ).stdout
     assert 'disquaire_http_requests_total{method="GET",route="/x",status="200"} 7.0' in text
     assert 'disquaire_http_request_duration_seconds_count{route="/x"} 7.0' in text
+
+
+def test_a_page_answered_before_django_is_counted_as_a_cached_page(settings: Any) -> None:
+    settings.DISQUAIRE_METRICS_TOKEN = TOKEN
+    artist = OfferFactory().artist
+    before = _requests(CACHED, "200")
+
+    first = _wsgi(f"/{artist.slug}/")
+    second = _wsgi(f"/{artist.slug}/")
+
+    assert first[2] == second[2]
+    assert _requests(CACHED, "200") == before + 1
+    assert first[1]["X-Request-ID"] != second[1]["X-Request-ID"]
