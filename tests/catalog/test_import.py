@@ -74,6 +74,8 @@ def test_processing_makes_every_format_with_tags_and_cover(album_dir: Path) -> N
     track.refresh_from_db()
     assert track.status == ProcessingStatus.READY, track.error
     assert track.peaks is not None and len(track.peaks) > 100
+    # The encoding run's wall time, for /metrics (catalog.selectors.encodes_metrics).
+    assert track.encode_seconds is not None and track.encode_seconds > 0
     assert track.loudness_lufs is not None and -40 < track.loudness_lufs < 0
     release = track.release
     for rendition in track.renditions.all():

@@ -22,6 +22,7 @@ from disquaire.catalog.models import (
     Rendition,
     Track,
 )
+from disquaire.core.replica import reporting_db
 from disquaire.delivery.models import CodeBatch
 from disquaire.orders.models import Order, OrderLine, OrderState, Payment
 from disquaire.orders.selectors import units_left
@@ -201,8 +202,14 @@ def orders_for_artist(
     ships: bool | None = None,
     attention: bool = False,
 ) -> QuerySet[Order]:
-    """The artist's orders, newest first, searched by code, email or name and filtered."""
-    orders = Order.objects.filter(artist=artist).order_by("-created_at", "-pk")
+    """The artist's orders, newest first, searched by code, email or name and filtered.
+
+    A search and a report: read from the read replica when one may be used
+    (core.replica); acting on an order reads it again from the primary.
+    """
+    orders = (
+        Order.objects.using(reporting_db()).filter(artist=artist).order_by("-created_at", "-pk")
+    )
     query = query.strip()
     if query:
         orders = orders.filter(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Model, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from disquaire.catalog.models import Artist
 from disquaire.core.money import Money
+from disquaire.core.replica import reporting_db
 from disquaire.delivery.models import TrackDownloadDay
 from disquaire.orders.models import Order, OrderLine, OrderState
 from disquaire.storefront.models import TrackPlayDay
@@ -72,17 +74,21 @@ class Chart:
         ]
 
 
-def _sold(artist: Artist) -> Any:
-    return Order.objects.filter(artist=artist, state__in=SOLD_STATES, currency=artist.currency)
+def _sold(artist: Artist, using: str) -> Any:
+    return Order.objects.using(using).filter(
+        artist=artist, state__in=SOLD_STATES, currency=artist.currency
+    )
 
 
-def chart_sales(*, artist: Artist, today: date | None = None) -> Chart:
+def chart_sales(
+    *, artist: Artist, today: date | None = None, using: str = DEFAULT_DB_ALIAS
+) -> Chart:
     """Orders and revenue per day over the last 90 days (every day, zeros included)."""
     today = today or timezone.localdate()
     start = today - timedelta(days=DAYS - 1)
     per_day = {
         row["day"]: row
-        for row in _sold(artist)
+        for row in _sold(artist, using)
         .filter(paid_at__date__gte=start)
         .annotate(day=TruncDate("paid_at"))
         .values("day")
@@ -113,9 +119,10 @@ def _ranked(rows: list[tuple[str, list[Any]]], column: int) -> list[tuple[str, l
     return rows[:MAX_ROWS]
 
 
-def chart_offers(*, artist: Artist) -> Chart:
+def chart_offers(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
     lines = (
-        OrderLine.objects.filter(
+        OrderLine.objects.using(using)
+        .filter(
             order__artist=artist,
             order__state__in=SOLD_STATES,
             order__currency=artist.currency,
@@ -135,8 +142,8 @@ def chart_offers(*, artist: Artist) -> Chart:
     )
 
 
-def chart_countries(*, artist: Artist) -> Chart:
-    found = _sold(artist).values("ship_country").annotate(orders=Count("pk"))
+def chart_countries(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
+    found = _sold(artist, using).values("ship_country").annotate(orders=Count("pk"))
     unknown = _("unknown (digital)")
     rows = [(str(r["ship_country"] or unknown), [r["orders"]]) for r in found]
     return Chart(
@@ -151,9 +158,9 @@ def chart_countries(*, artist: Artist) -> Chart:
     )
 
 
-def chart_origins(*, artist: Artist) -> Chart:
+def chart_origins(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
     found = (
-        _sold(artist)
+        _sold(artist, using)
         .values("referrer", "campaign")
         .annotate(orders=Count("pk"), revenue=Coalesce(Sum("total_minor"), 0))
     )
@@ -178,10 +185,11 @@ def chart_origins(*, artist: Artist) -> Chart:
     )
 
 
-def _per_track_rows(model: type[Model], *, field: str, artist: Artist) -> list[Any]:
+def _per_track_rows(model: type[Model], *, field: str, artist: Artist, using: str) -> list[Any]:
     """Rows "Release — N. Title" with the sum of a per-track day counter."""
     found = (
-        model._default_manager.filter(track__release__artist=artist)
+        model._default_manager.using(using)
+        .filter(track__release__artist=artist)
         .values("track__release__title", "track__position", "track__title")
         .annotate(total=Coalesce(Sum(field), 0))
     )
@@ -195,7 +203,7 @@ def _per_track_rows(model: type[Model], *, field: str, artist: Artist) -> list[A
     return _ranked(rows, 0)
 
 
-def chart_plays(*, artist: Artist) -> Chart:
+def chart_plays(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
     return Chart(
         key="plays",
         title=str(CHARTS["plays"]),
@@ -204,11 +212,11 @@ def chart_plays(*, artist: Artist) -> Chart:
             "track. No listener is recorded, only the count."
         ),
         columns=[_("Track"), _("Plays")],
-        rows=_per_track_rows(TrackPlayDay, field="plays", artist=artist),
+        rows=_per_track_rows(TrackPlayDay, field="plays", artist=artist, using=using),
     )
 
 
-def chart_downloads(*, artist: Artist) -> Chart:
+def chart_downloads(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
     return Chart(
         key="downloads",
         title=str(CHARTS["downloads"]),
@@ -217,7 +225,7 @@ def chart_downloads(*, artist: Artist) -> Chart:
             "download is not counted twice)."
         ),
         columns=[_("Track"), _("Downloads")],
-        rows=_per_track_rows(TrackDownloadDay, field="downloads", artist=artist),
+        rows=_per_track_rows(TrackDownloadDay, field="downloads", artist=artist, using=using),
     )
 
 
@@ -231,8 +239,9 @@ BUILDERS: dict[str, Callable[..., Chart]] = {
 }
 
 
-def chart_build(*, key: str, artist: Artist) -> Chart:
-    chart: Chart = BUILDERS[key](artist=artist)
+def chart_build(*, key: str, artist: Artist, using: str | None = None) -> Chart:
+    """One chart, read from the read replica when one may be used (core.replica)."""
+    chart: Chart = BUILDERS[key](artist=artist, using=using or reporting_db())
     chart.svg = svg_timeline(chart) if chart.timeline else svg_bars(chart)
     return chart
 

@@ -249,6 +249,9 @@ class Track(models.Model):
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Wall-clock seconds of the last encoding run (every missing format in one ffmpeg
+    # run, so it is the track's, not a format's): for /metrics (encodes_metrics).
+    encode_seconds = models.FloatField(null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -381,6 +381,7 @@ def track_process(*, track_id: int) -> None:
         return
     workdir = Path(tempfile.mkdtemp(prefix=f"track-{track_id}-", dir=scratch_dir()))
     stored: list[str] = []
+    encoded: dict[str, float] = {}
     todo = list(track.renditions.exclude(status=ProcessingStatus.READY).exclude(format=ORIGINAL))
     try:
         master = _local_master(track, workdir)
@@ -398,6 +399,7 @@ def track_process(*, track_id: int) -> None:
             outputs = {
                 r.format: workdir / f"out-{r.format}{FORMATS[r.format].extension}" for r in todo
             }
+            encode_started = time.monotonic()
             transcode(
                 src=master,
                 info=info,
@@ -405,6 +407,7 @@ def track_process(*, track_id: int) -> None:
                 threads=settings.FFMPEG_THREADS,
                 on_progress=_Heartbeat(track, [r.pk for r in todo]),
             )
+            encoded = {"encode_seconds": round(time.monotonic() - encode_started, 3)}
             tags = track_tagset(track, cover_for_embedding(track.release))
             digest_of_tags = tags_digest(tags, cover_name=track.release.cover.name or "")
             for rendition in todo:
@@ -435,7 +438,7 @@ def track_process(*, track_id: int) -> None:
                     ]
                 )
         Track.objects.filter(pk=track.pk).update(
-            status=ProcessingStatus.READY, error="", heartbeat_at=timezone.now()
+            status=ProcessingStatus.READY, error="", heartbeat_at=timezone.now(), **encoded
         )
     except Exception as exc:
         if not Track.objects.filter(pk=track_id).exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "disquaire.core.metrics.RouteMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "disquaire.shop.middleware.VisitOriginMiddleware",
+    "disquaire.core.replica.ReplicaPinMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "disquaire.core.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -102,48 +105,70 @@ TEMPLATES = [
 
 # Seconds a statement waits for a row lock on PostgreSQL before it fails.
 DB_LOCK_TIMEOUT_SECONDS = env_int("DISQUAIRE_DB_LOCK_TIMEOUT", 10)
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'disquaire.sqlite3'}"),
-        conn_max_age=env_int("DISQUAIRE_DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+
+
+def _database(url: str) -> dict[str, Any]:
+    """One database's settings from its URL, with the engine's options below."""
+    conf: dict[str, Any] = dict(
+        dj_database_url.parse(
+            url,
+            conn_max_age=env_int("DISQUAIRE_DB_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
     )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the worker write while pages read; IMMEDIATE avoids lock-upgrade deadlocks.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "timeout": 20,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend with a health check that skips connections used a moment ago.
-    DATABASES["default"]["ENGINE"] = "disquaire.core.postgresql"
-    pg_options = DATABASES["default"].setdefault("OPTIONS", {})
-    # A database host that drops packets fails a connection after this many seconds
-    # instead of holding the request (libpq waits for ever by default).
-    pg_options.setdefault("connect_timeout", env_int("DISQUAIRE_DB_CONNECT_TIMEOUT", 10))
-    # No statement waits longer than this for a row lock: it fails instead (a payment
-    # webhook then answers 503 and is delivered again; orders.stock counts on it).
-    pg_options["options"] = (
-        f"{pg_options.get('options', '')} -c lock_timeout={DB_LOCK_TIMEOUT_SECONDS * 1000}"
-    ).strip()
-    if env_bool("DISQUAIRE_DB_SERVER_SIDE_BINDING", True):
-        # Server-side binding: the same statement text for every call, which psycopg
-        # prepares on the server after DISQUAIRE_DB_PREPARE_THRESHOLD runs on a
-        # connection. PostgreSQL then parses and plans the checkout's statements once
-        # per connection, not once per call: about half its CPU per order
-        # (docs/performance.md). Turn it off behind a pooler that cannot keep prepared
-        # statements (PgBouncer < 1.21 in transaction mode).
-        pg_options.update(
+    if conf["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the worker write while pages read; IMMEDIATE avoids lock-upgrade deadlocks.
+        conf.setdefault("OPTIONS", {}).update(
             {
-                "server_side_binding": True,
-                "prepare_threshold": env_int("DISQUAIRE_DB_PREPARE_THRESHOLD", 5),
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             }
         )
+        conf["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    elif conf["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with a health check that skips connections used a moment ago.
+        conf["ENGINE"] = "disquaire.core.postgresql"
+        pg_options = conf.setdefault("OPTIONS", {})
+        # A database host that drops packets fails a connection after this many seconds
+        # instead of holding the request (libpq waits for ever by default).
+        pg_options.setdefault("connect_timeout", env_int("DISQUAIRE_DB_CONNECT_TIMEOUT", 10))
+        # No statement waits longer than this for a row lock: it fails instead (a payment
+        # webhook then answers 503 and is delivered again; orders.stock counts on it).
+        pg_options["options"] = (
+            f"{pg_options.get('options', '')} -c lock_timeout={DB_LOCK_TIMEOUT_SECONDS * 1000}"
+        ).strip()
+        if env_bool("DISQUAIRE_DB_SERVER_SIDE_BINDING", True):
+            # Server-side binding: the same statement text for every call, which psycopg
+            # prepares on the server after DISQUAIRE_DB_PREPARE_THRESHOLD runs on a
+            # connection. PostgreSQL then parses and plans the checkout's statements once
+            # per connection, not once per call: about half its CPU per order
+            # (docs/performance.md). Turn it off behind a pooler that cannot keep prepared
+            # statements (PgBouncer < 1.21 in transaction mode).
+            pg_options.update(
+                {
+                    "server_side_binding": True,
+                    "prepare_threshold": env_int("DISQUAIRE_DB_PREPARE_THRESHOLD", 5),
+                }
+            )
+    return conf
+
+
+DATABASES = {
+    "default": _database(env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'disquaire.sqlite3'}"))
+}
+# A read replica (PostgreSQL streaming replication) for the band's stats, reports and order
+# search only, never for stock, orders or payments (a lagging replica would oversell):
+# disquaire.core.replica. Without it, everything reads the primary.
+DATABASE_REPLICA_URL = env_str("DISQUAIRE_DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = _database(DATABASE_REPLICA_URL)
+    # Tests read the replica through the primary's connection.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["disquaire.core.replica.PrimaryRouter"]
+# Seconds a client's reports keep reading the primary after it wrote something (a
+# replica may lag behind by that much at worst).
+DISQUAIRE_REPLICA_PIN_SECONDS = env_int("DISQUAIRE_REPLICA_PIN_SECONDS", 15)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -224,7 +249,9 @@ else:
 # worker of `disquaire serve`) runs them.
 TASKS = {
     "default": {
-        "BACKEND": env_str("DISQUAIRE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": env_str(
+            "DISQUAIRE_TASKS_BACKEND", "disquaire.core.tasks_backend.RequestIdDatabaseBackend"
+        ),
         "QUEUES": ["default", "transcode"],
     }
 }
@@ -256,19 +283,48 @@ IMPORT_MAX_FILE_BYTES = env_int("DISQUAIRE_IMPORT_MAX_FILE_BYTES", 4 * 1024**3)
 FFMPEG_BINARY = env_str("DISQUAIRE_FFMPEG", "")
 FFMPEG_THREADS = env_int("DISQUAIRE_FFMPEG_THREADS", 0)
 
+# Logs: plain text, or one JSON object a line with DISQUAIRE_LOG_FORMAT=json; each record
+# carries the request id (nginx's X-Request-ID, or a new one), in the worker too
+# (core.logs).
+LOG_FORMAT = env_str("DISQUAIRE_LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ValueError(f"DISQUAIRE_LOG_FORMAT must be 'text' or 'json', got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "disquaire.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"()": "disquaire.core.logs.TextFormatter"},
+        "json": {"()": "disquaire.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("DISQUAIRE_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # One line per task start and end drowns the server's output: failures still show.
+        # (disquaire.worker logs each task's start and end with its request id at INFO.)
         "django_tasks": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},
         "django.tasks": {"level": "WARNING"},
     },
 }
+
+# /metrics (Prometheus text format): readable with `Authorization: Bearer <token>` or
+# from the listed networks (the peer's own address, never X-Forwarded-For); without
+# either, it answers 404. Figures read from the database come from these functions.
+DISQUAIRE_METRICS_TOKEN = env_str("DISQUAIRE_METRICS_TOKEN")
+DISQUAIRE_METRICS_ALLOW = env_list("DISQUAIRE_METRICS_ALLOW", [])
+DISQUAIRE_METRICS = [
+    "disquaire.core.worker.tasks_metrics",
+    "disquaire.orders.selectors.orders_metrics",
+    "disquaire.catalog.selectors.encodes_metrics",
+]
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

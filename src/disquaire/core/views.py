@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -94,3 +94,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "unhealthy", **checks}, status=200 if healthy else 503
     )
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus' text format, for a bearer of DISQUAIRE_METRICS_TOKEN or an address in
+    DISQUAIRE_METRICS_ALLOW; 404 when neither is configured (core.metrics)."""
+    from disquaire.core.metrics import metrics_allowed, metrics_exposition
+
+    allowed = metrics_allowed(request)
+    if allowed is None:
+        raise Http404
+    if not allowed:
+        response = HttpResponse("Forbidden\n", status=403, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    body, content_type = metrics_exposition()
+    return HttpResponse(body, content_type=content_type)

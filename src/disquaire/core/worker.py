@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -21,6 +22,41 @@ from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger("disquaire.worker")
+
+
+def tasks_metrics() -> list[Any]:
+    """Tasks ready to run and not yet started, and the age of the oldest, per queue."""
+    from django.db.models import Count, Min
+    from django_tasks_db.models import DBTaskResult
+
+    from disquaire.core.metrics import Family
+
+    now = timezone.now()
+    queues: dict[str, tuple[int, float]] = {
+        name: (0, 0.0) for name in settings.TASKS["default"].get("QUEUES", ["default"])
+    }
+    waiting = (
+        DBTaskResult.objects.ready()
+        .values("queue_name")
+        .annotate(count=Count("id"), oldest=Min("enqueued_at"))
+    )
+    for row in waiting:
+        age = max(0.0, (now - row["oldest"]).total_seconds()) if row["oldest"] else 0.0
+        queues[row["queue_name"]] = (row["count"], age)
+    return [
+        Family(
+            "disquaire_task_queue_depth",
+            "Tasks ready to run and not started yet, by queue.",
+            ("queue",),
+            samples=[((queue,), count) for queue, (count, _age) in sorted(queues.items())],
+        ),
+        Family(
+            "disquaire_task_queue_oldest_age_seconds",
+            "Seconds the oldest task ready to run has waited, by queue (0 when none waits).",
+            ("queue",),
+            samples=[((queue,), age) for queue, (_count, age) in sorted(queues.items())],
+        ),
+    ]
 
 
 def periodic_jobs() -> list[Callable[[], object]]:
@@ -36,6 +72,35 @@ def periodic_run() -> None:
             logger.exception("periodic job %s failed", getattr(job, "__name__", job))
 
 
+def _worker_class() -> type:
+    """django-tasks-db's worker, running each task under the id of the request that
+    enqueued it (core.logs), and logging its start and end with that id."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from disquaire.core.logs import task_reset, task_set
+    from disquaire.core.tasks_backend import task_request_id
+
+    class RequestIdWorker(Worker):
+        def run_task(self, db_task_result: Any) -> None:
+            name = str(getattr(db_task_result, "task_path", ""))
+            tokens = task_set(task_request_id(db_task_result), name)
+            started = time.monotonic()
+            try:
+                logger.debug("task %s started", getattr(db_task_result, "id", ""))
+                super().run_task(db_task_result)
+            finally:
+                status = getattr(db_task_result, "status", "")
+                logger.info(
+                    "task %s ended (%s) in %.3f s",
+                    getattr(db_task_result, "id", ""),
+                    status,
+                    time.monotonic() - started,
+                )
+                task_reset(tokens)
+
+    return RequestIdWorker
+
+
 class WorkerPool:
     """Worker threads processing every queue, plus heartbeat and periodic jobs."""
 
@@ -47,8 +112,7 @@ class WorkerPool:
         heartbeat_every: float | None = None,
         periodic_every: float | None = None,
     ) -> None:
-        from django_tasks_db.management.commands.db_worker import Worker
-
+        worker_class = _worker_class()
         self.worker_id = f"{socket.gethostname()[:30]}-{os.getpid()}-{get_random_string(8)}"
         self.threads = max(1, threads)
         periodic = float(getattr(settings, "WORKER_PERIODIC_SECONDS", 30))
@@ -58,7 +122,7 @@ class WorkerPool:
         )
         self._stop = threading.Event()
         self._workers = [
-            Worker(
+            worker_class(
                 queue_names=["*"],
                 interval=interval,
                 batch=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
@@ -87,3 +88,22 @@ def release_has_orders(*, release_id: int) -> bool:
         | Q(offer__release_id=release_id)
         | Q(offer__track__release_id=release_id)
     ).exists()
+
+
+def orders_metrics() -> list[Any]:
+    """/metrics: orders by state, every state listed (0 when none)."""
+    from django.db.models import Count
+
+    from disquaire.core.metrics import Family
+
+    counts = dict.fromkeys(OrderState.values, 0)
+    for row in Order.objects.values("state").annotate(count=Count("pk")):
+        counts[row["state"]] = row["count"]
+    return [
+        Family(
+            "disquaire_orders",
+            "Orders by state.",
+            ("state",),
+            samples=[((state,), count) for state, count in counts.items()],
+        )
+    ]

@@ -9,12 +9,14 @@ from django.utils import timezone
 
 from disquaire.backstage import selectors
 from disquaire.backstage.stats import CHARTS, chart_build, chart_csv
+from disquaire.core.replica import reporting_db
 
 
 @login_required
 def stats(request: HttpRequest, artist: str) -> HttpResponse:
     obj = selectors.artist_for_member(user=request.user, slug=artist)
-    charts = [chart_build(key=key, artist=obj) for key in CHARTS]
+    db = reporting_db()
+    charts = [chart_build(key=key, artist=obj, using=db) for key in CHARTS]
     return render(request, "backstage/stats/stats.html", {"artist": obj, "charts": charts})
 
 

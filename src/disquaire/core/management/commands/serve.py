@@ -48,6 +48,12 @@ def _pool_stop(server: Any, worker: Any) -> None:
         _pool.stop(timeout=15)
 
 
+def _child_exit(server: Any, worker: Any) -> None:
+    from disquaire.core.metrics import multiprocess_process_dead
+
+    multiprocess_process_dead(worker.pid)
+
+
 def default_threads(*, production: bool) -> int:
     """Threads per web process when ``--threads`` is not given.
 
@@ -112,6 +118,12 @@ class Command(BaseCommand):
                 if opts["production"]
                 else "DISQUAIRE_PRODUCTION is set: start with `disquaire serve --production`."
             )
+        # The web processes add up their request counts in this folder (core.metrics).
+        from disquaire.core.metrics import multiprocess_prepare
+
+        multiprocess_prepare(
+            os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(settings.DATA_DIR / "metrics")
+        )
         if not opts["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -150,6 +162,7 @@ class Command(BaseCommand):
                     "loglevel": "warning",
                     "sendfile": True,
                     "proc_name": "disquaire",
+                    "child_exit": _child_exit,
                     **hooks,
                 }
             )

@@ -1,0 +1,42 @@
+"""django-tasks-db's database backend, keeping the id of the request that enqueued a task.
+
+The id goes into the task row's ``args_kwargs`` beside the arguments (the worker reads
+only ``args`` and ``kwargs`` from it); ``core.worker`` sets it again while the task runs,
+so the worker's log records of the task carry the request's id (core.logs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.compat import normalize_json
+
+from disquaire.core.logs import current_request_id
+
+
+class RequestIdDatabaseBackend(DatabaseBackend):
+    def _task_to_db_task(self, task: Any, args: Any, kwargs: Any) -> Any:
+        request_id = current_request_id()
+        if not request_id:
+            return super()._task_to_db_task(task, args, kwargs)
+        from django_tasks_db.models import DBTaskResult
+
+        return DBTaskResult.objects.create(
+            id=self._get_id(),
+            args_kwargs={
+                **normalize_json({"args": args, "kwargs": kwargs}),
+                "request_id": request_id,
+            },
+            priority=task.priority,
+            task_path=task.module_path,
+            queue_name=task.queue_name,
+            run_after=task.run_after,
+            backend_name=self.alias,
+        )
+
+
+def task_request_id(db_task_result: Any) -> str:
+    """The id of the request that enqueued this task row ("" when none)."""
+    data = getattr(db_task_result, "args_kwargs", None)
+    return str(data.get("request_id", "")) if isinstance(data, dict) else ""
