@@ -96,18 +96,42 @@ def on_host(host: str, mode: str, data: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def cpu_of_lab() -> float:
-    """CPU seconds used so far by every process in the lab's namespaces."""
+def cpu_of_lab() -> dict[int, float]:
+    """CPU seconds used so far by each process in the lab's namespaces."""
     sys.path.insert(0, str(ROOT / "bench"))
     from _common import proc_table
 
     table = proc_table()
-    total = 0.0
+    used: dict[int, float] = {}
     names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     for name in (line.split()[0] for line in names.splitlines() if line.startswith("dqlab-")):
         pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True)
-        total += sum(table[int(p)][2] for p in pids.stdout.split() if int(p) in table)
-    return total
+        used.update({int(p): table[int(p)][2] for p in pids.stdout.split() if int(p) in table})
+    return used
+
+
+class CpuMeter:
+    """CPU seconds the lab's processes use during the run, killed ones included (each
+    process is read every two seconds, so a killed one counts until its last reading)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.before = cpu_of_lab()
+        self.last = dict(self.before)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.done.wait(2.0):
+            self.last.update(cpu_of_lab())
+
+    def stop(self) -> float:
+        self.done.set()
+        self.thread.join()
+        self.last.update(cpu_of_lab())
+        return sum(cpu - self.before.get(pid, 0.0) for pid, cpu in self.last.items())
 
 
 def faults_run(seconds: float, started: float, log: list[dict[str, Any]]) -> None:
@@ -168,12 +192,13 @@ def main() -> None:
         spec.write_text(json.dumps(setup))
 
         faults: list[dict[str, Any]] = []
-        cpu_before = cpu_of_lab()
+        publish = {"tracks": 4, "seconds": 8} if args.quick else {"tracks": 6, "seconds": 20}
+        meter = CpuMeter()
         started = time.time()
         # A second release goes out as the traffic starts: its encodings are running on
         # the workers when one of them is killed.
         publisher = threading.Thread(
-            target=lambda: on_host("worker1", "--publish", {"tracks": 6}), daemon=True
+            target=lambda: on_host("worker1", "--publish", publish), daemon=True
         )
         publisher.start()
         fault_thread = threading.Thread(target=faults_run, args=(seconds, started, faults))
@@ -187,7 +212,7 @@ def main() -> None:
         )
         fault_thread.join()
         publisher.join(timeout=300)
-        cpu_used = cpu_of_lab() - cpu_before
+        cpu_used = meter.stop()
         if driver.returncode != 0:
             raise SystemExit(f"the traffic driver failed:\n{driver.stdout}\n{driver.stderr}")
         records = json.loads(Path(str(spec) + ".out").read_text())
@@ -199,8 +224,21 @@ def main() -> None:
         )
         report(records, faults, check, seconds=seconds, cpu=cpu_used, lab_up_s=lab_up_s)
     finally:
+        logs_keep()
         if not args.keep:
             lab("down", check=False)
+
+
+def logs_keep() -> None:
+    """Copy the lab's logs to var/bench-cluster/ before the lab (and its folder) goes."""
+    lab_dir = Path(os.environ.get("DQLAB_DIR", "/var/tmp/disquaire-lab"))
+    if not lab_dir.is_dir():
+        return
+    target = ROOT / "var" / "bench-cluster" / time.strftime("%Y%m%d-%H%M%S")
+    for log in [*lab_dir.glob("*/*.log"), *lab_dir.glob("s3/log/*")]:
+        (target / log.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy2(log, target / log.parent.name / log.name)
+    print(f"the lab's logs: {target}")
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -225,8 +263,13 @@ def report(
         return any(a <= t <= b for a, b in windows)
 
     requests = records["requests"]  # [t, kind, status, ms, outcome]
-    pages = [r for r in requests if r[1].startswith("page")]
+    # The public pages (nginx's cache, or an app host's shared cache behind it): the
+    # target. Signed-in visitors' pages, rendered every time, are reported apart.
+    pages = [r for r in requests if r[1] in ("page_cached", "page_app")]
     calm_pages = [r[3] for r in pages if not in_fault(r[0]) and r[4] == "ok"]
+    calm_signed_in = [
+        r[3] for r in requests if r[1] == "page_signed_in" and not in_fault(r[0]) and r[4] == "ok"
+    ]
     errors_in = [r for r in requests if in_fault(r[0]) and r[4] != "ok"]
     errors_out = [r for r in requests if not in_fault(r[0]) and r[4] != "ok"]
     broken = [r for r in requests if r[4] == "broken"]
@@ -241,6 +284,11 @@ def report(
         "checkouts_per_s": round(paid / seconds, 2),
         "p99_ms": round(percentile(calm_pages, 99), 1),
         "p50_ms": round(percentile(calm_pages, 50), 1),
+        "p99_cached_ms": round(
+            percentile([r[3] for r in pages if r[1] == "page_cached" and not in_fault(r[0])], 99),
+            1,
+        ),
+        "p99_signed_in_ms": round(percentile(calm_signed_in, 99), 1),
         "errors_during_faults": len(errors_in),
         "errors_outside_faults": len(errors_out),
         "broken_downloads": len(broken),
@@ -253,6 +301,7 @@ def report(
         "seconds": seconds,
         "lab_cpu_s": round(cpu, 1),
         "lab_cpu_s_per_checkout": round(cpu / paid, 3) if paid else None,
+        "load_cpu_s": round(records["cpu_s"], 1),
         "lab_up_s": round(lab_up_s, 1),
         "target_p99_ms": TARGET_P99_MS,
     }
@@ -348,7 +397,8 @@ def host_publish(data: dict[str, Any]) -> dict[str, Any]:
 
     folder = Path(tempfile.mkdtemp(prefix="dq-cluster-release-"))
     for n in range(1, data["tracks"] + 1):
-        synth_track(path=folder / f"{n:02d} - Release Day {n}.flac", seconds=20, seed=900 + n)
+        path = folder / f"{n:02d} - Release Day {n}.flac"
+        synth_track(path=path, seconds=data["seconds"], seed=900 + n)
     result = services.release_import(
         artist_name=DEMO_ARTIST, path=folder, title="Release Day", publish=True
     )
@@ -584,14 +634,18 @@ class Driver:
     async def page_viewer(self, browser: Browser, rng: random.Random) -> None:
         release = rng.choice(self.spec["releases"])
         path = rng.choice(["/", f"/{self.spec['artist']}/", release["path"]])
-        if rng.random() < 0.8:
+        roll = rng.random()
+        if roll < 0.75:
             await self.call(browser, "page_cached", "GET", path, cookies=False)
+        elif roll < 0.95:
+            # A link with a campaign tag: a page nginx has not cached, which an app host
+            # answers (from the page cache they share in Redis).
+            tagged = f"{path}?ref=share{rng.randrange(10**9)}"
+            await self.call(browser, "page_app", "GET", tagged, cookies=False)
         else:
-            # A signed-in visitor: nginx passes the page to an app host.
-            await self.call(
-                browser, "page_app", "GET", path, headers={"Cookie": "sessionid=visitor"},
-                cookies=False,
-            )  # fmt: skip
+            # A signed-in visitor: no cache at all, the app renders the page.
+            headers = {"Cookie": "sessionid=visitor"}
+            await self.call(browser, "page_signed_in", "GET", path, headers=headers, cookies=False)
 
     async def listener(self, browser: Browser, rng: random.Random) -> None:
         release = rng.choice(self.spec["releases"])
@@ -680,7 +734,20 @@ class Driver:
             finally:
                 await browser.close()
 
+    async def warm_up(self) -> None:
+        """Each page once, as the first visitors of the day would: nginx's cache filled."""
+        browser = Browser(self.lb)
+        try:
+            for path in ["/", f"/{self.spec['artist']}/"] + [
+                r["path"] for r in self.spec["releases"]
+            ]:
+                await browser.request("GET", path, cookies=False)
+        finally:
+            await browser.close()
+
     async def run(self) -> None:
+        await self.warm_up()
+        self.started = time.time()
         deadline = self.started + self.spec["seconds"]
         await asyncio.gather(*(self.visitor(n, deadline) for n in range(self.spec["fans"])))
 
@@ -703,6 +770,7 @@ def drive(spec_path: Path) -> None:
                 "started": driver.started,
                 "requests": driver.requests,
                 "paid_codes": driver.paid_codes,
+                "cpu_s": time.process_time(),
             }
         )
     )
