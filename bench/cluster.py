@@ -5,10 +5,13 @@ replica, Redis, Ceph's RADOS Gateway — each host in its own network namespace)
 the demo band's releases, then for a fixed time drives from the `fan` host a mix of
 traffic through the load balancer: page views (nginx-cached and not), plays (the player's
 data, then its stream with a Range header, followed to S3), add-to-cart + checkout +
-payment confirmation (test provider) of a numbered limited edition and of a digital album,
-and downloads of the paid zip. A second release is published as the run starts, so that
-encodings are under way when the faults come. Meanwhile it SIGKILLs one app host and one
-worker host, restarts the PostgreSQL primary once, and unplugs the S3 host for 10 s.
+payment confirmation of a numbered limited edition and of a digital album — by the test
+provider, or by card through the Stripe fake of tests/payments/fake_stripe.py (run on the
+fan host), confirmed by its signed webhook, delivered again until answered 2xx and
+sometimes twice — and downloads of the paid zip. A second release is published as the
+run starts, so that encodings are under way when the faults come. Meanwhile it SIGKILLs
+one app host and one worker host, restarts the PostgreSQL primary once, and unplugs the
+S3 host for 10 s.
 
 Afterwards, from the database: every order whose payment was confirmed is paid exactly
 once with its entitlements; no unit oversold; no task lost (every track, rendition and
@@ -358,9 +361,12 @@ def work_wait(seconds: float) -> int:
 def host_setup(data: dict[str, Any]) -> dict[str, Any]:
     """The offers the fans buy: the demo's numbered edition, and the album as a download."""
     django_setup()
+    from django.conf import settings
+
     from disquaire.catalog.models import Artist, Release
     from disquaire.shop.models import Offer
 
+    providers = settings.PAYMENT_PROVIDERS
     pending = work_wait(data["wait_seconds"])
     artist = Artist.objects.order_by("pk").first()
     assert artist is not None, "the demo band is missing"
@@ -382,6 +388,8 @@ def host_setup(data: dict[str, Any]) -> dict[str, Any]:
         "limited_offer": limited.pk if limited else None,
         "limited_stock": limited.stock if limited else None,
         "digital_offer": digital.pk,
+        "stripe_api": settings.DISQUAIRE_STRIPE_API_BASE if "stripe" in providers else "",
+        "stripe_webhook_secret": settings.DISQUAIRE_STRIPE_WEBHOOK_SECRET,
         "pending_before": pending,
     }
 
@@ -526,13 +534,14 @@ class Browser:
         data: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         cookies: bool = True,
+        raw_body: bytes | None = None,
     ) -> tuple[int, dict[str, str], bytes, bool]:
         """(status, headers, body, whole): ``whole`` is False when the body was cut."""
         parts = urlsplit(url if "://" in url else f"http://{self.lb}{url}")
         host, port = parts.hostname or self.lb, parts.port or 80
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
-        body = b""
+        body = raw_body or b""
         if data is not None:
             body = urlencode({**data, "csrfmiddlewaretoken": self.csrf}).encode()
             lines += ["Content-Type: application/x-www-form-urlencoded"]
@@ -603,6 +612,7 @@ class Driver:
         self.requests: list[list[Any]] = []
         self.paid_codes: list[str] = []
         self.started = time.time()
+        self.stripe = stripe_fake_start(spec) if spec.get("stripe_api") else None
 
     def record(self, kind: str, status: int, began: float, outcome: str) -> None:
         self.requests.append([began, kind, status, (time.time() - began) * 1000, outcome])
@@ -671,9 +681,10 @@ class Driver:
         )
         if status != 302 or "refused" in h.get("location", ""):
             return
+        card = self.stripe is not None and rng.random() < 0.4
         form = {
             "email": f"fan{rng.randrange(10**9)}@example.org",
-            "provider": "test",
+            "provider": "stripe" if card else "test",
             "name": "A Fan",
             "address": "1 rue de la Gare",
             "postcode": "75001",
@@ -684,6 +695,9 @@ class Driver:
             browser, "checkout", "POST", f"/checkout/{self.spec['artist']}/", data=form,
             expect=(302, 400),
         )  # fmt: skip
+        if card and status == 302 and "/pay/cs_" in h.get("location", ""):
+            await self.card_payment(browser, rng, h["location"].rsplit("/", 1)[1], limited)
+            return
         if status != 302 or "/payments/test/" not in h.get("location", ""):
             return
         pay = urlsplit(h["location"]).path
@@ -698,6 +712,47 @@ class Driver:
         else:
             return
         order_path = urlsplit(h["location"]).path
+        self.paid_codes.append(order_path.strip("/").split("/")[1])
+        if not limited:
+            await self.downloader(browser, order_path)
+
+    async def card_payment(
+        self, browser: Browser, rng: random.Random, session_id: str, limited: bool
+    ) -> None:
+        """The fan pays on Stripe's page (the fake), Stripe tells the shop by webhook, and
+        delivers it again until it is answered 2xx — sometimes twice anyway."""
+        assert self.stripe is not None
+        session = self.stripe.complete(session_id)
+        body, signature = self.stripe.event("checkout.session.completed", session)
+        headers = {"Stripe-Signature": signature, "Content-Type": "application/json"}
+        for attempt in range(6):
+            status, _h, _ = await self.call(
+                browser,
+                "webhook",
+                "POST",
+                "/payments/stripe/webhook/",
+                raw_body=body,
+                headers=headers,
+                cookies=False,
+                expect=(200,),
+            )
+            if status == 200:
+                break
+            await asyncio.sleep(1 + 2 * attempt)
+        else:
+            return
+        if rng.random() < 0.2:
+            await self.call(
+                browser,
+                "webhook_again",
+                "POST",
+                "/payments/stripe/webhook/",
+                raw_body=body,
+                headers=headers,
+                cookies=False,
+                expect=(200,),
+            )
+        order_path = urlsplit(session["success_url"]).path
         self.paid_codes.append(order_path.strip("/").split("/")[1])
         if not limited:
             await self.downloader(browser, order_path)
@@ -750,6 +805,25 @@ class Driver:
         self.started = time.time()
         deadline = self.started + self.spec["seconds"]
         await asyncio.gather(*(self.visitor(n, deadline) for n in range(self.spec["fans"])))
+
+
+def stripe_fake_start(spec: dict[str, Any]) -> Any:
+    """The Stripe fake of the test suite, serving the app hosts from the fan host (the
+    lab's DISQUAIRE_STRIPE_API_BASE points here)."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    sys.path.insert(0, str(ROOT))
+    from tests.payments.fake_stripe import FakeStripe
+
+    fake = FakeStripe(webhook_secret=spec["stripe_webhook_secret"])
+    fake.server.server_close()  # its own server on 127.0.0.1: one on the lab address instead
+    address = urlsplit(spec["stripe_api"])
+    fake.server = ThreadingHTTPServer((address.hostname, address.port), fake._handler())
+    fake.server.daemon_threads = True
+    fake.base = spec["stripe_api"]
+    fake._thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
+    return fake.start()
 
 
 def zip_whole(body: bytes) -> bool:

@@ -49,6 +49,7 @@ declare -A ADDR=(
 )
 APP_PORT=8000
 S3_PORT=7480
+STRIPE_PORT=12111
 BUCKET=disquaire
 
 addr() { echo "$NET.${ADDR[$1]}"; }
@@ -86,6 +87,9 @@ write_env() {
     secret="$(head -c 24 /dev/urandom | base64 | tr -d '\n/+=')"
     if [[ -f "$dir/s3_keys" ]]; then read -r access secret <"$dir/s3_keys"; fi
     echo "$access $secret" >"$dir/s3_keys"
+    local whsec
+    whsec="$(cat "$dir/stripe_webhook_secret" 2>/dev/null || echo "whsec_lab$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')")"
+    echo "$whsec" >"$dir/stripe_webhook_secret"
     cat >"$dir/disquaire.env" <<EOF
 # The one environment file of the lab's Disquaire hosts (app1, app2, worker1, worker2).
 DISQUAIRE_PRODUCTION=1
@@ -110,9 +114,14 @@ DISQUAIRE_S3_ACCESS_KEY=$access
 DISQUAIRE_S3_SECRET_KEY=$secret
 DISQUAIRE_S3_REGION=us-east-1
 DISQUAIRE_FILE_SERVING=x-accel
-# Set explicitly: the lab sells with the test provider, which production refuses unless told.
-DISQUAIRE_PAYMENT_PROVIDERS=test,manual
+# Set explicitly: the lab sells with the test provider, which production refuses unless told,
+# and with Stripe's API played by the fake of tests/payments/fake_stripe.py, which
+# bench/cluster.py runs on the fan host (without it, the card payment fails cleanly).
+DISQUAIRE_PAYMENT_PROVIDERS=test,stripe,manual
 DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION=1
+DISQUAIRE_STRIPE_SECRET_KEY=sk_test_lab
+DISQUAIRE_STRIPE_WEBHOOK_SECRET=$whsec
+DISQUAIRE_STRIPE_API_BASE=http://$(addr fan):$STRIPE_PORT
 DISQUAIRE_LOG_LEVEL=WARNING
 DISQUAIRE_METRICS_TOKEN=lab-metrics
 DISQUAIRE_TASK_STALE_SECONDS=30

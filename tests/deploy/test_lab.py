@@ -75,7 +75,10 @@ def test_every_disquaire_host_shares_one_environment_pointing_at_the_lab(config:
     assert env["DISQUAIRE_STORAGE"] == "s3"
     assert env["DISQUAIRE_S3_ENDPOINT_URL"] == "http://10.77.0.51:7480"
     # Set explicitly: the default list of providers may change.
-    assert "test" in env["DISQUAIRE_PAYMENT_PROVIDERS"].split(",")
+    assert {"test", "stripe"} <= set(env["DISQUAIRE_PAYMENT_PROVIDERS"].split(","))
+    # Stripe's API is the fake that bench/cluster.py runs on the fan host.
+    assert env["DISQUAIRE_STRIPE_API_BASE"] == "http://10.77.0.100:12111"
+    assert env["DISQUAIRE_STRIPE_WEBHOOK_SECRET"].startswith("whsec_")
     assert env["DISQUAIRE_TRUSTED_PROXIES"] == "10.77.0.10"
     assert len(env["DISQUAIRE_SECRET_KEY"]) >= 40
 
