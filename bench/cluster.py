@@ -67,7 +67,10 @@ def lab_missing() -> str | None:
         return "needs ip (iproute2)"
     if subprocess.run([ip, "netns", "list"], capture_output=True).returncode != 0:
         return "ip netns does not work here"
-    for tool in ("nginx", "redis-server", "radosgw", "ceph-mon", "ceph-osd"):
+    tools = ["nginx", "redis-server"]
+    if os.environ.get("DQLAB_S3", "radosgw") == "radosgw":
+        tools += ["radosgw", "ceph-mon", "ceph-osd"]
+    for tool in tools:
         if not (shutil.which(tool) or shutil.which(tool, path="/usr/sbin:/sbin")):
             return f"needs {tool} (docs/lab.md lists the packages)"
     return None
