@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/disquaire
 PYTEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres test-browser lint format bench install clean messages check-deploy
+.PHONY: demo test test-sqlite test-postgres test-browser lint format bench install clean messages check-deploy lab-check
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Disquaire needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -67,6 +67,12 @@ test-browser: $(STAMP) node_modules/.installed
 
 bench: $(STAMP)
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+
+# The lab of docs/lab.md without building it (no root): the script's syntax and the
+# configuration it writes. `bench/cluster.py` (in `make bench`) builds it, as root.
+lab-check: $(STAMP)
+	bash -n deploy/lab/lab.sh
+	$(BIN)/pytest -p no:xdist -q tests/deploy/test_lab.py
 
 clean:
 	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info

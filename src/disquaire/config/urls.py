@@ -25,3 +25,6 @@ urlpatterns += [
     path("", include("disquaire.delivery.root_urls")),
     path("", include("disquaire.storefront.urls")),
 ]
+
+# A database away for a moment answers 503 with Retry-After, not 500 (core.errors).
+handler500 = "disquaire.core.errors.server_error"

@@ -7,6 +7,7 @@ settings.DISQUAIRE_PERIODIC (recovering work of dead workers, publishing, ...).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -111,6 +112,8 @@ class WorkerPool:
         interval: float = 0.5,
         heartbeat_every: float | None = None,
         periodic_every: float | None = None,
+        restart_pause: float = 1.0,
+        restart_pause_max: float = 30.0,
     ) -> None:
         worker_class = _worker_class()
         self.worker_id = f"{socket.gethostname()[:30]}-{os.getpid()}-{get_random_string(8)}"
@@ -120,6 +123,8 @@ class WorkerPool:
         self.heartbeat_every = (
             min(10.0, self.periodic_every) if heartbeat_every is None else heartbeat_every
         )
+        self.restart_pause = restart_pause
+        self.restart_pause_max = restart_pause_max
         self._stop = threading.Event()
         self._workers = [
             worker_class(
@@ -137,12 +142,26 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
 
     def _run_worker(self, worker: object) -> None:
-        try:
-            worker.run()  # type: ignore[attr-defined]
-        except Exception:
-            logger.exception("worker thread stopped on an error")
-        finally:
-            connection.close()
+        """Run one worker loop until the pool stops.
+
+        The loop breaks on an error outside a task (the database restarting under it:
+        the failed task cannot even be marked failed). It then starts again after a
+        pause that grows to ``restart_pause_max``: a thread that stayed dead would leave
+        the process taking no task while its heartbeat still says it is healthy.
+        """
+        pause = self.restart_pause
+        while not self._stop.is_set():
+            try:
+                worker.run()  # type: ignore[attr-defined]
+                return  # run() returns once stop() has cleared worker.running
+            except Exception:
+                logger.exception("worker thread stopped on an error; starting again")
+            finally:
+                with contextlib.suppress(Exception):
+                    connection.close()
+            if self._stop.wait(pause):
+                return
+            pause = min(pause * 2, self.restart_pause_max) if pause else 0.0
 
     def _beat(self) -> None:
         from disquaire.core.models import WorkerHeartbeat
