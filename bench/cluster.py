@@ -67,6 +67,9 @@ def lab_missing() -> str | None:
         return "needs ip (iproute2)"
     if subprocess.run([ip, "netns", "list"], capture_output=True).returncode != 0:
         return "ip netns does not work here"
+    # lab.sh installs its Debian packages when apt can (root only, checked above).
+    if shutil.which("apt-get"):
+        return None
     tools = ["nginx", "redis-server"]
     if os.environ.get("DQLAB_S3", "radosgw") == "radosgw":
         tools += ["radosgw", "ceph-mon", "ceph-osd"]

@@ -491,8 +491,26 @@ cmd_down() {
     log "lab down"
 }
 
+# The Debian packages the lab's hosts run, installed when missing (root, apt).
+lab_packages_ensure() {
+    local want=() tool
+    command -v nginx >/dev/null || want+=(nginx-light)
+    command -v redis-server >/dev/null || want+=(redis-server)
+    if [[ "$S3_KIND" == radosgw ]]; then
+        for tool in ceph-mon ceph-osd radosgw; do
+            command -v "$tool" >/dev/null || want+=("$tool")
+        done
+    fi
+    ((${#want[@]})) || return 0
+    command -v apt-get >/dev/null || return 0
+    log "installing ${want[*]}"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}" >/dev/null) \
+        || log "could not install ${want[*]}"
+}
+
 cmd_up() {
     need_root up
+    lab_packages_ensure
     for tool in nginx redis-server "$PG_BIN/pg_ctl" "$PY"; do
         command -v "$tool" >/dev/null || die "$tool is missing (see docs/lab.md for the packages)"
     done
