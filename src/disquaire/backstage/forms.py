@@ -11,6 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from disquaire.backstage.models import MemberEmailSettings
 from disquaire.catalog.models import Artist, Concert, Membership, NewsPost, Release, Track
 from disquaire.catalog.validators import normalise_isrc, validate_isrc
 from disquaire.storefront.images import source_version
@@ -240,8 +241,6 @@ class MemberEmailSettingsForm(forms.ModelForm):
     """Which e-mails one member gets, and in which language."""
 
     class Meta:
-        from disquaire.backstage.models import MemberEmailSettings
-
         model = MemberEmailSettings
         fields = ("new_order", "payment_problem", "refund", "daily_summary", "language")
 
