@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from disquaire.backstage.models import MemberEmailSettings
 from disquaire.catalog.models import Artist, Concert, Membership, NewsPost, Release, Track
 from disquaire.catalog.validators import normalise_isrc, validate_isrc
 from disquaire.core.ratelimit import client_ip
@@ -288,8 +289,6 @@ class MemberEmailSettingsForm(forms.ModelForm):
     """Which e-mails one member gets, and in which language."""
 
     class Meta:
-        from disquaire.backstage.models import MemberEmailSettings
-
         model = MemberEmailSettings
         fields = ("new_order", "payment_problem", "refund", "daily_summary", "language")
 

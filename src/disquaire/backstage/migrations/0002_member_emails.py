@@ -6,52 +6,135 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('backstage', '0001_initial'),
-        ('catalog', '0004_rendition_tags_digest_artist_members_epoch'),
+        ("backstage", "0001_initial"),
+        ("catalog", "0004_rendition_tags_digest_artist_members_epoch"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MemberEmailSettings',
+            name="MemberEmailSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('new_order', models.BooleanField(default=True, help_text='Each paid order, with what to post and where for a CD or a T-shirt.', verbose_name='New orders')),
-                ('daily_summary', models.BooleanField(default=False, help_text="Every morning: yesterday's sales, plays and new fans, and what is left to do.", verbose_name='Daily summary')),
-                ('payment_problem', models.BooleanField(default=True, help_text='A payment that did not go through, or an order that needs you to act.', verbose_name='Payment problems')),
-                ('refund', models.BooleanField(default=True, help_text='Money given back to a fan.', verbose_name='Refunds')),
-                ('language', models.CharField(blank=True, choices=[('en', 'English'), ('fr', 'French')], max_length=8, verbose_name='Language of the e-mails')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('membership', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='email_settings', to='catalog.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "new_order",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Each paid order, with what to post and where for a CD or a T-shirt.",
+                        verbose_name="New orders",
+                    ),
+                ),
+                (
+                    "daily_summary",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Every morning: yesterday's sales, plays and new fans, and what is left to do.",
+                        verbose_name="Daily summary",
+                    ),
+                ),
+                (
+                    "payment_problem",
+                    models.BooleanField(
+                        default=True,
+                        help_text="A payment that did not go through, or an order that needs you to act.",
+                        verbose_name="Payment problems",
+                    ),
+                ),
+                (
+                    "refund",
+                    models.BooleanField(
+                        default=True, help_text="Money given back to a fan.", verbose_name="Refunds"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        choices=[("en", "English"), ("fr", "French")],
+                        max_length=8,
+                        verbose_name="Language of the e-mails",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="email_settings",
+                        to="catalog.membership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'e-mail settings',
-                'verbose_name_plural': 'e-mail settings',
+                "verbose_name": "e-mail settings",
+                "verbose_name_plural": "e-mail settings",
             },
         ),
         migrations.CreateModel(
-            name='MemberEmail',
+            name="MemberEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('new_order', 'new order'), ('daily_summary', 'daily summary'), ('payment_problem', 'payment problem'), ('refund', 'refund')], max_length=20)),
-                ('key', models.CharField(max_length=80)),
-                ('object_id', models.BigIntegerField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('skipped', models.BooleanField(default=False)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('tried_at', models.DateTimeField(blank=True, null=True)),
-                ('artist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='member_emails', to='catalog.artist')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("new_order", "new order"),
+                            ("daily_summary", "daily summary"),
+                            ("payment_problem", "payment problem"),
+                            ("refund", "refund"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("key", models.CharField(max_length=80)),
+                ("object_id", models.BigIntegerField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("skipped", models.BooleanField(default=False)),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("tried_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "artist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="member_emails",
+                        to="catalog.artist",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'e-mail to a member',
-                'verbose_name_plural': 'e-mails to members',
-                'indexes': [models.Index(condition=models.Q(('sent_at__isnull', True), ('skipped', False)), fields=['created_at'], name='member_email_unsent')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'artist', 'kind', 'key'), name='member_email_once')],
+                "verbose_name": "e-mail to a member",
+                "verbose_name_plural": "e-mails to members",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("sent_at__isnull", True), ("skipped", False)),
+                        fields=["created_at"],
+                        name="member_email_unsent",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "artist", "kind", "key"), name="member_email_once"
+                    )
+                ],
             },
         ),
     ]
