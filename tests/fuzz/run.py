@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,13 +32,22 @@ def _database_ready(path: Path, call_command: Any) -> None:
     template = CACHE / f"migrated-{digest.hexdigest()[:16]}.sqlite3"
     path.unlink(missing_ok=True)
     if template.exists():
-        shutil.copyfile(template, path)
+        _sqlite_copy(template, path)
         return
     call_command("migrate", verbosity=0, interactive=False)
     CACHE.mkdir(parents=True, exist_ok=True)
     partial = template.with_suffix(f".{os.getpid()}.tmp")
-    shutil.copyfile(path, partial)
+    _sqlite_copy(path, partial)
     partial.replace(template)  # atomic: another run may be making the same one
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """Copy a database through SQLite's backup API: its write-ahead log included, which a
+    copy of the file alone would miss."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
 
 
 def main(argv: list[str]) -> None:
