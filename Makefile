@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/disquaire
 PYTEST_WORKERS ?= 2
+FUZZ_SECONDS ?= 60
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres test-browser lint format bench install clean messages check-deploy lab-check
+.PHONY: demo test test-sqlite test-postgres test-browser lint format bench install clean messages check-deploy lab-check fuzz
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Disquaire needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -22,14 +23,15 @@ demo: $(STAMP)
 	$(BIN)/disquaire demo --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/python -m disquaire.core.i18n_check
+	$(BIN)/python scripts/dependency_audit.py
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format src tests bench scripts
 
 messages: $(STAMP)
 	cd src/disquaire && ../../$(BIN)/disquaire makemessages -l fr --no-obsolete --no-location && ../../$(BIN)/disquaire compilemessages
@@ -49,8 +51,14 @@ check-deploy: $(STAMP)
 test-sqlite: $(STAMP)
 	DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not postgres"
 
+# The fuzzers use their own SQLite database: once per `make test` is enough.
 test-postgres: $(STAMP)
-	DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-postgres DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"
+	DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-postgres DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not fuzz"
+
+# Each parser of untrusted input fuzzed FUZZ_SECONDS (make test: 3 s each); the corpus
+# grows in var/fuzz from one run to the next (tests/fuzz/test_fuzz.py).
+fuzz: $(STAMP)
+	DISQUAIRE_FUZZ_SECONDS=$(FUZZ_SECONDS) DISQUAIRE_FUZZ_DIR=$(CURDIR)/var/fuzz $(BIN)/pytest -n $(PYTEST_WORKERS) -m fuzz -v
 
 # axe-core (package.json) for the accessibility scan; node_modules/ is not committed.
 node_modules/.installed: package.json package-lock.json

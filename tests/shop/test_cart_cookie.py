@@ -80,3 +80,27 @@ def test_checkout_takes_its_lines_out_of_the_cookie_and_keeps_the_others(client:
 
     assert response.status_code == 302
     assert [item["o"] for item in _cart_in(client)] == [theirs.pk]
+
+
+HUGE = "9" * 29  # found by the cart fuzzer (tests/fuzz): past any database's integer
+
+
+def test_adding_an_offer_id_larger_than_any_database_integer_is_refused_not_a_crash(
+    client: Client,
+) -> None:
+    response = client.post("/cart/add/", {"offer": HUGE}, follow=True)
+
+    assert response.status_code == 200
+    assert _cart_in(client) == []
+
+
+@pytest.mark.parametrize("key", ["o", "p", "q", "a"])
+def test_a_cart_cookie_naming_a_huge_number_shows_the_cart_without_that_line(
+    client: Client, key: str
+) -> None:
+    offer = OfferFactory(price_minor=900)
+    line: dict[str, object] = {"o": offer.pk, "q": 1, key: int(HUGE)}
+    client.cookies[CART_COOKIE] = _signed(json.dumps([line]))
+
+    assert client.get("/cart/").status_code == 200
+    assert client.get(f"/checkout/{offer.artist.slug}/").status_code in (200, 302)

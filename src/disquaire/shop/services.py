@@ -69,6 +69,16 @@ def _int(value: Any) -> int | None:
         return None
 
 
+ID_MAX = 2**63 - 1  # the largest primary key (BigAutoField); databases refuse beyond
+
+
+def _id(value: Any) -> int | None:
+    """A primary key from the form or the cookie: None unless a positive integer a
+    database can compare (a larger one crashed the query, not just missed)."""
+    number = _int(value)
+    return number if number is not None and 0 < number <= ID_MAX else None
+
+
 _RELEASE_FIELDS = ("title", "slug", "kind", "release_date", "visibility", "publish_at", "artist")
 # What a cart line, the checkout and the order need of an offer's artist, release and track
 # (a release's description, a track's waveform and lyrics are not needed to sell them):
@@ -106,13 +116,13 @@ def cart_add(
     amount_text: str | None = None,
 ) -> list[dict[str, Any]]:
     """Return the cart with the offer added; raise CartError with a message otherwise."""
-    offer_pk = _int(offer_id)
+    offer_pk = _id(offer_id)
     offer = _CART_OFFER.one(pk=offer_pk) if offer_pk else None
     if offer is None or not offer_for_sale(offer):
         raise CartError(_("This item is not for sale."))
     option: OfferOption | None = None
     if getattr(offer, "has_options", True):
-        option_pk = _int(option_id)
+        option_pk = _id(option_id)
         option = offer.options.filter(pk=option_pk).first() if option_pk else None
         if option is None:
             raise CartError(_("Please choose an option."))
@@ -154,18 +164,18 @@ def cart_groups(cart: Iterable[dict[str, Any]]) -> tuple[list[CartGroup], list[s
     """The cart resolved against the database, one group per artist, with prices
     recomputed; and messages about lines dropped (no longer for sale, bad amount)."""
     items = [item for item in cart if isinstance(item, dict)]
-    offer_ids = {_int(item.get("o")) for item in items}
+    offer_ids = {_id(item.get("o")) for item in items}
     offers = {o.pk: o for o in _CART_OFFERS.all(pks=sorted(i for i in offer_ids if i))}
-    option_ids = [p for p in (_int(i.get("p")) for i in items) if p]
+    option_ids = [p for p in (_id(i.get("p")) for i in items) if p]
     options = {o.pk: o for o in OfferOption.objects.filter(pk__in=option_ids)} if option_ids else {}
     groups: dict[int, CartGroup] = {}
     problems: list[str] = []
     for index, item in enumerate(items):
-        offer = offers.get(_int(item.get("o")) or 0)
+        offer = offers.get(_id(item.get("o")) or 0)
         if offer is None or not offer_for_sale(offer):
             problems.append(_("An item in your cart is no longer for sale and was left out."))
             continue
-        option = options.get(_int(item.get("p")) or 0)
+        option = options.get(_id(item.get("p")) or 0)
         if option is not None and option.offer_id != offer.pk:
             option = None
         if option is None and getattr(offer, "has_options", True):

@@ -141,36 +141,43 @@ class StripeProvider(BasePaymentProvider):
             # Never verify against an empty secret: anyone could sign with it.
             return HttpResponse("not configured", status=404, content_type="text/plain")
         payload = request.body.decode("utf-8", errors="replace")
+        header = request.headers.get("Stripe-Signature", "")
         try:
-            event = stripe.Webhook.construct_event(
+            if not header.isascii():
+                # Not a signature (and the library's comparison raises TypeError on it).
+                raise stripe.SignatureVerificationError("not ASCII", header, payload)
+            # With Stripe's tolerance (5 minutes): without one, an old delivery replays.
+            stripe.WebhookSignature.verify_header(
                 payload,
-                request.headers.get("Stripe-Signature", ""),
+                header,
                 settings.DISQUAIRE_STRIPE_WEBHOOK_SECRET,
+                tolerance=stripe.Webhook.DEFAULT_TOLERANCE,
             )
-        except (ValueError, stripe.SignatureVerificationError):
+        except stripe.SignatureVerificationError:
             return HttpResponse("bad signature", status=400, content_type="text/plain")
+        event = _event_parse(payload)
+        if event is None:
+            return HttpResponse("malformed event", status=400, content_type="text/plain")
+        event_id, kind, obj = event
         try:
             row, _created = WebhookEvent.objects.get_or_create(
                 provider=self.identifier,
-                event_id=event.id,
-                defaults={"type": str(event.type)[:100], "payload": json.loads(payload)},
+                event_id=event_id,
+                defaults={"type": kind[:100], "payload": json.loads(payload)},
             )
         except IntegrityError:
             # Stored a moment ago by a concurrent delivery of the same event.
-            row = WebhookEvent.objects.get(provider=self.identifier, event_id=event.id)
+            row = WebhookEvent.objects.get(provider=self.identifier, event_id=event_id)
         if row.processed_at is not None:
             return HttpResponse("already processed", content_type="text/plain")
-        body = json.loads(payload)
         try:
-            self._event_handle(
-                str(body.get("type", "")), (body.get("data") or {}).get("object") or {}
-            )
+            self._event_handle(kind, obj)
         except OperationalError:
             # A row lock we waited too long for: Stripe delivers again later.
-            logger.warning("stripe event %s: lock timeout, asking for a retry", event.id)
+            logger.warning("stripe event %s: lock timeout, asking for a retry", event_id)
             return HttpResponse("busy", status=503, content_type="text/plain")
         except stripe.StripeError:
-            logger.warning("stripe event %s: API not answering, asking for a retry", event.id)
+            logger.warning("stripe event %s: API not answering, asking for a retry", event_id)
             return HttpResponse("upstream", status=503, content_type="text/plain")
         WebhookEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now())
         return HttpResponse("ok", content_type="text/plain")
@@ -239,6 +246,30 @@ class StripeProvider(BasePaymentProvider):
         refunded = int(charge.get("amount_refunded", 0)) if isinstance(charge, dict) else 0
         if refunded:
             payment_refunded_by_provider(payment=payment, refunded_minor=refunded, actor="stripe")
+
+
+EVENT_ID_MAX = WebhookEvent._meta.get_field("event_id").max_length or 200
+
+
+def _event_parse(payload: str) -> tuple[str, str, dict[str, Any]] | None:
+    """``(id, type, data.object)`` of the Stripe event in ``payload``; None when it is not
+    one (Stripe signs only well-formed events, so this is a forgery with a leaked secret,
+    or a bug: refused, never a server error)."""
+    try:
+        body = json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(body, dict):
+        return None
+    event_id, kind, data = body.get("id"), body.get("type"), body.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= EVENT_ID_MAX:
+        return None
+    if not isinstance(kind, str) or not isinstance(obj, dict):
+        return None
+    if kind in SESSION_EVENTS and not (isinstance(obj.get("id"), str) and obj["id"]):
+        return None
+    return event_id, kind, obj
 
 
 def _id(value: Any) -> str:
