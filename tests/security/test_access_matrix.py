@@ -55,6 +55,8 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     # pattern                          method anonymous fan   other   member  owner   operator
     # -- operations
     ("healthz",                          GET, OK,     OK,     OK,     OK,     OK,     OK),
+    # No metrics token or network is set here: nothing to see, for anyone.
+    ("metrics",                          GET, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     ("^static/(?P<path>.*)$",            GET, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     ("set_language",                    POST, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
     # -- the admin: staff only
@@ -71,8 +73,10 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     # -- backstage: accounts (the operator exists, so the first-run setup is gone)
     ("backstage:home",                   GET, LOGIN,  LOGIN,  OK,     OK,     OK,     REDIR),
     ("backstage:setup",                  GET, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
-    ("backstage:signup",                 GET, OK,     OK,     OK,     OK,     OK,     OK),
-    ("backstage:verify",                 GET, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
+    # Sign-up is by invitation by default: without one, the form is closed to everyone.
+    ("backstage:signup",                 GET, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED),
+    # A verification link only shows a confirm button; the POST activates, once.
+    ("backstage:verify",                 GET, OK,     OK,     OK,     OK,     OK,     OK),
     ("backstage:login",                  GET, OK,     OK,     REDIR,  REDIR,  REDIR,  REDIR),
     ("backstage:logout",                POST, LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN),
     ("backstage:password_change",        GET, LOGIN,  LOGIN,  OK,     OK,     OK,     OK),
@@ -82,7 +86,8 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("backstage:password_reset_complete", GET, OK,    OK,     OK,     OK,     OK,     OK),
     # An invitation is for the address it was sent to: anyone else signed in is refused.
     ("backstage:invitation",             GET, OK,     OK,     DENIED, DENIED, DENIED, DENIED),
-    ("backstage:artist_create",          GET, LOGIN,  LOGIN,  OK,     OK,     OK,     OK),
+    # Artists are created by the operator by default, who then invites the band.
+    ("backstage:artist_create",          GET, LOGIN,  LOGIN,  DENIED, DENIED, DENIED, OK),
     # -- backstage: the band's own pages, for its members only (the operator uses the admin)
     ("backstage:artist_edit",            GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:theme_preview",          GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
@@ -125,6 +130,8 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("backstage:code_batches",           GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:code_batch_csv",         GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:code_batch_pdf",         GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:desk",                   GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:member_emails",          GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:stats",                  GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:stats_csv",              GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:orders",                 GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
@@ -144,6 +151,7 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("shop:checkout_start",              GET, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
     ("shop:subscribe_confirm",           GET, BAD,    BAD,    BAD,    BAD,    BAD,    BAD),
     ("shop:checkout",                    GET, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
+    ("shop:checkout_sent",               GET, OK,     OK,     OK,     OK,     OK,     OK),
     ("orders:detail",                    GET, OK,     OK,     OK,     OK,     OK,     OK),
     ("payments:test_pay",                GET, OK,     OK,     OK,     OK,     OK,     OK),
     # Stripe is not set up here: an unknown provider's webhook is not found.
@@ -192,6 +200,8 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
 
 # Where a POST answers a role otherwise than the GET of the same row.
 POST_DIFFERS: dict[tuple[str, str], Cell] = {
+    # /metrics is read-only: a POST is refused by method before the token is asked for.
+    **{("metrics", role): METHOD for role in ROLES},
     # The admin's autocomplete is a GET with parameters (403 without them).
     ("admin:autocomplete", "operator"): METHOD,
     # Only an owner invites: a plain member sees the members but may not add one.
