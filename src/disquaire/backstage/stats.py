@@ -73,7 +73,10 @@ class Chart:
 
 
 def _sold(artist: Artist) -> Any:
-    return Order.objects.filter(artist=artist, state__in=SOLD_STATES, currency=artist.currency)
+    # Test orders moved no money: never sales.
+    return Order.objects.filter(
+        artist=artist, state__in=SOLD_STATES, currency=artist.currency, is_test=False
+    )
 
 
 def chart_sales(*, artist: Artist, today: date | None = None) -> Chart:
@@ -119,6 +122,7 @@ def chart_offers(*, artist: Artist) -> Chart:
             order__artist=artist,
             order__state__in=SOLD_STATES,
             order__currency=artist.currency,
+            order__is_test=False,
         )
         .values("offer_id", "offer__title")
         .annotate(units=Coalesce(Sum("quantity"), 0), revenue=Coalesce(Sum("total_minor"), 0))

@@ -9,8 +9,23 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from disquaire.core.money import Money
-from disquaire.orders.models import Order
+from disquaire.orders.models import Order, PaymentState
 from disquaire.orders.selectors import order_line_unlocked, order_lines, order_page_path
+
+
+def _test_mark(order: Order) -> str:
+    """A test order's mails say so first: nobody should post a parcel for one."""
+    return "[" + _("TEST") + "] " if order.is_test else ""
+
+
+def _bank_for(order: Order) -> object:
+    """The band's bank details when the order was paid by transfer (for the record)."""
+    from disquaire.payments.selectors import payment_settings_for
+
+    if not order.payments.filter(provider="manual", state=PaymentState.CONFIRMED).exists():
+        return None
+    bank = payment_settings_for(order.artist_id)
+    return bank if bank.bank_ready else None
 
 
 def order_receipt_send(*, order: Order) -> None:
@@ -32,8 +47,9 @@ def order_receipt_send(*, order: Order) -> None:
             "shipping": Money(order.shipping_minor, order.currency),
             "total": Money(order.total_minor, order.currency),
             "order_url": settings.SITE_URL + order_page_path(order),
+            "bank": _bank_for(order),
         }
-        subject = _("Your order %(code)s from %(artist)s") % {
+        subject = _test_mark(order) + _("Your order %(code)s from %(artist)s") % {
             "code": order.code,
             "artist": order.artist.name,
         }
@@ -53,7 +69,7 @@ def order_shipped_send(*, order: Order) -> None:
             "lines": [line for line in order_lines(order) if line.ships],
             "order_url": settings.SITE_URL + order_page_path(order),
         }
-        subject = _("Your order %(code)s from %(artist)s has shipped") % {
+        subject = _test_mark(order) + _("Your order %(code)s from %(artist)s has shipped") % {
             "code": order.code,
             "artist": order.artist.name,
         }

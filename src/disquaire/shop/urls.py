@@ -15,6 +15,7 @@ shop_patterns = [
         name="subscribe_confirm",
     ),
     path("checkout/<slug:artist>/", views.checkout_view, name="checkout"),
+    path("checkout/<slug:artist>/quote.json", views.checkout_quote_view, name="checkout_quote"),
 ]
 
 urlpatterns = [
