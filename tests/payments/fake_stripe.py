@@ -201,6 +201,15 @@ class FakeStripe:
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 fake.requests.append(("GET", url.path))
+                if url.path.startswith("/pay/"):
+                    # The hosted page the buyer is sent to (browser tests land here).
+                    page = b"<!doctype html><title>Pay</title><h1>Stripe Checkout (local fake)</h1>"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+                    return None
                 if not self._authorised():
                     return None
                 if url.path == "/v1/account":
