@@ -16,6 +16,9 @@ SCRATCH_DIR = DATA_DIR / "tmp"
 MAIL_DIR = DATA_DIR / "mail"
 
 SECRET_KEY = secret_key(DATA_DIR)
+# Former keys, still accepted while signed links, sessions and the bands' sealed payment
+# keys (core.crypto) move to the new one.
+SECRET_KEY_FALLBACKS = env_list("DISQUAIRE_SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DISQUAIRE_DEBUG", False)
 PRODUCTION = env_bool("DISQUAIRE_PRODUCTION", False)
 ALLOWED_HOSTS = env_list("DISQUAIRE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
