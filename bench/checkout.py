@@ -79,6 +79,10 @@ def make_edition(units: int) -> tuple[str, int]:
     ShippingZone.objects.create(
         artist=artist, name="Europe", countries=["FR", "BE"], first_item_minor=600
     )
+    # The test payment is offered only in the band's test mode.
+    from disquaire.payments.models import PaymentSettings
+
+    PaymentSettings.objects.create(artist=artist, test_mode=True)
     return artist.slug, offer.pk
 
 
@@ -182,6 +186,8 @@ class Fan:
                 "postcode": "75001",
                 "city": "Paris",
                 "country": "FR",
+                # What the checkout page shows for France: 25.00 + 6.00 shipping.
+                "total_shown": "3100",
             },
         )
         if status == 400:

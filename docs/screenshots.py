@@ -166,6 +166,9 @@ def shoot_shop_and_backstage(browser: object, base: str, password: str) -> list[
     page.locator(shipping).first.click()
     snap("cart")
     page.locator(".page-cart a.btn-primary").first.click()
+    # The fan picks a country: shipping and the exact total appear, on the Pay button too.
+    page.select_option("select[name=country]", "FR")
+    page.wait_for_function("() => /\\d/.test(document.querySelector('[data-pay]').textContent)")
     snap("checkout", full=True)
 
     page.goto(f"{base}/backstage/login/", wait_until="networkidle")
@@ -177,7 +180,11 @@ def shoot_shop_and_backstage(browser: object, base: str, password: str) -> list[
     page.goto(f"{artist}releases/", wait_until="networkidle")
     page.locator("main a[href*='/releases/']:not([href*='new'])").first.click()
     snap("backstage-release", full=True)
-    for name, path in (("backstage-offers", "offers/"), ("backstage-members", "members/")):
+    for name, path in (
+        ("backstage-offers", "offers/"),
+        ("backstage-members", "members/"),
+        ("backstage-payments", "payments/"),
+    ):
         page.goto(artist + path, wait_until="networkidle")
         snap(name, full=True)
     context.close()

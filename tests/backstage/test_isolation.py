@@ -104,6 +104,7 @@ SCOPED: dict[str, Callable[[Objects], dict[str, Any]]] = {
     "shipping_zone_edit": _pick("artist", "zone_id"),
     "shipping_zone_delete": _pick("artist", "zone_id"),
     "shop_settings": A,
+    "payments": A,
     "code_batches": A,
     "code_batch_csv": _pick("artist", "batch_id"),
     "code_batch_pdf": _pick("artist", "batch_id"),

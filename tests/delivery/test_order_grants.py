@@ -13,16 +13,15 @@ from disquaire.orders.refunds import payment_refund
 from disquaire.orders.selectors import order_page_path
 from disquaire.shop.models import Offer
 from tests.factories import ReleaseFactory
-from tests.shop.factories import OfferFactory
+from tests.shop.factories import OfferFactory, PaymentSettingsFactory
+from tests.shop.helpers import checkout_post
 
 pytestmark = pytest.mark.django_db
 
 
 def _buy(client: Client, offer: Offer, capture: Any) -> Order:
     client.post("/cart/add/", {"offer": offer.pk})
-    response = client.post(
-        f"/checkout/{offer.artist.slug}/", {"email": "Fan@Example.org", "provider": "test"}
-    )
+    response = checkout_post(client, offer.artist, {"email": "Fan@Example.org", "provider": "test"})
     with capture(execute=True):
         client.post(response["Location"], {"outcome": "success"})
     order = Order.objects.get()
@@ -35,6 +34,7 @@ def test_paid_digital_order_grants_the_release_and_the_order_page_links_download
 ) -> None:
     release = ReleaseFactory()
     offer = OfferFactory(release=release, kind=Offer.Kind.DIGITAL, price_minor=800)
+    PaymentSettingsFactory(artist=offer.artist)
 
     order = _buy(client, offer, django_capture_on_commit_callbacks)
 
@@ -51,14 +51,13 @@ def test_physical_only_order_grants_nothing(
     client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
     offer = OfferFactory(kind=Offer.Kind.PHYSICAL, price_minor=1500)
+    PaymentSettingsFactory(artist=offer.artist)
     from tests.shop.factories import ShippingZoneFactory, ShopSettingsFactory
 
     ShopSettingsFactory(artist=offer.artist)
     ShippingZoneFactory(artist=offer.artist, countries=["FR"])
     client.post("/cart/add/", {"offer": offer.pk})
-    response = client.post(
-        f"/checkout/{offer.artist.slug}/",
-        {
+    response = checkout_post(client, offer.artist, {
             "email": "fan@example.org", "provider": "test", "name": "A Fan",
             "address": "1 rue du Port", "postcode": "44000", "city": "Nantes", "country": "FR",
         },
@@ -74,6 +73,7 @@ def test_refund_revokes_the_downloads(
 ) -> None:
     release = ReleaseFactory()
     offer = OfferFactory(release=release, kind=Offer.Kind.DIGITAL, price_minor=800)
+    PaymentSettingsFactory(artist=offer.artist)
     order = _buy(client, offer, django_capture_on_commit_callbacks)
 
     payment_refund(payment=Payment.objects.get(order=order), actor="band")

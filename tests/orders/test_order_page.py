@@ -56,7 +56,7 @@ def test_a_test_order_is_marked_on_its_page_and_its_receipt(
         payment_confirm(payment=payment_create(order=order, provider="test"))
     assert "TEST ORDER" in client.get(order_page_path(order)).content.decode()
     (receipt,) = mail.outbox
-    assert receipt.subject.startswith("TEST ORDER")
+    assert receipt.subject.startswith("[TEST] ")
 
 
 def test_the_receipt_is_written_in_the_buyers_language(

@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
-from tests.payments.fake_stripe import fake_stripe
+from tests.payments.fake_stripe import fake_stripe, fake_stripe_api
 
-__all__ = ["fake_stripe"]
+__all__ = ["fake_stripe", "fake_stripe_api"]
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,14 @@ A threaded ``http.server`` on 127.0.0.1 that the official ``stripe`` library tal
 - ``POST /v1/checkout/sessions`` (form-encoded, as the library sends it; honours
   ``Idempotency-Key``) and ``GET /v1/checkout/sessions/<id>``,
 - ``POST /v1/refunds`` (records every refund in ``refunds``),
-- ``GET /v1/payment_intents/<id>`` (with ``expand[]=latest_charge``).
+- ``GET /v1/payment_intents/<id>`` (with ``expand[]=latest_charge``),
+- ``GET /v1/account`` (the key check of the Payments page),
+- ``POST /v1/webhook_endpoints`` and ``DELETE /v1/webhook_endpoints/<id>`` (the endpoint
+  a band's account sends its events to; ``accept_webhook_urls = False`` answers as
+  Stripe does for an address it cannot reach).
+
+Every request must carry a known secret key (``keys``), as ``Authorization: Bearer``;
+any other gets Stripe's 401 ``authentication_error``.
 
 Tests move sessions along with ``complete()`` / ``expire()`` and build webhook deliveries
 with ``event()``, signed exactly as Stripe signs them: header
@@ -60,6 +67,9 @@ class FakeStripe:
         self._idempotent: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self.fail_refunds = False
+        self.keys: set[str] = {"sk_test_fake", "sk_test_51BandKey0123456789"}
+        self.endpoints: dict[str, dict[str, Any]] = {}
+        self.accept_webhook_urls = True
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -158,9 +168,60 @@ class FakeStripe:
                     },
                 )
 
+            def _authorised(self) -> bool:
+                key = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+                if key in fake.keys:
+                    return True
+                self._send(
+                    401,
+                    {
+                        "error": {
+                            "type": "invalid_request_error",
+                            "message": "Invalid API Key provided",
+                            "code": "api_key_invalid",
+                        }
+                    },
+                )
+                return False
+
+            def do_DELETE(self) -> None:
+                url = urlsplit(self.path)
+                fake.requests.append(("DELETE", url.path))
+                if not self._authorised():
+                    return None
+                match = re.fullmatch(r"/v1/webhook_endpoints/([\w-]+)", url.path)
+                with fake._lock:
+                    found = fake.endpoints.pop(match.group(1), None) if match else None
+                if found is None:
+                    return self._missing("webhook_endpoint")
+                return self._send(
+                    200, {"id": found["id"], "object": "webhook_endpoint", "deleted": True}
+                )
+
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 fake.requests.append(("GET", url.path))
+                if url.path.startswith("/pay/"):
+                    # The hosted page the buyer is sent to (browser tests land here).
+                    page = b"<!doctype html><title>Pay</title><h1>Stripe Checkout (local fake)</h1>"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+                    return None
+                if not self._authorised():
+                    return None
+                if url.path == "/v1/account":
+                    return self._send(
+                        200,
+                        {
+                            "id": "acct_fakeband",
+                            "object": "account",
+                            "email": "band@example.org",
+                            "settings": {"dashboard": {"display_name": "The Fake Band"}},
+                        },
+                    )
                 match = re.fullmatch(r"/v1/checkout/sessions/([\w-]+)", url.path)
                 if match:
                     with fake._lock:
@@ -185,11 +246,26 @@ class FakeStripe:
                 fake.requests.append(("POST", url.path))
                 length = int(self.headers.get("Content-Length") or 0)
                 form = _nest(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
+                if not self._authorised():
+                    return None
                 key = self.headers.get("Idempotency-Key")
                 with fake._lock:
                     if key and key in fake._idempotent:
                         return self._send(200, fake._idempotent[key])
-                if url.path == "/v1/checkout/sessions":
+                if url.path == "/v1/webhook_endpoints":
+                    if not fake.accept_webhook_urls:
+                        return self._send(
+                            400,
+                            {
+                                "error": {
+                                    "type": "invalid_request_error",
+                                    "message": "Invalid URL: URL must be publicly accessible.",
+                                    "param": "url",
+                                }
+                            },
+                        )
+                    body = fake._endpoint_create(form)
+                elif url.path == "/v1/checkout/sessions":
                     body = fake._session_create(form)
                 elif url.path == "/v1/refunds":
                     if fake.fail_refunds:
@@ -240,6 +316,20 @@ class FakeStripe:
             self.sessions[session_id] = session
         return session
 
+    def _endpoint_create(self, form: dict[str, Any]) -> dict[str, Any]:
+        events = form.get("enabled_events", {})
+        endpoint = {
+            "id": "we_" + secrets.token_hex(8),
+            "object": "webhook_endpoint",
+            "url": form.get("url"),
+            "enabled_events": [events[k] for k in sorted(events, key=int)],
+            "secret": "whsec_" + secrets.token_hex(16),
+            "status": "enabled",
+        }
+        with self._lock:
+            self.endpoints[endpoint["id"]] = endpoint
+        return endpoint
+
     def _refund_create(self, form: dict[str, Any]) -> dict[str, Any] | None:
         with self._lock:
             intent = self.intents.get(form.get("payment_intent", ""))
@@ -256,6 +346,20 @@ class FakeStripe:
             }
             self.refunds.append(refund)
             return refund
+
+
+@pytest.fixture
+def fake_stripe_api(settings: Any) -> Iterator[FakeStripe]:
+    """Stripe's API on 127.0.0.1 and no keys in the environment: each band connects its
+    own account on the Payments page."""
+    fake = FakeStripe().start()
+    settings.DISQUAIRE_STRIPE_SECRET_KEY = ""
+    settings.DISQUAIRE_STRIPE_WEBHOOK_SECRET = ""
+    settings.DISQUAIRE_STRIPE_API_BASE = fake.base
+    try:
+        yield fake
+    finally:
+        fake.stop()
 
 
 @pytest.fixture

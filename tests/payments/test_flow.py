@@ -16,7 +16,13 @@ from disquaire.payments.registry import providers_available
 from disquaire.shop.models import Offer, Subscriber
 from tests.factories import ReleaseFactory
 from tests.payments.fake_stripe import FakeStripe
-from tests.shop.factories import OfferFactory, ShippingZoneFactory, ShopSettingsFactory
+from tests.shop.factories import (
+    OfferFactory,
+    PaymentSettingsFactory,
+    ShippingZoneFactory,
+    ShopSettingsFactory,
+)
+from tests.shop.helpers import checkout_post
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +59,7 @@ def test_test_provider_checkout_end_to_end(
     client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
     offer = OfferFactory(price_minor=1200, stock=5, numbered=True)
+    PaymentSettingsFactory(artist=offer.artist)
     ShopSettingsFactory(artist=offer.artist, vat_note="Prices include 20 % VAT.")
     assert add(client, offer, quantity="2").status_code == 302
     cart = client.get("/cart/")
@@ -60,8 +67,9 @@ def test_test_provider_checkout_end_to_end(
     page = client.get(f"/checkout/{offer.artist.slug}/")
     assert b"TEST PAYMENT" in page.content and b"Prices include 20 % VAT." in page.content
     # Tampered form: a total and a price are sent; the server ignores them.
-    response = client.post(
-        f"/checkout/{offer.artist.slug}/",
+    response = checkout_post(
+        client,
+        offer.artist,
         {"email": "fan@example.org", "provider": "test", "total": "1", "price_minor": "0"},
     )
     assert response.status_code == 302
@@ -83,10 +91,9 @@ def test_test_provider_checkout_end_to_end(
 
 def test_declined_test_payment_keeps_the_order_pending(client: Client) -> None:
     offer = OfferFactory()
+    PaymentSettingsFactory(artist=offer.artist)
     add(client, offer)
-    response = client.post(
-        f"/checkout/{offer.artist.slug}/", {"email": "fan@example.org", "provider": "test"}
-    )
+    response = checkout_post(client, offer.artist, {"email": "fan@example.org", "provider": "test"})
     client.post(response["Location"], {"outcome": "decline"})
     payment = Payment.objects.get()
     assert payment.state == PaymentState.FAILED
@@ -99,10 +106,9 @@ def test_test_page_confirms_test_payments_only(client: Client) -> None:
     from disquaire.payments.providers.test import TOKEN_PURPOSE
 
     offer = OfferFactory(price_minor=900)
+    PaymentSettingsFactory(artist=offer.artist)
     add(client, offer)
-    client.post(
-        f"/checkout/{offer.artist.slug}/", {"email": "fan@example.org", "provider": "manual"}
-    )
+    checkout_post(client, offer.artist, {"email": "fan@example.org", "provider": "manual"})
     payment = Payment.objects.get()
     token = token_make(purpose=TOKEN_PURPOSE, payload={"p": payment.pk}, ttl_seconds=60)
     response = client.post(f"/payments/test/{payment.pk}/{token}/", {"outcome": "success"})
@@ -114,22 +120,27 @@ def test_test_page_confirms_test_payments_only(client: Client) -> None:
 
 def test_test_provider_is_refused_in_production(settings: Any, client: Client) -> None:
     settings.PRODUCTION = True
-    assert "test" not in [p.identifier for p in providers_available()]
     offer = OfferFactory()
+    PaymentSettingsFactory(artist=offer.artist)
+    assert "test" not in [p.identifier for p in providers_available(offer.artist)]
     add(client, offer)
-    response = client.post(
-        f"/checkout/{offer.artist.slug}/", {"email": "fan@example.org", "provider": "test"}
-    )
+    response = checkout_post(client, offer.artist, {"email": "fan@example.org", "provider": "test"})
     assert response.status_code == 200  # the form again, with the error
     assert Order.objects.count() == 0
 
 
 def test_manual_payment_shows_the_band_instructions(client: Client) -> None:
     offer = OfferFactory(price_minor=900)
-    ShopSettingsFactory(artist=offer.artist, manual_payment_instructions="IBAN FR76 1234")
+    PaymentSettingsFactory(
+        artist=offer.artist,
+        test_mode=False,
+        bank_holder="",
+        bank_iban="",
+        bank_instructions="IBAN FR76 1234",
+    )
     add(client, offer)
-    response = client.post(
-        f"/checkout/{offer.artist.slug}/", {"email": "fan@example.org", "provider": "manual"}
+    response = checkout_post(
+        client, offer.artist, {"email": "fan@example.org", "provider": "manual"}
     )
     page = client.get(response["Location"])
     assert b"IBAN FR76 1234" in page.content and "€9.00".encode() in page.content
@@ -138,6 +149,7 @@ def test_manual_payment_shows_the_band_instructions(client: Client) -> None:
 
 def test_physical_checkout_needs_an_address_and_adds_shipping(client: Client) -> None:
     offer = OfferFactory(kind=Offer.Kind.PHYSICAL, price_minor=2000)
+    PaymentSettingsFactory(artist=offer.artist)
     ShippingZoneFactory(artist=offer.artist, countries=["FR"], first_item_minor=600)
     add(client, offer)
     url = f"/checkout/{offer.artist.slug}/"
@@ -154,9 +166,10 @@ def test_physical_checkout_needs_an_address_and_adds_shipping(client: Client) ->
             "country": "US",
         },
     )
-    assert abroad.status_code == 400 and b"does not ship to US" in abroad.content
-    ok = client.post(
-        url,
+    assert abroad.status_code == 400 and b"does not ship to United States" in abroad.content
+    ok = checkout_post(
+        client,
+        offer.artist,
         {
             "email": "fan@example.org",
             "provider": "test",
@@ -179,8 +192,8 @@ def test_free_download_for_an_email_with_double_opt_in(
     offer = OfferFactory(pricing=Offer.Pricing.FREE, price_minor=0)
     add(client, offer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            f"/checkout/{offer.artist.slug}/", {"email": "Fan@Example.org", "mailing_list": "on"}
+        response = checkout_post(
+            client, offer.artist, {"email": "Fan@Example.org", "mailing_list": "on"}
         )
     order = Order.objects.get()
     # The order page (the key to the download) goes to the address, not to the browser.
@@ -203,16 +216,13 @@ def test_free_download_for_an_email_with_double_opt_in(
 
 def test_sold_out_at_checkout_is_a_clear_message_and_holds_nothing(client: Client) -> None:
     offer = OfferFactory(stock=1)
+    PaymentSettingsFactory(artist=offer.artist)
     add(client, offer)
     other = Client()
     add(other, offer)
-    first = other.post(
-        f"/checkout/{offer.artist.slug}/", {"email": "a@example.org", "provider": "test"}
-    )
+    first = checkout_post(other, offer.artist, {"email": "a@example.org", "provider": "test"})
     assert first.status_code == 302
-    second = client.post(
-        f"/checkout/{offer.artist.slug}/", {"email": "b@example.org", "provider": "test"}
-    )
+    second = checkout_post(client, offer.artist, {"email": "b@example.org", "provider": "test"})
     assert second.status_code == 400 and b"sold out" in second.content
     assert Order.objects.count() == 1
 
@@ -230,12 +240,11 @@ def test_bad_amount_in_the_buy_box_is_refused_with_a_message(client: Client) -> 
 
 def test_cart_with_several_artists_checks_out_one_artist_at_a_time(client: Client) -> None:
     a, b = OfferFactory(), OfferFactory()
+    PaymentSettingsFactory(artist=a.artist)
     add(client, a)
     add(client, b)
     assert client.get("/cart/").content.count(b"Check out with") == 2
-    response = client.post(
-        f"/checkout/{a.artist.slug}/", {"email": "fan@example.org", "provider": "test"}
-    )
+    response = checkout_post(client, a.artist, {"email": "fan@example.org", "provider": "test"})
     assert response.status_code == 302
     assert Order.objects.get().artist == a.artist
     assert client.get("/cart/").content.count(b"Check out with") == 1
@@ -248,9 +257,7 @@ def test_checkout_needs_csrf_and_the_cart_refuses_other_sites() -> None:
     assert client.post("/cart/add/", {"offer": offer.pk}).status_code == 302
     crossed = client.post("/cart/add/", {"offer": offer.pk}, HTTP_ORIGIN="https://evil.example")
     assert crossed.status_code == 403
-    checkout = client.post(
-        f"/checkout/{offer.artist.slug}/", {"email": "fan@example.org", "provider": "test"}
-    )
+    checkout = checkout_post(client, offer.artist, {"email": "fan@example.org", "provider": "test"})
     assert checkout.status_code == 403
 
 
@@ -261,8 +268,8 @@ def test_stripe_checkout_over_http_names_the_provider_and_redirects_to_stripe(
     add(client, offer)
     page = client.get(f"/checkout/{offer.artist.slug}/")
     assert b"Card (Stripe)" in page.content and "€15.00".encode() in page.content
-    response = client.post(
-        f"/checkout/{offer.artist.slug}/", {"email": "fan@example.org", "provider": "stripe"}
+    response = checkout_post(
+        client, offer.artist, {"email": "fan@example.org", "provider": "stripe"}
     )
     assert response["Location"].startswith(fake_stripe.base + "/pay/")
 

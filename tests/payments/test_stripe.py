@@ -30,7 +30,7 @@ from disquaire.payments.providers.stripe import StripeProvider
 from disquaire.shop.models import Offer
 from tests.payments.fake_stripe import FakeStripe, sign
 from tests.shop.factories import OfferFactory
-from tests.shop.helpers import fake_request, order_for
+from tests.shop.helpers import checkout_post, fake_request, order_for
 
 pytestmark = pytest.mark.django_db
 
@@ -275,8 +275,8 @@ def test_stripe_down_at_checkout_gives_the_units_back(settings: Any, client: Cli
     settings.DISQUAIRE_STRIPE_API_BASE = "http://127.0.0.1:9"
     offer = OfferFactory(stock=1)
     client.post("/cart/add/", {"offer": offer.pk})
-    response = client.post(
-        f"/checkout/{offer.artist.slug}/", {"email": "fan@example.org", "provider": "stripe"}
+    response = checkout_post(
+        client, offer.artist, {"email": "fan@example.org", "provider": "stripe"}
     )
     assert response.status_code == 400 and b"not answering" in response.content
     assert Order.objects.get().state == OrderState.CANCELLED

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import factory
 
+from disquaire.payments.models import PaymentSettings
 from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings
 from tests.factories import ArtistFactory, ReleaseFactory
 
@@ -44,3 +45,17 @@ class ShopSettingsFactory(factory.django.DjangoModelFactory):
     artist = factory.SubFactory(ArtistFactory)
     ship_from_country = "FR"
     vat_note = "Prices include VAT."
+
+
+class PaymentSettingsFactory(factory.django.DjangoModelFactory):
+    """An artist's Payments page: by default test mode on and bank transfer ready."""
+
+    class Meta:
+        model = PaymentSettings
+
+    artist = factory.SubFactory(ArtistFactory)
+    test_mode = True
+    bank_enabled = True
+    bank_holder = "The Band"
+    bank_iban = "FR7630006000011234567890189"
+    bank_bic = "AGRIFRPP"

@@ -36,3 +36,13 @@ def order_for(
 
 def fake_request():  # type: ignore[no-untyped-def]
     return RequestFactory().get("/checkout/")
+
+
+def checkout_post(client, artist, data, *, shown=None):  # type: ignore[no-untyped-def]
+    """Post the checkout form as a buyer whose page showed the total for their country
+    (what the page's script asks ``quote.json``), or the total ``shown``."""
+    url = f"/checkout/{artist.slug}/"
+    if shown is None:
+        quote = client.get(url + "quote.json", {"country": data.get("country", "")}).json()
+        shown = quote["total_minor"]
+    return client.post(url, {**data, "total_shown": "" if shown is None else shown})

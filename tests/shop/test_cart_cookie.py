@@ -12,7 +12,8 @@ from django.test import Client, RequestFactory
 
 from disquaire.orders.models import Order
 from disquaire.shop.views import CART_COOKIE, CART_SALT, cart_read
-from tests.shop.factories import OfferFactory
+from tests.shop.factories import OfferFactory, PaymentSettingsFactory
+from tests.shop.helpers import checkout_post
 
 pytestmark = pytest.mark.django_db
 
@@ -61,22 +62,22 @@ def test_a_cart_cookie_edited_by_hand_is_ignored(client: Client) -> None:
 
 def test_a_price_written_into_the_cookie_does_not_change_what_is_paid(client: Client) -> None:
     offer = OfferFactory(price_minor=900)
+    PaymentSettingsFactory(artist=offer.artist)
     tampered = json.dumps([{"o": offer.pk, "p": None, "q": 1, "a": 1}])
     client.cookies[CART_COOKIE] = _signed(tampered)
 
-    client.post(f"/checkout/{offer.artist.slug}/", {"email": "fan@example.org", "provider": "test"})
+    checkout_post(client, offer.artist, {"email": "fan@example.org", "provider": "test"})
 
     assert Order.objects.get().total_minor == 900
 
 
 def test_checkout_takes_its_lines_out_of_the_cookie_and_keeps_the_others(client: Client) -> None:
     mine, theirs = OfferFactory(), OfferFactory()
+    PaymentSettingsFactory(artist=mine.artist)
     client.post("/cart/add/", {"offer": mine.pk})
     client.post("/cart/add/", {"offer": theirs.pk})
 
-    response = client.post(
-        f"/checkout/{mine.artist.slug}/", {"email": "fan@example.org", "provider": "test"}
-    )
+    response = checkout_post(client, mine.artist, {"email": "fan@example.org", "provider": "test"})
 
     assert response.status_code == 302
     assert [item["o"] for item in _cart_in(client)] == [theirs.pk]

@@ -151,7 +151,7 @@ def test_shipping_is_first_item_plus_each_additional() -> None:
     cart = cart_add(cart=[], offer_id=offer.pk, quantity=3)
     groups, _ = cart_groups(cart)
     assert shipping_quote(group=groups[0], country="fr") == 500 + 2 * 200
-    with pytest.raises(ShippingError, match="US"):
+    with pytest.raises(ShippingError, match="United States"):
         shipping_quote(group=groups[0], country="US")
 
 

@@ -199,8 +199,8 @@ class ShippingZoneForm(forms.Form):
 class ShopSettingsForm(forms.ModelForm):
     class Meta:
         model = ShopSettings
-        fields = ["ship_from_country", "vat_note", "manual_payment_instructions"]
-        widgets = {"manual_payment_instructions": forms.Textarea(attrs={"rows": 5})}
+        # Bank transfer details are on the Payments page (payments.PaymentSettings).
+        fields = ["ship_from_country", "vat_note"]
 
     def clean_ship_from_country(self) -> str:
         value = str(self.cleaned_data["ship_from_country"]).strip().upper()

@@ -201,8 +201,10 @@ def orders_for_artist(
     state: str = "",
     ships: bool | None = None,
     attention: bool = False,
+    test: bool | None = None,
 ) -> QuerySet[Order]:
-    """The artist's orders, newest first, searched by code, email or name and filtered.
+    """The artist's orders, newest first, searched by code, email or name and filtered;
+    ``test``: True for test orders only, False for real ones only, None for both.
 
     A search and a report: read from the read replica when one may be used
     (core.replica); acting on an order reads it again from the primary.
@@ -210,6 +212,8 @@ def orders_for_artist(
     orders = (
         Order.objects.using(reporting_db()).filter(artist=artist).order_by("-created_at", "-pk")
     )
+    if test is not None:
+        orders = orders.filter(is_test=test)
     query = query.strip()
     if query:
         orders = orders.filter(
@@ -245,6 +249,7 @@ def orders_to_pack(*, artist: Artist) -> list[Order]:
             artist=artist,
             state=OrderState.PAID,
             lines__ships=True,
+            is_test=False,  # nobody posts a parcel for a test order
         )
         .distinct()
         .order_by("paid_at", "pk")

@@ -710,6 +710,50 @@ def order_ship(*, order: Order, tracking_number: str, actor: str) -> Order:
     return order
 
 
+def test_orders_delete(*, artist: Artist, actor: str) -> int:
+    """Delete every test order of ``artist`` — only those — with what hangs on them: lines,
+    holds (their units go back on sale), payments and refunds, numbered units, and the
+    downloads they granted. One audit entry says how many and which, in the same
+    transaction. Returns the number of orders deleted.
+    """
+    from disquaire.delivery.models import Entitlement, EntitlementSource
+    from disquaire.delivery.receivers import order_ref
+    from disquaire.orders.models import EditionUnit, Payment, Refund
+    from disquaire.orders.transitions import audit_log
+    from disquaire.payments.models import PaymentSettings
+
+    with transaction.atomic():
+        orders = list(
+            Order.objects.select_for_update()
+            .filter(artist=artist, is_test=True)
+            .order_by("pk")
+            .only("pk", "code")
+        )
+        if not orders:
+            return 0
+        ids = [o.pk for o in orders]
+        Entitlement.objects.filter(
+            source=EntitlementSource.ORDER, source_ref__in=[order_ref(o) for o in orders]
+        ).delete()
+        Refund.objects.filter(payment__order_id__in=ids).delete()
+        Payment.objects.filter(order_id__in=ids).delete()
+        EditionUnit.objects.filter(line__order_id__in=ids).delete()
+        # Lines, holds and the orders' own audit entries go with the orders.
+        Order.objects.filter(pk__in=ids, is_test=True).delete()
+        config, _created = PaymentSettings.objects.get_or_create(artist=artist)
+        audit_log(
+            action="orders.test_delete",
+            obj=config,
+            order=None,
+            actor=actor,
+            data={"artist": artist.pk, "count": len(ids), "codes": [o.code for o in orders]},
+        )
+    return len(ids)
+
+
+test_orders_delete.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
 ORDERS_CSV_HEADER = [
     "code", "created_at", "state", "email", "currency", "items", "shipping", "total",
     "item", "option", "quantity", "line_total", "edition_numbers", "ship_name",

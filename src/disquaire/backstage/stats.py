@@ -75,8 +75,9 @@ class Chart:
 
 
 def _sold(artist: Artist, using: str) -> Any:
+    # Test orders moved no money: never sales.
     return Order.objects.using(using).filter(
-        artist=artist, state__in=SOLD_STATES, currency=artist.currency
+        artist=artist, state__in=SOLD_STATES, currency=artist.currency, is_test=False
     )
 
 
@@ -126,6 +127,7 @@ def chart_offers(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
             order__artist=artist,
             order__state__in=SOLD_STATES,
             order__currency=artist.currency,
+            order__is_test=False,
         )
         .values("offer_id", "offer__title")
         .annotate(units=Coalesce(Sum("quantity"), 0), revenue=Coalesce(Sum("total_minor"), 0))

@@ -10,6 +10,7 @@ from disquaire.backstage.views import (
     codes,
     desk,
     orders,
+    payments,
     releases,
     selling,
     stats,
@@ -65,6 +66,7 @@ _artist: list[URLPattern | URLResolver] = [
         "shipping/<int:zone_id>/delete/", selling.shipping_zone_delete, name="shipping_zone_delete"
     ),
     path("shop/", selling.shop_settings, name="shop_settings"),
+    path("payments/", payments.payments, name="payments"),
     path("codes/", codes.code_batches, name="code_batches"),
     path("codes/<int:batch_id>.csv", codes.code_batch_csv_download, name="code_batch_csv"),
     path("codes/<int:batch_id>.pdf", codes.code_batch_pdf_download, name="code_batch_pdf"),

@@ -26,6 +26,9 @@ SCRATCH_DIR = DATA_DIR / "tmp"
 MAIL_DIR = DATA_DIR / "mail"
 
 SECRET_KEY = secret_key(DATA_DIR)
+# Former keys, still accepted while signed links, sessions and the bands' sealed payment
+# keys (core.crypto) move to the new one.
+SECRET_KEY_FALLBACKS = env_list("DISQUAIRE_SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DISQUAIRE_DEBUG", False)
 PRODUCTION = env_bool("DISQUAIRE_PRODUCTION", False)
 if PRODUCTION and (_key_problem := secret_key_problem(SECRET_KEY)):

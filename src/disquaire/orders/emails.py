@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from disquaire.core.money import Money
-from disquaire.orders.models import Order
+from disquaire.orders.models import Order, PaymentState
 from disquaire.orders.selectors import (
     order_is_test,
     order_line_unlocked,
@@ -62,19 +62,33 @@ def _receipt_context(order: Order) -> dict[str, Any]:
         ),
         "is_test": order_is_test(order),
         "paid_with": payment.provider if payment is not None else "",
+        "bank": _bank_for(order),
     }
+
+
+def _test_mark(order: Order) -> str:
+    """A test order's mails say so first: nobody should post a parcel for one."""
+    return "[" + _("TEST") + "] " if order.is_test else ""
+
+
+def _bank_for(order: Order) -> object:
+    """The band's bank details when the order was paid by transfer (for the record)."""
+    from disquaire.payments.selectors import payment_settings_for
+
+    if not order.payments.filter(provider="manual", state=PaymentState.CONFIRMED).exists():
+        return None
+    bank = payment_settings_for(order.artist_id)
+    return bank if bank.bank_ready else None
 
 
 def order_receipt_send(*, order: Order) -> None:
     """Send the receipt of a paid order (HTML and plain text), in the buyer's language."""
     with translation.override(order.language or settings.LANGUAGE_CODE):
         context = _receipt_context(order)
-        subject = _("Your order %(code)s from %(artist)s") % {
+        subject = _test_mark(order) + _("Your order %(code)s from %(artist)s") % {
             "code": order.code,
             "artist": order.artist.name,
         }
-        if context["is_test"]:
-            subject = _("TEST ORDER") + " — " + subject
         text = render_to_string("orders/email/receipt.txt", context)
         html = render_to_string("orders/email/receipt.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [order.email])
@@ -91,7 +105,7 @@ def order_shipped_send(*, order: Order) -> None:
             "lines": [line for line in order_lines(order) if line.ships],
             "order_url": settings.SITE_URL + order_page_path(order),
         }
-        subject = _("Your order %(code)s from %(artist)s has shipped") % {
+        subject = _test_mark(order) + _("Your order %(code)s from %(artist)s has shipped") % {
             "code": order.code,
             "artist": order.artist.name,
         }

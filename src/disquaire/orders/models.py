@@ -108,6 +108,9 @@ class Order(models.Model):
     referrer = models.CharField(_("referrer"), max_length=200, blank=True)
     campaign = models.CharField(_("campaign"), max_length=60, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
+    # Paid in the artist's test mode (or with Stripe test keys): no money moved. Marked
+    # on every page and mail, left out of stats, revenue and exports, deletable at once.
+    is_test = models.BooleanField(_("test order"), default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)

@@ -70,10 +70,10 @@ def refund_execute(*, refund_id: int, actor: str) -> Refund:
         refund = Refund.objects.select_for_update().get(pk=refund_id)
         if refund.state != Refund.State.PENDING:
             return refund
-        payment = Payment.objects.get(pk=refund.payment_id)
+        payment = Payment.objects.select_related("order").get(pk=refund.payment_id)
         try:
             refund.provider_ref = (
-                provider_get(payment.provider).refund(
+                provider_get(payment.provider, artist=payment.order.artist_id).refund(
                     payment, refund.amount_minor, idempotency_key=f"disquaire-refund-{refund.pk}"
                 )
                 or ""

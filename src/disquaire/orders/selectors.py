@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from disquaire.orders.models import Order, OrderLine, OrderState, Payment
+from disquaire.orders.models import Order, OrderLine, OrderState
 from disquaire.orders.stock import units_held
 from disquaire.shop.models import Offer, OfferOption
 
@@ -21,15 +21,14 @@ TEST_PROVIDER = "test"
 
 
 def order_is_test(order: Order) -> bool:
-    """True when ``order`` went through the test provider: no money moved."""
-    return Payment.objects.filter(order_id=order.pk, provider=TEST_PROVIDER).exists()
+    """True for a test order (the test payment, or a band's Stripe test keys): no money
+    moved. Marked when the order is made (``Order.is_test``)."""
+    return bool(order.is_test)
 
 
 def orders_real(orders: QuerySet[Order]) -> QuerySet[Order]:
     """``orders`` without the test orders (see ``order_is_test``)."""
-    return orders.exclude(
-        Exists(Payment.objects.filter(order=OuterRef("pk"), provider=TEST_PROVIDER))
-    )
+    return orders.filter(is_test=False)
 
 
 def order_by_code_and_secret(*, code: str, secret: str) -> Order | None:

@@ -171,6 +171,7 @@ def _order_create(
     campaign: str = "",
     provider: str,
     started: bool = False,
+    is_test: bool = False,
 ) -> tuple[Order, Payment | None]:
     if not lines:
         raise OrderError(_("Your cart is empty."))
@@ -202,6 +203,7 @@ def _order_create(
             expires_at=expires,
             referrer=referrer[:200],
             campaign=campaign[:60],
+            is_test=is_test,
         )
         insert_row(order)
         created = [
@@ -229,7 +231,8 @@ def _order_create(
             order=order,
             actor=actor,
             to_state=order.state,
-            data={"total_minor": order.total_minor, "currency": order.currency},
+            data={"total_minor": order.total_minor, "currency": order.currency}
+            | ({"test": True} if is_test else {}),
         )
         payment = None
         if provider:

@@ -12,7 +12,7 @@ from disquaire.orders.selectors import (
     order_line_unlocked,
     order_lines,
 )
-from disquaire.shop.selectors import shop_settings_for
+from disquaire.payments.selectors import payment_settings_for
 
 
 @never_cache
@@ -54,7 +54,7 @@ def order_detail_view(request: HttpRequest, code: str, secret: str) -> HttpRespo
             "lines": lines,
             "payment": payment,
             "manual_pending": manual_pending,
-            "shop_settings": shop_settings_for(order.artist),
+            "bank": payment_settings_for(order.artist_id) if manual_pending else None,
             "returned": request.GET.get("return", ""),
             "downloads_url": downloads_url,
             "is_test": order_is_test(order),

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 
 from disquaire.orders.models import Payment
+from disquaire.payments.models import PaymentSettings
 
 
 class ProviderError(Exception):
@@ -36,9 +37,18 @@ class BasePaymentProvider:
     # own transaction (orders.services.order_create_paying).
     starts_at_once: bool = False
 
+    def __init__(self, config: PaymentSettings | None = None) -> None:
+        """``config``: the artist's payment settings (None: the operator's alone)."""
+        self.config = config
+
     def is_available(self) -> bool:
-        """May buyers choose this provider now (keys configured, allowed in this mode)?"""
+        """May buyers choose this provider now (set up by the band, allowed in this mode)?"""
         return True
+
+    @property
+    def marks_test(self) -> bool:
+        """Are orders paid this way test orders (no real money)?"""
+        return self.is_test
 
     def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
         """Start paying ``payment`` and return the URL to send the buyer to."""

@@ -1,35 +1,49 @@
-"""Providers known to this instance, from settings.PAYMENT_PROVIDERS."""
+"""Providers known to this instance (settings.PAYMENT_PROVIDERS) and, for each artist,
+those the band has set up on its Payments page."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
+from disquaire.catalog.models import Artist
 from disquaire.payments.base import BasePaymentProvider, ProviderError
+from disquaire.payments.models import PaymentSettings
 from disquaire.payments.providers.free import FreeProvider
 from disquaire.payments.providers.manual import ManualProvider
 from disquaire.payments.providers.stripe import StripeProvider
 from disquaire.payments.providers.test import TestProvider
+from disquaire.payments.selectors import payment_settings_for
 
 PROVIDERS: dict[str, type[BasePaymentProvider]] = {
     cls.identifier: cls for cls in (StripeProvider, ManualProvider, TestProvider, FreeProvider)
 }
+# The order a fan sees them in: card first, then transfer, the test page last.
+CHECKOUT_ORDER = ("stripe", "manual", "test")
 
 
-def provider_get(identifier: str) -> BasePaymentProvider:
-    """The provider with this identifier (configured or not: old payments keep theirs)."""
+def provider_get(
+    identifier: str, *, artist: Artist | int | None = None, config: PaymentSettings | None = None
+) -> BasePaymentProvider:
+    """The provider with this identifier (set up or not: old payments keep theirs), with
+    the artist's payment settings when ``artist`` (or its ``config``) is given."""
     try:
-        return PROVIDERS[identifier]()
+        cls = PROVIDERS[identifier]
     except KeyError as exc:
         raise ProviderError(f"unknown payment provider {identifier!r}") from exc
+    if config is None and artist is not None:
+        config = payment_settings_for(artist)
+    return cls(config)
 
 
-def providers_available() -> list[BasePaymentProvider]:
-    """Providers a buyer may choose now, in the order settings list them."""
+def providers_available(artist: Artist | int) -> list[BasePaymentProvider]:
+    """Providers a fan of ``artist`` may choose now: those the operator allows
+    (PAYMENT_PROVIDERS) and the band has made ready, card first."""
+    config = payment_settings_for(artist)
+    allowed = [i for i in settings.PAYMENT_PROVIDERS if i in PROVIDERS and i != "free"]
+    ordered = sorted(allowed, key=lambda i: CHECKOUT_ORDER.index(i) if i in CHECKOUT_ORDER else 99)
     chosen = []
-    for identifier in settings.PAYMENT_PROVIDERS:
-        cls = PROVIDERS.get(identifier)
-        if cls is not None and cls.identifier != "free":
-            provider = cls()
-            if provider.is_available():
-                chosen.append(provider)
+    for identifier in ordered:
+        provider = PROVIDERS[identifier](config)
+        if provider.is_available():
+            chosen.append(provider)
     return chosen

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from disquaire.catalog.models import Artist, Release
+from disquaire.payments.models import PaymentSettings
 from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings
 
 
 def demo_shop_create(*, artist: Artist, album: Release, ep: Release) -> None:
-    """Offers on the demo releases (idempotent: does nothing when the artist has offers)."""
+    """Offers on the demo releases (idempotent: does nothing when the artist has offers).
+
+    The demo band is in test mode (fans see the banner and the "no money moves" page) and
+    takes bank transfers to a specimen account."""
+    PaymentSettings.objects.get_or_create(
+        artist=artist,
+        defaults={
+            "test_mode": True,
+            "bank_enabled": True,
+            "bank_holder": "Marée Haute (demo)",
+            "bank_iban": "FR7630006000011234567890189",
+            "bank_bic": "AGRIFRPP",
+        },
+    )
     if Offer.objects.filter(artist=artist).exists():
         return
     ShopSettings.objects.update_or_create(
         artist=artist,
-        defaults={
-            "ship_from_country": "FR",
-            "vat_note": "Prices include VAT.",
-            "manual_payment_instructions": "Bank transfer to FR76 0000 0000 0000 0000 0000 000, "
-            "with your order number as the reference.",
-        },
+        defaults={"ship_from_country": "FR", "vat_note": "Prices include VAT."},
     )
     ShippingZone.objects.create(
         artist=artist, name="France", countries=["FR"], first_item_minor=350,

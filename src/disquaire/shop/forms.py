@@ -24,6 +24,9 @@ class CheckoutForm(forms.Form):
         label=_("Country"), max_length=2, min_length=2, required=False, widget=forms.Select
     )
     provider = forms.ChoiceField(label=_("Payment"), widget=forms.RadioSelect, required=False)
+    # The total the page showed on its Pay button (minor units): checkout_start refuses to
+    # start a payment of any other amount.
+    total_shown = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     mailing_list = forms.BooleanField(
         label=_("Send me news from the band (you will confirm by email)"), required=False
     )
@@ -46,7 +49,9 @@ class CheckoutForm(forms.Form):
         field.choices = [(p.identifier, p.verbose_name) for p in providers]
         if providers and not free:
             field.required = True
-            field.initial = providers[0].identifier
+            # Chosen for the buyer only when there is no choice to make.
+            if len(providers) == 1:
+                field.initial = providers[0].identifier
         if ships:
             for name in ("name", "address", "city", "country"):
                 self.fields[name].required = True

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
-from disquaire.core.countries import countries_by_name
+from disquaire.core.countries import countries_by_name, country_name
 from disquaire.core.money import Money, MoneyError, currency_check
 from disquaire.core.queries import Compiled
 from disquaire.core.signing import TokenError, token_make, token_read
@@ -57,6 +57,15 @@ class CartError(ValueError):
 
 class ShippingError(CartError):
     pass
+
+
+class TotalChanged(CartError):
+    """The total is not the one the page showed the buyer: nothing was ordered, the page
+    shows ``total_minor`` and the buyer confirms again."""
+
+    def __init__(self, message: str, *, total_minor: int) -> None:
+        super().__init__(message)
+        self.total_minor = total_minor
 
 
 # --- cart --------------------------------------------------------------------------------
@@ -230,7 +239,44 @@ def shipping_quote(*, group: CartGroup, country: str) -> int:
     for zone in shipping_zones(group):
         if code in [str(c).upper() for c in zone.countries]:
             return zone.first_item_minor + zone.additional_item_minor * (units - 1)
-    raise ShippingError(_("Sorry, this shop does not ship to %(country)s.") % {"country": code})
+    raise ShippingError(
+        _("Sorry, this shop does not ship to %(country)s.") % {"country": country_name(code)}
+    )
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What the checkout shows for a country: shipping and total (None while unknown),
+    or why it cannot be shipped there."""
+
+    country: str
+    shipping_minor: int | None
+    total_minor: int | None
+    error: str = ""
+
+
+def checkout_country(*, group: CartGroup, country: str = "") -> str:
+    """The country to quote: the buyer's choice, or the only one the shop ships to."""
+    code = (country or "").strip().upper()
+    if code or not group.ships:
+        return code
+    countries = ship_to_countries(group)
+    return countries[0][0] if len(countries) == 1 else ""
+
+
+def checkout_quote(*, group: CartGroup, country: str = "") -> Quote:
+    """Shipping and total for ``country`` (or the only country shipped to): the one
+    computation the checkout page, its live update and ``checkout_start`` all use."""
+    code = checkout_country(group=group, country=country)
+    if not group.ships:
+        return Quote(code, 0, group.items_minor)
+    if not code:
+        return Quote(code, None, None)
+    try:
+        shipping = shipping_quote(group=group, country=code)
+    except ShippingError as exc:
+        return Quote(code, None, None, str(exc))
+    return Quote(code, shipping, group.items_minor + shipping)
 
 
 # --- checkout ----------------------------------------------------------------------------
@@ -253,12 +299,17 @@ def checkout_start(
     language: str = "",
     referrer: str = "",
     campaign: str = "",
+    total_shown: int | None = None,
 ) -> CheckoutResult:
     """Create the order of one artist's part of the cart, hold its units, start paying.
 
     Raises CartError/OrderError (nothing held) with a message for the buyer. A free
     order is paid at once and goes straight to its page. ``referrer`` (a host) and
     ``campaign`` (a ``?ref=`` tag) say where the buyer came from, for the band's stats.
+
+    ``total_shown`` is the total the page showed on its Pay button: a payment is
+    started only for that amount; any other (a price or the shipping changed, or the
+    page could not know the shipping yet) raises TotalChanged before anything is written.
     """
     from disquaire.payments.base import ProviderError
     from disquaire.payments.registry import providers_available
@@ -277,9 +328,17 @@ def checkout_start(
         address = Address()
     settings_row = shop_settings_for(group.artist)
     total = group.items_minor + shipping
+    if total > 0 and total_shown != total:
+        raise TotalChanged(
+            _("The total is %(total)s: please check it and confirm again.")
+            % {"total": Money(total, group.artist.currency).format()},
+            total_minor=total,
+        )
     provider = None
     if total > 0:
-        provider = next((p for p in providers_available() if p.identifier == provider_id), None)
+        provider = next(
+            (p for p in providers_available(group.artist) if p.identifier == provider_id), None
+        )
         if provider is None:
             raise CartError(_("Please choose a way to pay."))
     spec: dict[str, Any] = {
@@ -306,7 +365,10 @@ def checkout_start(
         order = order_create(**spec)
     else:
         order, payment = order_create_paying(
-            provider=provider.identifier, started=provider.starts_at_once, **spec
+            provider=provider.identifier,
+            started=provider.starts_at_once,
+            is_test=provider.marks_test,
+            **spec,
         )
     if mailing_list_opt_in:
         subscriber_request(artist=group.artist, email=email)
@@ -490,16 +552,11 @@ def shipping_zone_delete(*, zone: ShippingZone) -> None:
     zone.delete()
 
 
-def shop_settings_update(
-    *, artist: Artist, ship_from_country: str, vat_note: str, manual_payment_instructions: str
-) -> ShopSettings:
-    """Save the artist's shop settings (created on first save)."""
+def shop_settings_update(*, artist: Artist, ship_from_country: str, vat_note: str) -> ShopSettings:
+    """Save the artist's shop settings (created on first save). How fans pay is set on
+    the Payments page (payments.services)."""
     found, _created = ShopSettings.objects.update_or_create(
         artist=artist,
-        defaults={
-            "ship_from_country": ship_from_country.strip().upper(),
-            "vat_note": vat_note,
-            "manual_payment_instructions": manual_payment_instructions,
-        },
+        defaults={"ship_from_country": ship_from_country.strip().upper(), "vat_note": vat_note},
     )
     return found

@@ -16,6 +16,7 @@ shop_patterns = [
     ),
     path("checkout/<slug:artist>/", views.checkout_view, name="checkout"),
     path("checkout/<slug:artist>/sent/", views.checkout_sent_view, name="checkout_sent"),
+    path("checkout/<slug:artist>/quote.json", views.checkout_quote_view, name="checkout_quote"),
 ]
 
 urlpatterns = [

@@ -7,31 +7,40 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from disquaire.catalog.models import Artist
 from disquaire.core.http import request_from_this_site
+from disquaire.core.money import Money
 from disquaire.core.ratelimit import client_ip, rate_hit
 from disquaire.orders.services import Address, OrderError
 from disquaire.payments.registry import providers_available
 from disquaire.shop.forms import CheckoutForm
 from disquaire.shop.middleware import visit_origin
-from disquaire.shop.selectors import shop_settings_for
+from disquaire.shop.selectors import CartGroup, shop_settings_for
 from disquaire.shop.services import (
     CartError,
+    TotalChanged,
     cart_add,
     cart_groups,
     cart_remove,
     cart_without_group,
+    checkout_quote,
     checkout_start,
     ship_to_countries,
-    shipping_quote,
     subscriber_confirm,
 )
 
@@ -131,29 +140,44 @@ def checkout_start_view(request: HttpRequest) -> HttpResponse:
     return redirect("shop:checkout", artist=groups[0].artist.slug)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
+def _checkout_group(request: HttpRequest, artist: str) -> tuple[CartGroup | None, list[str]]:
     groups, problems = cart_groups(cart_read(request))
     # The cart's offers come with their artist: no query for the artist of the URL
     # unless this cart holds nothing of theirs (an unknown artist is still a 404).
     group = next((g for g in groups if g.artist.slug == artist), None)
     if group is None:
         get_object_or_404(Artist, slug=artist)
+    return group, problems
+
+
+def _pay_label(*, free: bool, total: int | None, currency: str) -> str:
+    """The Pay button's words: the exact amount that will be charged, or none yet."""
+    if free:
+        return _("Get it")
+    if total is None:
+        return _("Show the total")
+    return _("Pay %(total)s") % {"total": Money(total, currency).format()}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
+    group, problems = _checkout_group(request, artist)
+    if group is None:
         for problem in problems:
             messages.warning(request, problem)
         return redirect("shop:cart")
-    providers = providers_available()
+    providers = providers_available(group.artist)
     free = group.items_minor == 0 and not group.ships
+    countries = ship_to_countries(group) if group.ships else None
     form = CheckoutForm(
         request.POST or None,
         ships=group.ships,
         providers=providers,
         free=free,
-        countries=ship_to_countries(group) if group.ships else None,
+        countries=countries,
     )
-    shipping: int | None = 0 if not group.ships else None
     error = ""
-    status = 400
+    status = 200
     if (
         request.method == "POST"
         and form.is_valid()
@@ -185,18 +209,18 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
                 language=get_language() or "",
                 referrer=referrer,
                 campaign=campaign,
+                total_shown=data.get("total_shown"),
             )
+        except TotalChanged as exc:
+            # Not an error of the buyer's: the page now shows the total; confirm again.
+            error, status = str(exc), 409
         except (CartError, OrderError) as exc:
-            error = str(exc)
+            error, status = str(exc), 400
         else:
             response = HttpResponseRedirect(result.redirect_url)
             _cart_save(response, request, cart_without_group(cart=cart_read(request), group=group))
             return response
-    if group.ships and request.method == "POST" and form.is_bound:
-        try:
-            shipping = shipping_quote(group=group, country=request.POST.get("country", ""))
-        except CartError:
-            shipping = None
+    quote = checkout_quote(group=group, country=request.POST.get("country", ""))
     context = {
         **_page(_("Checkout")),
         # The whole artist for the page (the cart's copy holds a few of its columns).
@@ -205,13 +229,17 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         "form": form,
         "error": error,
         "problems": problems,
-        "shipping": shipping,
-        "total": group.items_minor + (shipping or 0),
+        "quote": quote,
+        "shipping": quote.shipping_minor,
+        "total": quote.total_minor if quote.total_minor is not None else group.items_minor,
+        "pay_label": _pay_label(free=free, total=quote.total_minor, currency=group.currency),
         "providers": providers,
+        "chosen_provider": request.POST.get("provider")
+        or (providers[0].identifier if len(providers) == 1 else ""),
         "free": free,
         "shop_settings": shop_settings_for(group.artist),
     }
-    return render(request, "shop/checkout.html", context, status=status if error else 200)
+    return render(request, "shop/checkout.html", context, status=status)
 
 
 def _checkouts_too_many(request: HttpRequest, *, email: str) -> bool:
@@ -229,6 +257,36 @@ def checkout_sent_view(request: HttpRequest, artist: str) -> HttpResponse:
     """After a free order: its link went to the address given, not to this page."""
     found = get_object_or_404(Artist, slug=artist)
     return render(request, "shop/sent.html", {**_page(_("Check your email")), "artist": found})
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def checkout_quote_view(request: HttpRequest, artist: str) -> HttpResponse:
+    """Shipping and total for ``?country=`` as the checkout page shows them, computed by
+    the same code as the order (checkout_quote): the page's script only displays it."""
+    group, _problems = _checkout_group(request, artist)
+    if group is None:
+        return JsonResponse({"error": _("Your cart is empty.")}, status=404)
+    quote = checkout_quote(group=group, country=request.GET.get("country", ""))
+    free = group.items_minor == 0 and not group.ships
+    currency = group.currency
+
+    def text(minor: int | None) -> str:
+        return Money(minor, currency).format() if minor is not None else ""
+
+    return JsonResponse(
+        {
+            "country": quote.country,
+            "shipping_minor": quote.shipping_minor,
+            "total_minor": quote.total_minor,
+            "shipping": text(quote.shipping_minor) or _("depends on the country"),
+            "total": text(quote.total_minor)
+            or _("%(items)s + shipping") % {"items": text(group.items_minor)},
+            "pay": _pay_label(free=free, total=quote.total_minor, currency=currency),
+            "error": quote.error,
+        },
+        status=200,
+    )
 
 
 def subscribe_confirm_view(request: HttpRequest, token: str) -> HttpResponse:

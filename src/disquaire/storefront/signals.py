@@ -76,9 +76,11 @@ def track_processed_follow(sender: type, track: Track, **kwargs: Any) -> None:
 @functools.cache
 def _shop_models() -> tuple[type, ...]:
     from disquaire.orders.models import Order
+    from disquaire.payments.models import PaymentSettings
     from disquaire.shop.models import Offer, OfferOption
 
-    return (Offer, OfferOption, Order)
+    # PaymentSettings: test mode puts a banner on every page of the artist.
+    return (Offer, OfferOption, Order, PaymentSettings)
 
 
 @receiver(post_save, dispatch_uid="storefront_page_cache_shop_save")

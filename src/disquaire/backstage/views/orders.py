@@ -28,21 +28,29 @@ def _actor(request: HttpRequest) -> str:
     return f"backstage:{getattr(request.user, 'email', '') or request.user.pk}"
 
 
-def _filtered(request: HttpRequest, artist: Artist) -> tuple[Any, dict[str, str]]:
+def _filtered(
+    request: HttpRequest, artist: Artist, *, export: bool = False
+) -> tuple[Any, dict[str, str]]:
+    """The orders of the list's search and filters. The list shows test orders (marked)
+    unless asked not to; an export leaves them out unless asked for them."""
     params = {
         "q": request.GET.get("q", "")[:100],
         "state": request.GET.get("state", ""),
         "ships": request.GET.get("ships", ""),
         "attention": request.GET.get("attention", ""),
+        "test": request.GET.get("test", ""),
     }
     if params["state"] not in OrderState.values:
         params["state"] = ""
+    if params["test"] not in ("yes", "no"):
+        params["test"] = "" if not export else "no"
     orders = selectors.orders_for_artist(
         artist=artist,
         query=params["q"],
         state=params["state"],
         ships={"yes": True, "no": False}.get(params["ships"]),
         attention=bool(params["attention"]),
+        test={"yes": True, "no": False}.get(params["test"]),
     )
     return orders, params
 
@@ -71,7 +79,7 @@ def orders(request: HttpRequest, artist: str) -> HttpResponse:
 def orders_export(request: HttpRequest, artist: str) -> HttpResponse:
     """The orders of the current search and filters, as CSV."""
     obj = selectors.artist_for_member(user=request.user, slug=artist)
-    found, _params = _filtered(request, obj)
+    found, _params = _filtered(request, obj, export=True)
     body = services.orders_csv(orders=found.prefetch_related("lines"))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()

@@ -18,6 +18,10 @@ class ManualProvider(BasePaymentProvider):
     description = _("You will see the band's bank details; your order is sent once they get it.")
     starts_at_once = True
 
+    def is_available(self) -> bool:
+        # Offered once the band said where the money goes (Payments page).
+        return self.config is not None and self.config.bank_enabled and self.config.bank_ready
+
     def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
         if payment.state == PaymentState.CREATED:
             ref = f"manual-{payment.order.code}"

@@ -30,7 +30,12 @@ from disquaire.orders.services import (
     payment_started,
 )
 from disquaire.payments.base import BasePaymentProvider, ProviderError, RefundFailed
-from disquaire.payments.models import WebhookEvent
+from disquaire.payments.models import PaymentSettings, WebhookEvent
+from disquaire.payments.selectors import (
+    StripeCredentials,
+    stripe_credentials,
+    stripe_environment,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +52,10 @@ SESSION_EVENTS = frozenset(
 )
 
 
-def stripe_client() -> stripe.StripeClient:
+def stripe_client(secret_key: str | None = None) -> stripe.StripeClient:
+    """A client for ``secret_key`` (the operator's DISQUAIRE_STRIPE_SECRET_KEY by default)."""
     return stripe.StripeClient(
-        settings.DISQUAIRE_STRIPE_SECRET_KEY,
+        secret_key if secret_key is not None else settings.DISQUAIRE_STRIPE_SECRET_KEY,
         base_addresses={"api": settings.DISQUAIRE_STRIPE_API_BASE},
         max_network_retries=2,
         # Connecting takes at most 5 s; an answer, DISQUAIRE_STRIPE_TIMEOUT.
@@ -62,10 +68,27 @@ class StripeProvider(BasePaymentProvider):
     verbose_name = _("Card (Stripe)")
     description = _("You will pay on Stripe's secure page, then come back here.")
 
+    @property
+    def credentials(self) -> StripeCredentials | None:
+        """The environment's keys (the operator's override), else the artist's own."""
+        if not hasattr(self, "_credentials"):
+            self._credentials = stripe_credentials(self.config)
+        return self._credentials
+
+    def client(self) -> stripe.StripeClient:
+        found = self.credentials
+        if found is None:
+            raise ProviderError(str(_("Card payments are not set up.")))
+        return stripe_client(found.secret_key)
+
     def is_available(self) -> bool:
-        return bool(
-            settings.DISQUAIRE_STRIPE_SECRET_KEY and settings.DISQUAIRE_STRIPE_WEBHOOK_SECRET
-        )
+        return self.credentials is not None
+
+    @property
+    def marks_test(self) -> bool:
+        # Stripe's test keys move no money: such orders are test orders.
+        found = self.credentials
+        return found is not None and not found.livemode
 
     # --- checkout ------------------------------------------------------------------------
 
@@ -109,7 +132,7 @@ class StripeProvider(BasePaymentProvider):
                 "success_url": page + "?return=success",
                 "cancel_url": page + "?return=cancel",
             }
-            session = stripe_client().v1.checkout.sessions.create(
+            session = self.client().v1.checkout.sessions.create(
                 params=params,
                 options={"idempotency_key": f"disquaire-payment-{payment.pk}"},
             )
@@ -121,7 +144,7 @@ class StripeProvider(BasePaymentProvider):
 
     def refund(self, payment: Payment, amount_minor: int, *, idempotency_key: str = "") -> str:
         try:
-            client = stripe_client()
+            client = self.client()
             intent = payment.provider_data.get("payment_intent")
             if not intent:
                 session = client.v1.checkout.sessions.retrieve(payment.provider_ref).to_dict()
@@ -130,14 +153,17 @@ class StripeProvider(BasePaymentProvider):
                 params={"payment_intent": intent, "amount": amount_minor},
                 options={"idempotency_key": idempotency_key} if idempotency_key else {},
             )
-        except stripe.StripeError as exc:
+        except (stripe.StripeError, ProviderError) as exc:
             raise RefundFailed(str(exc)) from exc
         return str(refund.id)
 
     # --- webhooks ------------------------------------------------------------------------
 
     def handle_webhook(self, request: HttpRequest) -> HttpResponse:
-        if not settings.DISQUAIRE_STRIPE_WEBHOOK_SECRET:
+        """Events for the operator's keys come to ``/payments/stripe/webhook/``; those of a
+        band's own account to ``/payments/stripe/webhook/<artist id>/`` (``config``)."""
+        found = stripe_environment() if self.config is None else self.credentials
+        if found is None or not found.webhook_secret:
             # Never verify against an empty secret: anyone could sign with it.
             return HttpResponse("not configured", status=404, content_type="text/plain")
         payload = request.body.decode("utf-8", errors="replace")
@@ -150,10 +176,15 @@ class StripeProvider(BasePaymentProvider):
             stripe.WebhookSignature.verify_header(
                 payload,
                 header,
-                settings.DISQUAIRE_STRIPE_WEBHOOK_SECRET,
+                found.webhook_secret,
                 tolerance=stripe.Webhook.DEFAULT_TOLERANCE,
             )
         except stripe.SignatureVerificationError:
+            if self.config is not None and self.config.pk:
+                # Told on the Payments page: the signing secret there is not this endpoint's.
+                PaymentSettings.objects.filter(pk=self.config.pk).update(
+                    stripe_webhook_failed_at=timezone.now()
+                )
             return HttpResponse("bad signature", status=400, content_type="text/plain")
         event = _event_parse(payload)
         if event is None:
@@ -180,6 +211,10 @@ class StripeProvider(BasePaymentProvider):
             logger.warning("stripe event %s: API not answering, asking for a retry", event_id)
             return HttpResponse("upstream", status=503, content_type="text/plain")
         WebhookEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now())
+        if self.config is not None and self.config.pk:
+            PaymentSettings.objects.filter(pk=self.config.pk).update(
+                stripe_webhook_ok_at=timezone.now()
+            )
         return HttpResponse("ok", content_type="text/plain")
 
     def _event_handle(self, kind: str, obj: Any) -> None:
@@ -201,8 +236,8 @@ class StripeProvider(BasePaymentProvider):
         if not Payment.objects.filter(provider=self.identifier, provider_ref=session_id).exists():
             logger.info("stripe session %s belongs to no payment here", session_id)
             return
-        session = stripe_client().v1.checkout.sessions.retrieve(session_id).to_dict()
-        payment = _payment_for(session)
+        session = self.client().v1.checkout.sessions.retrieve(session_id).to_dict()
+        payment = _payment_for(session, artist_id=self.config.artist_id if self.config else None)
         if payment is None:
             logger.warning("stripe session %s belongs to no payment here", session_id)
             return
@@ -229,16 +264,19 @@ class StripeProvider(BasePaymentProvider):
             payment_fail(payment=payment, actor="stripe", canceled=True, reason="session expired")
 
     def _refund_sync(self, intent_id: str) -> None:
-        payment = Payment.objects.filter(
+        payments = Payment.objects.filter(
             provider=self.identifier, provider_data__payment_intent=intent_id
-        ).first()
+        )
+        if self.config is not None:
+            payments = payments.filter(order__artist_id=self.config.artist_id)
+        payment = payments.first()
         if payment is None or payment.state not in (
             PaymentState.CONFIRMED,
             PaymentState.REFUNDED,
         ):
             return
         intent = (
-            stripe_client()
+            self.client()
             .v1.payment_intents.retrieve(intent_id, params={"expand": ["latest_charge"]})
             .to_dict()
         )
@@ -278,10 +316,15 @@ def _id(value: Any) -> str:
     return str(value or "")
 
 
-def _payment_for(session: dict[str, Any]) -> Payment | None:
+def _payment_for(session: dict[str, Any], *, artist_id: int | None) -> Payment | None:
+    """The payment a session belongs to; with ``artist_id``, only that artist's (a band's
+    account speaks for its own orders alone)."""
     ref = session.get("client_reference_id") or (session.get("metadata") or {}).get("payment_id")
     if not ref or not str(ref).isdigit():
         return None
-    return Payment.objects.filter(
+    payments = Payment.objects.filter(
         pk=int(ref), provider="stripe", provider_ref=session.get("id")
-    ).first()
+    )
+    if artist_id is not None:
+        payments = payments.filter(order__artist_id=artist_id)
+    return payments.first()

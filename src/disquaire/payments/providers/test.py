@@ -24,6 +24,10 @@ class TestProvider(BasePaymentProvider):
     starts_at_once = True
 
     def is_available(self) -> bool:
+        # Only in the test mode a band turned on (Payments page); never on its own, and
+        # in production only where the operator allows it.
+        if self.config is None or not self.config.test_mode:
+            return False
         return not settings.PRODUCTION or settings.DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION
 
     def start_checkout(self, payment: Payment, request: HttpRequest) -> str:

@@ -91,3 +91,13 @@ def artist_image_srcset(artist: Artist, kind: str) -> SafeString:
         return f"{path}?v={version}"
 
     return format_html_join(", ", "{} {}w", ((url(w), w) for w in COVER_WIDTHS))
+
+
+@register.inclusion_tag("storefront/includes/test_banner.html", takes_context=True)
+def test_mode_banner(context: template.Context) -> dict[str, Any]:
+    """The "test mode" banner on every public page of an artist in test mode: fans are
+    told that nothing they do here is a real purchase."""
+    from disquaire.payments.selectors import test_mode_on
+
+    artist = context.get("artist")
+    return {"on": isinstance(artist, Artist) and test_mode_on(artist)}

@@ -1,0 +1,38 @@
+// Checkout: when the buyer picks a country, ask the server for that country's shipping
+// and total (the server's computation is the only one) and show them, with the exact
+// amount on the Pay button. Without this script the page shows the total after a first
+// press of the button ("Show the total"), and the server refuses any other amount.
+const form = document.querySelector("form[data-quote-url]");
+if (form) {
+  const country = form.querySelector("select[name=country]");
+  const shown = form.querySelector("input[name=total_shown]");
+  const button = form.querySelector("[data-pay]");
+  const shipping = document.querySelector("[data-shipping]");
+  const total = document.querySelector("[data-total]");
+  const problem = document.querySelector("[data-quote-error]");
+  let asked = 0;
+
+  async function quote() {
+    const mine = ++asked;
+    const url = new URL(form.dataset.quoteUrl, window.location.href);
+    url.searchParams.set("country", country.value);
+    let data;
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      data = await response.json();
+    } catch {
+      return; // the page keeps what it showed; the server still checks the total
+    }
+    if (mine !== asked) return; // an answer for a country chosen before the last one
+    if (shipping) shipping.textContent = data.shipping;
+    if (total) total.textContent = data.total;
+    if (button) button.textContent = data.pay;
+    if (shown) shown.value = data.total_minor === null ? "" : String(data.total_minor);
+    if (problem) {
+      problem.textContent = data.error || "";
+      problem.hidden = !data.error;
+    }
+  }
+
+  if (country) country.addEventListener("change", quote);
+}
