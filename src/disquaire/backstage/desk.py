@@ -18,7 +18,7 @@ from django.utils import timezone
 from disquaire.catalog.models import Artist, NewsPost, ProcessingStatus, Release, Track
 from disquaire.core.money import Money
 from disquaire.orders.models import Order, OrderLine, OrderState, Payment, PaymentState
-from disquaire.orders.selectors import TEST_PROVIDER, orders_real
+from disquaire.orders.selectors import orders_real
 from disquaire.shop.models import Subscriber
 from disquaire.storefront.models import TrackPlayDay
 
@@ -65,16 +65,10 @@ class Desk:
         )
 
 
-def _test_marked(orders: QuerySet[Order]) -> QuerySet[Order]:
-    return orders.annotate(
-        is_test=Exists(Payment.objects.filter(order=OuterRef("pk"), provider=TEST_PROVIDER))
-    )
-
-
 def desk_orders_to_ship(*, artist: Artist) -> QuerySet[Order]:
     """Paid orders with something to post, not yet marked shipped, oldest first."""
     shipping = OrderLine.objects.filter(order=OuterRef("pk"), ships=True)
-    return _test_marked(
+    return (
         Order.objects.filter(artist=artist, state=OrderState.PAID)
         .filter(Exists(shipping))
         .order_by("paid_at", "pk")
@@ -100,9 +94,7 @@ def desk_transfers_to_confirm(*, artist: Artist) -> QuerySet[Payment]:
 
 
 def desk_orders_needing_attention(*, artist: Artist) -> QuerySet[Order]:
-    return _test_marked(
-        Order.objects.filter(artist=artist, needs_attention=True).order_by("-updated_at", "-pk")
-    )
+    return Order.objects.filter(artist=artist, needs_attention=True).order_by("-updated_at", "-pk")
 
 
 def desk_failed_tracks(*, artist: Artist) -> QuerySet[Track]:
