@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from disquaire.config.env import data_dir, env_bool, env_int, env_list, env_str, secret_key
+from disquaire.config.env import (
+    data_dir,
+    env_bool,
+    env_files_load,
+    env_int,
+    env_list,
+    env_str,
+    secret_key,
+)
+
+# `.env` files (the working directory's, then the data dir's) fill in what the real
+# environment does not set, before any setting is read.
+ENV_FILES = env_files_load()
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir()
@@ -18,9 +31,22 @@ MAIL_DIR = DATA_DIR / "mail"
 SECRET_KEY = secret_key(DATA_DIR)
 DEBUG = env_bool("DISQUAIRE_DEBUG", False)
 PRODUCTION = env_bool("DISQUAIRE_PRODUCTION", False)
-ALLOWED_HOSTS = env_list("DISQUAIRE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+# The public address of the site, in every link that leaves a page (emails, feeds, file
+# tags, oEmbed, canonical URLs). Left empty, `disquaire serve` and `disquaire demo` make it
+# the address they serve (disquaire.config.site); production requires it (system check).
+SITE_URL_CONFIGURED = bool(env_str("DISQUAIRE_SITE_URL").strip())
+SITE_URL = (env_str("DISQUAIRE_SITE_URL").strip() or "http://127.0.0.1:8000").rstrip("/")
+_LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS = env_list(
+    "DISQUAIRE_ALLOWED_HOSTS",
+    # The site's own host is allowed without being named twice.
+    [urlsplit(SITE_URL).hostname or "", *_LOCAL_HOSTS] if SITE_URL_CONFIGURED else _LOCAL_HOSTS,
+)
 CSRF_TRUSTED_ORIGINS = env_list("DISQUAIRE_CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("DISQUAIRE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# One-band sites: the address (slug) of the artist whose page is the site's root. Left
+# empty, the root is the artist's page when a single artist has published anything, and
+# the directory of artists (always at /artists/) otherwise.
+DISQUAIRE_HOME_ARTIST = env_str("DISQUAIRE_HOME_ARTIST").strip()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,6 +72,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files, in every mode: hashed names cached for ever, gzip when asked, answered
+    # before the session and the rest (nginx may serve them first in production).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,6 +173,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Filled by collectstatic; WhiteNoise looks there from the first request.
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 
 # Storage: local files in the data dir by default, any S3-compatible service when asked.
@@ -179,8 +210,15 @@ DISQUAIRE_XACCEL_PREFIX = env_str("DISQUAIRE_XACCEL_PREFIX", "/_protected/")
 DISQUAIRE_S3_URL_EXPIRY = env_int("DISQUAIRE_S3_URL_EXPIRY", 300)
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # collectstatic (run by `disquaire serve`) writes each file under a name holding a
+    # hash of its content, and a gzip copy beside it (disquaire.core.staticfiles).
+    "staticfiles": {"BACKEND": "disquaire.core.staticfiles.StaticStorage"},
 }
+# Files whose name holds their hash are cached for ever (WhiteNoise's default for them);
+# the others, which no page of ours links to, for an hour.
+WHITENOISE_MAX_AGE = env_int("DISQUAIRE_STATIC_MAX_AGE", 3600)
+# Files browsers ask for at the site's root whatever the page says (/favicon.ico).
+WHITENOISE_ROOT = PACKAGE_DIR / "core" / "root"
 
 # Cache (the public pages, their generation numbers): in-process memory by default, each
 # web process its own; `redis://host:6379/0` shares one between processes and machines, so

@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "disquaire.core"
     label = "core"
     verbose_name = "Disquaire core"
+
+    def ready(self) -> None:
+        from disquaire.core import siteurl  # noqa: F401 (registers the system checks)

@@ -1,0 +1,19 @@
+"""Static files as a fast site serves them: names that change with the content, cached
+for ever by browsers, and a gzip copy beside each text file (WhiteNoise serves both, and
+nginx's ``gzip_static`` can too: deploy/nginx)."""
+
+from __future__ import annotations
+
+from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+
+class StaticStorage(CompressedManifestStaticFilesStorage):
+    """WhiteNoise's hashed and compressed storage, forgiving only before the first
+    ``collectstatic``: with no manifest at all (a test run, a checkout never served)
+    pages name the plain files, which the development servers find in the apps.
+    Once collected, a name missing from the manifest is an error, as in Django."""
+
+    def stored_name(self, name: str) -> str:
+        if not self.hashed_files:
+            return name
+        return super().stored_name(name)
