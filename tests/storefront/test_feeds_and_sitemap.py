@@ -61,7 +61,7 @@ def test_feeds_are_discoverable_from_the_pages(client: Client) -> None:
     directory = client.get("/artists/").content.decode()
     assert 'type="application/atom+xml"' in directory and 'href="/feed.atom"' in directory
     artist = client.get(release.artist.get_absolute_url()).content.decode()
-    assert f'<link rel="alternate" type="application/rss+xml"' in artist
+    assert '<link rel="alternate" type="application/rss+xml"' in artist
     assert f'<a href="/{release.artist.slug}/podcast.rss">Podcast of free tracks</a>' in artist
 
 
