@@ -5,8 +5,14 @@ from typing import Any
 from django import template
 
 from disquaire.core.countries import country_name as _country_name
+from disquaire.core.countries import countries_by_name
 from disquaire.core.money import Money, MoneyError
-from disquaire.shop.selectors import artist_offers, release_offers
+from disquaire.shop.selectors import (
+    ShippingLine,
+    artist_offers,
+    release_offers,
+    shipping_for_offers,
+)
 
 register = template.Library()
 
@@ -44,3 +50,15 @@ def shop_release_offers(release: Any) -> list[Any]:
 def shop_artist_offers(artist: Any) -> list[Any]:
     """The artist's offers that belong to no release (merch)."""
     return artist_offers(artist)
+
+
+@register.simple_tag
+def shop_shipping(offers: list[Any]) -> list[ShippingLine]:
+    """Where the artist ships and for how much, when one of ``offers`` ships."""
+    return shipping_for_offers(offers)
+
+
+@register.filter
+def country_names(codes: list[str]) -> str:
+    """Country codes as their names in the active language, sorted by name."""
+    return ", ".join(name for _code, name in countries_by_name(codes))
