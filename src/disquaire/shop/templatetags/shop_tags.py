@@ -4,8 +4,8 @@ from typing import Any
 
 from django import template
 
-from disquaire.core.countries import country_name as _country_name
 from disquaire.core.countries import countries_by_name
+from disquaire.core.countries import country_name as _country_name
 from disquaire.core.money import Money, MoneyError
 from disquaire.shop.selectors import (
     ShippingLine,
