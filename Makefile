@@ -1,4 +1,5 @@
 # Disquaire — the two commands are `make demo` and `make test`.
+# The tests never read a .env file (DISQUAIRE_ENV_FILES=off): yours configures your shop.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -37,10 +38,10 @@ messages: $(STAMP)
 test: lint test-browser test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
-	DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not postgres"
+	DISQUAIRE_ENV_FILES=off DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not postgres"
 
 test-postgres: $(STAMP)
-	DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-postgres DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"
+	DISQUAIRE_ENV_FILES=off DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-postgres DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"
 
 # axe-core (package.json) for the accessibility scan; node_modules/ is not committed.
 node_modules/.installed: package.json package-lock.json
@@ -53,7 +54,7 @@ node_modules/.installed: package.json package-lock.json
 # Exit status 5 is pytest's "no test collected": not a failure while no browser test exists.
 test-browser: $(STAMP) node_modules/.installed
 	@command -v chromium >/dev/null || echo "!!! Chromium not found: browser tests will be SKIPPED (apt-get install chromium)"
-	$(BIN)/pytest -m browser -p no:xdist; status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status
+	DISQUAIRE_ENV_FILES=off $(BIN)/pytest -m browser -p no:xdist; status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status
 
 bench: $(STAMP)
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done

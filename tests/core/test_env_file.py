@@ -12,7 +12,7 @@ import pytest
 
 from disquaire.config.env import EnvFileError, env_file_parse, env_files_load
 
-NAMES = ("DQ_TEST_A", "DQ_TEST_B", "DQ_TEST_C", "DISQUAIRE_DATA_DIR")
+NAMES = ("DQ_TEST_A", "DQ_TEST_B", "DQ_TEST_C", "DISQUAIRE_DATA_DIR", "DISQUAIRE_ENV_FILES")
 
 
 @pytest.fixture
@@ -96,9 +96,17 @@ def test_an_empty_value_keeps_the_default(clean_env: pytest.MonkeyPatch, tmp_pat
     assert "DQ_TEST_A" not in os.environ
 
 
+def test_env_files_off_reads_none(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The test suite's switch: a developer's own .env must not change the tests."""
+    (tmp_path / ".env").write_text("DQ_TEST_A=from-file\n")
+    clean_env.setenv("DISQUAIRE_ENV_FILES", "off")
+    assert env_files_load(cwd=tmp_path) == []
+    assert "DQ_TEST_A" not in os.environ
+
+
 def _settings_in(cwd: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, "DJANGO_SETTINGS_MODULE": "disquaire.config.settings", **env}
-    for name in ("DATABASE_URL", "DISQUAIRE_DATA_DIR", "DISQUAIRE_SITE_URL"):
+    for name in ("DATABASE_URL", "DISQUAIRE_DATA_DIR", "DISQUAIRE_SITE_URL", "DISQUAIRE_ENV_FILES"):
         if name not in env:
             full.pop(name, None)
     return subprocess.run(

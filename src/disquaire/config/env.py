@@ -123,9 +123,11 @@ def env_files_load(*, cwd: Path | None = None) -> list[Path]:
     data dir's. A variable already in the environment is never replaced, so the real
     environment wins over both files and the working directory's file over the data
     dir's. An empty value (``DATABASE_URL=`` in a copy of ``.env.example``) means "the
-    default" and sets nothing.
+    default" and sets nothing. ``DISQUAIRE_ENV_FILES=off`` reads no file.
     """
     read: list[Path] = []
+    if os.environ.get("DISQUAIRE_ENV_FILES", "").strip().lower() in ("0", "off", "false", "no"):
+        return read  # the test suite's own runs: a developer's .env must not change them
     _env_file_apply(read, (cwd or Path.cwd()) / ENV_FILE_NAME)
     # Looked up after the first file, which may have named it.
     data = Path(os.environ.get("DISQUAIRE_DATA_DIR") or "./var")
