@@ -180,6 +180,14 @@ def shoot_shop_and_backstage(browser: object, base: str, password: str) -> list[
     for name, path in (("backstage-offers", "offers/"), ("backstage-members", "members/")):
         page.goto(artist + path, wait_until="networkidle")
         snap(name, full=True)
+    # An offer that ships: the form shows the fields of its kind (and pricing) only.
+    page.goto(artist + "offers/", wait_until="networkidle")
+    page.locator("main td a[href*='/offers/']", has_text="CD").first.click()
+    snap("backstage-offer", full=True)
+    # A shipping zone: its countries ticked by name.
+    page.goto(artist + "shipping/", wait_until="networkidle")
+    page.locator("main a[href*='/shipping/']", has_text="Edit").first.click()
+    snap("backstage-zone")
     context.close()
     return saved
 
