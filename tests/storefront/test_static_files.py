@@ -47,6 +47,11 @@ def test_pages_link_hashed_static_files_served_compressed_and_cached_for_ever(
     assert len(body) < len(plain) / 2
     assert plain == (collected / css.group(1).removeprefix("/static/")).read_bytes()
 
+    # Modules import each other by their hashed names too.
+    modules = collected / "backstage" / "js"
+    (release_js,) = [p for p in modules.glob("release.*.js") if len(p.suffixes) == 2]
+    assert re.search(r'from "\./common\.[0-9a-f]{12}\.js"', release_js.read_text())
+
     # A client that does not ask for compression gets the file as it is.
     response = client.get(js.group(1))
     assert "Content-Encoding" not in response

@@ -13,6 +13,10 @@ class StaticStorage(CompressedManifestStaticFilesStorage):
     pages name the plain files, which the development servers find in the apps.
     Once collected, a name missing from the manifest is an error, as in Django."""
 
+    # `import … from "./common.js"` in the backstage's modules names the hashed file too:
+    # a page's new module never runs with a browser's cached copy of an older one.
+    support_js_module_import_aggregation = True
+
     def stored_name(self, name: str) -> str:
         if not self.hashed_files:
             return name
