@@ -1,4 +1,5 @@
 # Disquaire — the two commands are `make demo` and `make test`.
+# The tests never read a .env file (DISQUAIRE_ENV_FILES=off): yours configures your shop.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -42,23 +43,23 @@ test: lint check-deploy test-browser test-sqlite test-postgres
 # fresh key and an https site address: any warning fails.
 check-deploy: $(STAMP)
 	@rm -rf $(CURDIR)/var/check-deploy
-	env -u DATABASE_URL -u DISQUAIRE_PAYMENT_PROVIDERS DISQUAIRE_DATA_DIR=$(CURDIR)/var/check-deploy \
+	env -u DATABASE_URL -u DISQUAIRE_PAYMENT_PROVIDERS DISQUAIRE_ENV_FILES=off DISQUAIRE_DATA_DIR=$(CURDIR)/var/check-deploy \
 	  DISQUAIRE_PRODUCTION=1 DISQUAIRE_SITE_URL=https://shop.example.org \
 	  DISQUAIRE_ALLOWED_HOSTS=shop.example.org \
 	  DISQUAIRE_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  $(BIN)/disquaire check --deploy --fail-level WARNING
 
 test-sqlite: $(STAMP)
-	DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not postgres"
+	DISQUAIRE_ENV_FILES=off DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not postgres"
 
 # The fuzzers use their own SQLite database: once per `make test` is enough.
 test-postgres: $(STAMP)
-	DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-postgres DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not fuzz"
+	DISQUAIRE_ENV_FILES=off DISQUAIRE_DATA_DIR=$(CURDIR)/var/test-postgres DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not fuzz"
 
 # Each parser of untrusted input fuzzed FUZZ_SECONDS (make test: 3 s each); the corpus
 # grows in var/fuzz from one run to the next (tests/fuzz/test_fuzz.py).
 fuzz: $(STAMP)
-	DISQUAIRE_FUZZ_SECONDS=$(FUZZ_SECONDS) DISQUAIRE_FUZZ_DIR=$(CURDIR)/var/fuzz $(BIN)/pytest -n $(PYTEST_WORKERS) -m fuzz -v
+	DISQUAIRE_ENV_FILES=off DISQUAIRE_FUZZ_SECONDS=$(FUZZ_SECONDS) DISQUAIRE_FUZZ_DIR=$(CURDIR)/var/fuzz $(BIN)/pytest -n $(PYTEST_WORKERS) -m fuzz -v
 
 # axe-core (package.json) for the accessibility scan; node_modules/ is not committed.
 node_modules/.installed: package.json package-lock.json
@@ -71,7 +72,7 @@ node_modules/.installed: package.json package-lock.json
 # Exit status 5 is pytest's "no test collected": not a failure while no browser test exists.
 test-browser: $(STAMP) node_modules/.installed
 	@command -v chromium >/dev/null || echo "!!! Chromium not found: browser tests will be SKIPPED (apt-get install chromium)"
-	$(BIN)/pytest -m browser -p no:xdist; status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status
+	DISQUAIRE_ENV_FILES=off $(BIN)/pytest -m browser -p no:xdist; status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status
 
 bench: $(STAMP)
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done

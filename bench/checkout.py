@@ -240,6 +240,7 @@ def main() -> None:
         "DISQUAIRE_SSL_REDIRECT": "0",
         "DISQUAIRE_SECURE_COOKIES": "0",
         "DISQUAIRE_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DISQUAIRE_SITE_URL": "http://127.0.0.1",
         # The production setup of docs/deploy.md: nginx sends the files. No file is sent
         # here, but `serve` sizes its threads by it (2 a process instead of 16).
         "DISQUAIRE_FILE_SERVING": os.environ.get("DISQUAIRE_FILE_SERVING", "x-accel"),

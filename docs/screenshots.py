@@ -163,6 +163,12 @@ def shoot_shop_and_backstage(browser: object, base: str, password: str) -> list[
         page.goto(base + href, wait_until="networkidle")
         if page.locator(shipping).count():
             break
+    # The buy box of that release: postage per zone, the countries of each opened.
+    for details in page.locator("aside.buy .offer-ships details").all():
+        details.evaluate("(d) => { d.open = true; }")
+    path = OUT / "buy-box-desktop.png"
+    page.locator("aside.buy").screenshot(path=str(path))
+    saved.append(path)
     page.locator(shipping).first.click()
     snap("cart")
     page.locator(".page-cart a.btn-primary").first.click()
@@ -187,6 +193,14 @@ def shoot_shop_and_backstage(browser: object, base: str, password: str) -> list[
     ):
         page.goto(artist + path, wait_until="networkidle")
         snap(name, full=True)
+    # An offer that ships: the form shows the fields of its kind (and pricing) only.
+    page.goto(artist + "offers/", wait_until="networkidle")
+    page.locator("main td a[href*='/offers/']", has_text="CD").first.click()
+    snap("backstage-offer", full=True)
+    # A shipping zone: its countries ticked by name.
+    page.goto(artist + "shipping/", wait_until="networkidle")
+    page.locator("main a[href*='/shipping/']", has_text="Edit").first.click()
+    snap("backstage-zone")
     context.close()
     return saved
 

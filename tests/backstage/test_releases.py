@@ -139,6 +139,21 @@ def test_publish_now(band: Band) -> None:
 
 
 @pytest.mark.django_db
+def test_after_publishing_the_band_is_shown_the_way_to_the_public_page(band: Band) -> None:
+    public = band.release.get_absolute_url()
+    draft_page = band.client.get(_url(band, "release")).content.decode()
+    assert f'href="{public}"' not in draft_page
+
+    response = band.client.post(_url(band, "release_publish"), {"action": "publish"}, follow=True)
+
+    page = response.content.decode()
+    assert f'The release is published. <a href="{public}">View it on the site</a>' in page
+    # And the release's page keeps the link while it is public.
+    again = band.client.get(_url(band, "release")).content.decode()
+    assert f'<a class="button ghost" href="{public}">View on the site</a>' in again
+
+
+@pytest.mark.django_db
 def test_schedule_needs_a_date_and_publishes_at_that_time(band: Band) -> None:
     assert (
         band.client.post(_url(band, "release_publish"), {"action": "schedule"}).status_code == 400

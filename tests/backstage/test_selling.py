@@ -204,7 +204,12 @@ def test_ordered_option_is_kept(band: Band) -> None:
 def test_shipping_zone_create_edit_delete(band: Band) -> None:
     response = band.client.post(
         _url("shipping_zone_create", band),
-        {"name": "Europe", "countries": "fr, be de", "first_item": "5", "additional_item": "1,5"},
+        {
+            "name": "Europe",
+            "countries": ["FR", "BE", "DE"],
+            "first_item": "5",
+            "additional_item": "1,5",
+        },
     )
     assert response.status_code == 302
     zone = ShippingZone.objects.get(artist=band.artist)
@@ -213,14 +218,19 @@ def test_shipping_zone_create_edit_delete(band: Band) -> None:
         500,
         150,
     )
-    assert "€1.50" in band.client.get(_url("shipping", band)).content.decode()
+    listing = band.client.get(_url("shipping", band)).content.decode()
+    assert "€1.50" in listing
+    assert "Belgium, Germany, France" in listing  # names, not codes
     response = band.client.post(
         _url("shipping_zone_edit", band, zone_id=zone.pk),
-        {"name": "Europe", "countries": "FRANCE", "first_item": "5", "additional_item": ""},
+        {"name": "Europe", "countries": ["FRANCE"], "first_item": "5", "additional_item": ""},
     )
     assert (
-        response.status_code == 200 and "Not two-letter country codes" in response.content.decode()
+        response.status_code == 200
+        and "FRANCE is not a country of the list" in response.content.decode()
     )
+    zone.refresh_from_db()
+    assert zone.countries == ["BE", "DE", "FR"]
     band.client.post(_url("shipping_zone_delete", band, zone_id=zone.pk))
     assert not ShippingZone.objects.exists()
 

@@ -39,8 +39,8 @@ def _pause(target: Any) -> None:
 
 def _open(page: Any, live_server: Any, path: str) -> None:
     page.goto(live_server.url + path)
-    # The player shows itself once its per-visitor data has arrived.
-    page.wait_for_selector("[data-player]:not([hidden])", state="attached")
+    # The player is ready once its per-visitor data has arrived (it shows when played).
+    page.wait_for_selector("[data-player][data-ready]", state="attached")
 
 
 @pytest.fixture

@@ -1,23 +1,35 @@
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 
 from disquaire.catalog.demo import DEMO_ARTIST, RELEASES
-from disquaire.catalog.models import Membership, Release
+from disquaire.catalog.models import Membership, Release, Track
 
 
 @pytest.mark.django_db
 def test_demo_creates_the_band_with_its_releases_and_prints_a_login(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)
+    monkeypatch.delenv("DISQUAIRE_SITE_URL", raising=False)
+    settings.SITE_URL_CONFIGURED = False
     out = StringIO()
 
-    call_command("demo", no_serve=True, track_seconds=1, stdout=out)
+    call_command("demo", no_serve=True, track_seconds=1, port=8123, stdout=out)
+
+    # Made for the port it serves: file tags and links name it.
+    assert settings.SITE_URL == "http://127.0.0.1:8123"
+    # The podcast of free tracks has an episode, and the band's page links to it.
+    free = Track.objects.get(release__artist__name=DEMO_ARTIST, is_free=True)
+    assert free.title == "Le Tramway"
+    page = Client().get(free.release.artist.get_absolute_url()).content.decode()
+    assert "Podcast of free tracks" in page
 
     releases = Release.objects.filter(artist__name=DEMO_ARTIST).order_by("title")
     assert [r.title for r in releases] == sorted(spec.title for spec in RELEASES)

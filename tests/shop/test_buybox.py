@@ -7,7 +7,7 @@ from django.test import Client
 
 from disquaire.shop.models import Offer
 from tests.factories import ReleaseFactory
-from tests.shop.factories import OfferFactory
+from tests.shop.factories import OfferFactory, ShippingZoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +65,41 @@ def test_a_sale_refreshes_the_cached_buy_box(client: Client) -> None:
     offer.save()  # what an edit or a sale does: a saved row
 
     assert "1 left" in client.get(release.get_absolute_url()).content.decode()
+
+
+def _cd_page(client: Client, **zones: tuple[list[str], int, int]) -> str:
+    release = ReleaseFactory()
+    OfferFactory(artist=release.artist, release=release, title="CD", kind=Offer.Kind.BUNDLE)
+    for name, (countries, first, more) in zones.items():
+        ShippingZoneFactory(
+            artist=release.artist, name=name, countries=countries, first_item_minor=first,
+            additional_item_minor=more,
+        )  # fmt: skip
+    return client.get(release.get_absolute_url()).content.decode()
+
+
+def test_the_buy_box_says_where_a_cd_ships_and_for_how_much(client: Client) -> None:
+    html = _cd_page(client, World=(["US", "JP"], 1200, 300), France=(["FR"], 350, 0))
+    box = html[html.index('id="buy-title"') :]
+    # Cheapest first, with the first item's postage.
+    assert box.index("France 3.50 EUR") < box.index("World 12.00 EUR")
+    assert "Postage:" in box
+    # The countries of each zone, by name, and what each additional item adds.
+    assert "<dd>Japan, United States</dd>" in box
+    assert "(+3.00 EUR each additional item)" in box
+    assert "Ships to you" not in box
+
+
+def test_the_buy_box_says_a_cd_cannot_ship_while_there_is_no_zone(client: Client) -> None:
+    html = _cd_page(client)
+    box = html[html.index('id="buy-title"') :]
+    assert "Not shipping yet: this item cannot be ordered for now." in box
+    assert '<button type="submit" class="btn-primary" disabled>' in box
+
+
+def test_a_digital_only_buy_box_says_nothing_of_shipping(client: Client) -> None:
+    release = ReleaseFactory()
+    OfferFactory(artist=release.artist, release=release, title="Album")
+    ShippingZoneFactory(artist=release.artist)
+    html = client.get(release.get_absolute_url()).content.decode()
+    assert "Postage" not in html and "Not shipping yet" not in html

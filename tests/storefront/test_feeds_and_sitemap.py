@@ -57,10 +57,24 @@ def test_instance_feed_lists_public_releases_of_every_artist(client: Client) -> 
 
 def test_feeds_are_discoverable_from_the_pages(client: Client) -> None:
     release = ReleaseFactory()
-    home = client.get("/").content.decode()
-    assert 'type="application/atom+xml"' in home and 'href="/feed.atom"' in home
+    TrackFactory(release=release, position=1, is_free=True)
+    directory = client.get("/artists/").content.decode()
+    assert 'type="application/atom+xml"' in directory and 'href="/feed.atom"' in directory
     artist = client.get(release.artist.get_absolute_url()).content.decode()
-    assert f'href="/{release.artist.slug}/podcast.rss"' in artist
+    assert '<link rel="alternate" type="application/rss+xml"' in artist
+    assert f'<a href="/{release.artist.slug}/podcast.rss">Podcast of free tracks</a>' in artist
+
+
+def test_no_podcast_link_while_the_artist_has_no_free_track(client: Client) -> None:
+    release = ReleaseFactory()
+    TrackFactory(release=release, position=1, is_free=False)
+    # A free track of a release not yet out is no episode either.
+    draft = ReleaseFactory(artist=release.artist, visibility=Release.Visibility.DRAFT)
+    TrackFactory(release=draft, position=1, is_free=True)
+    for url in (release.artist.get_absolute_url(), release.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert "podcast.rss" not in html
+        assert "Podcast of free tracks" not in html
 
 
 def test_podcast_has_enclosures_for_free_tracks_only(client: Client) -> None:

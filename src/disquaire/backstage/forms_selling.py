@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disquaire.catalog.models import Artist, Release
+from disquaire.core.countries import COUNTRIES, countries_by_name
 from disquaire.core.money import CURRENCIES, Money, MoneyError
 from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings
 
@@ -112,6 +113,17 @@ class OfferForm(forms.ModelForm):
                 "track",
             ]
         )
+        # Shown only for the kind or pricing chosen (backstage/js/show-when.js; without
+        # JavaScript every field shows, and clean() ignores those of another kind).
+        show_when = {
+            "price": "pricing=fixed",
+            "minimum": "pricing=pwyw",
+            "suggested": "pricing=pwyw",
+            "track": "kind=track",
+        }
+        for name, condition in show_when.items():
+            if name in self.fields:
+                self.fields[name].show_when = condition  # type: ignore[attr-defined]
         track_field = self.fields["track"]
         if release is None:
             del self.fields["track"]
@@ -165,35 +177,36 @@ OfferOptionFormSet = forms.inlineformset_factory(
 
 class ShippingZoneForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, help_text=_("e.g. Europe"))
-    countries = forms.CharField(
+    countries = forms.MultipleChoiceField(
         label=_("Countries"),
-        help_text=_("ISO codes separated by commas or spaces, e.g. FR, BE, DE."),
-        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Tick every country this zone ships to."),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "bs-countries"}),
+        error_messages={
+            "required": _("Choose at least one country."),
+            "invalid_choice": _("%(value)s is not a country of the list."),
+        },
     )
 
     def __init__(self, *args: Any, currency: str, zone: ShippingZone | None = None, **kw: Any):
-        if zone is not None and not args and "initial" not in kw:
+        bound = (args[0] if args else kw.get("data")) is not None
+        if zone is not None and not bound and "initial" not in kw:
             kw["initial"] = {
                 "name": zone.name,
-                "countries": ", ".join(zone.countries),
+                "countries": list(zone.countries),
                 "first_item": minor_to_text(zone.first_item_minor, currency),
                 "additional_item": minor_to_text(zone.additional_item_minor, currency),
             }
         super().__init__(*args, **kw)
+        # Every country by its name in the band's language, sorted as a reader expects;
+        # a code saved before that names no country stays choosable (and removable).
+        kept = list(zone.countries) if zone is not None else []
+        field = self.fields["countries"]
+        field.choices = countries_by_name([*COUNTRIES, *kept])  # type: ignore[attr-defined]
         self.fields["first_item"] = _money(_("First item"), currency, required=True)
         self.fields["additional_item"] = _money(_("Each additional item"), currency)
 
     def clean_countries(self) -> list[str]:
-        raw = str(self.cleaned_data["countries"]).replace(",", " ").split()
-        codes = [c.strip().upper() for c in raw]
-        bad = [c for c in codes if len(c) != 2 or not c.isalpha()]
-        if bad:
-            raise forms.ValidationError(
-                _("Not two-letter country codes: %(codes)s") % {"codes": ", ".join(bad)}
-            )
-        if not codes:
-            raise forms.ValidationError(_("Name at least one country."))
-        return codes
+        return sorted({str(code).upper() for code in self.cleaned_data["countries"]})
 
 
 class ShopSettingsForm(forms.ModelForm):

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from disquaire.audio import TagSet, synth_cover, synth_track, write_tags
 from disquaire.catalog import services
-from disquaire.catalog.models import Artist, Membership, Release
+from disquaire.catalog.models import Artist, Membership, Release, Track
 
 DEMO_ARTIST = "Les Cousins Mécaniques"
 DEMO_BIO = (
@@ -38,6 +38,8 @@ class DemoRelease:
     seconds: float
     seed: int
     description: str
+    # Positions of the tracks given away (and so in the podcast).
+    free_tracks: tuple[int, ...] = ()
 
 
 RELEASES = (
@@ -63,6 +65,7 @@ RELEASES = (
         seconds=30,
         seed=42,
         description="A three-song EP for the summer tour.",
+        free_tracks=(2,),
     ),
 )
 
@@ -113,6 +116,9 @@ def demo_create(
             description=spec.description,
             cover_alt=f"Cover of {spec.title}: generated shapes and the title",
             release_date=date(spec.year, 6, 21),
+        )
+        Track.objects.filter(release=result.release, position__in=spec.free_tracks).update(
+            is_free=True
         )
     Artist.objects.filter(name=DEMO_ARTIST).update(bio=DEMO_BIO, links=DEMO_LINKS)
     return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -12,12 +13,17 @@ from django.utils.translation import gettext_lazy as _
 from disquaire.config.env import (
     data_dir,
     env_bool,
+    env_files_load,
     env_int,
     env_list,
     env_str,
     secret_key,
     secret_key_problem,
 )
+
+# `.env` files (the working directory's, then the data dir's) fill in what the real
+# environment does not set, before any setting is read.
+ENV_FILES = env_files_load()
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir()
@@ -38,9 +44,22 @@ if PRODUCTION and (_key_problem := secret_key_problem(SECRET_KEY)):
         f"DISQUAIRE_SECRET_KEY {_key_problem}. Generate one with: "
         "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
-ALLOWED_HOSTS = env_list("DISQUAIRE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+# The public address of the site, in every link that leaves a page (emails, feeds, file
+# tags, oEmbed, canonical URLs). Left empty, `disquaire serve` and `disquaire demo` make it
+# the address they serve (disquaire.config.site); production requires it (system check).
+SITE_URL_CONFIGURED = bool(env_str("DISQUAIRE_SITE_URL").strip())
+SITE_URL = (env_str("DISQUAIRE_SITE_URL").strip() or "http://127.0.0.1:8000").rstrip("/")
+_LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS = env_list(
+    "DISQUAIRE_ALLOWED_HOSTS",
+    # The site's own host is allowed without being named twice.
+    [urlsplit(SITE_URL).hostname or "", *_LOCAL_HOSTS] if SITE_URL_CONFIGURED else _LOCAL_HOSTS,
+)
 CSRF_TRUSTED_ORIGINS = env_list("DISQUAIRE_CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("DISQUAIRE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# One-band sites: the address (slug) of the artist whose page is the site's root. Left
+# empty, the root is the artist's page when a single artist has published anything, and
+# the directory of artists (always at /artists/) otherwise.
+DISQUAIRE_HOME_ARTIST = env_str("DISQUAIRE_HOME_ARTIST").strip()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +86,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "disquaire.core.metrics.RouteMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files, in every mode: hashed names cached for ever, gzip when asked, answered
+    # before the session and the rest (nginx may serve them first in production).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -190,6 +212,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Filled by collectstatic; WhiteNoise looks there from the first request.
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 
 # Storage: local files in the data dir by default, any S3-compatible service when asked.
@@ -225,8 +249,15 @@ DISQUAIRE_XACCEL_PREFIX = env_str("DISQUAIRE_XACCEL_PREFIX", "/_protected/")
 DISQUAIRE_S3_URL_EXPIRY = env_int("DISQUAIRE_S3_URL_EXPIRY", 300)
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # collectstatic (run by `disquaire serve`) writes each file under a name holding a
+    # hash of its content, and a gzip copy beside it (disquaire.core.staticfiles).
+    "staticfiles": {"BACKEND": "disquaire.core.staticfiles.StaticStorage"},
 }
+# Files whose name holds their hash are cached for ever (WhiteNoise's default for them);
+# the others, which no page of ours links to, for an hour.
+WHITENOISE_MAX_AGE = env_int("DISQUAIRE_STATIC_MAX_AGE", 3600)
+# Files browsers ask for at the site's root whatever the page says (/favicon.ico).
+WHITENOISE_ROOT = PACKAGE_DIR / "core" / "root"
 
 # Cache (the public pages, their generation numbers): in-process memory by default, each
 # web process its own; `redis://host:6379/0` shares one between processes and machines, so

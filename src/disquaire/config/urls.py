@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
-from django.views.static import serve as static_serve
+from django.urls import include, path
 
 from disquaire.core.views import healthz, metrics
 
@@ -11,11 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if not settings.PRODUCTION:
-    # Embedded mode: the app serves its own static files; in production nginx does.
-    urlpatterns += [
-        re_path(r"^static/(?P<path>.*)$", static_serve, {"document_root": settings.STATIC_ROOT}),
-    ]
+# Static files are answered by WhiteNoise's middleware in every mode (or by nginx in
+# front of it): see disquaire.core.staticfiles.
 
 # The public site comes last: its artist pages live at the root (/<artist>/).
 urlpatterns += [

@@ -8,3 +8,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from disquaire.core import checks  # noqa: F401  (registers the deploy checks)
+        from disquaire.core import siteurl  # noqa: F401 (registers the system checks)

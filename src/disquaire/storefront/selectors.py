@@ -11,6 +11,7 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -58,6 +59,30 @@ def releases_public() -> QuerySet[Release]:
 class HomePage:
     artists: list[Artist]
     latest: list[Release]
+
+
+def home_artist() -> Artist | None:
+    """The artist whose page is the site's root, or None for the directory of artists.
+
+    The one the operator chose (DISQUAIRE_HOME_ARTIST, when it exists), else the only
+    artist with something published: a band's own instance opens on the band's page.
+    """
+    if settings.DISQUAIRE_HOME_ARTIST:
+        return Artist.objects.filter(slug=settings.DISQUAIRE_HOME_ARTIST).first()
+    published = Release.objects.filter(public_q()).values_list("artist_id", flat=True)
+    ids = list(published.order_by("artist_id").distinct()[:2])
+    if len(ids) != 1:
+        return None
+    return Artist.objects.filter(pk=ids[0]).first()
+
+
+def artist_has_free_tracks(*, artist: Artist) -> bool:
+    """Whether the artist's podcast has an episode (a free track of a public release)."""
+    return (
+        Track.objects.filter(is_free=True, release__artist=artist)
+        .filter(public_q("release__"))
+        .exists()
+    )
 
 
 def home_page() -> HomePage:

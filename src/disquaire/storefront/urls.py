@@ -16,6 +16,7 @@ app_name = "storefront"
 urlpatterns = [
     path("", include("disquaire.storefront.listen_urls")),
     path("", pages.home, name="home"),
+    path("artists/", pages.artists, name="artists"),
     path("robots.txt", pages.robots_txt, name="robots"),
     path(
         "sitemap.xml",

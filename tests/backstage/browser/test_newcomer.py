@@ -131,7 +131,7 @@ def test_a_band_goes_from_a_fresh_instance_to_a_first_order(
 
         fan = new_page()
         fan.goto(live_server.url + release.get_absolute_url())
-        fan.wait_for_selector("[data-player]:not([hidden])", state="attached")
+        fan.wait_for_selector("[data-player][data-ready]", state="attached")
         fan.click("button.play-main")
         fan.wait_for_function(PLAYING_PAST, arg=0.3)
         fan.click("form.offer button[type=submit]")

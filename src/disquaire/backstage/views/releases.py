@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from disquaire.backstage import selectors, services
@@ -102,7 +103,15 @@ def release_publish(request: HttpRequest, artist: str, release_id: int) -> HttpR
     action = form.cleaned_data["action"]
     if action == "publish":
         catalog_services.release_publish(release=release)
-        messages.success(request, _("The release is published."))
+        messages.success(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("The release is published."),
+                release.get_absolute_url(),
+                _("View it on the site"),
+            ),
+        )
     elif action == "schedule":
         catalog_services.release_schedule(release=release, at=form.cleaned_data["publish_at"])
         messages.success(request, _("The release will be published at the time you chose."))

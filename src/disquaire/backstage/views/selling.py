@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -32,11 +34,21 @@ def _offers_url(artist: str, offer: Offer | None = None) -> str:
 @login_required
 def offers(request: HttpRequest, artist: str) -> HttpResponse:
     obj = selectors.artist_for_member(user=request.user, slug=artist)
+    ladders = selectors.offer_ladders(artist=obj)
+    ships = any(offer.ships and offer.active for ladder in ladders for offer in ladder.offers)
     return render(
         request,
         "backstage/selling/offers.html",
-        {"artist": obj, "ladders": selectors.offer_ladders(artist=obj)},
+        {
+            "artist": obj,
+            "ladders": ladders,
+            "unshippable": ships and not _has_shipping_zone(obj),
+        },
     )
+
+
+def _has_shipping_zone(artist: Any) -> bool:
+    return ShippingZone.objects.filter(artist=artist).exists()
 
 
 def _options_saved(formset: OfferOptionFormSet) -> bool:  # type: ignore[valid-type]
@@ -91,6 +103,14 @@ def offer_edit(request: HttpRequest, artist: str, offer_id: int | None = None) -
                 transaction.set_rollback(True)
         if saved:
             messages.success(request, _("The offer is saved."))
+            if offer.ships and not _has_shipping_zone(obj):
+                messages.warning(
+                    request,
+                    _(
+                        "No fan can order it yet: they choose their country among your "
+                        "shipping zones, and you have none."
+                    ),
+                )
             return redirect(_offers_url(artist, offer))
     return render(
         request,
@@ -102,6 +122,7 @@ def offer_edit(request: HttpRequest, artist: str, offer_id: int | None = None) -
             "form": form,
             "formset": formset,
             "currency": obj.currency,
+            "no_shipping_zone": not _has_shipping_zone(obj),
         },
     )
 

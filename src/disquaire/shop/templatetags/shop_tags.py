@@ -4,9 +4,15 @@ from typing import Any
 
 from django import template
 
+from disquaire.core.countries import countries_by_name
 from disquaire.core.countries import country_name as _country_name
 from disquaire.core.money import Money, MoneyError, money_format
-from disquaire.shop.selectors import artist_offers, release_offers
+from disquaire.shop.selectors import (
+    ShippingLine,
+    artist_offers,
+    release_offers,
+    shipping_for_offers,
+)
 
 register = template.Library()
 
@@ -56,3 +62,15 @@ def payment_method(identifier: str) -> str:
 
     label = PROVIDERS.get(identifier)
     return str(label)[:1].upper() + str(label)[1:] if label else identifier
+
+
+@register.simple_tag
+def shop_shipping(offers: list[Any]) -> list[ShippingLine]:
+    """Where the artist ships and for how much, when one of ``offers`` ships."""
+    return shipping_for_offers(offers)
+
+
+@register.filter
+def country_names(codes: list[str]) -> str:
+    """Country codes as their names in the active language, sorted by name."""
+    return ", ".join(name for _code, name in countries_by_name(codes))

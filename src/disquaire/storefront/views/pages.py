@@ -38,7 +38,10 @@ def _artist_context(artist: Any) -> dict[str, Any]:
         "theme_css": reverse("storefront:artist_theme", kwargs={"artist": artist.slug})
         + f"?v={artist_theme_version(artist=artist)}",
         "feed_url": reverse("storefront:artist_feed", kwargs={"artist": artist.slug}),
-        "podcast_url": reverse("storefront:artist_podcast", kwargs={"artist": artist.slug}),
+        # No link to a podcast without an episode.
+        "podcast_url": reverse("storefront:artist_podcast", kwargs={"artist": artist.slug})
+        if selectors.artist_has_free_tracks(artist=artist)
+        else None,
     }
 
 
@@ -61,48 +64,67 @@ def _artist_og_image(artist: Any) -> str | None:
     )
 
 
+def _directory(request: HttpRequest) -> HttpResponse:
+    data = selectors.home_page()
+    return render(
+        request,
+        "storefront/home.html",
+        {
+            "page": data,
+            "canonical": _canonical(request),
+            "feed_url": reverse("storefront:feed"),
+            "title": _("Latest releases"),
+        },
+    )
+
+
+def _artist_render(request: HttpRequest, slug: str) -> HttpResponse:
+    data = selectors.artist_page(slug=slug)
+    ld = [jsonld.music_group(data.artist, data.links)]
+    ld += [jsonld.music_event(c, data.artist) for c in data.upcoming]
+    return render(
+        request,
+        "storefront/artist.html",
+        {
+            **_artist_context(data.artist),
+            "page": data,
+            # The same page at / on a one-band site: its one address is the artist's.
+            "canonical": jsonld.absolute(data.artist.get_absolute_url()),
+            "ld": ld,
+            "title": data.artist.name,
+            "description": _summary(data.artist.bio),
+            "og_type": "profile",
+            "og_image": _artist_og_image(data.artist),
+        },
+    )
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    """The band's page on a one-band site (selectors.home_artist), else the directory.
+
+    Cached in the instance-wide scope: every edit of any artist bumps it, so the page
+    changes with the artist's and when a second artist publishes."""
+
     def page() -> HttpResponse:
-        data = selectors.home_page()
-        return render(
-            request,
-            "storefront/home.html",
-            {
-                "page": data,
-                "canonical": _canonical(request),
-                "feed_url": reverse("storefront:feed"),
-                "title": _("Latest releases"),
-            },
-        )
+        solo = selectors.home_artist()
+        if solo is not None:
+            return _artist_render(request, solo.slug)
+        return _directory(request)
 
     return cached_page(request, GLOBAL, page)
 
 
 @require_safe
+def artists(request: HttpRequest) -> HttpResponse:
+    """The directory of artists and their latest releases, whatever the root shows."""
+    return cached_page(request, GLOBAL, lambda: _directory(request))
+
+
+@require_safe
 def artist(request: HttpRequest, artist: str) -> HttpResponse:
     found = selectors.artist_get(slug=artist)
-
-    def page() -> HttpResponse:
-        data = selectors.artist_page(slug=artist)
-        ld = [jsonld.music_group(data.artist, data.links)]
-        ld += [jsonld.music_event(c, data.artist) for c in data.upcoming]
-        return render(
-            request,
-            "storefront/artist.html",
-            {
-                **_artist_context(data.artist),
-                "page": data,
-                "canonical": _canonical(request),
-                "ld": ld,
-                "title": data.artist.name,
-                "description": _summary(data.artist.bio),
-                "og_type": "profile",
-                "og_image": _artist_og_image(data.artist),
-            },
-        )
-
-    return cached_page(request, artist_scope(found.pk), page)
+    return cached_page(request, artist_scope(found.pk), lambda: _artist_render(request, artist))
 
 
 def _preview_token(request: HttpRequest) -> str | None:

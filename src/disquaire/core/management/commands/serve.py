@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from disquaire.core.siteurl import site_url_follow
+
 
 def _gunicorn_run(options: dict[str, Any]) -> None:
     from gunicorn.app.base import BaseApplication
@@ -124,6 +126,7 @@ class Command(BaseCommand):
         multiprocess_prepare(
             os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(settings.DATA_DIR / "metrics")
         )
+        site_url = site_url_follow(host=opts["host"], port=opts["port"])
         if not opts["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -147,6 +150,9 @@ class Command(BaseCommand):
             f"Serving on http://{opts['host']}:{opts['port']}/ "
             f"({processes} process(es) × {threads} threads; data in {settings.DATA_DIR})"
         )
+        self.stdout.write(f"Links name {site_url}/")
+        for path in settings.ENV_FILES:
+            self.stdout.write(f"Settings read from {path}")
         try:
             _gunicorn_run(
                 {

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from disquaire.catalog import demo as demo_data
 from disquaire.catalog.models import Artist, Release
+from disquaire.core.siteurl import site_url_follow
 from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.models import CodeBatch
 from disquaire.shop.demo import demo_shop_create
@@ -31,6 +32,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        # Before anything is made: file tags and links name the server about to run.
+        site_url_follow(host=opts["host"], port=opts["port"])
         call_command("migrate", interactive=False, verbosity=0)
         created = demo_data.demo_create(
             stdout=self.stdout.write, track_seconds=opts["track_seconds"]

@@ -4,7 +4,8 @@
 // - <main data-release="ID"> holds the page; every button [data-play="TRACK_ID"]
 //   plays that track (several buttons may name the same track); rows are
 //   <tr data-track="TRACK_ID"> and get .is-playing / aria-current while playing.
-// - [data-player] is the mini-player (hidden until the player data arrives), with
+// - [data-player] is the mini-player (hidden until something plays; data-ready is set
+//   once the player data has arrived), with
 //   data-api (the per-visitor JSON URL), optional data-preview, and data-label-*
 //   attributes holding every translated string ("{title}", "{n}", "{seconds}",
 //   "{current}", "{total}" are filled in here). Inside: [data-player-toggle],
@@ -122,7 +123,9 @@ export class Player {
     if (this.current) {
       this.current = this.byId.get(String(this.current.id)) || this.current;
     }
-    if (this.tracks.length) this.root.hidden = false;
+    // The bar itself stays hidden until something plays: an empty bar at the bottom of
+    // the screen is a control that does nothing.
+    if (this.tracks.length) this.root.dataset.ready = "";
     this.renderNote();
     this.renderButtons();
     this.draw();
@@ -174,6 +177,7 @@ export class Player {
     }
     let track = id == null ? this.current || this.tracks[0] : this.byId.get(String(id));
     if (!track) return;
+    this.root.hidden = false;
     if (this.current && String(this.current.id) === String(track.id) && this.audio.src) {
       return this.resume();
     }
