@@ -59,6 +59,10 @@ def _member_mails(address: str) -> list[Any]:
 
 
 def _pay(order: Order, capture: Any, provider: str = "stripe") -> None:
+    if provider == "test":
+        # As the checkout does: an order made with the test payment is a test order.
+        Order.objects.filter(pk=order.pk).update(is_test=True)
+        order.refresh_from_db()
     with capture(execute=True):
         payment_confirm(payment=payment_create(order=order, provider=provider))
 
@@ -114,6 +118,7 @@ def test_test_orders_mail_no_member(band: Band, django_capture_on_commit_callbac
     assert _member_mails(band.user.email) == []
     # A declined test payment is no payment problem either.
     other = order_for(_cd(band))
+    Order.objects.filter(pk=other.pk).update(is_test=True)
     payment = payment_create(order=other, provider="test")
     with django_capture_on_commit_callbacks(execute=True):
         payment_fail(payment=payment, actor="test provider", reason="declined")

@@ -9,10 +9,11 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from disquaire.orders.models import Order
 from disquaire.orders.selectors import order_page_path
 from disquaire.orders.services import payment_confirm, payment_create
 from disquaire.shop.models import Offer
-from tests.shop.factories import OfferFactory, ShopSettingsFactory
+from tests.shop.factories import OfferFactory, PaymentSettingsFactory
 from tests.shop.helpers import order_for
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,13 @@ def test_a_bank_transfer_order_gives_the_amount_the_reference_and_the_bands_deta
     client: Client,
 ) -> None:
     offer = OfferFactory(price_minor=900)
-    ShopSettingsFactory(artist=offer.artist, manual_payment_instructions="IBAN FR76 1234")
+    PaymentSettingsFactory(
+        artist=offer.artist,
+        test_mode=False,
+        bank_holder="",
+        bank_iban="",
+        bank_instructions="IBAN FR76 1234",
+    )
     order = order_for(offer)
     payment_create(order=order, provider="manual", started_ref=f"manual-{order.code}")
     page = client.get(order_page_path(order)).content.decode()
@@ -52,6 +59,8 @@ def test_a_test_order_is_marked_on_its_page_and_its_receipt(
     client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
     order = order_for(OfferFactory())
+    # As the checkout does: an order made with the test payment is a test order.
+    Order.objects.filter(pk=order.pk).update(is_test=True)
     with django_capture_on_commit_callbacks(execute=True):
         payment_confirm(payment=payment_create(order=order, provider="test"))
     assert "TEST ORDER" in client.get(order_page_path(order)).content.decode()
