@@ -7,5 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Disquaire core"
 
     def ready(self) -> None:
-        from disquaire.core import checks  # noqa: F401  (registers the deploy checks)
-        from disquaire.core import siteurl  # noqa: F401 (registers the system checks)
+        from disquaire.core import (
+            checks,  # noqa: F401  (registers the deploy checks)
+            siteurl,  # noqa: F401 (registers the system checks)
+        )
