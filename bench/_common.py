@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import resource
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -16,6 +19,38 @@ def setup_django(data_dir: Path) -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds used so far by this process (all its threads, so the
+    in-process workers count) and by its children that have ended and been waited for
+    (ffmpeg runs count once reaped: a child still running is not counted yet)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@dataclass
+class Spent:
+    """Wall and CPU seconds of a ``measure()`` block (filled in when it ends)."""
+
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+
+
+class measure:  # noqa: N801 - used as a context manager, like a function
+    """``with measure() as spent:`` — wall seconds and CPU seconds (``cpu_seconds``)
+    spent inside the block. On a shared machine the CPU seconds hold steady where wall
+    time swings: other work slows a run down but does not add to its CPU time."""
+
+    def __enter__(self) -> Spent:
+        self.spent = Spent()
+        self._wall, self._cpu = time.perf_counter(), cpu_seconds()
+        return self.spent
+
+    def __exit__(self, *exc: object) -> None:
+        self.spent.wall_s = time.perf_counter() - self._wall
+        self.spent.cpu_s = cpu_seconds() - self._cpu
 
 
 def proc_table() -> dict[int, tuple[int, str, float]]:
