@@ -38,7 +38,7 @@ class Spent:
     cpu_s: float = 0.0
 
 
-class measure:  # noqa: N801 - used as a context manager, like a function
+class measure:
     """``with measure() as spent:`` — wall seconds and CPU seconds (``cpu_seconds``)
     spent inside the block. On a shared machine the CPU seconds hold steady where wall
     time swings: other work slows a run down but does not add to its CPU time."""

@@ -18,10 +18,15 @@ from disquaire.audio import (
     synth_track,
     transcode_and_analyse,
 )
+from disquaire.audio.analysis import Analysis
 from disquaire.audio.single_pass import single_pass_args
 
 if TYPE_CHECKING:
     from conftest import Transcoded  # the fixture's type, for readers and IDEs
+
+
+SinglePass = tuple[Analysis, dict[str, Path], list[float]]
+"""What one transcode_and_analyse run of the hi-res master gave: analysis, files, progress."""
 
 
 def _outputs(folder: Path, keys: list[str] | None = None) -> dict[str, Path]:
@@ -30,9 +35,7 @@ def _outputs(folder: Path, keys: list[str] | None = None) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def single_pass(
-    transcoded: Transcoded, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[object, dict[str, Path], list[float]]:
+def single_pass(transcoded: Transcoded, tmp_path_factory: pytest.TempPathFactory) -> SinglePass:
     outputs = _outputs(tmp_path_factory.mktemp("single-pass"))
     progress: list[float] = []
     analysis = transcode_and_analyse(
@@ -45,23 +48,23 @@ def single_pass(
 
 
 def test_loudness_true_peak_and_peaks_match_the_separate_analysis(
-    transcoded: Transcoded, single_pass: tuple[object, dict[str, Path], list[float]]
+    transcoded: Transcoded, single_pass: SinglePass
 ) -> None:
     together, _, _ = single_pass
     alone = analyse(src=transcoded.master, duration_s=transcoded.info.duration_s)
-    assert together.integrated_lufs is not None and alone.integrated_lufs is not None  # type: ignore[attr-defined]
-    assert together.integrated_lufs == pytest.approx(alone.integrated_lufs, abs=0.1)  # type: ignore[attr-defined]
-    assert together.true_peak_db is not None and alone.true_peak_db is not None  # type: ignore[attr-defined]
-    assert together.true_peak_db == pytest.approx(alone.true_peak_db, abs=0.1)  # type: ignore[attr-defined]
-    assert together.loudness_range_lu == pytest.approx(alone.loudness_range_lu, abs=0.2)  # type: ignore[attr-defined]
-    assert together.duration_s == pytest.approx(alone.duration_s, abs=0.01)  # type: ignore[attr-defined]
-    assert len(together.peaks) == len(alone.peaks) == 1000  # type: ignore[attr-defined]
-    assert max(abs(a - b) for a, b in zip(together.peaks, alone.peaks, strict=True)) <= 0.01  # type: ignore[attr-defined]
-    assert max(together.peaks) > 0.2  # type: ignore[attr-defined]
+    assert together.integrated_lufs is not None and alone.integrated_lufs is not None
+    assert together.integrated_lufs == pytest.approx(alone.integrated_lufs, abs=0.1)
+    assert together.true_peak_db is not None and alone.true_peak_db is not None
+    assert together.true_peak_db == pytest.approx(alone.true_peak_db, abs=0.1)
+    assert together.loudness_range_lu == pytest.approx(alone.loudness_range_lu, abs=0.2)
+    assert together.duration_s == pytest.approx(alone.duration_s, abs=0.01)
+    assert len(together.peaks) == len(alone.peaks) == 1000
+    assert max(abs(a - b) for a, b in zip(together.peaks, alone.peaks, strict=True)) <= 0.01
+    assert max(together.peaks) > 0.2
 
 
 def test_files_are_the_ones_transcode_makes(
-    transcoded: Transcoded, single_pass: tuple[object, dict[str, Path], list[float]]
+    transcoded: Transcoded, single_pass: SinglePass
 ) -> None:
     _, outputs, _ = single_pass
     assert set(outputs) == set(transcoded.outputs)
@@ -80,7 +83,7 @@ def test_files_are_the_ones_transcode_makes(
 
 
 def test_progress_rises_and_ends_at_exactly_one(
-    single_pass: tuple[object, dict[str, Path], list[float]],
+    single_pass: SinglePass,
 ) -> None:
     _, _, progress = single_pass
     assert progress and progress[-1] == 1.0
@@ -114,7 +117,8 @@ def test_a_truncated_master_is_rejected_with_its_reason_and_leaves_no_file(
     outputs = _outputs(tmp_path, ["mp3-128", "flac", "opus-96"])
     outputs["original"] = tmp_path / "original.flac"
 
-    with pytest.raises(AudioRejected, match=r"^truncated: decodes to 1\.\d s but its header says 6\.0 s$"):
+    reason = r"^truncated: decodes to 1\.\d s but its header says 6\.0 s$"
+    with pytest.raises(AudioRejected, match=reason):
         transcode_and_analyse(src=cut, info=info, outputs=outputs)
 
     assert not any(path.exists() for path in outputs.values())
