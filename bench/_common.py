@@ -82,3 +82,11 @@ def proc_tree(root: int, table: dict[int, tuple[int, str, float]]) -> list[int]:
         tree.append(pid)
         todo += children.get(pid, [])
     return tree
+
+
+def tree_cpu_seconds(*roots: int) -> float:
+    """CPU seconds used so far by the processes ``roots`` and everything below them (a
+    server's workers included), from /proc; a root named twice counts once."""
+    table = proc_table()
+    pids = {pid for root in roots for pid in proc_tree(root, table) if pid in table}
+    return sum(table[pid][2] for pid in pids)
