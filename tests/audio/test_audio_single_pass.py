@@ -124,14 +124,24 @@ def test_a_truncated_master_is_rejected_with_its_reason_and_leaves_no_file(
     assert not any(path.exists() for path in outputs.values())
 
 
-def test_an_undecodable_master_raises_and_leaves_no_file(
+def test_an_undecodable_master_is_rejected_and_leaves_no_file(
     transcoded: Transcoded, tmp_path: Path
 ) -> None:
     bogus = tmp_path / "bogus.flac"
     bogus.write_bytes(b"fLaC" + b"\x00" * 4096)
     outputs = _outputs(tmp_path, ["flac", "mp3-128"])
-    with pytest.raises(AudioError):
+    with pytest.raises(AudioRejected, match=r"^cannot be decoded \(.*Invalid data found"):
         transcode_and_analyse(src=bogus, info=transcoded.info, outputs=outputs)
+    assert not any(path.exists() for path in outputs.values())
+
+
+def test_a_missing_master_is_an_error_worth_another_attempt(
+    transcoded: Transcoded, tmp_path: Path
+) -> None:
+    outputs = _outputs(tmp_path, ["mp3-128"])
+    with pytest.raises(AudioError) as raised:
+        transcode_and_analyse(src=tmp_path / "gone.flac", info=transcoded.info, outputs=outputs)
+    assert not isinstance(raised.value, AudioRejected)
     assert not any(path.exists() for path in outputs.values())
 
 

@@ -32,12 +32,16 @@ from disquaire.audio.analysis import (
     PeakReader,
     analysis_result,
 )
+from disquaire.audio.errors import AudioError, AudioRejected
 from disquaire.audio.ffmpeg import start_ffmpeg
 from disquaire.audio.formats import FORMATS, ORIGINAL, get_format
 from disquaire.audio.probe import AudioInfo, check_decoded
 from disquaire.audio.transcode import _encoder_args, _output_chain
 
 __all__ = ["single_pass_args", "transcode_and_analyse"]
+
+_INVALID_INPUT = "Invalid data found when processing input"
+"""What ffmpeg says of a master it cannot decode at all (its AVERROR_INVALIDDATA)."""
 
 
 def single_pass_args(
@@ -99,8 +103,9 @@ def transcode_and_analyse(
     ``on_progress`` gets increasing fractions ending with exactly 1.0 (an exception it
     raises kills ffmpeg and propagates), and on any failure the outputs are removed.
     ``outputs`` may be empty: then only the analysis and the check are made. Raises
-    ``AudioRejected`` when ``src`` decodes to nothing or to less than 90 % of the
-    duration its header announces (truncated), ``AudioError`` when ffmpeg fails.
+    ``AudioRejected`` when ``src`` cannot be decoded, decodes to nothing or to less than
+    90 % of the duration its header announces (truncated); ``AudioError`` when ffmpeg
+    fails otherwise (a missing file, a full disk).
     """
     src = Path(src)
     for key in outputs:
@@ -124,7 +129,12 @@ def transcode_and_analyse(
                         last = fraction
                         on_progress(fraction)
             reader.finish()
-            proc.wait(timeout=timeout)
+            try:
+                proc.wait(timeout=timeout)
+            except AudioError as exc:
+                if _INVALID_INPUT not in exc.reason:
+                    raise  # a full disk or a killed ffmpeg: another attempt may do
+                raise AudioRejected(f"cannot be decoded ({exc.reason})") from exc
         analysis = analysis_result(reader, proc.stderr_tail())
         check_decoded(decoded_s=analysis.duration_s, expected_s=info.duration_s)
         if ORIGINAL in outputs:
