@@ -21,13 +21,13 @@ def setup_django(data_dir: Path) -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def cpu_seconds() -> float:
+def cpu_seconds() -> tuple[float, float]:
     """User + system CPU seconds used so far by this process (all its threads, so the
-    in-process workers count) and by its children that have ended and been waited for
+    in-process workers count), and by its children that have ended and been waited for
     (ffmpeg runs count once reaped: a child still running is not counted yet)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 @dataclass
@@ -36,6 +36,8 @@ class Spent:
 
     wall_s: float = 0.0
     cpu_s: float = 0.0
+    children_cpu_s: float = 0.0
+    """The part of ``cpu_s`` spent in child processes (ffmpeg), the rest in Python."""
 
 
 class measure:
@@ -49,8 +51,10 @@ class measure:
         return self.spent
 
     def __exit__(self, *exc: object) -> None:
+        own, children = cpu_seconds()
         self.spent.wall_s = time.perf_counter() - self._wall
-        self.spent.cpu_s = cpu_seconds() - self._cpu
+        self.spent.cpu_s = own + children - sum(self._cpu)
+        self.spent.children_cpu_s = children - self._cpu[1]
 
 
 def proc_table() -> dict[int, tuple[int, str, float]]:
