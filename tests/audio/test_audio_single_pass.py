@@ -82,10 +82,13 @@ def test_files_are_the_ones_transcode_makes(
     assert outputs["wav"].read_bytes() == transcoded.outputs["wav"].read_bytes()
 
 
-def test_progress_rises_and_ends_at_exactly_one(
+def test_progress_rises_as_ffmpeg_goes_and_ends_at_exactly_one(
     single_pass: SinglePass,
 ) -> None:
     _, _, progress = single_pass
+    # Reported as the audio comes, not once a large buffer has filled: the worker's
+    # heartbeat rides on it, and a slow encode must not look like a dead worker.
+    assert len([p for p in progress if p < 0.5]) >= 3
     assert progress and progress[-1] == 1.0
     assert progress == sorted(progress) and progress.count(1.0) == 1
     assert all(0.0 <= p <= 1.0 for p in progress)

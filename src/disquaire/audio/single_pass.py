@@ -20,9 +20,11 @@ the same files one process per format.
 from __future__ import annotations
 
 import contextlib
+import io
 import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import cast
 
 from disquaire.audio.analysis import (
     CHUNK_BYTES,
@@ -121,7 +123,10 @@ def transcode_and_analyse(
     try:
         last = 0.0
         with start_ffmpeg(args, what="transcoding", loglevel="info") as proc:
-            while chunk := proc.stdout.read(CHUNK_BYTES):
+            # read1: whatever has come, without waiting for a full chunk, so that progress
+            # (and the track's heartbeat) follows ffmpeg closely even when it runs slowly.
+            stream = cast(io.BufferedReader, proc.stdout)
+            while chunk := stream.read1(CHUNK_BYTES):
                 reader.feed(chunk)
                 if on_progress is not None and info.duration_s > 0:
                     fraction = min(1.0, reader.seconds / info.duration_s)
