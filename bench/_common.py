@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import resource
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -16,6 +19,42 @@ def setup_django(data_dir: Path) -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """User + system CPU seconds used so far by this process (all its threads, so the
+    in-process workers count), and by its children that have ended and been waited for
+    (ffmpeg runs count once reaped: a child still running is not counted yet)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+@dataclass
+class Spent:
+    """Wall and CPU seconds of a ``measure()`` block (filled in when it ends)."""
+
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    children_cpu_s: float = 0.0
+    """The part of ``cpu_s`` spent in child processes (ffmpeg), the rest in Python."""
+
+
+class measure:
+    """``with measure() as spent:`` — wall seconds and CPU seconds (``cpu_seconds``)
+    spent inside the block. On a shared machine the CPU seconds hold steady where wall
+    time swings: other work slows a run down but does not add to its CPU time."""
+
+    def __enter__(self) -> Spent:
+        self.spent = Spent()
+        self._wall, self._cpu = time.perf_counter(), cpu_seconds()
+        return self.spent
+
+    def __exit__(self, *exc: object) -> None:
+        own, children = cpu_seconds()
+        self.spent.wall_s = time.perf_counter() - self._wall
+        self.spent.cpu_s = own + children - sum(self._cpu)
+        self.spent.children_cpu_s = children - self._cpu[1]
 
 
 def proc_table() -> dict[int, tuple[int, str, float]]:
@@ -47,3 +86,11 @@ def proc_tree(root: int, table: dict[int, tuple[int, str, float]]) -> list[int]:
         tree.append(pid)
         todo += children.get(pid, [])
     return tree
+
+
+def tree_cpu_seconds(*roots: int) -> float:
+    """CPU seconds used so far by the processes ``roots`` and everything below them (a
+    server's workers included), from /proc; a root named twice counts once."""
+    table = proc_table()
+    pids = {pid for root in roots for pid in proc_tree(root, table) if pid in table}
+    return sum(table[pid][2] for pid in pids)

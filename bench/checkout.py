@@ -332,6 +332,9 @@ def main() -> None:
                     "target_orders_per_s": TARGET_ORDERS_PER_S,
                     "cores": os.cpu_count(),
                     "cpu_ms_per_order": cpu_ms,
+                    "cpu_s": {
+                        part: round(cpu_after[part] - cpu_before[part], 2) for part in cpu_after
+                    },
                     "orders_per_s_if_cpu_bound": round(ceiling, 1),
                 }
             )

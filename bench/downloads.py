@@ -47,7 +47,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pages import (  # the sibling script, once bench/ is on the path
+from _common import tree_cpu_seconds
+from pages import (  # the sibling scripts, once bench/ is on the path
     app_env,
     free_port,
     nginx_config,
@@ -254,6 +255,8 @@ def measure_init() -> dict[str, Any]:
         "eight": [],
         "latencies": [],
         "peak_rss_mb": 0.0,
+        "cpu_s": 0.0,
+        "mb": 0.0,
         "idle_rss_mb": nan,
         "pages_p99_idle_ms": nan,
     }
@@ -337,6 +340,12 @@ def main() -> None:
                 "xaccel": (site_port, xaccel_app.pid, f"http://127.0.0.1:{site_port}"),
                 "static": (static_port, None, f"http://127.0.0.1:{static_port}"),
             }
+            # Whose CPU each way costs: the app; nginx and the app; nginx.
+            servers = {
+                "embedded": [direct.pid],
+                "xaccel": [proxy.pid, xaccel_app.pid],
+                "static": [proxy.pid],
+            }
             urls = {
                 name: [root + "/file.bin"]
                 if name == "static"
@@ -371,9 +380,11 @@ def main() -> None:
                     for helper in (sampler, pages):
                         if helper is not None:
                             helper.start()
-                    results[name]["eight"].append(
-                        load(url, clients=CLIENTS, seconds=seconds / PASSES)
-                    )
+                    cpu_before, started = tree_cpu_seconds(*servers[name]), time.perf_counter()
+                    rate = load(url, clients=CLIENTS, seconds=seconds / PASSES)
+                    results[name]["mb"] += rate * (time.perf_counter() - started)
+                    results[name]["cpu_s"] += tree_cpu_seconds(*servers[name]) - cpu_before
+                    results[name]["eight"].append(rate)
                     for helper in (sampler, pages):
                         if helper is not None:
                             helper.stop.set()
@@ -384,11 +395,13 @@ def main() -> None:
                         )
                     results[name]["latencies"] += pages.latencies
             for name, r in results.items():
+                r["cpu_s_per_gb"] = r["cpu_s"] * 1000 / max(r["mb"], 1.0)
                 r["one"] = statistics.median(r["one"])
                 r["eight"] = statistics.median(r["eight"])
                 r["pages_p99_ms"] = p99(r["latencies"]) if r["latencies"] else float("nan")
                 print(
                     f"{name:>8}: 1 client {r['one']:8,.0f} MB/s   8 clients {r['eight']:8,.0f} MB/s"
+                    f"   server CPU {r['cpu_s_per_gb']:.2f} s a GB"
                     + (
                         f"   app RSS {r['idle_rss_mb']:4.0f} → peak {r['peak_rss_mb']:4.0f} MB"
                         f"   pages p99 {r['pages_p99_ms']:6.1f} ms ({len(r['latencies'])} loads;"
@@ -431,6 +444,20 @@ def main() -> None:
                 "embedded_1_mb_s": round(results["embedded"]["one"]),
                 "xaccel_1_mb_s": round(results["xaccel"]["one"]),
                 "static_1_mb_s": round(results["static"]["one"]),
+                # Server CPU seconds over the 8-client passes (visitors' pages included),
+                # per GB sent, and ours over nginx static per GB (lower is cheaper).
+                "embedded_cpu_s": round(results["embedded"]["cpu_s"], 2),
+                "xaccel_cpu_s": round(results["xaccel"]["cpu_s"], 2),
+                "static_cpu_s": round(results["static"]["cpu_s"], 2),
+                "embedded_cpu_s_per_gb": round(results["embedded"]["cpu_s_per_gb"], 3),
+                "xaccel_cpu_s_per_gb": round(results["xaccel"]["cpu_s_per_gb"], 3),
+                "static_cpu_s_per_gb": round(results["static"]["cpu_s_per_gb"], 3),
+                "cpu_ratio_embedded": round(
+                    results["embedded"]["cpu_s_per_gb"] / results["static"]["cpu_s_per_gb"], 3
+                ),
+                "cpu_ratio_xaccel": round(
+                    results["xaccel"]["cpu_s_per_gb"] / results["static"]["cpu_s_per_gb"], 3
+                ),
                 "quick": bool(args.quick),
             }
         )

@@ -1,6 +1,7 @@
 """Memory of the import pipeline on a long hi-res master (24-bit/96 kHz stereo FLAC).
 
-Imports one long track and makes every format, then prints the peak resident memory
+Imports one long track and makes every format (wall and CPU seconds: user + system of
+this process and of its ffmpeg children), then prints the peak resident memory
 of this Python process and of the largest ffmpeg child, next to the size of the master:
 memory must stay flat whatever the length. Last line: one JSON object.
 
@@ -13,10 +14,9 @@ import argparse
 import json
 import resource
 import tempfile
-import time
 from pathlib import Path
 
-from _common import setup_django
+from _common import measure, setup_django
 
 
 def make_master(path: Path, minutes: float) -> Path:
@@ -55,18 +55,18 @@ def main() -> None:
         from disquaire.catalog import services
         from disquaire.catalog.models import ProcessingStatus
 
-        start = time.perf_counter()
-        result = services.release_import(artist_name="Hi-Res", path=folder)
-        track = result.tracks[0]
-        services.track_process(track_id=track.pk)
-        elapsed = time.perf_counter() - start
+        with measure() as spent:
+            result = services.release_import(artist_name="Hi-Res", path=folder)
+            track = result.tracks[0]
+            services.track_process(track_id=track.pk)
         track.refresh_from_db()
         if track.status != ProcessingStatus.READY:
             raise SystemExit(f"processing failed: {track.error}")
         python_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         ffmpeg_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
-        f"master: {args.minutes:g} min 24/96 FLAC, {master_mb:.0f} MB; processed in {elapsed:.0f} s"
+        f"master: {args.minutes:g} min 24/96 FLAC, {master_mb:.0f} MB; processed in "
+        f"{spent.wall_s:.0f} s wall, {spent.cpu_s:.0f} s CPU"
     )
     print(f"peak memory: python {python_mb:.0f} MB (before import {before_mb:.0f} MB), "
           f"largest ffmpeg child {ffmpeg_mb:.0f} MB")  # fmt: skip
@@ -76,7 +76,8 @@ def main() -> None:
                 "bench": "hires_memory",
                 "minutes": args.minutes,
                 "master_mb": round(master_mb),
-                "process_s": round(elapsed, 1),
+                "process_s": round(spent.wall_s, 1),
+                "process_cpu_s": round(spent.cpu_s, 1),
                 "python_peak_mb": round(python_mb),
                 "ffmpeg_peak_mb": round(ffmpeg_mb),
             }

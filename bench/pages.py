@@ -225,9 +225,17 @@ def wrk(url: str, *, seconds: int, connections: int) -> dict[str, float]:
     return {"rps": float(rps.group(1)), "p50_ms": pct["50"], "p99_ms": pct["99"]}
 
 
-def measure(url: str, *, seconds: int, connections: int) -> dict[str, float]:
+def measure(url: str, *, seconds: int, connections: int, servers: list[int]) -> dict[str, float]:
+    """wrk's figures for ``url``, plus the CPU seconds the ``servers`` (process trees)
+    used during the run, and that CPU per thousand requests."""
+    from _common import tree_cpu_seconds
+
     wrk(url, seconds=2, connections=connections)  # warm-up: caches filled, connections open
-    return wrk(url, seconds=seconds, connections=connections)
+    before = tree_cpu_seconds(*servers)
+    result = wrk(url, seconds=seconds, connections=connections)
+    result["cpu_s"] = tree_cpu_seconds(*servers) - before
+    result["cpu_ms_per_1k"] = result["cpu_s"] * 1e6 / max(1.0, result["rps"] * seconds)
+    return result
 
 
 def median_run(results: list[dict[str, float]]) -> dict[str, float]:
@@ -315,21 +323,27 @@ def main() -> None:
                 "cached": cached_url,
                 "static": f"http://127.0.0.1:{static_port}{path}",
             }
+            # Whose CPU each way costs: the app, nginx and the app behind it, nginx.
+            servers = {"app": [app.pid], "cached": [nginx.pid, app.pid], "static": [nginx.pid]}
             rounds: dict[str, list[dict[str, float]]] = {name: [] for name in urls}
             for number in range(1, args.rounds + 1):
                 for name, url in urls.items():
-                    r = measure(url, seconds=seconds, connections=args.connections)
+                    r = measure(
+                        url, seconds=seconds, connections=args.connections, servers=servers[name]
+                    )
                     rounds[name].append(r)
                     print(
                         f"round {number} {name:>6}: {r['rps']:>9,.0f} req/s  "
-                        f"p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms",
+                        f"p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  "
+                        f"server CPU {r['cpu_s']:5.2f} s ({r['cpu_ms_per_1k']:.1f} ms a 1,000)",
                         flush=True,
                     )
             runs = {name: median_run(results) for name, results in rounds.items()}
             for name, r in runs.items():
                 print(
                     f"{name:>7}: {r['rps']:>9,.0f} req/s  p50 {r['p50_ms']:6.2f} ms  "
-                    f"p99 {r['p99_ms']:6.2f} ms  (median of {args.rounds})",
+                    f"p99 {r['p99_ms']:6.2f} ms  server CPU {r['cpu_ms_per_1k']:.1f} ms "
+                    f"a 1,000 requests (median of {args.rounds})",
                     flush=True,
                 )
     finally:
@@ -359,6 +373,20 @@ def main() -> None:
                 "app_p99_ms": round(runs["app"]["p99_ms"], 2),
                 "cached_p99_ms": round(runs["cached"]["p99_ms"], 2),
                 "static_p99_ms": round(runs["static"]["p99_ms"], 2),
+                # Server CPU seconds of each way's run (median), a thousand requests' share,
+                # and ours over the static file's per request (lower is cheaper).
+                "app_cpu_s": round(runs["app"]["cpu_s"], 2),
+                "cached_cpu_s": round(runs["cached"]["cpu_s"], 2),
+                "static_cpu_s": round(runs["static"]["cpu_s"], 2),
+                "app_cpu_ms_per_1k": round(runs["app"]["cpu_ms_per_1k"], 1),
+                "cached_cpu_ms_per_1k": round(runs["cached"]["cpu_ms_per_1k"], 1),
+                "static_cpu_ms_per_1k": round(runs["static"]["cpu_ms_per_1k"], 1),
+                "cpu_ratio_app": round(
+                    runs["app"]["cpu_ms_per_1k"] / runs["static"]["cpu_ms_per_1k"], 3
+                ),
+                "cpu_ratio_cached": round(
+                    runs["cached"]["cpu_ms_per_1k"] / runs["static"]["cpu_ms_per_1k"], 3
+                ),
                 "rounds": args.rounds,
                 "quick": bool(args.quick),
             }

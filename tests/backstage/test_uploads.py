@@ -11,6 +11,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from disquaire.backstage.models import Upload
+from disquaire.catalog import services
 from disquaire.catalog.models import ProcessingStatus, Rendition, Track
 from tests.backstage.conftest import Band
 
@@ -152,13 +153,31 @@ def test_a_file_that_is_not_audio_is_refused_with_the_importers_reason(band: Ban
 
 
 @pytest.mark.django_db
-def test_truncated_audio_is_refused(band: Band, flac: Path) -> None:
+def test_truncated_audio_is_refused_when_processed_with_the_reason_on_its_track(
+    band: Band, flac: Path
+) -> None:
     data = flac.read_bytes()[: len(flac.read_bytes()) // 2]
     state = _start(band, flac.name, len(data)).json()
     _send_all(band.client, state, data)
+    # The upload answers once the header is read and the file stored, without decoding it.
     response = band.client.post(state["finish_url"])
-    assert response.status_code == 422, response.json()
-    assert response.json()["error"]
+    assert response.status_code == 200, response.json()
+    track = Track.objects.get(pk=response.json()["track"])
+
+    services.track_process(track_id=track.pk)
+
+    track.refresh_from_db()
+    assert track.status == ProcessingStatus.FAILED  # at once: no retry can mend the file
+    assert track.error.startswith("truncated: decodes to 0.")
+    assert track.error.endswith("but its header says 1.5 s")
+    status = band.client.get(
+        reverse(
+            "backstage:release_status",
+            kwargs={"artist": band.artist.slug, "release_id": band.release.pk},
+        )
+    ).json()
+    assert status["tracks"][0]["status"] == "failed"
+    assert status["tracks"][0]["error"] == track.error
 
 
 @pytest.mark.django_db

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
@@ -12,6 +13,22 @@ from disquaire.catalog.models import ProcessingStatus, Release, Track
 from tests.catalog.conftest import ARTIST, make_track
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ffmpeg_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The command line of every ffmpeg started from here on."""
+    from disquaire.audio import ffmpeg
+
+    runs: list[list[str]] = []
+    real = ffmpeg.ffmpeg_command
+
+    def recording(*args: Any, **kwargs: Any) -> list[str]:
+        runs.append(real(*args, **kwargs))
+        return runs[-1]
+
+    monkeypatch.setattr(ffmpeg, "ffmpeg_command", recording)
+    return runs
 
 
 def _keys(formats: object) -> set[str]:
@@ -94,6 +111,48 @@ def test_processing_makes_every_format_with_tags_and_cover(album_dir: Path) -> N
         assert tags["comment"] == "http://testserver" + release.get_absolute_url()
         if FORMATS[rendition.format].embeds_cover:
             assert tags["cover"] and tags["cover"][:2] == b"\xff\xd8", rendition.format
+
+
+def test_import_reads_headers_only_and_processing_decodes_each_master_once(
+    album_dir: Path, ffmpeg_runs: list[list[str]]
+) -> None:
+    result = services.release_import(artist_name=ARTIST, path=album_dir)
+    assert ffmpeg_runs == []  # the import answers without decoding any audio
+
+    track = result.tracks[0]
+    services.track_process(track_id=track.pk)
+
+    # One ffmpeg made every format, the loudness and the peaks, and checked the length.
+    (command,) = ffmpeg_runs
+    assert command.count("-i") == 1
+    assert command.count(default_storage.path(track.master.name)) == 1
+    track.refresh_from_db()
+    assert track.status == ProcessingStatus.READY
+    assert not track.renditions.exclude(status=ProcessingStatus.READY).exists()
+    assert track.peaks is not None and track.loudness_lufs is not None
+    assert track.duration_ms == pytest.approx(2000, abs=20)
+
+
+def test_a_truncated_master_fails_its_track_at_once_with_the_reason(tmp_path: Path) -> None:
+    folder = tmp_path / "cut"
+    folder.mkdir()
+    whole = make_track(tmp_path / "whole.flac", title="Coupée", number=1, seconds=8)
+    (folder / "01.flac").write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    result = services.release_import(artist_name=ARTIST, path=folder)
+    assert result.rejected == []  # the header is whole: the import takes it
+    track = result.tracks[0]
+
+    services.track_process(track_id=track.pk)
+
+    track.refresh_from_db()
+    assert track.status == ProcessingStatus.FAILED
+    assert track.attempts == 1  # no retry: the same bytes would decode the same
+    assert track.error.startswith("truncated: decodes to ")
+    assert track.error.endswith(" s but its header says 8.0 s")
+    for rendition in track.renditions.all():
+        assert rendition.status == ProcessingStatus.FAILED and rendition.error == track.error
+        assert not rendition.file
+    assert not default_storage.exists(f"renditions/{track.release_id}")
 
 
 def test_processing_twice_does_no_work_the_second_time(album_dir: Path) -> None:

@@ -74,15 +74,16 @@ def test_awkward_folder_imports_the_good_and_rejects_the_bad_with_reasons(
 
     assert code == 1
     rejected = {r["file"]: r["reason"] for r in payload["rejected"]}
-    assert set(rejected) == {"03 - Vide.flac", "04 - Texte.flac", "05 - Coupée.flac", "cover.png"}
+    assert set(rejected) == {"03 - Vide.flac", "04 - Texte.flac", "cover.png"}
     assert "empty" in rejected["03 - Vide.flac"]
     assert "not an audio file" in rejected["04 - Texte.flac"]
-    assert "truncated" in rejected["05 - Coupée.flac"]
     assert "pixels" in rejected["cover.png"]
 
     titles = [t["title"] for t in payload["tracks"]]
     assert titles[0] == "Bonne"
     assert titles[1].startswith("TTTT") and len(titles[1]) <= 2000
+    # The cut file's header is whole: it is refused when its audio is decoded (below).
+    assert len(titles) == 3
     release = Release.objects.get(pk=payload["release"]["id"])
     assert payload["release"]["slug"] == release.slug
     assert payload["release"]["url"].endswith(release.get_absolute_url())
@@ -160,3 +161,29 @@ def test_wait_encodes_every_format_before_answering(
             assert default_storage.exists(rendition["path"])
             with default_storage.open(rendition["path"], "rb") as handle:
                 assert len(handle.read()) == rendition["bytes"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wait_shows_a_truncated_file_as_a_failed_track_with_its_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "cut"
+    folder.mkdir()
+    make_track(folder / "01 - Entière.flac", title="Entière", number=1)
+    whole = synth_track(path=tmp_path / "whole.flac", seconds=10, seed=9)
+    data = whole.read_bytes()
+    (folder / "02 - Coupée.flac").write_bytes(data[: len(data) // 3])
+
+    code, payload = run_import(capsys, str(folder), "--artist", ARTIST, "--wait")
+
+    assert code == 1
+    assert payload["rejected"] == []
+    tracks = {t["title"]: t for t in payload["tracks"]}
+    assert tracks["Entière"]["status"] == "ready"
+    cut = tracks["Coupée"]
+    assert cut["status"] == "failed"
+    assert cut["error"].startswith("truncated: decodes to 3.")
+    assert "its header says 10.0 s" in cut["error"]
+    # Refused at once: the same file cannot decode better on a second attempt.
+    assert "retrying" not in cut["error"]
+    assert all(r["status"] == "failed" and not r["path"] for r in cut["renditions"])

@@ -3,17 +3,20 @@
 Pure Python plus ffmpeg (``imageio-ffmpeg``'s binary, see ``ffmpeg.ffmpeg_exe``), mutagen
 and Pillow; no Django. Typical pipeline for an uploaded master::
 
-    info = probe(master)                       # AudioError on bad input
-    verify_decodes(master, expected_s=info.duration_s)
+    info = probe(master)                       # AudioError on bad input (header only)
     keys = plan(info)                          # what to make
-    transcode(src=master, info=info, outputs={k: dest / f"{k}{...}" for k in keys})
+    analysis = transcode_and_analyse(          # one decode: files, loudness, peaks, and
+        src=master, info=info,                 # AudioRejected if the master is truncated
+        outputs={k: dest / f"{k}{...}" for k in keys},
+    )
     write_tags(path, format_key=key, tags=TagSet(...))
-    analysis = analyse(src=master, duration_s=info.duration_s)
+
+``transcode``, ``analyse`` and ``verify_decodes`` each do one of those jobs alone.
 """
 
 from disquaire.audio.analysis import Analysis, analyse
 from disquaire.audio.artwork import Artwork, extract_embedded_cover, load_image
-from disquaire.audio.errors import ArtworkError, AudioError
+from disquaire.audio.errors import ArtworkError, AudioError, AudioRejected
 from disquaire.audio.ffmpeg import ffmpeg_exe, run_ffmpeg
 from disquaire.audio.formats import (
     DOWNLOAD_FORMATS,
@@ -24,7 +27,8 @@ from disquaire.audio.formats import (
     Format,
     get_format,
 )
-from disquaire.audio.probe import AudioInfo, Tags, probe, verify_decodes
+from disquaire.audio.probe import AudioInfo, Tags, check_decoded, probe, verify_decodes
+from disquaire.audio.single_pass import transcode_and_analyse
 from disquaire.audio.synth import synth_cover, synth_track
 from disquaire.audio.tags import TagSet, read_tags, write_tags
 from disquaire.audio.transcode import (
@@ -47,12 +51,14 @@ __all__ = [
     "ArtworkError",
     "AudioError",
     "AudioInfo",
+    "AudioRejected",
     "Format",
     "OutputSpec",
     "TagSet",
     "Tags",
     "analyse",
     "build_command",
+    "check_decoded",
     "extract_embedded_cover",
     "ffmpeg_exe",
     "get_format",
@@ -66,6 +72,7 @@ __all__ = [
     "synth_cover",
     "synth_track",
     "transcode",
+    "transcode_and_analyse",
     "verify_decodes",
     "write_tags",
 ]

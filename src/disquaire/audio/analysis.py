@@ -16,10 +16,19 @@ from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
-from disquaire.audio.errors import AudioError
+from disquaire.audio.errors import AudioRejected
 from disquaire.audio.ffmpeg import ffmpeg_input, start_ffmpeg
 
-__all__ = ["WAVEFORM_RATE", "Analysis", "analyse", "fold_peaks"]
+__all__ = [
+    "LOUDNESS_SINK",
+    "WAVEFORM_CHAIN",
+    "WAVEFORM_RATE",
+    "Analysis",
+    "PeakReader",
+    "analyse",
+    "analysis_result",
+    "fold_peaks",
+]
 
 WAVEFORM_RATE = 8000
 """Sample rate (Hz) of the mono signal the peaks are computed from."""
@@ -89,6 +98,65 @@ def _block_size(duration_hint_s: float | None, buckets: int) -> int:
     return max(1, min(WAVEFORM_RATE // 100, expected // (buckets * _BLOCKS_PER_BUCKET)))
 
 
+WAVEFORM_CHAIN = f"aresample={WAVEFORM_RATE},aformat=sample_fmts=s16:channel_layouts=mono"
+"""The filters turning decoded audio into the stream the peaks are read from."""
+LOUDNESS_SINK = "ebur128=peak=true:framelog=quiet,anullsink"
+"""The loudness branch: measures, prints its summary on stderr at exit, passes nothing on."""
+
+
+class PeakReader:
+    """Folds the waveform stream (``WAVEFORM_CHAIN``'s 16-bit mono samples, read from
+    ffmpeg in chunks of any size) into per-block maxima, in bounded memory."""
+
+    def __init__(self, *, duration_hint_s: float | None, buckets: int) -> None:
+        if buckets <= 0:
+            raise ValueError("buckets must be positive")
+        self.buckets = buckets
+        self.block = _block_size(duration_hint_s, buckets)
+        self.blocks: array[int] = array("l")
+        self.samples = 0
+        self._carry = b""
+        self._swap = sys.byteorder == "big"
+
+    @property
+    def seconds(self) -> float:
+        """How much audio has been read so far."""
+        return self.samples / WAVEFORM_RATE
+
+    def feed(self, chunk: bytes) -> None:
+        data = self._carry + chunk
+        block_bytes = 2 * self.block
+        usable = len(data) - len(data) % block_bytes
+        self._carry = data[usable:]
+        self.samples += _reduce(data[:usable], self.block, self.blocks, swap=self._swap)
+
+    def finish(self) -> None:
+        """Take in the last partial block (call once the stream has ended)."""
+        carry, self._carry = self._carry, b""
+        if len(carry) >= 2:
+            whole = carry[: len(carry) - len(carry) % 2]
+            self.samples += _reduce(whole, self.block, self.blocks, swap=self._swap)
+
+    def peaks(self) -> list[float]:
+        return fold_peaks(self.blocks, buckets=self.buckets)
+
+
+def analysis_result(reader: PeakReader, log_lines: list[str]) -> Analysis:
+    """The ``Analysis`` of a finished pass: peaks from ``reader``, loudness parsed from the
+    ffmpeg log lines holding ``ebur128``'s summary. ``AudioError`` if nothing decoded."""
+    if reader.samples == 0:
+        raise AudioRejected("no audio could be decoded")
+    summary = "\n".join(log_lines)
+    lufs = _parse_float(_LUFS_RE, summary)
+    return Analysis(
+        duration_s=round(reader.seconds, 3),
+        peaks=reader.peaks(),
+        integrated_lufs=lufs if lufs is not None and lufs > SILENCE_LUFS else None,
+        true_peak_db=_parse_float(_PEAK_RE, summary),
+        loudness_range_lu=_parse_float(_LRA_RE, summary),
+    )
+
+
 def analyse(
     *,
     src: Path,
@@ -100,6 +168,7 @@ def analyse(
 
     ``duration_s`` (e.g. ``probe(src).duration_s``) sizes the internal resolution; when
     omitted the file is probed. Raises ``AudioError`` if ffmpeg cannot decode the file.
+    (``transcode_and_analyse`` gives the same figures while making renditions.)
     """
     if buckets <= 0:
         raise ValueError("buckets must be positive")
@@ -108,13 +177,8 @@ def analyse(
         from disquaire.audio.probe import probe
 
         duration_s = probe(src).duration_s
-    block = _block_size(duration_s, buckets)
-    graph = (
-        "[0:a:0]asplit=2[loud][wave];"
-        "[loud]ebur128=peak=true:framelog=quiet,anullsink;"
-        f"[wave]aresample={WAVEFORM_RATE},"
-        "aformat=sample_fmts=s16:channel_layouts=mono[out]"
-    )
+    reader = PeakReader(duration_hint_s=duration_s, buckets=buckets)
+    graph = f"[0:a:0]asplit=2[loud][wave];[loud]{LOUDNESS_SINK};[wave]{WAVEFORM_CHAIN}[out]"
     args: list[str | os.PathLike[str]] = [
         *ffmpeg_input(src),
         "-filter_complex",
@@ -125,35 +189,12 @@ def analyse(
         "s16le",
         "pipe:1",
     ]
-    blocks: array[int] = array("l")
-    total = 0
-    carry = b""
-    block_bytes = 2 * block
-    swap = sys.byteorder == "big"
     with start_ffmpeg(args, what="analysing audio", loglevel="info") as proc:
-        while True:
-            chunk = proc.stdout.read(CHUNK_BYTES)
-            if not chunk:
-                break
-            data = carry + chunk
-            usable = len(data) - len(data) % block_bytes
-            carry = data[usable:]
-            total += _reduce(data[:usable], block, blocks, swap=swap)
-        if len(carry) >= 2:
-            total += _reduce(carry[: len(carry) - len(carry) % 2], block, blocks, swap=swap)
+        while chunk := proc.stdout.read(CHUNK_BYTES):
+            reader.feed(chunk)
+        reader.finish()
         proc.wait(timeout=timeout)
-    if total == 0:
-        raise AudioError("no audio could be decoded")
-    summary = "\n".join(proc.stderr_tail())
-    lufs = _parse_float(_LUFS_RE, summary)
-    peak = _parse_float(_PEAK_RE, summary)
-    return Analysis(
-        duration_s=round(total / WAVEFORM_RATE, 3),
-        peaks=fold_peaks(blocks, buckets=buckets),
-        integrated_lufs=lufs if lufs is not None and lufs > SILENCE_LUFS else None,
-        true_peak_db=peak,
-        loudness_range_lu=_parse_float(_LRA_RE, summary),
-    )
+    return analysis_result(reader, proc.stderr_tail())
 
 
 def _reduce(data: bytes, block: int, blocks: array[int], *, swap: bool) -> int:

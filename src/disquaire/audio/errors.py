@@ -24,3 +24,8 @@ class AudioError(Exception):
 
 class ArtworkError(AudioError):
     """An uploaded cover image was rejected (not an image, too large, corrupt...)."""
+
+
+class AudioRejected(AudioError):
+    """The file itself is at fault — truncated, or holding no decodable audio — so
+    running the same work again cannot help (unlike a full disk or a killed ffmpeg)."""

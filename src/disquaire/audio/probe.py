@@ -1,8 +1,9 @@
 """Probing uploaded audio: what it is, how long, at what rate/depth, with which tags.
 
 There is no ffprobe: the file is sniffed from its first bytes, parsed with mutagen (the
-header's view), and ``verify_decodes`` decodes it fully with ffmpeg to catch truncated or
-corrupt files whose header promises more than the file holds.
+header's view). A file whose header promises more than it holds (truncated, corrupt) is
+caught by decoding it fully: ``verify_decodes`` does only that, and
+``transcode_and_analyse`` does it in the same pass that makes the renditions.
 """
 
 from __future__ import annotations
@@ -15,12 +16,19 @@ from typing import Any
 from mutagen.flac import FLAC
 
 from disquaire.audio._sniff import Kind, sniff
-from disquaire.audio.errors import AudioError
+from disquaire.audio.errors import AudioError, AudioRejected
 from disquaire.audio.ffmpeg import ffmpeg_input, iter_progress, progress_seconds, start_ffmpeg
 from disquaire.audio.formats import original_extension
 from disquaire.audio.tags import TEXT_FIELDS, open_audio, read_file_tags
 
-__all__ = ["DEFAULT_MAX_TAG_CHARS", "AudioInfo", "Tags", "probe", "verify_decodes"]
+__all__ = [
+    "DEFAULT_MAX_TAG_CHARS",
+    "AudioInfo",
+    "Tags",
+    "check_decoded",
+    "probe",
+    "verify_decodes",
+]
 
 DEFAULT_MAX_TAG_CHARS = 2000
 TRUNCATION_RATIO = 0.9
@@ -205,8 +213,14 @@ def verify_decodes(path: Path, *, expected_s: float, timeout: float | None = Non
     than a second: ``"truncated: decodes to 5.0 s but its header says 10.0 s"``.
     """
     decoded = _decoded_seconds(Path(path), timeout=timeout)
-    if expected_s > 1.0 and decoded < TRUNCATION_RATIO * expected_s:
-        raise AudioError(
-            f"truncated: decodes to {decoded:.1f} s but its header says {expected_s:.1f} s"
-        )
+    check_decoded(decoded_s=decoded, expected_s=expected_s)
     return decoded
+
+
+def check_decoded(*, decoded_s: float, expected_s: float) -> None:
+    """Raise ``AudioRejected`` when a file decoded to less than 90 % of the duration its
+    header announces (``expected_s``, from ``probe``), for files longer than a second."""
+    if expected_s > 1.0 and decoded_s < TRUNCATION_RATIO * expected_s:
+        raise AudioRejected(
+            f"truncated: decodes to {decoded_s:.1f} s but its header says {expected_s:.1f} s"
+        )

@@ -142,36 +142,59 @@ def output_spec(
     return OutputSpec(info.sample_rate, depth, info.channels)
 
 
-def _output_args(
-    fmt: Format, info: AudioInfo, *, threads: int, lossless_bit_depth: int | None
-) -> list[str]:
+def _output_chain(fmt: Format, info: AudioInfo, *, lossless_bit_depth: int | None) -> str:
+    """The filters between the decoded master and ``fmt``'s encoder."""
     spec = output_spec(fmt.key, info, lossless_bit_depth=lossless_bit_depth)
-    args = ["-map", "0:a:0", "-vn", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1"]
     resample = [f"osr={spec.sample_rate}"]
     if spec.sample_rate != info.sample_rate:
         resample.append(SOXR)
     if spec.bit_depth is None:
         sample_fmt = "flt" if fmt.codec == "opus" else "fltp"
-        codec_args = list(fmt.codec_args)
     else:
         sample_fmt = _LOSSLESS_SAMPLE_FMT[fmt.key][spec.bit_depth]
-        master_depth = info.bit_depth or 16
-        if spec.bit_depth == 16 and master_depth > 16:
+        if spec.bit_depth == 16 and (info.bit_depth or 16) > 16:
             resample.append(DITHER)
+    resample.append(f"osf={sample_fmt}")
+    aformat = f"aformat=sample_fmts={sample_fmt}:sample_rates={spec.sample_rate}"
+    if spec.channels < info.channels:
+        aformat += ":channel_layouts=stereo"
+    return f"aresample={':'.join(resample)},{aformat}"
+
+
+def _encoder_args(
+    fmt: Format, info: AudioInfo, *, threads: int, lossless_bit_depth: int | None
+) -> list[str]:
+    """The encoder and muxer options of ``fmt`` (no input mapping, no filters)."""
+    spec = output_spec(fmt.key, info, lossless_bit_depth=lossless_bit_depth)
+    if spec.bit_depth is None:
+        codec_args = list(fmt.codec_args)
+    else:
         if fmt.key in _PCM_CODEC:
             codec_args = ["-c:a", _PCM_CODEC[fmt.key][spec.bit_depth], *fmt.codec_args]
         else:
             codec_args = list(fmt.codec_args)
         if spec.bit_depth == 24:
             codec_args += ["-bits_per_raw_sample", "24"]
-    resample.append(f"osf={sample_fmt}")
-    aformat = f"aformat=sample_fmts={sample_fmt}:sample_rates={spec.sample_rate}"
-    if spec.channels < info.channels:
-        aformat += ":channel_layouts=stereo"
-    args += ["-af", f"aresample={':'.join(resample)},{aformat}", *codec_args]
+    args = ["-map_metadata", "-1", "-map_chapters", "-1", *codec_args]
     if threads > 0:
         args += ["-threads", str(threads)]
     return [*args, "-f", fmt.muxer]
+
+
+def _output_args(
+    fmt: Format, info: AudioInfo, *, threads: int, lossless_bit_depth: int | None
+) -> list[str]:
+    chain = _output_chain(fmt, info, lossless_bit_depth=lossless_bit_depth)
+    return [
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-sn",
+        "-dn",
+        "-af",
+        chain,
+        *_encoder_args(fmt, info, threads=threads, lossless_bit_depth=lossless_bit_depth),
+    ]
 
 
 def _transcode_args(

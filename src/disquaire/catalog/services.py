@@ -24,13 +24,12 @@ from django.utils.text import slugify
 from disquaire.audio import (
     AudioError,
     AudioInfo,
-    analyse,
+    AudioRejected,
     extract_embedded_cover,
     load_image,
     plan,
     probe,
-    transcode,
-    verify_decodes,
+    transcode_and_analyse,
     write_tags,
 )
 from disquaire.audio.formats import FORMATS
@@ -76,7 +75,6 @@ class _Candidate:
     path: Path
     rel: str
     info: AudioInfo
-    decoded_s: float
 
 
 def _unique_slug(base: str, taken: Callable[[str], bool], *, max_length: int) -> str:
@@ -106,9 +104,10 @@ def _probe_candidate(path: Path, rel: str) -> _Candidate:
         raise AudioError("empty file")
     if path.stat().st_size > settings.IMPORT_MAX_FILE_BYTES:
         raise AudioError(f"larger than the {settings.IMPORT_MAX_FILE_BYTES} bytes allowed")
+    # The header only: the full decode that catches a truncated file is the one that
+    # makes its renditions (``track_process``), so the band does not wait for it here.
     info = probe(path, max_tag_chars=settings.IMPORT_MAX_TAG_CHARS)
-    decoded = verify_decodes(path, expected_s=info.duration_s)
-    return _Candidate(path=path, rel=rel, info=info, decoded_s=decoded)
+    return _Candidate(path=path, rel=rel, info=info)
 
 
 def _order(candidates: list[_Candidate]) -> list[_Candidate]:
@@ -172,9 +171,11 @@ def release_import(
 ) -> ImportResult:
     """Import a folder or a zip of audio as a new release.
 
-    Every file is probed and fully decoded first; bad ones are rejected with a
+    Every file is probed first (its header and tags); bad ones are rejected with a
     reason and the rest imported. Masters are copied into storage before one short
-    transaction creates the rows; processing tasks are enqueued after commit.
+    transaction creates the rows; processing tasks are enqueued after commit. A file
+    whose audio turns out truncated or undecodable is refused when it is processed: its
+    track fails with the reason.
     """
     path = Path(path)
     if not path.exists():
@@ -261,7 +262,7 @@ def release_import(
                     position=position,
                     title=track_title[:300],
                     slug=(slugify(track_title)[:120] or f"track-{position}"),
-                    duration_ms=round(candidate.decoded_s * 1000),
+                    duration_ms=round(info.duration_s * 1000),
                     isrc=_clean_isrc(tags.isrc),
                     master=name,
                     master_filename=candidate.path.name[:300],
@@ -366,9 +367,11 @@ def _local_master(track: Track, workdir: Path) -> Path:
 def track_process(*, track_id: int) -> None:
     """Analyse a track and make its missing renditions; safe to run twice.
 
-    Claims the track (pending -> processing) so a duplicate task does nothing,
-    writes every file through storage atomically, and on failure either schedules a
-    retry or, after TASK_MAX_ATTEMPTS, marks the track failed with a readable error.
+    Claims the track (pending -> processing) so a duplicate task does nothing, makes
+    the renditions, loudness and peaks in one decode of the master, writes every file
+    through storage atomically, and on failure either schedules a retry or, after
+    TASK_MAX_ATTEMPTS, marks the track failed with a readable error — at once when the
+    master itself is at fault (truncated, nothing decodable).
     """
     now = timezone.now()
     claimed = Track.objects.filter(pk=track_id, status=ProcessingStatus.PENDING).update(
@@ -386,28 +389,31 @@ def track_process(*, track_id: int) -> None:
     try:
         master = _local_master(track, workdir)
         info = probe(master, max_tag_chars=settings.IMPORT_MAX_TAG_CHARS)
-        if track.peaks is None or track.loudness_lufs is None:
-            analysis = analyse(src=master, duration_s=info.duration_s)
-            track.peaks = analysis.peaks
-            track.loudness_lufs = analysis.integrated_lufs
-            track.duration_ms = round(analysis.duration_s * 1000)
-            track.save(update_fields=["peaks", "loudness_lufs", "duration_ms", "updated_at"])
-        if todo:
-            Rendition.objects.filter(pk__in=[r.pk for r in todo]).update(
-                status=ProcessingStatus.PROCESSING, error=""
-            )
+        if todo or track.peaks is None or track.loudness_lufs is None:
+            if todo:
+                Rendition.objects.filter(pk__in=[r.pk for r in todo]).update(
+                    status=ProcessingStatus.PROCESSING, error=""
+                )
             outputs = {
                 r.format: workdir / f"out-{r.format}{FORMATS[r.format].extension}" for r in todo
             }
             encode_started = time.monotonic()
-            transcode(
+            # One decode: the renditions, the loudness and peaks, and the check that the
+            # master decodes whole (AudioRejected when it does not).
+            analysis = transcode_and_analyse(
                 src=master,
                 info=info,
                 outputs=outputs,
                 threads=settings.FFMPEG_THREADS,
                 on_progress=_Heartbeat(track, [r.pk for r in todo]),
             )
-            encoded = {"encode_seconds": round(time.monotonic() - encode_started, 3)}
+            track.peaks = analysis.peaks
+            track.loudness_lufs = analysis.integrated_lufs
+            track.duration_ms = round(analysis.duration_s * 1000)
+            track.save(update_fields=["peaks", "loudness_lufs", "duration_ms", "updated_at"])
+            if todo:
+                encoded = {"encode_seconds": round(time.monotonic() - encode_started, 3)}
+        if todo:
             tags = track_tagset(track, cover_for_embedding(track.release))
             digest_of_tags = tags_digest(tags, cover_name=track.release.cover.name or "")
             for rendition in todo:
@@ -448,7 +454,7 @@ def track_process(*, track_id: int) -> None:
             for name in stored:
                 default_storage.delete(name)
             return
-        _track_fail(track=track, exc=exc)
+        _track_fail(track=track, exc=exc, final=isinstance(exc, AudioRejected))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if not Track.objects.filter(pk=track_id).exists():
@@ -465,11 +471,13 @@ def _readable(exc: Exception) -> str:
     return reason.strip()[:2000]
 
 
-def _track_fail(*, track: Track, exc: Exception) -> None:
+def _track_fail(*, track: Track, exc: Exception, final: bool = False) -> None:
+    """Retry later, or — after TASK_MAX_ATTEMPTS, or at once when ``final`` (the master
+    itself is at fault: trying again cannot help) — mark the track failed with the reason."""
     track.refresh_from_db(fields=["attempts"])
     reason = _readable(exc)
     logger.warning("processing track %s failed (attempt %s): %s", track.pk, track.attempts, reason)
-    if track.attempts < settings.TASK_MAX_ATTEMPTS:
+    if not final and track.attempts < settings.TASK_MAX_ATTEMPTS:
         delay = 5 * 2 ** (track.attempts - 1)
         Track.objects.filter(pk=track.pk).update(
             status=ProcessingStatus.PENDING,
@@ -570,9 +578,10 @@ def release_create(*, artist: Artist, title: str, kind: str = Release.Kind.ALBUM
 def track_add_from_upload(*, release: Release, path: Path, filename: str) -> Track:
     """Append the uploaded audio file at ``path`` to ``release`` as its last track.
 
-    The same checks as ``release_import`` (size, probe, full decode; ``AudioError`` with
-    a readable reason when the file is refused), the master copied into storage, the
-    renditions planned, and processing queued after commit. ``path`` is left in place.
+    The same checks as ``release_import`` (size, probe; ``AudioError`` with a readable
+    reason when the file is refused), the master copied into storage, the renditions
+    planned, and processing queued after commit; truncated audio fails the track when it
+    is processed, with the reason. ``path`` is left in place.
     """
     candidate = _probe_candidate(Path(path), filename)
     digest, size = sha256_file(candidate.path)
@@ -593,7 +602,7 @@ def track_add_from_upload(*, release: Release, path: Path, filename: str) -> Tra
                 position=position,
                 title=track_title,
                 slug=(slugify(track_title)[:120] or f"track-{position}"),
-                duration_ms=round(candidate.decoded_s * 1000),
+                duration_ms=round(info.duration_s * 1000),
                 isrc=_clean_isrc(info.tags.isrc),
                 master=name,
                 master_filename=Path(filename).name[:300],

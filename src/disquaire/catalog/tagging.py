@@ -14,6 +14,7 @@ that commits. Audio is never re-encoded.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -84,9 +85,17 @@ def tags_digest(tags: TagSet, *, cover_name: str) -> str:
 
 
 def cover_for_embedding(release: Release) -> bytes | None:
+    """The JPEG to embed in ``release``'s files (None without a cover)."""
     if not release.cover:
         return None
-    with default_storage.open(release.cover.name, "rb") as handle:
+    return _embedded_cover(release.cover.name)
+
+
+@functools.lru_cache(maxsize=16)
+def _embedded_cover(name: str) -> bytes:
+    # Made once per cover and process, not once per track: a cover is never rewritten
+    # under its name (a new cover gets a new name), so the name is a safe key.
+    with default_storage.open(name, "rb") as handle:
         data = handle.read()
     return load_image(data, max_pixels=settings.IMPORT_MAX_IMAGE_PIXELS).embed_jpeg()
 

@@ -63,7 +63,9 @@ class Command(BaseCommand):
             sys.stdout.flush()
         else:
             self._report(payload, result.notes)
-        sys.exit(result.exit_code)
+        # A file refused while it was processed (truncated audio) counts as a rejected one.
+        failed = any(t["status"] == ProcessingStatus.FAILED for t in payload["tracks"])
+        sys.exit(max(result.exit_code, 1) if failed else result.exit_code)
 
     def _report(self, payload: dict[str, Any], notes: list[str]) -> None:
         release = payload["release"]
@@ -74,6 +76,8 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {track['position']:2d}. {track['title']} [{track['status']}] {formats}"
                 )
+                if track["status"] == ProcessingStatus.FAILED:
+                    self.stdout.write(self.style.WARNING(f"      failed: {track['error']}"))
         for note in notes:
             self.stdout.write(f"  note: {note}")
         for rejected in payload["rejected"]:
