@@ -54,7 +54,7 @@ def single_pass_args(
     outputs: Mapping[str, Path],
     threads: int = 0,
     lossless_bit_depth: int | None = None,
-) -> list[str | Path]:
+) -> list[str | os.PathLike[str]]:
     """ffmpeg's arguments for ``transcode_and_analyse`` (``original`` is skipped: it is a
     copy). The waveform stream goes to stdout, the loudness summary to the log."""
     encoded = {k: Path(p) for k, p in outputs.items() if not get_format(k).passthrough}
