@@ -145,7 +145,7 @@ write_nginx() {
     site="${site//"/etc/nginx/disquaire_proxy_params"/"$ROOT/deploy/nginx/disquaire_proxy_params"}"
     site="${site/"        allow 127.0.0.1;"/"        allow 127.0.0.1;
         allow $NET.0/24;"}"
-    for needed in "server $(addr app1)" "listen $(addr lb):80;" "$LAB/lb/cache" "$LAB/lb/data/static/"; do
+    for needed in "server $(addr app1)" "listen $(addr lb):80;" "$LAB/lb/cache" "root $LAB/lb/data;"; do
         [[ "$site" == *"$needed"* ]] || die "deploy/nginx/disquaire.conf changed: cannot place $needed"
     done
     echo "$site" >"$dir/nginx-site.conf"

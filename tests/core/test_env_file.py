@@ -58,7 +58,7 @@ def test_a_malformed_env_file_line_is_named_in_the_error(line: str) -> None:
 def test_env_files_fill_in_what_the_environment_does_not_set(
     clean_env: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    work, data = tmp_path / "work", tmp_path / "data"
+    work, data = tmp_path / "work", tmp_path / "data-dir"
     work.mkdir()
     data.mkdir()
     (work / ".env").write_text(f"DISQUAIRE_DATA_DIR={data}\nDQ_TEST_A=from-work\n")

@@ -33,6 +33,9 @@ TOKEN = "a-long-metrics-token"
 CACHED = "cached-page"
 
 
+HEALTH_TOKEN = "health-monitor-token"  # noqa: S105 (a test value)
+
+
 def _wsgi(path: str, **headers: str) -> tuple[str, dict[str, str], bytes]:
     """One request through the whole WSGI application, as gunicorn makes it."""
     from wsgiref.util import setup_testing_defaults
@@ -105,12 +108,13 @@ def test_metrics_open_to_an_allowed_network_only(client: Client, settings: Any) 
 
 def test_requests_are_counted_by_route_pattern_and_status(settings: Any) -> None:
     settings.DISQUAIRE_METRICS_TOKEN = TOKEN
+    settings.DISQUAIRE_HEALTHZ_TOKEN = HEALTH_TOKEN  # /healthz answers its monitor only
     before_ok = _requests("/healthz", "200") + _requests("/healthz", "503")
     before_missing = _requests("unmatched", "404")
     artist = OfferFactory().artist
     before_page = _requests("/<slug:artist>/", "200")
 
-    _wsgi("/healthz")
+    _wsgi("/healthz", authorization=f"Bearer {HEALTH_TOKEN}")
     _wsgi("/no/such/page/at/all/")
     _wsgi(f"/{artist.slug}/")
 

@@ -100,7 +100,12 @@ def test_serve_without_the_flag_while_settings_say_production_is_refused(
     tmp_path: Path,
 ) -> None:
     result = _run(
-        tmp_path, "serve", "--no-migrate", DISQUAIRE_PRODUCTION="1", DISQUAIRE_SECRET_KEY=GOOD_KEY
+        tmp_path,
+        "serve",
+        "--no-migrate",
+        DISQUAIRE_PRODUCTION="1",
+        DISQUAIRE_SECRET_KEY=GOOD_KEY,
+        DISQUAIRE_SITE_URL="https://shop.example.org",
     )
     assert result.returncode != 0
     assert "--production" in result.stderr

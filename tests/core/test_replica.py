@@ -23,8 +23,8 @@ from disquaire.orders.models import Order
 from disquaire.orders.services import payment_confirm, payment_create
 from disquaire.shop.models import Offer
 from tests.factories import ArtistFactory, MembershipFactory, ReleaseFactory, UserFactory
-from tests.shop.factories import OfferFactory
-from tests.shop.helpers import order_for
+from tests.shop.factories import OfferFactory, PaymentSettingsFactory
+from tests.shop.helpers import checkout_post, order_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,11 +118,12 @@ def _user(slug: str) -> Any:
 
 def test_a_sale_never_reads_or_writes_the_replica(replica_db: Any) -> None:
     offer = OfferFactory(kind=Offer.Kind.DIGITAL, stock=3)
+    PaymentSettingsFactory(artist=offer.artist)  # test mode: the test payment is offered
     client = Client()
     with CaptureQueriesContext(replica_db) as on_replica:
         client.post("/cart/add/", {"offer": offer.pk})
-        response = client.post(
-            f"/checkout/{offer.artist.slug}/", {"email": "fan@example.org", "provider": "test"}
+        response = checkout_post(
+            client, offer.artist, {"email": "fan@example.org", "provider": "test"}
         )
         client.post(response["Location"], {"outcome": "success"})
     assert Order.objects.get().state == "paid"

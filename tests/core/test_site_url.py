@@ -81,16 +81,16 @@ def _ids(messages: list[checks.CheckMessage]) -> list[str]:
 
 def test_production_refuses_to_run_without_the_site_address(unconfigured: Any) -> None:
     unconfigured.PRODUCTION = True
-    assert _ids(site_url_check()) == ["disquaire.E001"]
+    assert _ids(site_url_check()) == ["disquaire.E011"]
 
 
 @pytest.mark.parametrize(
     ("url", "ids"),
     [
         ("https://shop.example.org", []),
-        ("http://shop.example.org", ["disquaire.W001"]),
-        ("shop.example.org", ["disquaire.E002"]),
-        ("https://example.org/shop", ["disquaire.E003"]),
+        ("http://shop.example.org", ["disquaire.W011"]),
+        ("shop.example.org", ["disquaire.E012"]),
+        ("https://example.org/shop", ["disquaire.E013"]),
     ],
 )
 def test_production_checks_the_configured_address(settings: Any, url: str, ids: list[str]) -> None:
@@ -102,7 +102,7 @@ def test_production_checks_the_configured_address(settings: Any, url: str, ids: 
 
 def test_check_deploy_asks_for_the_site_address(unconfigured: Any) -> None:
     unconfigured.PRODUCTION = False
-    with pytest.raises(SystemCheckError, match=r"disquaire\.E001"):
+    with pytest.raises(SystemCheckError, match=r"disquaire\.E011"):
         call_command("check", deploy=True, fail_level="ERROR")
 
 

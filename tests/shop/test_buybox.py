@@ -82,11 +82,11 @@ def test_the_buy_box_says_where_a_cd_ships_and_for_how_much(client: Client) -> N
     html = _cd_page(client, World=(["US", "JP"], 1200, 300), France=(["FR"], 350, 0))
     box = html[html.index('id="buy-title"') :]
     # Cheapest first, with the first item's postage.
-    assert box.index("France 3.50 EUR") < box.index("World 12.00 EUR")
+    assert box.index("France €3.50") < box.index("World €12.00")
     assert "Postage:" in box
     # The countries of each zone, by name, and what each additional item adds.
     assert "<dd>Japan, United States</dd>" in box
-    assert "(+3.00 EUR each additional item)" in box
+    assert "(+€3.00 each additional item)" in box
     assert "Ships to you" not in box
 
 

@@ -51,13 +51,13 @@ def _site_url_problems(*, production: bool) -> list[checks.CheckMessage]:
                 "DISQUAIRE_SITE_URL is not set: links in emails, feeds, file tags and "
                 "embeds would name a server that is not there.",
                 hint=hint,
-                id="disquaire.E001",
+                id="disquaire.E011",
             )
         ]
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return [
             checks.Error(
-                f"DISQUAIRE_SITE_URL is not a web address: {url!r}.", hint=hint, id="disquaire.E002"
+                f"DISQUAIRE_SITE_URL is not a web address: {url!r}.", hint=hint, id="disquaire.E012"
             )
         ]
     problems: list[checks.CheckMessage] = []
@@ -66,7 +66,7 @@ def _site_url_problems(*, production: bool) -> list[checks.CheckMessage]:
             checks.Error(
                 f"DISQUAIRE_SITE_URL must be the site's root, without a path: {url!r}.",
                 hint=hint,
-                id="disquaire.E003",
+                id="disquaire.E013",
             )
         )
     if production and parts.scheme != "https":
@@ -75,7 +75,7 @@ def _site_url_problems(*, production: bool) -> list[checks.CheckMessage]:
                 f"DISQUAIRE_SITE_URL is not https: {url!r}. Fans' browsers will warn "
                 "before they pay.",
                 hint="Put the site behind TLS (docs/deploy.md) and use its https:// address.",
-                id="disquaire.W001",
+                id="disquaire.W011",
             )
         )
     return problems
