@@ -33,7 +33,7 @@ TOKEN = "a-long-metrics-token"
 CACHED = "cached-page"
 
 
-HEALTH_TOKEN = "health-monitor-token"  # noqa: S105 (a test value)
+HEALTH_TOKEN = "health-monitor-token"
 
 
 def _wsgi(path: str, **headers: str) -> tuple[str, dict[str, str], bytes]:

@@ -206,7 +206,7 @@ def webhook(workdir: Path) -> tuple[OneInput, list[bytes]]:
             checkout = type("checkout", (), {"sessions": api})
             payment_intents = api
 
-    stripe_module.stripe_client = lambda: _Client()  # type: ignore[assignment,return-value]
+    stripe_module.stripe_client = lambda *_args, **_kwargs: _Client()  # type: ignore[assignment,return-value]
     client = Client()
     url = "/payments/stripe/webhook/"
 

@@ -57,7 +57,6 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("healthz",                          GET, OK,     OK,     OK,     OK,     OK,     OK),
     # No metrics token or network is set here: nothing to see, for anyone.
     ("metrics",                          GET, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
-    ("^static/(?P<path>.*)$",            GET, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     ("set_language",                    POST, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
     # -- the admin: staff only
     ("admin:*",                          GET, ADMIN,  ADMIN,  ADMIN,  ADMIN,  ADMIN,  STAFF),
@@ -130,6 +129,8 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("backstage:code_batches",           GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:code_batch_csv",         GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:code_batch_pdf",         GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    # Every member sees how fans pay; only owners change it (checked on POST).
+    ("backstage:payments",               GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:desk",                   GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:member_emails",          GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:stats",                  GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
@@ -151,11 +152,16 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("shop:checkout_start",              GET, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
     ("shop:subscribe_confirm",           GET, BAD,    BAD,    BAD,    BAD,    BAD,    BAD),
     ("shop:checkout",                    GET, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
+    # The cart's total for a country: an empty cart has nothing to quote.
+    ("shop:checkout_quote",              GET, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     ("shop:checkout_sent",               GET, OK,     OK,     OK,     OK,     OK,     OK),
     ("orders:detail",                    GET, OK,     OK,     OK,     OK,     OK,     OK),
-    ("payments:test_pay",                GET, OK,     OK,     OK,     OK,     OK,     OK),
+    # The band of this world is not in test mode: no test payment page for anyone.
+    ("payments:test_pay",                GET, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     # Stripe is not set up here: an unknown provider's webhook is not found.
     ("payments:webhook",                POST, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    # A band's own Stripe endpoint: not set up here, so not found either.
+    ("payments:artist_webhook",         POST, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     # -- delivery: a signed download link is the right, whoever holds it
     ("delivery:page",                    GET, OK,     OK,     OK,     OK,     OK,     OK),
     ("delivery:file",                    GET, OK,     OK,     OK,     OK,     OK,     OK),
@@ -177,6 +183,7 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("storefront:listen_played",        POST, NOCONT, NOCONT, NOCONT, NOCONT, NOCONT, NOCONT),
     ("storefront:listen_play",          POST, OK,     OK,     OK,     OK,     OK,     OK),
     ("storefront:free_download",         GET, OK,     OK,     OK,     OK,     OK,     OK),
+    ("storefront:artists",               GET, OK,     OK,     OK,     OK,     OK,     OK),
     ("storefront:home",                  GET, OK,     OK,     OK,     OK,     OK,     OK),
     ("storefront:robots",                GET, OK,     OK,     OK,     OK,     OK,     OK),
     ("storefront:sitemap",               GET, OK,     OK,     OK,     OK,     OK,     OK),
@@ -202,6 +209,8 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
 POST_DIFFERS: dict[tuple[str, str], Cell] = {
     # /metrics is read-only: a POST is refused by method before the token is asked for.
     **{("metrics", role): METHOD for role in ROLES},
+    # The quote is read-only: a POST is refused by method before the cart is looked at.
+    **{("shop:checkout_quote", role): METHOD for role in ROLES},
     # The admin's autocomplete is a GET with parameters (403 without them).
     ("admin:autocomplete", "operator"): METHOD,
     # Only an owner invites: a plain member sees the members but may not add one.

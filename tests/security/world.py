@@ -129,6 +129,7 @@ def world_build() -> World:
         "artist": artist.slug,
         "release": release.slug,
         "release_id": release.pk,
+        "artist_id": artist.pk,
         "track_id": tracks[0].pk,
         "position": tracks[0].position,
         "track": tracks[0].slug,
