@@ -19,7 +19,7 @@ from disquaire.catalog.models import Membership, Release
 from disquaire.orders.models import Order, OrderState
 from disquaire.shop.models import Offer
 from tests.factories import ArtistFactory, MembershipFactory, ReleaseFactory, UserFactory
-from tests.shop.factories import OfferFactory, ShippingZoneFactory, ShopSettingsFactory
+from tests.shop.factories import OfferFactory, PaymentSettingsFactory, ShippingZoneFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +55,14 @@ def test_a_fan_buys_a_cd_and_the_band_ships_it_from_its_desk(
         release=release, kind=Offer.Kind.PHYSICAL, title="Sous la pluie (CD)", price_minor=1200
     )
     ShippingZoneFactory(artist=artist, name="France", countries=["FR"], first_item_minor=350)
-    ShopSettingsFactory(artist=artist, manual_payment_instructions="IBAN FR76 3000 4000")
+    # Bank transfer set up on the Payments page: free-text instructions only.
+    PaymentSettingsFactory(
+        artist=artist,
+        test_mode=False,
+        bank_holder="",
+        bank_iban="",
+        bank_instructions="IBAN FR76 3000 4000",
+    )
 
     fan = new_page()
     fan.goto(live_server.url + release.get_absolute_url())
