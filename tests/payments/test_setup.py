@@ -319,3 +319,14 @@ def test_production_never_offers_test_payment_even_in_test_mode(settings: Any) -
     settings.DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION = False
     config = PaymentSettingsFactory()
     assert "test" not in [p.identifier for p in providers_available(config.artist)]
+
+
+def test_test_mode_offers_the_test_payment_without_the_operator_listing_it(
+    settings: Any,
+) -> None:
+    # The default list (no "test"): a plain `disquaire serve`, not the demo.
+    settings.PAYMENT_PROVIDERS = ["stripe", "manual"]
+    on = PaymentSettingsFactory(test_mode=True, bank_enabled=False)
+    off = PaymentSettingsFactory(test_mode=False, bank_enabled=False)
+    assert [p.identifier for p in providers_available(on.artist)] == ["test"]
+    assert [p.identifier for p in providers_available(off.artist)] == []

@@ -40,6 +40,10 @@ def providers_available(artist: Artist | int) -> list[BasePaymentProvider]:
     (PAYMENT_PROVIDERS) and the band has made ready, card first."""
     config = payment_settings_for(artist)
     allowed = [i for i in settings.PAYMENT_PROVIDERS if i in PROVIDERS and i != "free"]
+    if "test" not in allowed:
+        # The test payment needs no operator's word: the band's own test mode turns it on
+        # (TestProvider.is_available), and production refuses it unless the operator allows.
+        allowed.append("test")
     ordered = sorted(allowed, key=lambda i: CHECKOUT_ORDER.index(i) if i in CHECKOUT_ORDER else 99)
     chosen = []
     for identifier in ordered:
