@@ -1,5 +1,5 @@
-"""What only a browser shows of the band's desk: on a phone, in French (the longest
-words), nothing sticks out past the screen's edge."""
+"""What only a browser shows on a phone: the band's desk fits the screen in French (the
+longest words), and the order page of a test order keeps its blocks apart."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from disquaire.catalog.models import Membership
+from disquaire.orders.models import Order
+from disquaire.orders.selectors import order_page_path
+from disquaire.orders.services import payment_confirm, payment_create
+from disquaire.shop.models import Offer
 from tests.factories import ArtistFactory, MembershipFactory, UserFactory
+from tests.shop.factories import OfferFactory
+from tests.shop.helpers import order_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,3 +51,23 @@ def test_the_desk_fits_a_phone_screen_in_french(new_page: Any, live_server: Any)
     assert overflow == []
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390
+
+
+def test_a_test_orders_page_keeps_the_banner_and_the_address_apart_from_their_neighbours(
+    new_page: Any, live_server: Any
+) -> None:
+    order = order_for(OfferFactory(kind=Offer.Kind.PHYSICAL, price_minor=1200, title="CD"))
+    Order.objects.filter(pk=order.pk).update(is_test=True)
+    payment_confirm(payment=payment_create(order=order, provider="test"))
+    page = new_page(viewport={"width": 390, "height": 844})
+    page.goto(live_server.url + order_page_path(order))
+    gaps = page.evaluate(
+        """() => {
+            const box = (s) => document.querySelector(s).getBoundingClientRect();
+            return [
+                box('.page-order .eyebrow').top - box('.page-order .test-banner').bottom,
+                box('.page-order .order-keep').top - box('.page-order address').bottom,
+            ];
+        }"""
+    )
+    assert all(gap >= 8 for gap in gaps), gaps
