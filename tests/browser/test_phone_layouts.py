@@ -15,23 +15,15 @@ from disquaire.orders.selectors import order_page_path
 from disquaire.orders.services import payment_confirm, payment_create
 from disquaire.shop.models import Offer
 from tests.factories import ArtistFactory, MembershipFactory, UserFactory
-from tests.shop.factories import OfferFactory
+from tests.shop.factories import OfferFactory, PaymentSettingsFactory
 from tests.shop.helpers import order_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_desk_fits_a_phone_screen_in_french(new_page: Any, live_server: Any) -> None:
-    user = UserFactory()
-    artist = ArtistFactory(name="Les Cousins Mécaniques")
-    MembershipFactory(artist=artist, user=user, role=Membership.Role.OWNER)
+def _signed_in(page: Any, live_server: Any, user: Any) -> Any:
     client = Client()
     client.force_login(user)
-    page = new_page(
-        viewport={"width": 390, "height": 844},
-        locale="fr-FR",
-        extra_http_headers={"Accept-Language": "fr-FR"},
-    )
     page.context.add_cookies(
         [
             {
@@ -40,6 +32,22 @@ def test_the_desk_fits_a_phone_screen_in_french(new_page: Any, live_server: Any)
                 "url": live_server.url,
             }
         ]
+    )
+    return page
+
+
+def test_the_desk_fits_a_phone_screen_in_french(new_page: Any, live_server: Any) -> None:
+    user = UserFactory()
+    artist = ArtistFactory(name="Les Cousins Mécaniques")
+    MembershipFactory(artist=artist, user=user, role=Membership.Role.OWNER)
+    page = _signed_in(
+        new_page(
+            viewport={"width": 390, "height": 844},
+            locale="fr-FR",
+            extra_http_headers={"Accept-Language": "fr-FR"},
+        ),
+        live_server,
+        user,
     )
     page.goto(f"{live_server.url}/backstage/")
     assert page.locator("#figures-title").inner_text() == "Ventes et écoutes"
@@ -71,3 +79,28 @@ def test_a_test_orders_page_keeps_the_banner_and_the_address_apart_from_their_ne
         }"""
     )
     assert all(gap >= 8 for gap in gaps), gaps
+
+
+def test_the_test_mode_buttons_do_not_touch_on_a_phone(new_page: Any, live_server: Any) -> None:
+    user = UserFactory()
+    artist = ArtistFactory()
+    MembershipFactory(artist=artist, user=user, role=Membership.Role.OWNER)
+    PaymentSettingsFactory(artist=artist, test_mode=True)
+    order = order_for(OfferFactory(artist=artist))
+    Order.objects.filter(pk=order.pk).update(is_test=True)
+    page = _signed_in(
+        new_page(
+            viewport={"width": 390, "height": 844},
+            locale="fr-FR",
+            extra_http_headers={"Accept-Language": "fr-FR"},
+        ),
+        live_server,
+        user,
+    )
+    page.goto(f"{live_server.url}/backstage/artists/{artist.slug}/payments/")
+    buttons = page.locator("#test-title ~ * button").all()
+    assert len(buttons) == 2
+    first, second = (button.bounding_box() for button in buttons)
+    apart_below = second["y"] >= first["y"] + first["height"] + 4
+    apart_beside = second["x"] >= first["x"] + first["width"] + 4
+    assert apart_below or apart_beside, (first, second)
