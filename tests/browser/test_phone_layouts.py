@@ -61,14 +61,22 @@ def test_the_desk_fits_a_phone_screen_in_french(new_page: Any, live_server: Any)
     assert width <= 390
 
 
-def test_a_test_orders_page_keeps_the_banner_and_the_address_apart_from_their_neighbours(
+def test_a_test_orders_page_keeps_its_banners_apart_and_the_address_apart_from_the_note(
     new_page: Any, live_server: Any
 ) -> None:
     order = order_for(OfferFactory(kind=Offer.Kind.PHYSICAL, price_minor=1200, title="CD"))
     Order.objects.filter(pk=order.pk).update(is_test=True)
+    PaymentSettingsFactory(artist=order.artist, test_mode=True)
     payment_confirm(payment=payment_create(order=order, provider="test"))
     page = new_page(viewport={"width": 390, "height": 844})
     page.goto(live_server.url + order_page_path(order))
+    # The site's test-mode banner above the header keeps its own look (no dashed frame:
+    # that is the order's own banner, inside the page).
+    site_banner = page.locator("body > .test-banner, header ~ .test-banner").first
+    assert site_banner.evaluate("(el) => getComputedStyle(el).borderTopStyle") == "none"
+    assert page.locator("main .test-banner").evaluate(
+        "(el) => getComputedStyle(el).borderTopStyle"
+    ) == "dashed"
     gaps = page.evaluate(
         """() => {
             const box = (s) => document.querySelector(s).getBoundingClientRect();
