@@ -8,8 +8,10 @@ Without ``--url`` it creates the demo band (``disquaire demo --no-serve``, about
 of ffmpeg the first time), adds a few concerts, a news post, tags and lyrics so every
 part of the pages shows, gives the demo band's account a known password (for the
 backstage pictures; with ``--url`` pass ``--backstage-password``), starts ``disquaire
-serve`` on a free port, takes the pictures and stops the server. It needs Playwright and
-a Chromium (``/usr/bin/chromium`` when present).
+serve`` on a free port (with the test payment provider, as ``disquaire demo`` serves),
+takes the pictures and stops the server. The order pictures buy a CD with the test
+payment, once per viewport and language: the desk then shows those orders to ship,
+marked "test". It needs Playwright and a Chromium (``/usr/bin/chromium`` when present).
 """
 
 from __future__ import annotations

@@ -74,9 +74,10 @@ def test_a_test_orders_page_keeps_its_banners_apart_and_the_address_apart_from_t
     # that is the order's own banner, inside the page).
     site_banner = page.locator("body > .test-banner, header ~ .test-banner").first
     assert site_banner.evaluate("(el) => getComputedStyle(el).borderTopStyle") == "none"
-    assert page.locator("main .test-banner").evaluate(
-        "(el) => getComputedStyle(el).borderTopStyle"
-    ) == "dashed"
+    assert (
+        page.locator("main .test-banner").evaluate("(el) => getComputedStyle(el).borderTopStyle")
+        == "dashed"
+    )
     gaps = page.evaluate(
         """() => {
             const box = (s) => document.querySelector(s).getBoundingClientRect();
