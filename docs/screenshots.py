@@ -188,12 +188,12 @@ def shoot_shop_and_backstage(browser: object, base: str, password: str) -> list[
     page.goto(f"{artist}releases/", wait_until="networkidle")
     page.locator("main a[href*='/releases/']:not([href*='new'])").first.click()
     snap("backstage-release", full=True)
-    for name, path in (
+    for name, where in (
         ("backstage-offers", "offers/"),
         ("backstage-members", "members/"),
         ("backstage-payments", "payments/"),
     ):
-        page.goto(artist + path, wait_until="networkidle")
+        page.goto(artist + where, wait_until="networkidle")
         snap(name, full=True)
     # An offer that ships: the form shows the fields of its kind (and pricing) only.
     page.goto(artist + "offers/", wait_until="networkidle")
