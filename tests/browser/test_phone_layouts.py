@@ -59,6 +59,15 @@ def test_the_desk_fits_a_phone_screen_in_french(new_page: Any, live_server: Any)
     assert overflow == []
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390
+    # The account links keep each to one line ("Mot de passe" broke over three).
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('.bs-nav a, .bs-nav button')].map((el) => {
+            const range = document.createRange();
+            range.selectNodeContents(el);
+            return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+        })"""
+    )
+    assert lines and all(n == 1 for n in lines), lines
 
 
 def test_a_test_orders_page_keeps_its_banners_apart_and_the_address_apart_from_the_note(
