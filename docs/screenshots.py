@@ -8,8 +8,10 @@ Without ``--url`` it creates the demo band (``disquaire demo --no-serve``, about
 of ffmpeg the first time), adds a few concerts, a news post, tags and lyrics so every
 part of the pages shows, gives the demo band's account a known password (for the
 backstage pictures; with ``--url`` pass ``--backstage-password``), starts ``disquaire
-serve`` on a free port, takes the pictures and stops the server. It needs Playwright and
-a Chromium (``/usr/bin/chromium`` when present).
+serve`` on a free port (with the test payment provider, as ``disquaire demo`` serves),
+takes the pictures and stops the server. The order pictures buy a CD with the test
+payment, once per viewport and language: the desk then shows those orders to ship,
+marked "test". It needs Playwright and a Chromium (``/usr/bin/chromium`` when present).
 """
 
 from __future__ import annotations
@@ -186,12 +188,12 @@ def shoot_shop_and_backstage(browser: object, base: str, password: str) -> list[
     page.goto(f"{artist}releases/", wait_until="networkidle")
     page.locator("main a[href*='/releases/']:not([href*='new'])").first.click()
     snap("backstage-release", full=True)
-    for name, path in (
+    for name, where in (
         ("backstage-offers", "offers/"),
         ("backstage-members", "members/"),
         ("backstage-payments", "payments/"),
     ):
-        page.goto(artist + path, wait_until="networkidle")
+        page.goto(artist + where, wait_until="networkidle")
         snap(name, full=True)
     # An offer that ships: the form shows the fields of its kind (and pricing) only.
     page.goto(artist + "offers/", wait_until="networkidle")
@@ -202,6 +204,74 @@ def shoot_shop_and_backstage(browser: object, base: str, password: str) -> list[
     page.locator("main a[href*='/shipping/']", has_text="Edit").first.click()
     snap("backstage-zone")
     context.close()
+    return saved
+
+
+def shoot_order_journey(browser: object, base: str, password: str) -> list[Path]:
+    """On phone and desktop, in English and French: the checkout of a CD that ships
+    (country chosen, the exact total on the Pay button), the order page after paying
+    with the test provider (the demo band is in test mode), then the band's desk, where
+    that paid order waits to be shipped (marked "test"), and its Payments page."""
+    saved: list[Path] = []
+    for lang, locale in (("", "en-GB"), ("-fr", "fr-FR")):
+        for label, width, height in (("desktop", 1280, 900), ("phone", 390, 844)):
+            context = browser.new_context(  # type: ignore[attr-defined]
+                viewport={"width": width, "height": height},
+                device_scale_factor=1 if label == "desktop" else 2,
+                locale=locale,
+                extra_http_headers={"Accept-Language": locale},
+            )
+            page = context.new_page()
+
+            def snap(name: str, page: object = page, label: str = label, lang: str = lang) -> None:
+                page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+                path = OUT / f"{name}{lang}-{label}.png"
+                page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+                saved.append(path)
+
+            page.goto(f"{base}/{DEMO_ARTIST_SLUG}/", wait_until="networkidle")
+            releases = [
+                str(a.get_attribute("href"))
+                for a in page.locator(".newest-link, .grid .card a").all()
+            ]
+            shipping = "form.offer:has(.offer-ships) button[type=submit]:not([disabled])"
+            for href in releases:
+                page.goto(base + href, wait_until="networkidle")
+                if page.locator(shipping).count():
+                    break
+            page.locator(shipping).first.click()
+            page.wait_for_load_state("networkidle")
+            page.locator(".page-cart a.btn-primary").first.click()
+            page.wait_for_load_state("networkidle")
+            page.fill("input[name=email]", "camille@example.org")
+            page.fill("input[name=name]", "Camille Martin")
+            page.fill("textarea[name=address]", "12 rue des Olivettes")
+            page.fill("input[name=postcode]", "44000")
+            page.fill("input[name=city]", "Nantes")
+            page.select_option("select[name=country]", "FR")
+            page.wait_for_function(
+                "() => document.querySelector('[data-total]').textContent.indexOf('+') < 0"
+                " && /\\d/.test(document.querySelector('[data-pay]').textContent)"
+            )
+            page.locator("input[name=provider][value=test]").check()
+            snap("checkout-shipping")
+            page.locator("[data-pay]").click()
+            page.wait_for_load_state("networkidle")
+            page.locator("button[name=outcome][value=success]").click()
+            page.wait_for_load_state("networkidle")
+            snap("order")
+
+            page.goto(f"{base}/backstage/login/", wait_until="networkidle")
+            page.fill("input[name=username]", BAND_EMAIL)
+            page.fill("input[name=password]", password)
+            page.click("main button[type=submit]")
+            page.wait_for_load_state("networkidle")
+            artist = f"{base}/backstage/artists/{DEMO_ARTIST_SLUG}/"
+            page.goto(f"{base}/backstage/", wait_until="networkidle")
+            snap("desk")
+            page.goto(artist + "payments/", wait_until="networkidle")
+            snap("payments")
+            context.close()
     return saved
 
 
@@ -263,6 +333,7 @@ def shoot(base: str, backstage_password: str = "") -> list[Path]:
             context.close()
         if backstage_password:
             saved += shoot_shop_and_backstage(browser, base, backstage_password)
+            saved += shoot_order_journey(browser, base, backstage_password)
         browser.close()
     return saved
 
@@ -282,7 +353,15 @@ def main() -> None:
     data_dir = Path(args.data_dir)
     prepare_demo(data_dir)
     port = free_port()
-    env = {**os.environ, "DISQUAIRE_DATA_DIR": str(data_dir)}
+    from disquaire.cli import DEMO_PROVIDERS
+
+    # As ``disquaire demo`` serves it: with the test provider, so the demo band (in test
+    # mode) can be paid without money for the order pictures.
+    env = {
+        **os.environ,
+        "DISQUAIRE_DATA_DIR": str(data_dir),
+        "DISQUAIRE_PAYMENT_PROVIDERS": DEMO_PROVIDERS,
+    }
     server = subprocess.Popen(
         [str(BIN / "disquaire"), "serve", "--port", str(port)],
         env=env,

@@ -167,3 +167,17 @@ def test_a_member_of_several_artists_sees_each_with_its_count(band: Band) -> Non
 def test_a_stranger_cannot_open_another_bands_desk(band: Band, stranger: Band) -> None:
     url = reverse("backstage:desk", kwargs={"artist": band.artist.slug})
     assert stranger.client.get(url).status_code == 404
+
+
+def test_the_day_an_order_was_paid_reads_unambiguously_in_each_language(band: Band) -> None:
+    order = _paid(_cd(band))
+    paid = timezone.make_aware(timezone.datetime(2026, 12, 4, 15, 0))
+    Order.objects.filter(pk=order.pk).update(paid_at=paid)
+    page = band.client.get(reverse("backstage:home")).content.decode()
+    # Not "12/04/2026", which a reader outside the US takes for the 12th of April.
+    assert "paid Dec. 4, 2026" in page and "12/04/2026" not in page
+    with translation.override("fr"):
+        french = band.client.get(
+            reverse("backstage:home"), HTTP_ACCEPT_LANGUAGE="fr"
+        ).content.decode()
+    assert "payée le 4 décembre 2026" in french
