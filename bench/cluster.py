@@ -688,7 +688,16 @@ class Driver:
         if status != 302 or "refused" in h.get("location", ""):
             return
         card = self.stripe is not None and rng.random() < 0.4
+        # The checkout page shows the exact total (its script asks quote.json for the
+        # country) and the form sends back the total shown, as a browser does.
+        status, _h, body = await self.call(
+            browser, "quote", "GET", f"/checkout/{self.spec['artist']}/quote.json?country=FR"
+        )
+        if status != 200:
+            return
+        total = json.loads(body).get("total_minor")
         form = {
+            "total_shown": "" if total is None else str(total),
             "email": f"fan{rng.randrange(10**9)}@example.org",
             "provider": "stripe" if card else "test",
             "name": "A Fan",
