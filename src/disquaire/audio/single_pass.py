@@ -19,7 +19,6 @@ the same files one process per format.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import shutil
@@ -39,7 +38,7 @@ from disquaire.audio.errors import AudioError, AudioRejected
 from disquaire.audio.ffmpeg import ffmpeg_input, start_ffmpeg
 from disquaire.audio.formats import FORMATS, ORIGINAL, get_format
 from disquaire.audio.probe import AudioInfo, check_decoded
-from disquaire.audio.transcode import _encoder_args, _output_chain
+from disquaire.audio.transcode import _encoder_args, _output_chain, outputs_removed_on_failure
 
 __all__ = ["single_pass_args", "transcode_and_analyse"]
 
@@ -122,7 +121,7 @@ def transcode_and_analyse(
         threads=threads,
         lossless_bit_depth=lossless_bit_depth,
     )
-    try:
+    with outputs_removed_on_failure(outputs):
         last = 0.0
         with start_ffmpeg(args, what="transcoding", loglevel="info") as proc:
             # read1: whatever has come, without waiting for a full chunk, so that progress
@@ -146,11 +145,6 @@ def transcode_and_analyse(
         check_decoded(decoded_s=analysis.duration_s, expected_s=info.duration_s)
         if ORIGINAL in outputs:
             shutil.copyfile(src, outputs[ORIGINAL])
-    except BaseException:
-        for path in outputs.values():
-            with contextlib.suppress(OSError):
-                Path(path).unlink()
-        raise
     if on_progress is not None:
         on_progress(1.0)
     return analysis

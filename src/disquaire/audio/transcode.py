@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -272,7 +272,7 @@ def transcode(
     for key in outputs:
         get_format(key)
     encoded = {k: Path(p) for k, p in outputs.items() if not FORMATS[k].passthrough}
-    try:
+    with outputs_removed_on_failure(outputs):
         if encoded:
             args = _transcode_args(
                 src=src,
@@ -285,13 +285,21 @@ def transcode(
             _run(args, duration_s=info.duration_s, on_progress=on_progress)
         if ORIGINAL in outputs:
             shutil.copyfile(src, outputs[ORIGINAL])
+    if on_progress is not None:
+        on_progress(1.0)
+
+
+@contextlib.contextmanager
+def outputs_removed_on_failure(outputs: Mapping[str, Path]) -> Iterator[None]:
+    """Whatever goes wrong inside (ffmpeg, a full disk, a cancelling ``on_progress``),
+    no half-written output stays behind: each is removed and the error propagates."""
+    try:
+        yield
     except BaseException:
         for path in outputs.values():
             with contextlib.suppress(OSError):
                 Path(path).unlink()
         raise
-    if on_progress is not None:
-        on_progress(1.0)
 
 
 def _run(
