@@ -15,16 +15,16 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from disquaire.backstage.stats import SOLD_STATES, orders_sold
 from disquaire.catalog.models import Artist, NewsPost, ProcessingStatus, Release, Track
 from disquaire.core.money import Money
 from disquaire.orders.models import Order, OrderLine, OrderState, Payment, PaymentState
-from disquaire.orders.selectors import orders_real
+from disquaire.orders.selectors import orders_needing_attention, orders_real
 from disquaire.shop.models import Subscriber
 from disquaire.storefront.models import TrackPlayDay
 
 # Each list of things to do shows this many; the rest are one link away.
 DESK_LIST_LIMIT = 10
-SOLD_STATES = (OrderState.PAID, OrderState.FULFILLED)
 
 
 @dataclass
@@ -93,10 +93,6 @@ def desk_transfers_to_confirm(*, artist: Artist) -> QuerySet[Payment]:
     )
 
 
-def desk_orders_needing_attention(*, artist: Artist) -> QuerySet[Order]:
-    return Order.objects.filter(artist=artist, needs_attention=True).order_by("-updated_at", "-pk")
-
-
 def desk_failed_tracks(*, artist: Artist) -> QuerySet[Track]:
     """Tracks whose encoding failed (retried from their release's page)."""
     return (
@@ -114,7 +110,8 @@ def desk_settlements_due(*, artist: Artist) -> list[Any]:
     return []
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The first instant of ``day`` and of the next, in the instance's time zone."""
     start = timezone.make_aware(datetime.combine(day, time.min))
     return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
@@ -122,17 +119,13 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 def desk_figures(*, artist: Artist, start: date, end: date) -> Figures:
     """Paid orders (test orders left out), their totals and plays, from ``start`` to
     ``end`` inclusive, in the instance's time zone."""
-    since, _ = _day_bounds(start)
-    _, until = _day_bounds(end)
-    sold = orders_real(
-        Order.objects.filter(
-            artist=artist,
-            state__in=SOLD_STATES,
-            currency=artist.currency,
-            paid_at__gte=since,
-            paid_at__lt=until,
-        )
-    ).aggregate(n=Count("pk"), revenue=Coalesce(Sum("total_minor"), 0))
+    since, _ = day_bounds(start)
+    _, until = day_bounds(end)
+    sold = (
+        orders_sold(artist)
+        .filter(paid_at__gte=since, paid_at__lt=until)
+        .aggregate(n=Count("pk"), revenue=Coalesce(Sum("total_minor"), 0))
+    )
     plays = TrackPlayDay.objects.filter(
         track__release__artist=artist, day__gte=start, day__lte=end
     ).aggregate(n=Coalesce(Sum("plays"), 0))
@@ -169,7 +162,7 @@ def desk_for_artist(*, artist: Artist, today: date | None = None) -> Desk:
     today = today or timezone.localdate()
     to_ship = desk_orders_to_ship(artist=artist)
     transfers = desk_transfers_to_confirm(artist=artist)
-    attention = desk_orders_needing_attention(artist=artist)
+    attention = orders_needing_attention(artist=artist)
     return Desk(
         artist=artist,
         to_ship=list(to_ship[:DESK_LIST_LIMIT]),
@@ -202,7 +195,7 @@ def desk_todo_counts(*, artist: Artist) -> dict[str, int]:
     return {
         "to_ship": desk_orders_to_ship(artist=artist).count(),
         "transfers": desk_transfers_to_confirm(artist=artist).count(),
-        "attention": desk_orders_needing_attention(artist=artist).count(),
+        "attention": orders_needing_attention(artist=artist).count(),
         "failed_tracks": desk_failed_tracks(artist=artist).count(),
         "settlements": len(desk_settlements_due(artist=artist)),
     }

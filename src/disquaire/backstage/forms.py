@@ -83,9 +83,13 @@ class RateLimitedLoginMixin:
     cleaned_data: dict[str, Any]
 
     def clean(self) -> dict[str, Any]:
-        from disquaire.backstage.services import login_failure_record, login_limited
+        from disquaire.backstage.services import (
+            email_normalise,
+            login_failure_record,
+            login_limited,
+        )
 
-        email = str(self.cleaned_data.get("username") or "").strip().lower()
+        email = email_normalise(str(self.cleaned_data.get("username") or ""))
         ip = client_ip(self.request) if self.request is not None else "unknown"
         if login_limited(ip=ip, email=email):
             raise forms.ValidationError(

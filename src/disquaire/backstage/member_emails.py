@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from disquaire.backstage.desk import desk_figures, desk_todo_counts
+from disquaire.backstage.desk import day_bounds, desk_figures, desk_todo_counts
 from disquaire.backstage.models import MemberEmail, MemberEmailKind, MemberEmailSettings
 from disquaire.catalog.models import Artist, Membership
 from disquaire.core.money import Money
@@ -228,9 +228,9 @@ def _summary(artist: Artist, day: date) -> Callable[[], Mail | None]:
     def build() -> Mail | None:
         figures = desk_figures(artist=artist, start=day, end=day)
         todo = desk_todo_counts(artist=artist)
-        start = timezone.make_aware(datetime.combine(day, time.min))
+        start, end = day_bounds(day)
         subscribers = Subscriber.objects.filter(
-            artist=artist, confirmed_at__gte=start, confirmed_at__lt=start + timedelta(days=1)
+            artist=artist, confirmed_at__gte=start, confirmed_at__lt=end
         ).count()
         if not (figures.orders or figures.plays or subscribers or any(todo.values())):
             return None

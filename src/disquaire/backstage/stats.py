@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, Model, Sum
+from django.db.models import Count, Model, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from disquaire.core.money import Money
 from disquaire.core.replica import reporting_db
 from disquaire.delivery.models import TrackDownloadDay
 from disquaire.orders.models import Order, OrderLine, OrderState
+from disquaire.orders.selectors import orders_real
 from disquaire.storefront.models import TrackPlayDay
 
 SOLD_STATES = (OrderState.PAID, OrderState.FULFILLED)
@@ -74,10 +75,13 @@ class Chart:
         ]
 
 
-def _sold(artist: Artist, using: str) -> Any:
-    # Test orders moved no money: never sales.
-    return Order.objects.using(using).filter(
-        artist=artist, state__in=SOLD_STATES, currency=artist.currency, is_test=False
+def orders_sold(artist: Artist, using: str = DEFAULT_DB_ALIAS) -> QuerySet[Order]:
+    """The artist's sales in its currency: paid or sent orders (test orders moved no
+    money: never sales). The stats and the desk count from here."""
+    return orders_real(
+        Order.objects.using(using).filter(
+            artist=artist, state__in=SOLD_STATES, currency=artist.currency
+        )
     )
 
 
@@ -89,7 +93,7 @@ def chart_sales(
     start = today - timedelta(days=DAYS - 1)
     per_day = {
         row["day"]: row
-        for row in _sold(artist, using)
+        for row in orders_sold(artist, using)
         .filter(paid_at__date__gte=start)
         .annotate(day=TruncDate("paid_at"))
         .values("day")
@@ -145,7 +149,7 @@ def chart_offers(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
 
 
 def chart_countries(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
-    found = _sold(artist, using).values("ship_country").annotate(orders=Count("pk"))
+    found = orders_sold(artist, using).values("ship_country").annotate(orders=Count("pk"))
     unknown = _("unknown (digital)")
     rows = [(str(r["ship_country"] or unknown), [r["orders"]]) for r in found]
     return Chart(
@@ -162,7 +166,7 @@ def chart_countries(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
 
 def chart_origins(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
     found = (
-        _sold(artist, using)
+        orders_sold(artist, using)
         .values("referrer", "campaign")
         .annotate(orders=Count("pk"), revenue=Coalesce(Sum("total_minor"), 0))
     )

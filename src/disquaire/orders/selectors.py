@@ -9,17 +9,14 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from disquaire.catalog.models import Artist
 from disquaire.orders.models import Order, OrderLine, OrderState
 from disquaire.orders.stock import units_held
 from disquaire.shop.models import Offer, OfferOption
 
-# The one place that says what a test order is: one paid (or tried) through the demo's
-# "test" provider, where no money moves. Everything that must tell test orders apart —
-# the band's e-mails, the desk's figures — asks these two, so an explicit flag on the
-# order later changes only them.
-TEST_PROVIDER = "test"
 
-
+# Everything that must tell test orders apart (the band's e-mails, the desk's and the
+# stats' figures) asks these two.
 def order_is_test(order: Order) -> bool:
     """True for a test order (the test payment, or a band's Stripe test keys): no money
     moved. Marked when the order is made (``Order.is_test``)."""
@@ -74,8 +71,13 @@ def units_left(*, offer: Offer, option: OfferOption | None = None) -> int | None
     return max(0, min(lefts)) if lefts else None
 
 
-def orders_needing_attention() -> QuerySet[Order]:
-    return Order.objects.filter(needs_attention=True).order_by("-updated_at")
+def orders_needing_attention(*, artist: Artist | None = None) -> QuerySet[Order]:
+    """Orders flagged for the band (a refund to make by hand, a payment in another
+    amount), the latest flagged first; only ``artist``'s when given."""
+    orders = Order.objects.filter(needs_attention=True)
+    if artist is not None:
+        orders = orders.filter(artist=artist)
+    return orders.order_by("-updated_at", "-pk")
 
 
 def release_has_orders(*, release_id: int) -> bool:

@@ -12,6 +12,11 @@ from django.shortcuts import redirect, render
 from disquaire.catalog.models import Artist
 
 
+def actor_of(request: HttpRequest) -> str:
+    """Who did it, for the audit log: the backstage user's email (or id)."""
+    return f"backstage:{getattr(request.user, 'email', '') or request.user.pk}"
+
+
 def confirm_delete(
     request: HttpRequest,
     *,

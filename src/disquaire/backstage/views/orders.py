@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from disquaire.backstage import selectors, services
+from disquaire.backstage.views.common import actor_of
 from disquaire.catalog.models import Artist
 from disquaire.orders.errors import OrderError
 from disquaire.orders.history import order_history
@@ -22,10 +23,6 @@ from disquaire.orders.models import Order, OrderLine, OrderState, PaymentState, 
 from disquaire.orders.refunds import payment_refund
 from disquaire.orders.selectors import order_is_test
 from disquaire.orders.services import RECEIPT_MAX_ATTEMPTS, payment_manual_mark_paid
-
-
-def _actor(request: HttpRequest) -> str:
-    return f"backstage:{getattr(request.user, 'email', '') or request.user.pk}"
 
 
 def _filtered(
@@ -141,7 +138,7 @@ def order_mark_paid(request: HttpRequest, artist: str, code: str) -> HttpRespons
         user=request.user, slug=artist, code=code, payment_id=request.POST.get("payment") or 0
     )
     try:
-        payment_manual_mark_paid(payment=payment, actor=_actor(request))
+        payment_manual_mark_paid(payment=payment, actor=actor_of(request))
     except OrderError as exc:
         messages.error(request, str(exc))
     else:
@@ -158,7 +155,7 @@ def order_ship(request: HttpRequest, artist: str, code: str) -> HttpResponse:
         services.order_ship(
             order=order,
             tracking_number=request.POST.get("tracking_number", ""),
-            actor=_actor(request),
+            actor=actor_of(request),
         )
     except OrderError as exc:
         messages.error(request, str(exc))
@@ -193,7 +190,7 @@ def order_refund(request: HttpRequest, artist: str, code: str) -> HttpResponse:
         refund = payment_refund(
             payment=payment,
             reason=request.POST.get("reason", "")[:300],
-            actor=_actor(request),
+            actor=actor_of(request),
         )
     except OrderError as exc:
         messages.error(request, str(exc))

@@ -19,15 +19,12 @@ from disquaire.backstage.forms_payments import (
     StripeWebhookForm,
     TestModeForm,
 )
+from disquaire.backstage.views.common import actor_of
 from disquaire.catalog.models import Artist, Membership
 from disquaire.orders.models import Order
 from disquaire.payments import services as payment_services
 from disquaire.payments.registry import providers_available
 from disquaire.payments.selectors import payment_settings_for, stripe_environment
-
-
-def _actor(request: HttpRequest) -> str:
-    return f"backstage:{getattr(request.user, 'email', '') or request.user.pk}"
 
 
 def _context(request: HttpRequest, artist: Artist, **forms: Any) -> dict[str, Any]:
@@ -80,7 +77,7 @@ def payments(request: HttpRequest, artist: str) -> HttpResponse:
     if selectors.membership_of(user=request.user, artist=obj).role != Membership.Role.OWNER:
         raise PermissionDenied
     action = request.POST.get("action", "")
-    actor = _actor(request)
+    actor = actor_of(request)
     forms: dict[str, Any] = {}
     form: Any
     try:
