@@ -65,6 +65,22 @@ def test_a_range_whose_if_range_no_longer_holds_is_the_whole_file_and_counts() -
     assert entitlement.download_count == 1
 
 
+def test_a_resumed_download_whose_if_range_holds_is_not_counted_again() -> None:
+    release = ready_release(tracks=1, formats=("flac",))
+    entitlement = grant(release)
+    track = release.tracks.get()
+    whole = Client().get(file_path(entitlement, track.pk, "flac"))
+    assert whole.status_code == 200 and whole["ETag"]
+    resumed = Client().get(
+        file_path(entitlement, track.pk, "flac"),
+        HTTP_RANGE="bytes=1000-",
+        HTTP_IF_RANGE=whole["ETag"],  # what a browser sends back: the quoted ETag
+    )
+    assert resumed.status_code == 206
+    entitlement.refresh_from_db()
+    assert entitlement.download_count == 1  # the first, whole download only
+
+
 def test_the_limit_cannot_be_dodged_with_ranges(settings: Any) -> None:
     settings.DISQUAIRE_DOWNLOAD_LIMIT = 1
     release = ready_release(tracks=1, formats=("flac",))

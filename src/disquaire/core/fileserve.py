@@ -186,27 +186,20 @@ def file_response_grants_start(
         return True
     if request.method != "GET":
         return False
-    header = request.META.get("HTTP_RANGE")
-    if not header:
+    if request.META.get("HTTP_IF_RANGE") is not None and _mode() == "x-accel":
         return True
-    if_range = request.META.get("HTTP_IF_RANGE")
-    if if_range is not None and (_mode() == "x-accel" or not _if_range_holds(if_range, etag)):
-        return True
-    match = _RANGE_RE.match(header.replace(" ", "").replace("\t", ""))
-    if match is None:
-        return True  # ignored: the whole file
-    first, last = match.groups()
+    if size is None:
+        # Unknown size: only a range that plainly starts past byte 0 sends nothing of it.
+        header = request.META.get("HTTP_RANGE", "").replace(" ", "").replace("\t", "")
+        match = _RANGE_RE.match(header)
+        return not (match and match.group(1) and match.group(1).strip("0"))
+    # The range exactly as file_response will answer it (the same parser, the same
+    # quoted ETag for If-Range): the whole file, or a range from byte 0, counts.
     try:
-        if first:
-            start = int(first)
-            if last and int(last) < start:
-                return True  # ignored: the whole file
-            return start == 0
-        if last:
-            return size is None or int(last) >= size
-    except ValueError:  # digits beyond int() limits: ignored, the whole file
-        return True
-    return True
+        requested = _requested_range(request, size=size, etag=quote_etag(etag) if etag else None)
+    except _Unsatisfiable:
+        return False  # 416: nothing sent
+    return requested is None or requested[0] == 0
 
 
 def _mode() -> str:
