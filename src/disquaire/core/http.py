@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from django.http import HttpRequest
 
 
@@ -19,3 +21,10 @@ def request_from_this_site(request: HttpRequest) -> bool:
     if origin is None:
         return True
     return origin == f"{request.scheme}://{request.get_host()}"
+
+
+def bearer_matches(request: HttpRequest, token: str) -> bool:
+    """Whether the request carries ``Authorization: Bearer <token>`` (compared in
+    constant time); never with an empty ``token``."""
+    given = str(request.headers.get("Authorization", ""))
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())

@@ -20,7 +20,6 @@ when it is first imported, which must happen after ``serve`` set the folder.
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import os
 import time
@@ -33,6 +32,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
+from disquaire.core.http import bearer_matches
 from disquaire.core.logs import request_id_from, request_id_reset, request_id_set
 
 ROUTE_KEY = "disquaire.route"
@@ -201,12 +201,8 @@ def metrics_allowed(request: HttpRequest) -> bool | None:
     networks = settings.DISQUAIRE_METRICS_ALLOW
     if not token and not networks:
         return None
-    if token:
-        given = request.headers.get("Authorization", "")
-        if given.startswith("Bearer ") and hmac.compare_digest(
-            given.removeprefix("Bearer ").encode(), token.encode()
-        ):
-            return True
+    if bearer_matches(request, token):
+        return True
     if networks:
         try:
             address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))

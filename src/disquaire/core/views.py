@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import logging
 import tempfile
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from disquaire.core.http import bearer_matches
 from disquaire.core.models import WorkerHeartbeat
 from disquaire.core.ratelimit import client_ip
 
@@ -64,9 +64,7 @@ def _may_see_health(request: HttpRequest) -> bool:
             return True
     except ValueError:
         pass
-    token = str(getattr(settings, "DISQUAIRE_HEALTHZ_TOKEN", "") or "")
-    given = str(request.headers.get("Authorization", ""))
-    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+    return bearer_matches(request, settings.DISQUAIRE_HEALTHZ_TOKEN)
 
 
 @never_cache
