@@ -46,7 +46,7 @@ if PRODUCTION and (_key_problem := secret_key_problem(SECRET_KEY)):
     )
 # The public address of the site, in every link that leaves a page (emails, feeds, file
 # tags, oEmbed, canonical URLs). Left empty, `disquaire serve` and `disquaire demo` make it
-# the address they serve (disquaire.config.site); production requires it (system check).
+# the address they serve (disquaire.core.siteurl); production requires it (system check).
 SITE_URL_CONFIGURED = bool(env_str("DISQUAIRE_SITE_URL").strip())
 SITE_URL = (env_str("DISQUAIRE_SITE_URL").strip() or "http://127.0.0.1:8000").rstrip("/")
 _LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
