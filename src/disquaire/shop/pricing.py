@@ -7,7 +7,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from disquaire.core.money import CURRENCIES, Money, MoneyError, currency_check
+from disquaire.core.money import CURRENCIES, Money, MoneyError, currency_check, money_format
 from disquaire.shop.models import Offer
 
 # No single offer costs more than this many whole units of any currency: a typo guard.
@@ -21,11 +21,6 @@ class PriceError(ValueError):
 
 def amount_max_minor(currency: str) -> int:
     return MAX_AMOUNT_MAJOR * 10 ** CURRENCIES[currency_check(currency)]
-
-
-def money_format(minor: int, currency: str) -> str:
-    """An amount for the buyer, in the active language (core.money.money_format)."""
-    return Money(minor, currency).format()
 
 
 def offer_price(*, offer: Offer, amount_text: str | None = None) -> int:
