@@ -81,11 +81,16 @@ def audit_entry_words(entry: AuditEntry, *, currency: str, provider: str = "") -
     return text
 
 
-def order_history(order: Any) -> list[dict[str, Any]]:
-    """The order's audit log, oldest first, each entry with ``when``, ``what``, ``who``."""
-    providers = {str(p.pk): p.provider for p in order.payments.all()}
+def order_history(order: Any, *, payments: list[Any] | None = None) -> list[dict[str, Any]]:
+    """The order's audit log, oldest first, each entry with ``when``, ``what``, ``who``.
+
+    ``payments``: the order's payments with their refunds prefetched, when the caller
+    has them already (read once here otherwise)."""
+    if payments is None:
+        payments = list(order.payments.prefetch_related("refunds"))
+    providers = {str(p.pk): p.provider for p in payments}
     refunds_payment = {}
-    for payment in order.payments.all():
+    for payment in payments:
         for refund in payment.refunds.all():
             refunds_payment[str(refund.pk)] = payment.provider
     rows = []

@@ -108,7 +108,7 @@ def order_detail(request: HttpRequest, artist: str, code: str) -> HttpResponse:
             "lines": lines,
             "ships": any(line.ships for line in lines),
             "payments": payments,
-            "history": order_history(order),
+            "history": order_history(order, payments=payments),
             "is_test": order_is_test(order),
             "awaiting": (PaymentState.CREATED, PaymentState.PENDING),
             "confirmed": PaymentState.CONFIRMED,
