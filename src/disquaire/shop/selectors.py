@@ -118,3 +118,8 @@ class CartGroup:
     @property
     def ships(self) -> bool:
         return any(line.offer.ships for line in self.lines)
+
+    @property
+    def free(self) -> bool:
+        """Nothing to pay: no price and no postage (then no way to pay is asked for)."""
+        return self.items_minor == 0 and not self.ships

@@ -167,7 +167,7 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
             messages.warning(request, problem)
         return redirect("shop:cart")
     providers = providers_available(group.artist)
-    free = group.items_minor == 0 and not group.ships
+    free = group.free
     countries = ship_to_countries(group) if group.ships else None
     form = CheckoutForm(
         request.POST or None,
@@ -268,7 +268,7 @@ def checkout_quote_view(request: HttpRequest, artist: str) -> HttpResponse:
     if group is None:
         return JsonResponse({"error": _("Your cart is empty.")}, status=404)
     quote = checkout_quote(group=group, country=request.GET.get("country", ""))
-    free = group.items_minor == 0 and not group.ships
+    free = group.free
     currency = group.currency
 
     def text(minor: int | None) -> str:
