@@ -300,6 +300,7 @@ def checkout_start(
     referrer: str = "",
     campaign: str = "",
     total_shown: int | None = None,
+    providers: list[Any] | None = None,
 ) -> CheckoutResult:
     """Create the order of one artist's part of the cart, hold its units, start paying.
 
@@ -307,9 +308,11 @@ def checkout_start(
     order is paid at once and goes straight to its page. ``referrer`` (a host) and
     ``campaign`` (a ``?ref=`` tag) say where the buyer came from, for the band's stats.
 
-    ``total_shown`` is the total the page showed on its Pay button: a payment is
-    started only for that amount; any other (a price or the shipping changed, or the
-    page could not know the shipping yet) raises TotalChanged before anything is written.
+    ``providers``: the ways to pay the page offered (``providers_available``), when the
+    caller has them already. ``total_shown`` is the total the page showed on its Pay
+    button: a payment is started only for that amount; any other (a price or the
+    shipping changed, or the page could not know the shipping yet) raises TotalChanged
+    before anything is written.
     """
     from disquaire.payments.base import ProviderError
     from disquaire.payments.registry import providers_available
@@ -337,7 +340,12 @@ def checkout_start(
     provider = None
     if total > 0:
         provider = next(
-            (p for p in providers_available(group.artist) if p.identifier == provider_id), None
+            (
+                p
+                for p in (providers if providers is not None else providers_available(group.artist))
+                if p.identifier == provider_id
+            ),
+            None,
         )
         if provider is None:
             raise CartError(_("Please choose a way to pay."))

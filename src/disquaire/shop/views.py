@@ -210,6 +210,7 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
                 referrer=referrer,
                 campaign=campaign,
                 total_shown=data.get("total_shown"),
+                providers=providers,
             )
         except TotalChanged as exc:
             # Not an error of the buyer's: the page now shows the total; confirm again.
