@@ -35,10 +35,13 @@ def provider_get(
     return cls(config)
 
 
-def providers_available(artist: Artist | int) -> list[BasePaymentProvider]:
+def providers_available(
+    artist: Artist | int, *, config: PaymentSettings | None = None
+) -> list[BasePaymentProvider]:
     """Providers a fan of ``artist`` may choose now: those the operator allows
     (PAYMENT_PROVIDERS) and the band has made ready, card first."""
-    config = payment_settings_for(artist)
+    if config is None:
+        config = payment_settings_for(artist)
     allowed = [i for i in settings.PAYMENT_PROVIDERS if i in PROVIDERS and i != "free"]
     if "test" not in allowed:
         # The test payment needs no operator's word: the band's own test mode turns it on

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,16 +22,17 @@ from disquaire.backstage.views.common import actor_of
 from disquaire.catalog.models import Artist, Membership
 from disquaire.orders.models import Order
 from disquaire.payments import services as payment_services
+from disquaire.payments.providers.test import may_take_test_payments
 from disquaire.payments.registry import providers_available
 from disquaire.payments.selectors import payment_settings_for, stripe_environment
 
 
 def _context(request: HttpRequest, artist: Artist, **forms: Any) -> dict[str, Any]:
     config = payment_settings_for(artist)
-    ready = {p.identifier for p in providers_available(artist)}
+    ready = {p.identifier for p in providers_available(artist, config=config)}
     env = stripe_environment()
     membership = selectors.membership_of(user=request.user, artist=artist)
-    test_allowed = not settings.PRODUCTION or settings.DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION
+    test_allowed = may_take_test_payments()
     return {
         "artist": artist,
         "config": config,

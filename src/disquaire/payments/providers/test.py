@@ -13,6 +13,12 @@ from disquaire.payments.base import BasePaymentProvider
 TOKEN_PURPOSE = "payments.test"  # noqa: S105 (a signing salt, not a secret)
 
 
+def may_take_test_payments() -> bool:
+    """Whether this server may take test payments at all: not in production, unless the
+    operator allows it (DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION)."""
+    return not settings.PRODUCTION or settings.DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION
+
+
 class TestProvider(BasePaymentProvider):
     """For the demo: a page with "succeed" and "decline" buttons. No money moves."""
 
@@ -24,11 +30,10 @@ class TestProvider(BasePaymentProvider):
     starts_at_once = True
 
     def is_available(self) -> bool:
-        # Only in the test mode a band turned on (Payments page); never on its own, and
-        # in production only where the operator allows it.
+        # Only in the test mode a band turned on (Payments page); never on its own.
         if self.config is None or not self.config.test_mode:
             return False
-        return not settings.PRODUCTION or settings.DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION
+        return may_take_test_payments()
 
     def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
         if not self.is_available():
