@@ -31,6 +31,7 @@ from django.test import AsyncRequestFactory, RequestFactory
 
 from disquaire.core import fileserve
 from disquaire.core.fileserve import file_response
+from tests.serving import free_port
 
 SIZE = 100_000
 ETAG = '"rev-1"'
@@ -567,12 +568,6 @@ application = get_wsgi_application()
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def gunicorn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[int, Path, bool]]:
     worker_class, sendfile = request.param
@@ -581,7 +576,7 @@ def gunicorn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[i
     (app_dir / "fileserve_app.py").write_text(textwrap.dedent(GUNICORN_APP))
     media = tmp_path / "gmedia"
     media.mkdir()
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["FILESERVE_MEDIA"] = str(media)
     command = [

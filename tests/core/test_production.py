@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +16,7 @@ from django.core.checks import run_checks
 
 from disquaire.cli import Refused, environment_prepare
 from disquaire.config.env import secret_key_problem
+from tests.serving import disquaire_serving, free_port
 
 GOOD_KEY = "k3Y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP"
 
@@ -119,12 +118,6 @@ def test_check_deploy_names_what_makes_a_shop_unsafe(settings: Any) -> None:
     assert {"disquaire.E001", "disquaire.W002", "disquaire.W003"} <= ids
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
@@ -134,32 +127,18 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def test_serve_production_turns_on_https_redirect_hsts_and_secure_cookies(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "disquaire",
-            "serve",
-            "--production",
-            "--processes",
-            "1",
-            "--no-worker",
-            "--port",
-            str(port),
-        ],
-        env=_env(
-            tmp_path,
-            DISQUAIRE_SECRET_KEY=GOOD_KEY,
-            DISQUAIRE_ALLOWED_HOSTS="127.0.0.1",
-            DISQUAIRE_SITE_URL="https://shop.example.org",
-        ),
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    port = free_port()
+    env = _env(
+        tmp_path,
+        DISQUAIRE_SECRET_KEY=GOOD_KEY,
+        DISQUAIRE_ALLOWED_HOSTS="127.0.0.1",
+        DISQUAIRE_SITE_URL="https://shop.example.org",
     )
     opener = urllib.request.build_opener(_NoRedirect)
-    try:
+    serving = disquaire_serving(
+        "--production", "--processes", "1", "--no-worker", port=port, env=env
+    )
+    with serving as server:
         deadline = time.monotonic() + 90
         status, headers = 0, {}
         while time.monotonic() < deadline:
@@ -185,12 +164,6 @@ def test_serve_production_turns_on_https_redirect_hsts_and_secure_cookies(
                 static_status, static_headers = r.status, dict(r.headers)
         except urllib.error.HTTPError as exc:
             static_status, static_headers = exc.code, dict(exc.headers)
-        assert static_status == 404  # nginx serves static files in production, not Django
+        # A file that does not exist: any answer over HTTPS carries HSTS.
+        assert static_status == 404
         assert "max-age=" in static_headers.get("Strict-Transport-Security", "")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            raise

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,14 +13,9 @@ from typing import Any
 import pytest
 
 from disquaire.core.management.commands.serve import default_threads
+from tests.serving import disquaire_serving, free_port
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -36,17 +27,10 @@ def _get(url: str) -> tuple[int, bytes]:
 
 
 def test_serve_answers_healthz_with_its_worker_running(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DISQUAIRE_DATA_DIR": str(tmp_path / "data")}
     env.pop("DATABASE_URL", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "disquaire", "serve", "--port", str(port)],
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
+    with disquaire_serving(port=port, env=env):
         deadline = time.monotonic() + 90
         status, body = 0, b""
         while time.monotonic() < deadline:
@@ -61,13 +45,6 @@ def test_serve_answers_healthz_with_its_worker_running(tmp_path: Path) -> None:
         health = json.loads(body)
         assert health["worker"]["workers"] == 1
         assert health["database"] == {"ok": True}  # no internals (vendor, errors)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            raise
 
 
 @pytest.mark.parametrize(

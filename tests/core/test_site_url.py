@@ -4,10 +4,6 @@ required in production."""
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +18,7 @@ from django.test import Client
 
 from disquaire.core.siteurl import served_url, site_url_check, site_url_follow
 from tests.factories import ReleaseFactory, TrackFactory
+from tests.serving import disquaire_serving, free_port
 
 
 @pytest.fixture
@@ -106,27 +103,13 @@ def test_check_deploy_asks_for_the_site_address(unconfigured: Any) -> None:
         call_command("check", deploy=True, fail_level="ERROR")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_serve_on_another_port_names_that_port_in_its_links(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DISQUAIRE_DATA_DIR": str(tmp_path / "data")}
     for name in ("DATABASE_URL", "DISQUAIRE_SITE_URL"):
         env.pop(name, None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "disquaire", "serve", "--port", str(port), "--no-worker"],
-        cwd=tmp_path,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
+    with disquaire_serving("--no-worker", port=port, env=env, cwd=tmp_path):
         body, deadline = b"", time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
@@ -136,10 +119,3 @@ def test_serve_on_another_port_names_that_port_in_its_links(tmp_path: Path) -> N
             except (OSError, urllib.error.HTTPError):
                 time.sleep(0.3)
         assert f"Sitemap: http://127.0.0.1:{port}/sitemap.xml".encode() in body
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            raise
