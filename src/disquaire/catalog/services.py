@@ -42,12 +42,11 @@ from disquaire.catalog.tagging import (
     release_retag_soon,
     rendition_name,
     scratch_dir,
-    sha256_file,
     tags_digest,
     track_tagset,
 )
 from disquaire.catalog.validators import ISRC_RE, RESERVED_SLUGS, normalise_isrc
-from disquaire.core.storage import storage_save_bytes, storage_save_path
+from disquaire.core.storage import sha256_file, storage_save_bytes, storage_save_path
 
 logger = logging.getLogger(__name__)
 

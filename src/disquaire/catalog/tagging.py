@@ -30,7 +30,7 @@ from django.utils import timezone
 from disquaire.audio import TagSet, load_image, write_tags
 from disquaire.audio.formats import FORMATS
 from disquaire.catalog.models import ProcessingStatus, Release, Rendition, Track
-from disquaire.core.storage import storage_delete_on_commit, storage_save_path
+from disquaire.core.storage import sha256_file, storage_delete_on_commit, storage_save_path
 
 logger = logging.getLogger(__name__)
 
@@ -41,16 +41,6 @@ def scratch_dir() -> Path:
     path = Path(settings.SCRATCH_DIR)
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def sha256_file(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def rendition_name(track: Track, key: str) -> str:

@@ -37,7 +37,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -51,12 +51,13 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.utils import load_backend
 
+from disquaire.core.storage import sha256_file, sha256_stream, storage_is_s3
+
 FORMAT = "disquaire-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 MEDIA_DIR = "media"
 DUMP_NAMES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
-CHUNK = 1024 * 1024
 # Rows that a freshly started install writes by itself: they do not make it "in use".
 HOUSEKEEPING_MODELS = {
     "contenttypes.contenttype",
@@ -147,22 +148,6 @@ def secret_key_fingerprint() -> str:
     ).hexdigest()[:16]
 
 
-def _sha256_copy(src: IO[bytes], dst: IO[bytes] | None = None) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := src.read(CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-        if dst is not None:
-            dst.write(chunk)
-    return digest.hexdigest(), size
-
-
-def sha256_path(path: Path) -> tuple[str, int]:
-    with path.open("rb") as handle:
-        return _sha256_copy(handle)
-
-
 # --- the database -------------------------------------------------------------------------
 
 
@@ -248,24 +233,20 @@ def _sqlite_applied_migrations(path: Path) -> dict[str, list[str]]:
 # --- the files ----------------------------------------------------------------------------
 
 
-def _is_s3(storage: Storage) -> bool:
-    return hasattr(storage, "bucket") and hasattr(storage, "bucket_name")
-
-
 def _storage_of(storage: Storage | None) -> Storage:
     # The configured storage itself, not the lazy default_storage wrapper around it.
     return storage if storage is not None else storages["default"]
 
 
 def storage_describe(storage: Storage) -> dict[str, Any]:
-    if _is_s3(storage):
+    if storage_is_s3(storage):
         return {"kind": "s3", "bucket": storage.bucket_name}  # type: ignore[attr-defined]
     return {"kind": "local"}
 
 
 def storage_list(storage: Storage) -> Iterator[tuple[str, int, str]]:
     """Every stored file as (name, size, ETag or "")."""
-    if _is_s3(storage):
+    if storage_is_s3(storage):
         location = (getattr(storage, "location", "") or "").strip("/")
         prefix = f"{location}/" if location else ""
         for obj in storage.bucket.objects.filter(Prefix=prefix):  # type: ignore[attr-defined]
@@ -311,7 +292,7 @@ def backup_create(
     source = _storage_of(storage)
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         raise BackupError(f"{destination} already exists and is not an empty folder.")
-    s3 = _is_s3(source)
+    s3 = storage_is_s3(source)
     copy = (not s3) if copy_media is None else copy_media
     if not s3 and not copy:
         raise BackupError("Local files are always copied: a list alone would not restore them.")
@@ -323,7 +304,7 @@ def backup_create(
     database_dump(path=dump, alias=alias)
     if engine == "sqlite":
         migrations = _sqlite_applied_migrations(dump)
-    digest, size = sha256_path(dump)
+    digest, size = sha256_file(dump)
     media: list[MediaEntry] = []
     vanished: list[str] = []
     media_root = destination / MEDIA_DIR
@@ -337,7 +318,7 @@ def backup_create(
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 with source.open(name, "rb") as src, target.open("wb") as dst:
-                    entry.sha256, entry.bytes = _sha256_copy(src, dst)
+                    entry.sha256, entry.bytes = sha256_stream(src, dst)
             except FileNotFoundError:
                 # Deleted after the database copy (a file replaced meanwhile).
                 target.unlink(missing_ok=True)
@@ -385,7 +366,7 @@ def backup_verify(*, source: Path, storage: Storage | None = None) -> Manifest:
     dump = source / manifest.database["file"]
     if not dump.is_file():
         problems.append(f"{dump.name}: missing")
-    elif sha256_path(dump)[0] != manifest.database.get("sha256"):
+    elif sha256_file(dump)[0] != manifest.database.get("sha256"):
         problems.append(f"{dump.name}: checksum differs")
     media_root = (source / MEDIA_DIR).resolve()
     listed_only = [entry for entry in manifest.media if not entry.copied]
@@ -397,7 +378,7 @@ def backup_verify(*, source: Path, storage: Storage | None = None) -> Manifest:
             problems.append(f"{entry.name}: unsafe name")
         elif not path.is_file():
             problems.append(f"media/{entry.name}: missing")
-        elif sha256_path(path) != (entry.sha256, entry.bytes):
+        elif sha256_file(path) != (entry.sha256, entry.bytes):
             problems.append(f"media/{entry.name}: checksum differs")
     if listed_only:
         present = {name: size for name, size, _etag in storage_list(_storage_of(storage))}

@@ -48,8 +48,9 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.utils.http import parse_etags, quote_etag
 
+from disquaire.core.storage import storage_is_s3 as _is_s3
+
 MODES = ("direct", "x-accel")
-S3_STORAGE_CLASS = "storages.backends.s3.S3Storage"
 BLOCK_SIZE = 64 * 1024
 
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -209,13 +210,6 @@ def _mode() -> str:
             f"DISQUAIRE_FILE_SERVING must be one of {', '.join(MODES)}, got {mode!r}"
         )
     return str(mode)
-
-
-def _is_s3(storage: Storage) -> bool:
-    # By class name, so the local mode never imports boto3.
-    return any(
-        f"{cls.__module__}.{cls.__qualname__}" == S3_STORAGE_CLASS for cls in type(storage).__mro__
-    )
 
 
 def _cache_control(max_age: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -14,6 +15,36 @@ from django.core.files.storage import FileSystemStorage, Storage, default_storag
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+
+S3_STORAGE_CLASS = "storages.backends.s3.S3Storage"
+
+
+def storage_is_s3(storage: Storage) -> bool:
+    """Whether ``storage`` is S3-compatible (by class name, so the local mode never
+    imports boto3)."""
+    return any(
+        f"{cls.__module__}.{cls.__qualname__}" == S3_STORAGE_CLASS for cls in type(storage).__mro__
+    )
+
+
+def sha256_stream(src: IO[bytes], dst: IO[bytes] | None = None) -> tuple[str, int]:
+    """SHA-256 (hex) and size of what ``src`` holds, read in 1 MiB pieces; each piece
+    also written to ``dst`` when given (a copy checked on the way)."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := src.read(1024 * 1024):
+        digest.update(chunk)
+        size += len(chunk)
+        if dst is not None:
+            dst.write(chunk)
+    return digest.hexdigest(), size
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a local file."""
+    with path.open("rb") as handle:
+        return sha256_stream(handle)
 
 
 class AtomicFileSystemStorage(FileSystemStorage):
