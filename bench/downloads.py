@@ -166,9 +166,10 @@ def check_bytes(url: str, expected: str) -> None:
         raise SystemExit(f"{url}: the bytes differ from the file")
 
 
-def load(urls: list[str], *, clients: int, seconds: float) -> float:
-    """MB/s of ``clients`` curl processes, client i downloading ``urls[i]`` again and
-    again until ``seconds`` have passed (the last downloads are finished, and counted)."""
+def load(urls: list[str], *, clients: int, seconds: float) -> tuple[float, float]:
+    """MB/s and MB downloaded by ``clients`` curl processes, client i downloading
+    ``urls[i]`` again and again until ``seconds`` have passed (the last downloads are
+    finished, and counted)."""
     deadline = time.perf_counter() + seconds
 
     def client(index: int) -> int:
@@ -183,7 +184,7 @@ def load(urls: list[str], *, clients: int, seconds: float) -> float:
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         done = sum(pool.map(client, range(clients)))
-    return done / MB / (time.perf_counter() - start)
+    return done / MB / (time.perf_counter() - start), done / MB
 
 
 def tree_rss_mb(root: int) -> float:
@@ -374,15 +375,15 @@ def main() -> None:
             for _pass in range(PASSES):
                 for name, url in urls.items():
                     port, pid, _root = targets[name]
-                    results[name]["one"].append(load(url, clients=1, seconds=seconds / PASSES))
+                    results[name]["one"].append(load(url, clients=1, seconds=seconds / PASSES)[0])
                     sampler = Sampler(pid) if pid else None
                     pages = PageLoop(port, page_paths[name])
                     for helper in (sampler, pages):
                         if helper is not None:
                             helper.start()
-                    cpu_before, started = tree_cpu_seconds(*servers[name]), time.perf_counter()
-                    rate = load(url, clients=CLIENTS, seconds=seconds / PASSES)
-                    results[name]["mb"] += rate * (time.perf_counter() - started)
+                    cpu_before = tree_cpu_seconds(*servers[name])
+                    rate, megabytes = load(url, clients=CLIENTS, seconds=seconds / PASSES)
+                    results[name]["mb"] += megabytes  # counted, not rate × time
                     results[name]["cpu_s"] += tree_cpu_seconds(*servers[name]) - cpu_before
                     results[name]["eight"].append(rate)
                     for helper in (sampler, pages):
