@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import sys
 
+from disquaire.config.env import FALSE
+
 ALIASES = {"import": "import_release"}
-FALSE = {"0", "false", "no", "off"}
 DEMO_PROVIDERS = "stripe,manual,test"
 
 
@@ -25,7 +26,7 @@ def environment_prepare(args: list[str], environ: os._Environ[str] | dict[str, s
     command = args[1] if len(args) > 1 else ""
     if command == "serve" and "--production" in args[2:]:
         declared = environ.get("DISQUAIRE_PRODUCTION", "").strip().lower()
-        if declared in FALSE and declared != "":
+        if declared in FALSE:
             raise Refused(
                 "disquaire serve --production, but DISQUAIRE_PRODUCTION="
                 f"{environ['DISQUAIRE_PRODUCTION']!r} says otherwise: set one or the other."

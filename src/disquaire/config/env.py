@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -151,7 +152,7 @@ def env_files_load(*, cwd: Path | None = None) -> list[Path]:
     default" and sets nothing. ``DISQUAIRE_ENV_FILES=off`` reads no file.
     """
     read: list[Path] = []
-    if os.environ.get("DISQUAIRE_ENV_FILES", "").strip().lower() in ("0", "off", "false", "no"):
+    if os.environ.get("DISQUAIRE_ENV_FILES", "").strip().lower() in FALSE:
         return read  # the test suite's own runs: a developer's .env must not change them
     _env_file_apply(read, (cwd or Path.cwd()) / ENV_FILE_NAME)
     # Looked up after the first file, which may have named it.
