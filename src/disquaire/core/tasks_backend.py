@@ -3,6 +3,10 @@
 The id goes into the task row's ``args_kwargs`` beside the arguments (the worker reads
 only ``args`` and ``kwargs`` from it); ``core.worker`` sets it again while the task runs,
 so the worker's log records of the task carry the request's id (core.logs).
+
+``_task_to_db_task`` follows the body of the library's own private method, which has no
+hook for extra data: django-tasks-db is pinned below 0.14 in pyproject.toml, and an
+upgrade must compare the two (``aenqueue`` does not pass through here).
 """
 
 from __future__ import annotations
