@@ -7,7 +7,7 @@ fans, and shown marked in the lists of things to do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -53,12 +53,16 @@ class Desk:
     latest_subscribers: list[Subscriber]
     published: list[Release]
     news: list[NewsPost]
+    # Pick-up orders to be paid in cash when the fan collects them.
+    to_collect: list[Payment] = field(default_factory=list)
+    to_collect_count: int = 0
 
     @property
     def todo_count(self) -> int:
         return (
             self.to_ship_count
             + self.transfers_count
+            + self.to_collect_count
             + self.attention_count
             + len(self.failed_tracks)
             + len(self.settlements)
@@ -85,6 +89,21 @@ def desk_transfers_to_confirm(*, artist: Artist) -> QuerySet[Payment]:
         Payment.objects.filter(
             order__artist=artist,
             provider="manual",
+            state__in=(PaymentState.CREATED, PaymentState.PENDING),
+            order__state__in=(OrderState.PENDING, OrderState.EXPIRED),
+        )
+        .select_related("order")
+        .order_by("created_at", "pk")
+    )
+
+
+def desk_cash_to_collect(*, artist: Artist) -> QuerySet[Payment]:
+    """Pick-up orders to be paid in cash on collection, not yet collected, on orders
+    that may still be paid, oldest first."""
+    return (
+        Payment.objects.filter(
+            order__artist=artist,
+            provider="cash",
             state__in=(PaymentState.CREATED, PaymentState.PENDING),
             order__state__in=(OrderState.PENDING, OrderState.EXPIRED),
         )
@@ -162,8 +181,11 @@ def desk_for_artist(*, artist: Artist, today: date | None = None) -> Desk:
     today = today or timezone.localdate()
     to_ship = desk_orders_to_ship(artist=artist)
     transfers = desk_transfers_to_confirm(artist=artist)
+    to_collect = desk_cash_to_collect(artist=artist)
     attention = orders_needing_attention(artist=artist)
     return Desk(
+        to_collect=list(to_collect[:DESK_LIST_LIMIT]),
+        to_collect_count=to_collect.count(),
         artist=artist,
         to_ship=list(to_ship[:DESK_LIST_LIMIT]),
         to_ship_count=to_ship.count(),
@@ -195,6 +217,7 @@ def desk_todo_counts(*, artist: Artist) -> dict[str, int]:
     return {
         "to_ship": desk_orders_to_ship(artist=artist).count(),
         "transfers": desk_transfers_to_confirm(artist=artist).count(),
+        "to_collect": desk_cash_to_collect(artist=artist).count(),
         "attention": orders_needing_attention(artist=artist).count(),
         "failed_tracks": desk_failed_tracks(artist=artist).count(),
         "settlements": len(desk_settlements_due(artist=artist)),

@@ -213,7 +213,15 @@ class ShopSettingsForm(forms.ModelForm):
     class Meta:
         model = ShopSettings
         # Bank transfer details are on the Payments page (payments.PaymentSettings).
-        fields = ["ship_from_country", "vat_note"]
+        fields = ["ship_from_country", "vat_note", "pickup_enabled", "pickup_place"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("pickup_enabled") and not str(data.get("pickup_place", "")).strip():
+            self.add_error(
+                "pickup_place", _("Say where and when fans collect their orders.")
+            )
+        return data
 
     def clean_ship_from_country(self) -> str:
         value = str(self.cleaned_data["ship_from_country"]).strip().upper()

@@ -125,7 +125,12 @@ def _new_order(order: Order) -> Callable[[], Mail]:
         lines = list(order_lines(order))
         to_post = [line for line in lines if line.ships]
         total = Money(order.total_minor, order.currency).format()
-        if to_post:
+        if to_post and order.is_pickup:
+            subject = _("New order %(code)s to prepare for pick-up: %(total)s") % {
+                "code": order.code,
+                "total": total,
+            }
+        elif to_post:
             subject = _("New order %(code)s to post: %(total)s") % {
                 "code": order.code,
                 "total": total,
@@ -140,6 +145,8 @@ def _new_order(order: Order) -> Callable[[], Mail]:
                 "artist": order.artist,
                 "lines": lines,
                 "to_post": to_post,
+                "pickup": order.is_pickup,
+                "cash_due": order.state == OrderState.PENDING,
                 "total": total,
                 "shipping": Money(order.shipping_minor, order.currency).format(),
                 "order_url": _order_url(order),
@@ -276,7 +283,17 @@ def _event(kind: str, key: str, object_id: int | None, artist_id: int) -> Event 
     pk = object_id or 0
     if kind == MemberEmailKind.NEW_ORDER:
         order = Order.objects.select_related("artist").filter(pk=pk).first()
-        if order is None or order.state not in (OrderState.PAID, OrderState.FULFILLED):
+        # A pick-up to be paid in cash is news as soon as it is placed: the band
+        # prepares it before the fan comes (the same key: told once, not again when paid).
+        awaiting_cash = (
+            order is not None
+            and order.state == OrderState.PENDING
+            and order.is_pickup
+            and order.payments.filter(provider="cash").exists()
+        )
+        if order is None or (
+            order.state not in (OrderState.PAID, OrderState.FULFILLED) and not awaiting_cash
+        ):
             return None
         if order_is_test(order):
             return None

@@ -9,9 +9,16 @@ from django.dispatch import receiver
 from disquaire.backstage.member_emails import member_emails_enqueue
 from disquaire.backstage.models import MemberEmailKind
 from disquaire.orders.models import Order, Payment, Refund
-from disquaire.orders.signals import order_flagged, order_paid, payment_failed, refund_done
+from disquaire.orders.signals import (
+    order_flagged,
+    order_paid,
+    order_to_collect,
+    payment_failed,
+    refund_done,
+)
 
 
+@receiver(order_to_collect, dispatch_uid="backstage.member_emails.order_to_collect")
 @receiver(order_paid, dispatch_uid="backstage.member_emails.order_paid")
 def _order_paid(sender: Any, order: Order, **kwargs: Any) -> None:
     member_emails_enqueue(

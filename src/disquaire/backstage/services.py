@@ -758,7 +758,7 @@ ORDERS_CSV_HEADER = [
     "code", "created_at", "state", "email", "currency", "items", "shipping", "total",
     "item", "option", "quantity", "line_total", "edition_numbers", "ship_name",
     "ship_address", "ship_postcode", "ship_city", "ship_country", "tracking_number",
-    "referrer", "campaign",
+    "referrer", "campaign", "delivery",
 ]  # fmt: skip
 
 
@@ -787,6 +787,7 @@ def orders_csv(*, orders: Iterable[Order]) -> str:
                 money(line.total_minor), " ".join(map(str, line.edition_numbers)),
                 order.ship_name, order.ship_address, order.ship_postcode, order.ship_city,
                 order.ship_country, order.tracking_number, order.referrer, order.campaign,
+                order.delivery if line.ships else "",
             ]  # fmt: skip
             writer.writerow([csv_safe(v) for v in row])
     return out.getvalue()

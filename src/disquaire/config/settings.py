@@ -411,6 +411,8 @@ DISQUAIRE_CHECKOUT_PER_IP = env_int("DISQUAIRE_CHECKOUT_PER_IP", 30)
 DISQUAIRE_CHECKOUT_PER_EMAIL = env_int("DISQUAIRE_CHECKOUT_PER_EMAIL", 10)
 # Minutes a checkout holds its units before they go back on sale.
 DISQUAIRE_RESERVATION_MINUTES = env_int("DISQUAIRE_RESERVATION_MINUTES", 30)
+# Days an order to collect and pay in cash holds its units: until the fan comes by.
+DISQUAIRE_PICKUP_HOLD_DAYS = env_int("DISQUAIRE_PICKUP_HOLD_DAYS", 14)
 DISQUAIRE_PERIODIC += [
     "disquaire.orders.services.reservations_expire",
     "disquaire.orders.services.refunds_retry_pending",

@@ -111,3 +111,24 @@ def order_shipped_send(*, order: Order) -> None:
         }
         text = render_to_string("orders/email/shipped.txt", context)
     EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [order.email]).send()
+
+
+def order_pickup_send(*, order: Order) -> None:
+    """Tell the buyer of a pick-up paid in cash on collection where and when to collect
+    it and what to bring, in their language (sent when the order is placed)."""
+    total = Money(order.total_minor, order.currency).format()
+    with translation.override(order.language or settings.LANGUAGE_CODE):
+        context = {
+            "order": order,
+            "artist": order.artist,
+            "lines": list(order_lines(order)),
+            "total": total,
+            "code": order.code,
+            "order_url": settings.SITE_URL + order_page_path(order),
+        }
+        subject = _test_mark(order) + _(
+            "Your order %(code)s from %(artist)s: to pick up and pay in cash"
+        ) % {"code": order.code, "artist": order.artist.name}
+        text = render_to_string("orders/email/pickup.txt", context)
+    EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [order.email]).send()
+

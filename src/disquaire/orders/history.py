@@ -16,6 +16,7 @@ ACTIONS: dict[str, Any] = {
     "order.create": gettext_lazy("Order placed"),
     "order.paid": gettext_lazy("Order paid"),
     "order.fulfil": gettext_lazy("Marked shipped"),
+    "order.collect": gettext_lazy("Collected by the fan"),
     "order.expire": gettext_lazy("Not paid in time: the items went back on sale"),
     "order.cancel": gettext_lazy("Order cancelled"),
     "order.sold_out_after_expiry": gettext_lazy(
@@ -39,6 +40,7 @@ ACTIONS: dict[str, Any] = {
 PROVIDERS: dict[str, Any] = {
     "stripe": gettext_lazy("card, Stripe"),
     "manual": gettext_lazy("bank transfer"),
+    "cash": gettext_lazy("cash on collection"),
     "test": gettext_lazy("test payment"),
     "free": gettext_lazy("free"),
 }

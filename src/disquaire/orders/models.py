@@ -47,6 +47,13 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+class Delivery(models.TextChoices):
+    """How the physical items reach the buyer (an order with none keeps the default)."""
+
+    SHIP = "ship", _("shipped")
+    PICKUP = "pickup", _("local pick-up")
+
+
 class PaymentState(models.TextChoices):
     CREATED = "created", _("created")
     PENDING = "pending", _("pending")
@@ -107,6 +114,15 @@ class Order(models.Model):
     # visit and the ``?ref=`` campaign tag it carried (see shop.middleware).
     referrer = models.CharField(_("referrer"), max_length=200, blank=True)
     campaign = models.CharField(_("campaign"), max_length=60, blank=True)
+    delivery = models.CharField(
+        _("delivery"),
+        max_length=10,
+        choices=Delivery.choices,
+        default=Delivery.SHIP,
+        db_default=Delivery.SHIP,
+    )
+    # The band's pick-up place and times as they were when the order was placed.
+    pickup_place = models.TextField(_("pick-up place"), blank=True, default="", db_default="")
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
     # Paid in the artist's test mode (or with Stripe test keys): no money moved. Marked
     # on every page and mail, left out of stats, revenue and exports, deletable at once.
@@ -136,6 +152,10 @@ class Order(models.Model):
     @property
     def ships(self) -> bool:
         return any(line.ships for line in self.lines.all())
+
+    @property
+    def is_pickup(self) -> bool:
+        return self.delivery == Delivery.PICKUP
 
 
 class OrderLine(models.Model):

@@ -24,6 +24,7 @@ from disquaire.core.queries import Compiled, insert_row, insert_rows
 from disquaire.orders.errors import OrderError, SoldOut, TransitionError
 from disquaire.orders.models import (
     PAYMENT_TRANSITIONS,
+    Delivery,
     Order,
     OrderLine,
     OrderState,
@@ -39,7 +40,7 @@ from disquaire.orders.refunds import (
     refund_open,
     refunds_retry_pending,
 )
-from disquaire.orders.signals import order_flagged
+from disquaire.orders.signals import order_flagged, order_to_collect
 from disquaire.orders.stock import (
     holds_valid,
     order_reservations,
@@ -64,6 +65,8 @@ __all__ = [
     "SoldOut",
     "TransitionError",
     "order_cancel",
+    "order_collect",
+    "order_collect_cash",
     "order_create",
     "order_create_paying",
     "order_flag",
@@ -120,6 +123,8 @@ def order_create(
     actor: str = "buyer",
     referrer: str = "",
     campaign: str = "",
+    delivery: str = Delivery.SHIP,
+    pickup_place: str = "",
 ) -> Order:
     """Create a pending order and hold its units until it is paid or expires.
 
@@ -138,6 +143,8 @@ def order_create(
         referrer=referrer,
         campaign=campaign,
         provider="",
+        delivery=delivery,
+        pickup_place=pickup_place,
     )
     return order
 
@@ -172,6 +179,9 @@ def _order_create(
     provider: str,
     started: bool = False,
     is_test: bool = False,
+    delivery: str = Delivery.SHIP,
+    pickup_place: str = "",
+    hold: timedelta | None = None,
 ) -> tuple[Order, Payment | None]:
     if not lines:
         raise OrderError(_("Your cart is empty."))
@@ -182,7 +192,10 @@ def _order_create(
             raise OrderError("bad line")
     address = address or Address()
     now = timezone.now()
-    expires = now + timedelta(minutes=settings.DISQUAIRE_RESERVATION_MINUTES)
+    # ``hold``: the provider's own (cash on collection waits days for the fan to come).
+    expires = now + (hold or timedelta(minutes=settings.DISQUAIRE_RESERVATION_MINUTES))
+    if delivery not in Delivery.values:
+        raise OrderError("unknown delivery")
     items = sum(spec.unit_price_minor * spec.quantity for spec in lines)
     with transaction.atomic(), audit_batch() as audit_flush:
         order = Order(
@@ -204,6 +217,8 @@ def _order_create(
             referrer=referrer[:200],
             campaign=campaign[:60],
             is_test=is_test,
+            delivery=delivery,
+            pickup_place=pickup_place if delivery == Delivery.PICKUP else "",
         )
         insert_row(order)
         created = [
@@ -232,12 +247,15 @@ def _order_create(
             actor=actor,
             to_state=order.state,
             data={"total_minor": order.total_minor, "currency": order.currency}
-            | ({"test": True} if is_test else {}),
+            | ({"test": True} if is_test else {})
+            | ({"delivery": delivery} if delivery != Delivery.SHIP else {}),
         )
         payment = None
         if provider:
             ref = f"{provider}-{order.code}" if started else ""
             payment = payment_create(order=order, provider=provider, actor=actor, started_ref=ref)
+            if provider == "cash" and delivery == Delivery.PICKUP and not is_test:
+                order_to_collect.send(sender=Order, order=order)
         audit_flush()
         # The stock rows are locked last, so other buyers wait only for the check, the
         # hold and the commit (SoldOut rolls the whole order back).
@@ -282,6 +300,36 @@ def order_fulfil(*, order: Order, actor: str) -> Order:
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         order_move(order, OrderState.FULFILLED, actor=actor, action="order.fulfil")
+    return order
+
+
+def order_collect(*, order: Order, actor: str) -> Order:
+    """The fan collected a paid pick-up order: paid → fulfilled, as "collected"."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.delivery != Delivery.PICKUP:
+            raise OrderError(_("This order is shipped, not collected."))
+        order_move(order, OrderState.FULFILLED, actor=actor, action="order.collect")
+    return order
+
+
+def order_collect_cash(*, payment: Payment, actor: str) -> Order:
+    """The fan came by, paid in cash and took the order: the cash payment is confirmed
+    (order paid, units sold, downloads open, receipt sent) and the order collected, in
+    one transaction. If the order cannot be sold (its hold expired and its units went
+    to others, or it was cancelled), nothing is written and OrderError says so: the band
+    keeps the record and takes no money.
+    """
+    if payment.provider != "cash":
+        raise OrderError("only cash payments are collected by hand")
+    with transaction.atomic():
+        payment = payment_confirm(payment=payment, actor=actor, data={"cash": True})
+        order = Order.objects.select_for_update().get(pk=payment.order_id)
+        if order.state != OrderState.PAID:
+            raise OrderError(
+                _("This order can no longer be sold (cancelled, or its units went to others).")
+            )
+        order_move(order, OrderState.FULFILLED, actor=actor, action="order.collect")
     return order
 
 
@@ -524,7 +572,7 @@ def _order_sell(order: Order, *, actor: str, before_stock: Callable[[bool], None
 
 def payment_manual_mark_paid(*, payment: Payment, actor: str) -> Payment:
     """The band received the bank transfer or the cash."""
-    if payment.provider != "manual":
+    if payment.provider not in ("manual", "cash"):
         raise OrderError("only manual payments are marked paid by hand")
     return payment_confirm(payment=payment, actor=actor, data={"manual": True})
 

@@ -14,6 +14,9 @@ order_refunded = Signal()
 # - ``order_flagged`` with ``order``, ``note`` and ``key`` (unique to this flag): a person
 #   must act on the order (a refund to make by hand, a payment in another currency…);
 # - ``refund_done`` with ``refund``: money went back to the buyer (all or part).
+# - ``order_to_collect`` with ``order``: a pick-up order placed to be paid in cash on
+#   collection (pending until the fan comes): the band prepares it now.
 payment_failed = Signal()
+order_to_collect = Signal()
 order_flagged = Signal()
 refund_done = Signal()

@@ -28,6 +28,11 @@ def order_detail_view(request: HttpRequest, code: str, secret: str) -> HttpRespo
         and payment.provider == "manual"
         and payment.state in (PaymentState.CREATED, PaymentState.PENDING)
     )
+    cash_pending = (
+        payment is not None
+        and payment.provider == "cash"
+        and payment.state in (PaymentState.CREATED, PaymentState.PENDING)
+    )
     bought = list(order_lines(order).select_related("track__release"))
     lines = [
         {
@@ -54,6 +59,7 @@ def order_detail_view(request: HttpRequest, code: str, secret: str) -> HttpRespo
             "lines": lines,
             "payment": payment,
             "manual_pending": manual_pending,
+            "cash_pending": cash_pending,
             "bank": payment_settings_for(order.artist_id) if manual_pending else None,
             "returned": request.GET.get("return", ""),
             "downloads_url": downloads_url,

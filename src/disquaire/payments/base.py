@@ -7,6 +7,8 @@ the payment), ``payment_fail`` or ``payment_refunded_by_provider``.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 
@@ -36,6 +38,8 @@ class BasePaymentProvider:
     # exists, so checkout creates it pending, as ``start_checkout`` would, in the order's
     # own transaction (orders.services.order_create_paying).
     starts_at_once: bool = False
+    # Offered only when the buyer collects the order (cash on collection).
+    needs_pickup: bool = False
 
     def __init__(self, config: PaymentSettings | None = None) -> None:
         """``config``: the artist's payment settings (None: the operator's alone)."""
@@ -49,6 +53,12 @@ class BasePaymentProvider:
     def marks_test(self) -> bool:
         """Are orders paid this way test orders (no real money)?"""
         return self.is_test
+
+    @property
+    def hold(self) -> timedelta | None:
+        """How long an order paid this way holds its units (None: the usual
+        DISQUAIRE_RESERVATION_MINUTES)."""
+        return None
 
     def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
         """Start paying ``payment`` and return the URL to send the buyer to."""

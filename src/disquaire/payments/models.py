@@ -56,6 +56,8 @@ class PaymentSettings(models.Model):
     bank_iban = models.CharField(max_length=34, blank=True)
     bank_bic = models.CharField(max_length=11, blank=True)
     bank_instructions = models.TextField(blank=True)
+    # Cash on collection: offered at checkout only with local pick-up (shop settings).
+    cash_enabled = models.BooleanField(default=False, db_default=False)
     # Test mode: the "no money moves" payment is offered and every page says so.
     test_mode = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)

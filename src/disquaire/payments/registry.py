@@ -8,6 +8,7 @@ from django.conf import settings
 from disquaire.catalog.models import Artist
 from disquaire.payments.base import BasePaymentProvider, ProviderError
 from disquaire.payments.models import PaymentSettings
+from disquaire.payments.providers.cash import CashProvider
 from disquaire.payments.providers.free import FreeProvider
 from disquaire.payments.providers.manual import ManualProvider
 from disquaire.payments.providers.stripe import StripeProvider
@@ -15,10 +16,16 @@ from disquaire.payments.providers.test import TestProvider
 from disquaire.payments.selectors import payment_settings_for
 
 PROVIDERS: dict[str, type[BasePaymentProvider]] = {
-    cls.identifier: cls for cls in (StripeProvider, ManualProvider, TestProvider, FreeProvider)
+    cls.identifier: cls for cls in (
+        StripeProvider,
+        ManualProvider,
+        CashProvider,
+        TestProvider,
+        FreeProvider,
+    )
 }
 # The order a fan sees them in: card first, then transfer, the test page last.
-CHECKOUT_ORDER = ("stripe", "manual", "test")
+CHECKOUT_ORDER = ("stripe", "manual", "cash", "test")
 
 
 def provider_get(
@@ -47,6 +54,9 @@ def providers_available(
         # The test payment needs no operator's word: the band's own test mode turns it on
         # (TestProvider.is_available), and production refuses it unless the operator allows.
         allowed.append("test")
+    if "cash" not in allowed:
+        # Cash on collection moves no money through the site: the band's word is enough.
+        allowed.append("cash")
     ordered = sorted(allowed, key=lambda i: CHECKOUT_ORDER.index(i) if i in CHECKOUT_ORDER else 99)
     chosen = []
     for identifier in ordered:

@@ -280,6 +280,23 @@ def bank_transfer_save(
     return config
 
 
+def cash_on_collection_set(*, artist: Artist, on: bool, actor: str) -> PaymentSettings:
+    """Offer (or stop offering) cash on collection. Fans see it only with local pick-up
+    (the shop settings'); the band marks such an order paid when the fan collects it."""
+    with transaction.atomic():
+        config = _locked(artist)
+        if config.cash_enabled != on:
+            config.cash_enabled = on
+            config.save()
+            _audit(
+                config=config,
+                action="payments.cash_on" if on else "payments.cash_off",
+                actor=actor,
+                data={},
+            )
+    return config
+
+
 def test_mode_set(*, artist: Artist, on: bool, actor: str) -> PaymentSettings:
     """Turn the artist's test mode on or off (the banner, the "no money moves" payment)."""
     with transaction.atomic():

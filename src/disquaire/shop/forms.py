@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 class CheckoutForm(forms.Form):
     """What the buyer gives at checkout: never a price or a total."""
 
+    delivery = forms.ChoiceField(label=_("Delivery"), widget=forms.RadioSelect, required=False)
     email = forms.EmailField(
         label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
@@ -38,6 +39,7 @@ class CheckoutForm(forms.Form):
         providers: list[Any],
         free: bool,
         countries: list[tuple[str, str]] | None = None,
+        pickup_place: str = "",
         **kw: Any,
     ):
         kw.setdefault("label_suffix", "")  # labels above their fields: no colon
@@ -52,8 +54,23 @@ class CheckoutForm(forms.Form):
             # Chosen for the buyer only when there is no choice to make.
             if len(providers) == 1:
                 field.initial = providers[0].identifier
+        # Local pick-up offered (``pickup_place``): the postal address is asked only of
+        # those who choose "Ship to me" (checked in clean()), a name of everyone.
+        self.pickup = bool(ships and pickup_place)
+        if self.pickup:
+            delivery = self.fields["delivery"]
+            assert isinstance(delivery, forms.ChoiceField)
+            delivery.choices = [
+                ("ship", _("Ship to me")),
+                ("pickup", _("Pick up: %(place)s") % {"place": pickup_place}),
+            ]
+            delivery.required = True
+            delivery.initial = "ship"
+        else:
+            del self.fields["delivery"]
         if ships:
-            for name in ("name", "address", "city", "country"):
+            required = ("name",) if self.pickup else ("name", "address", "city", "country")
+            for name in required:
                 self.fields[name].required = True
             countries = countries or []
             widget = self.fields["country"].widget
@@ -68,6 +85,14 @@ class CheckoutForm(forms.Form):
         else:
             for name in ("name", "address", "postcode", "city", "country"):
                 del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.pickup and data.get("delivery") == "ship":
+            for name in ("address", "city", "country"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("This field is required."))
+        return data
 
     def clean_country(self) -> str:
         return str(self.cleaned_data.get("country", "")).strip().upper()

@@ -30,6 +30,20 @@ class ShopSettings(models.Model):
         blank=True,
         help_text=_("Shown to buyers who pay by bank transfer or cash."),
     )
+    # Local pick-up: a fan collects the parcel from the band (no postage, no address).
+    pickup_enabled = models.BooleanField(
+        _("offer local pick-up"), default=False, db_default=False
+    )
+    pickup_place = models.TextField(
+        _("pick-up place and times"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_(
+            "Where and when fans collect their order, e.g. “Rehearsal studio, 12 rue X, "
+            "Nantes — Thursdays 18–20h, or at our next gig”."
+        ),
+    )
 
     class Meta:
         verbose_name = _("shop settings")

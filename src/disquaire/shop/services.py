@@ -12,6 +12,7 @@ docs/selling.md for why).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,7 @@ from disquaire.core.countries import countries_by_name, country_name
 from disquaire.core.money import Money, MoneyError, currency_check
 from disquaire.core.queries import Compiled
 from disquaire.core.signing import TokenError, token_make, token_read
-from disquaire.orders.models import Order, OrderState
+from disquaire.orders.models import Delivery, Order, OrderState
 from disquaire.orders.selectors import units_left
 from disquaire.orders.services import (
     Address,
@@ -45,6 +46,8 @@ from disquaire.orders.services import (
 from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings, Subscriber
 from disquaire.shop.pricing import PriceError, offer_price
 from disquaire.shop.selectors import CartGroup, CartLine, offer_for_sale, shop_settings_for
+
+logger = logging.getLogger(__name__)
 
 MAX_QUANTITY = 10
 MAX_CART_LINES = 30
@@ -247,12 +250,29 @@ def shipping_quote(*, group: CartGroup, country: str) -> int:
 @dataclass(frozen=True)
 class Quote:
     """What the checkout shows for a country: shipping and total (None while unknown),
-    or why it cannot be shipped there."""
+    or why it cannot be shipped there. ``delivery``: shipped, or picked up (no postage)."""
 
     country: str
     shipping_minor: int | None
     total_minor: int | None
     error: str = ""
+    delivery: str = Delivery.SHIP
+
+
+def pickup_offered(group: CartGroup) -> bool:
+    """May this cart be collected from the band (it holds something physical and the
+    band offers local pick-up with a place to say)?"""
+    if not group.ships:
+        return False
+    found = shop_settings_for(group.artist)
+    return bool(found.pickup_enabled and found.pickup_place.strip())
+
+
+def checkout_delivery(*, group: CartGroup, delivery: str = "") -> str:
+    """The delivery to quote and order: pick-up only when asked for and offered."""
+    if delivery == Delivery.PICKUP and pickup_offered(group):
+        return Delivery.PICKUP
+    return Delivery.SHIP
 
 
 def checkout_country(*, group: CartGroup, country: str = "") -> str:
@@ -264,10 +284,13 @@ def checkout_country(*, group: CartGroup, country: str = "") -> str:
     return countries[0][0] if len(countries) == 1 else ""
 
 
-def checkout_quote(*, group: CartGroup, country: str = "") -> Quote:
-    """Shipping and total for ``country`` (or the only country shipped to): the one
-    computation the checkout page, its live update and ``checkout_start`` all use."""
+def checkout_quote(*, group: CartGroup, country: str = "", delivery: str = "") -> Quote:
+    """Shipping and total for ``country`` (or the only country shipped to), or for a
+    pick-up (no postage): the one computation the checkout page, its live update and
+    ``checkout_start`` all use."""
     code = checkout_country(group=group, country=country)
+    if checkout_delivery(group=group, delivery=delivery) == Delivery.PICKUP:
+        return Quote("", 0, group.items_minor, delivery=Delivery.PICKUP)
     if not group.ships:
         return Quote(code, 0, group.items_minor)
     if not code:
@@ -301,6 +324,7 @@ def checkout_start(
     campaign: str = "",
     total_shown: int | None = None,
     providers: list[Any] | None = None,
+    delivery: str = Delivery.SHIP,
 ) -> CheckoutResult:
     """Create the order of one artist's part of the cart, hold its units, start paying.
 
@@ -313,6 +337,10 @@ def checkout_start(
     button: a payment is started only for that amount; any other (a price or the
     shipping changed, or the page could not know the shipping yet) raises TotalChanged
     before anything is written.
+
+    ``delivery``: ``pickup`` when the buyer collects the order from the band (refused
+    unless the band offers it; no postage, no postal address, a name still); a way to
+    pay that needs a pick-up (cash on collection) is refused for a shipped order.
     """
     from disquaire.payments.base import ProviderError
     from disquaire.payments.registry import providers_available
@@ -324,12 +352,21 @@ def checkout_start(
     if not group.lines:
         raise CartError(_("Your cart is empty."))
     address = address or Address()
-    shipping = shipping_quote(group=group, country=address.country) if group.ships else 0
-    if group.ships and not (address.name and address.address and address.city):
-        raise ShippingError(_("Please give the full shipping address."))
+    settings_row = shop_settings_for(group.artist)
+    pickup = delivery == Delivery.PICKUP
+    if pickup and not pickup_offered(group):
+        raise CartError(_("This shop does not offer pick-up for this order."))
+    if pickup:
+        if not address.name:
+            raise CartError(_("Please give your name: the band asks for it when you collect."))
+        shipping = 0
+        address = Address(name=address.name)
+    else:
+        shipping = shipping_quote(group=group, country=address.country) if group.ships else 0
+        if group.ships and not (address.name and address.address and address.city):
+            raise ShippingError(_("Please give the full shipping address."))
     if not group.ships:
         address = Address()
-    settings_row = shop_settings_for(group.artist)
     total = group.items_minor + shipping
     if total > 0 and total_shown != total:
         raise TotalChanged(
@@ -349,6 +386,11 @@ def checkout_start(
         )
         if provider is None:
             raise CartError(_("Please choose a way to pay."))
+        if provider.needs_pickup and not pickup:
+            raise CartError(
+                _("%(way)s is only for orders you pick up: choose pick-up or another way to pay.")
+                % {"way": provider.verbose_name}
+            )
     spec: dict[str, Any] = {
         "artist": group.artist,
         "email": email,
@@ -368,6 +410,8 @@ def checkout_start(
         "mailing_list_opt_in": mailing_list_opt_in,
         "referrer": referrer,
         "campaign": campaign,
+        "delivery": Delivery.PICKUP if pickup else Delivery.SHIP,
+        "pickup_place": settings_row.pickup_place.strip() if pickup else "",
     }
     if provider is None:
         order = order_create(**spec)
@@ -376,6 +420,7 @@ def checkout_start(
             provider=provider.identifier,
             started=provider.starts_at_once,
             is_test=provider.marks_test,
+            hold=provider.hold,
             **spec,
         )
     if mailing_list_opt_in:
@@ -393,7 +438,20 @@ def checkout_start(
         payment_fail(payment=payment, actor="system", reason=str(exc))
         order_cancel(order=order, actor="system", reason=str(exc))
         raise OrderError(str(exc)) from exc
+    if provider.needs_pickup:
+        _pickup_mail(order)
     return CheckoutResult(order=order, redirect_url=url)
+
+
+def _pickup_mail(order: Order) -> None:
+    """Mail the buyer where and when to collect (no receipt until they pay)."""
+    from disquaire.orders.emails import order_pickup_send
+
+    try:
+        order_pickup_send(order=order)
+    except Exception:
+        # The order stands: its page, where the buyer is sent now, says the same.
+        logger.exception("pick-up e-mail for order %s not sent", order.code)
 
 
 # --- mailing list (double opt-in) --------------------------------------------------------
@@ -560,11 +618,24 @@ def shipping_zone_delete(*, zone: ShippingZone) -> None:
     zone.delete()
 
 
-def shop_settings_update(*, artist: Artist, ship_from_country: str, vat_note: str) -> ShopSettings:
+def shop_settings_update(
+    *,
+    artist: Artist,
+    ship_from_country: str,
+    vat_note: str,
+    pickup_enabled: bool | None = None,
+    pickup_place: str | None = None,
+) -> ShopSettings:
     """Save the artist's shop settings (created on first save). How fans pay is set on
-    the Payments page (payments.services)."""
-    found, _created = ShopSettings.objects.update_or_create(
-        artist=artist,
-        defaults={"ship_from_country": ship_from_country.strip().upper(), "vat_note": vat_note},
-    )
+    the Payments page (payments.services). Local pick-up (``pickup_*``) is left as it
+    was when not given."""
+    defaults: dict[str, Any] = {
+        "ship_from_country": ship_from_country.strip().upper(),
+        "vat_note": vat_note,
+    }
+    if pickup_enabled is not None:
+        defaults["pickup_enabled"] = pickup_enabled
+    if pickup_place is not None:
+        defaults["pickup_place"] = pickup_place.strip()
+    found, _created = ShopSettings.objects.update_or_create(artist=artist, defaults=defaults)
     return found

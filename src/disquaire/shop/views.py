@@ -40,6 +40,7 @@ from disquaire.shop.services import (
     cart_without_group,
     checkout_quote,
     checkout_start,
+    pickup_offered,
     ship_to_countries,
     subscriber_confirm,
 )
@@ -166,7 +167,12 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         for problem in problems:
             messages.warning(request, problem)
         return redirect("shop:cart")
-    providers = providers_available(group.artist)
+    shop = shop_settings_for(group.artist)
+    pickup_place = shop.pickup_place.strip() if pickup_offered(group) else ""
+    # Cash on collection only where the cart may be collected (checked again at checkout).
+    providers = [
+        p for p in providers_available(group.artist) if pickup_place or not p.needs_pickup
+    ]
     free = group.free
     countries = ship_to_countries(group) if group.ships else None
     form = CheckoutForm(
@@ -175,6 +181,7 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         providers=providers,
         free=free,
         countries=countries,
+        pickup_place=pickup_place,
     )
     error = ""
     status = 200
@@ -211,6 +218,7 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
                 campaign=campaign,
                 total_shown=data.get("total_shown"),
                 providers=providers,
+                delivery=data.get("delivery") or "ship",
             )
         except TotalChanged as exc:
             # Not an error of the buyer's: the page now shows the total; confirm again.
@@ -221,7 +229,11 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
             response = HttpResponseRedirect(result.redirect_url)
             _cart_save(response, request, cart_without_group(cart=cart_read(request), group=group))
             return response
-    quote = checkout_quote(group=group, country=request.POST.get("country", ""))
+    quote = checkout_quote(
+        group=group,
+        country=request.POST.get("country", ""),
+        delivery=request.POST.get("delivery", ""),
+    )
     context = {
         **_page(_("Checkout")),
         # The whole artist for the page (the cart's copy holds a few of its columns).
@@ -238,7 +250,9 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         "chosen_provider": request.POST.get("provider")
         or (providers[0].identifier if len(providers) == 1 else ""),
         "free": free,
-        "shop_settings": shop_settings_for(group.artist),
+        "shop_settings": shop,
+        "pickup_place": pickup_place,
+        "pickup": quote.delivery == "pickup",
     }
     return render(request, "shop/checkout.html", context, status=status)
 
@@ -268,7 +282,11 @@ def checkout_quote_view(request: HttpRequest, artist: str) -> HttpResponse:
     group, _problems = _checkout_group(request, artist)
     if group is None:
         return JsonResponse({"error": _("Your cart is empty.")}, status=404)
-    quote = checkout_quote(group=group, country=request.GET.get("country", ""))
+    quote = checkout_quote(
+        group=group,
+        country=request.GET.get("country", ""),
+        delivery=request.GET.get("delivery", ""),
+    )
     free = group.free
     currency = group.currency
 
@@ -278,9 +296,12 @@ def checkout_quote_view(request: HttpRequest, artist: str) -> HttpResponse:
     return JsonResponse(
         {
             "country": quote.country,
+            "delivery": quote.delivery,
             "shipping_minor": quote.shipping_minor,
             "total_minor": quote.total_minor,
-            "shipping": text(quote.shipping_minor) or _("depends on the country"),
+            "shipping": _("none: you pick it up")
+            if quote.delivery == "pickup"
+            else (text(quote.shipping_minor) or _("depends on the country")),
             "total": text(quote.total_minor)
             or _("%(items)s + shipping") % {"items": text(group.items_minor)},
             "pay": _pay_label(free=free, total=quote.total_minor, currency=currency),

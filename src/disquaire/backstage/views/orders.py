@@ -22,7 +22,12 @@ from disquaire.orders.history import order_history
 from disquaire.orders.models import Order, OrderLine, OrderState, PaymentState, Refund
 from disquaire.orders.refunds import payment_refund
 from disquaire.orders.selectors import order_is_test
-from disquaire.orders.services import RECEIPT_MAX_ATTEMPTS, payment_manual_mark_paid
+from disquaire.orders.services import (
+    RECEIPT_MAX_ATTEMPTS,
+    order_collect,
+    order_collect_cash,
+    payment_manual_mark_paid,
+)
 
 
 def _filtered(
@@ -130,7 +135,8 @@ def _back(request: HttpRequest, order: Order) -> HttpResponse:
 
 @login_required
 def order_mark_paid(request: HttpRequest, artist: str, code: str) -> HttpResponse:
-    """The bank transfer (or cash) of a manual payment arrived."""
+    """The bank transfer of a manual payment arrived, or the fan collected a pick-up
+    order and paid in cash (then the order is paid and collected at once)."""
     order = selectors.order_for_member(user=request.user, slug=artist, code=code)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -138,11 +144,19 @@ def order_mark_paid(request: HttpRequest, artist: str, code: str) -> HttpRespons
         user=request.user, slug=artist, code=code, payment_id=request.POST.get("payment") or 0
     )
     try:
-        payment_manual_mark_paid(payment=payment, actor=actor_of(request))
+        if payment.provider == "cash":
+            order_collect_cash(payment=payment, actor=actor_of(request))
+        else:
+            payment_manual_mark_paid(payment=payment, actor=actor_of(request))
     except OrderError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("The payment is recorded: the order is paid."))
+        if payment.provider == "cash":
+            messages.success(
+                request, _("Order %(code)s is paid in cash and collected.") % {"code": order.code}
+            )
+        else:
+            messages.success(request, _("The payment is recorded: the order is paid."))
     return _back(request, order)
 
 
@@ -151,6 +165,17 @@ def order_ship(request: HttpRequest, artist: str, code: str) -> HttpResponse:
     order = selectors.order_for_member(user=request.user, slug=artist, code=code)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    if order.is_pickup:
+        # A pick-up order is collected, not posted: no tracking number, no e-mail.
+        try:
+            order_collect(order=order, actor=actor_of(request))
+        except OrderError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("Order %(code)s is marked collected.") % {"code": order.code}
+            )
+        return _back(request, order)
     try:
         services.order_ship(
             order=order,

@@ -25,6 +25,7 @@ from disquaire.payments import services as payment_services
 from disquaire.payments.providers.test import may_take_test_payments
 from disquaire.payments.registry import providers_available
 from disquaire.payments.selectors import payment_settings_for, stripe_environment
+from disquaire.shop.selectors import shop_settings_for
 
 
 def _context(request: HttpRequest, artist: Artist, **forms: Any) -> dict[str, Any]:
@@ -33,7 +34,10 @@ def _context(request: HttpRequest, artist: Artist, **forms: Any) -> dict[str, An
     env = stripe_environment()
     membership = selectors.membership_of(user=request.user, artist=artist)
     test_allowed = may_take_test_payments()
+    shop = shop_settings_for(artist)
     return {
+        # Cash on collection is offered only with local pick-up (Shop settings).
+        "pickup_ready": bool(shop.pickup_enabled and shop.pickup_place.strip()),
         "artist": artist,
         "config": config,
         "ready": ready,
@@ -118,6 +122,14 @@ def payments(request: HttpRequest, artist: str) -> HttpResponse:
                 payment_services.bank_transfer_save(artist=obj, actor=actor, **form.cleaned_data)
                 messages.success(request, _("The bank transfer details are saved."))
                 return redirect("backstage:payments", artist=obj.slug)
+        elif action in ("cash_on", "cash_off"):
+            on = action == "cash_on"
+            payment_services.cash_on_collection_set(artist=obj, on=on, actor=actor)
+            if on:
+                messages.success(request, _("Cash on collection is on (for pick-up orders)."))
+            else:
+                messages.success(request, _("Cash on collection is off."))
+            return redirect("backstage:payments", artist=obj.slug)
         elif action == "test_on":
             form = TestModeForm(request.POST)
             forms["test_form"] = form

@@ -1,10 +1,11 @@
-// Checkout: when the buyer picks a country, ask the server for that country's shipping
+// Checkout: when the buyer picks a country (or between shipping and pick-up), ask the server for that country's shipping
 // and total (the server's computation is the only one) and show them, with the exact
 // amount on the Pay button. Without this script the page shows the total after a first
 // press of the button ("Show the total"), and the server refuses any other amount.
 const form = document.querySelector("form[data-quote-url]");
 if (form) {
   const country = form.querySelector("select[name=country]");
+  const deliveries = form.querySelectorAll("input[name=delivery]");
   const shown = form.querySelector("input[name=total_shown]");
   const button = form.querySelector("[data-pay]");
   const shipping = document.querySelector("[data-shipping]");
@@ -15,7 +16,8 @@ if (form) {
   async function quote() {
     const mine = ++asked;
     const url = new URL(form.dataset.quoteUrl, window.location.href);
-    url.searchParams.set("country", country.value);
+    if (country) url.searchParams.set("country", country.value);
+    url.searchParams.set("delivery", delivery());
     let data;
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" } });
@@ -34,5 +36,38 @@ if (form) {
     }
   }
 
+  // Pick-up: no postal address to give, and cash on collection becomes possible;
+  // shipping: the address fields come back and cash is not offered.
+  function delivery() {
+    const chosen = form.querySelector("input[name=delivery]:checked");
+    return chosen ? chosen.value : "";
+  }
+
+  function showDelivery() {
+    if (!deliveries.length) return;
+    const pickup = delivery() === "pickup";
+    for (const field of form.querySelectorAll("[data-ship-field]")) {
+      field.hidden = pickup;
+      for (const input of field.querySelectorAll("input, select, textarea")) {
+        input.required = !pickup && input.name !== "postcode";
+      }
+    }
+    for (const label of form.querySelectorAll("[data-needs-pickup]")) {
+      const input = label.querySelector("input");
+      label.hidden = !pickup;
+      if (input) {
+        input.disabled = !pickup;
+        if (!pickup) input.checked = false;
+      }
+    }
+  }
+
   if (country) country.addEventListener("change", quote);
+  for (const input of deliveries) {
+    input.addEventListener("change", () => {
+      showDelivery();
+      quote();
+    });
+  }
+  showDelivery();
 }
