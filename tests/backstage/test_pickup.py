@@ -144,9 +144,7 @@ def test_the_receipt_of_a_cash_pick_up_says_it_was_paid_in_cash(
     assert "Paid in cash when you collected your order." in receipts[0].body
 
 
-def test_a_stranger_cannot_mark_a_cash_order_collected_and_paid(
-    band: Band, stranger: Band
-) -> None:
+def test_a_stranger_cannot_mark_a_cash_order_collected_and_paid(band: Band, stranger: Band) -> None:
     order, payment = _pickup(band)
     response = stranger.client.post(
         _url("order_mark_paid", band, code=order.code), {"payment": payment.pk}

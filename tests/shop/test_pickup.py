@@ -31,7 +31,9 @@ PLACE = "Rehearsal studio, 12 rue X, Nantes — Thursdays 18–20h, or at our ne
 ADDRESS = {"address": "1 rue du Port", "postcode": "44000", "city": "Nantes", "country": "FR"}
 
 
-def _cd(client: Client | None = None, *, pickup: bool = True, cash: bool = True, **kw: Any) -> Offer:
+def _cd(
+    client: Client | None = None, *, pickup: bool = True, cash: bool = True, **kw: Any
+) -> Offer:
     """A €12.00 CD (with its download), posted to France for €3.50, or picked up."""
     offer = OfferFactory(kind=Offer.Kind.BUNDLE, price_minor=1200, **kw)
     PaymentSettingsFactory(artist=offer.artist, cash_enabled=cash)
@@ -129,7 +131,9 @@ def test_cash_order_waits_for_the_fan_with_its_units_held_for_days(
     offer = _cd(client, stock=3)
     mail.outbox.clear()
     response = _post(
-        client, offer, {"delivery": "pickup", "provider": "cash", "name": "A Fan", **ADDRESS},
+        client,
+        offer,
+        {"delivery": "pickup", "provider": "cash", "name": "A Fan", **ADDRESS},
         shown=1200,
     )
     order = Order.objects.get()

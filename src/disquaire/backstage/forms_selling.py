@@ -218,9 +218,7 @@ class ShopSettingsForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("pickup_enabled") and not str(data.get("pickup_place", "")).strip():
-            self.add_error(
-                "pickup_place", _("Say where and when fans collect their orders.")
-            )
+            self.add_error("pickup_place", _("Say where and when fans collect their orders."))
         return data
 
     def clean_ship_from_country(self) -> str:

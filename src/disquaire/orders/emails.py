@@ -131,4 +131,3 @@ def order_pickup_send(*, order: Order) -> None:
         ) % {"code": order.code, "artist": order.artist.name}
         text = render_to_string("orders/email/pickup.txt", context)
     EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [order.email]).send()
-

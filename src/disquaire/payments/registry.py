@@ -16,7 +16,8 @@ from disquaire.payments.providers.test import TestProvider
 from disquaire.payments.selectors import payment_settings_for
 
 PROVIDERS: dict[str, type[BasePaymentProvider]] = {
-    cls.identifier: cls for cls in (
+    cls.identifier: cls
+    for cls in (
         StripeProvider,
         ManualProvider,
         CashProvider,

@@ -31,9 +31,7 @@ class ShopSettings(models.Model):
         help_text=_("Shown to buyers who pay by bank transfer or cash."),
     )
     # Local pick-up: a fan collects the parcel from the band (no postage, no address).
-    pickup_enabled = models.BooleanField(
-        _("offer local pick-up"), default=False, db_default=False
-    )
+    pickup_enabled = models.BooleanField(_("offer local pick-up"), default=False, db_default=False)
     pickup_place = models.TextField(
         _("pick-up place and times"),
         blank=True,

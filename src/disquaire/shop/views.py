@@ -170,9 +170,7 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
     shop = shop_settings_for(group.artist)
     pickup_place = shop.pickup_place.strip() if pickup_offered(group) else ""
     # Cash on collection only where the cart may be collected (checked again at checkout).
-    providers = [
-        p for p in providers_available(group.artist) if pickup_place or not p.needs_pickup
-    ]
+    providers = [p for p in providers_available(group.artist) if pickup_place or not p.needs_pickup]
     free = group.free
     countries = ship_to_countries(group) if group.ships else None
     form = CheckoutForm(

@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0007_order_is_test'),
+        ("orders", "0007_order_is_test"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='delivery',
-            field=models.CharField(choices=[('ship', 'shipped'), ('pickup', 'local pick-up')], db_default='ship', default='ship', max_length=10, verbose_name='delivery'),
+            model_name="order",
+            name="delivery",
+            field=models.CharField(
+                choices=[("ship", "shipped"), ("pickup", "local pick-up")],
+                db_default="ship",
+                default="ship",
+                max_length=10,
+                verbose_name="delivery",
+            ),
         ),
         migrations.AddField(
-            model_name='order',
-            name='pickup_place',
-            field=models.TextField(blank=True, db_default='', default='', verbose_name='pick-up place'),
+            model_name="order",
+            name="pickup_place",
+            field=models.TextField(
+                blank=True, db_default="", default="", verbose_name="pick-up place"
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0003_bank_instructions_from_shop_settings'),
+        ("payments", "0003_bank_instructions_from_shop_settings"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='paymentsettings',
-            name='cash_enabled',
+            model_name="paymentsettings",
+            name="cash_enabled",
             field=models.BooleanField(db_default=False, default=False),
         ),
     ]

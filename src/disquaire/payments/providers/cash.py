@@ -32,5 +32,7 @@ class CashProvider(BasePaymentProvider):
 
     def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
         if payment.state == PaymentState.CREATED:
-            payment_started(payment=payment, provider_ref=f"cash-{payment.order.code}", actor="buyer")
+            payment_started(
+                payment=payment, provider_ref=f"cash-{payment.order.code}", actor="buyer"
+            )
         return order_page_path(payment.order)

@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shop', '0003_remove_offer_numbers_issued'),
+        ("shop", "0003_remove_offer_numbers_issued"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='shopsettings',
-            name='pickup_enabled',
-            field=models.BooleanField(db_default=False, default=False, verbose_name='offer local pick-up'),
+            model_name="shopsettings",
+            name="pickup_enabled",
+            field=models.BooleanField(
+                db_default=False, default=False, verbose_name="offer local pick-up"
+            ),
         ),
         migrations.AddField(
-            model_name='shopsettings',
-            name='pickup_place',
-            field=models.TextField(blank=True, db_default='', default='', help_text='Where and when fans collect their order, e.g. “Rehearsal studio, 12 rue X, Nantes — Thursdays 18–20h, or at our next gig”.', verbose_name='pick-up place and times'),
+            model_name="shopsettings",
+            name="pickup_place",
+            field=models.TextField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="Where and when fans collect their order, e.g. “Rehearsal studio, 12 rue X, Nantes — Thursdays 18–20h, or at our next gig”.",
+                verbose_name="pick-up place and times",
+            ),
         ),
     ]
