@@ -65,6 +65,15 @@ for release in Release.objects.filter(artist=artist):
             "Sur le quai la valse tourne,\\nles bateaux rentrent au port.\\n\\nEt la mer."
         )
         first.save()
+# Local pick-up with cash on collection (the checkout's "Pick up" choice).
+from disquaire.payments.models import PaymentSettings
+from disquaire.shop.models import ShopSettings
+ShopSettings.objects.update_or_create(artist=artist, defaults={{
+    "pickup_enabled": True,
+    "pickup_place": "Rehearsal studio, 12 rue des Olivettes, Nantes — Thursdays 6–8 pm, "
+    "or at our next gig",
+}})
+PaymentSettings.objects.update_or_create(artist=artist, defaults={{"cash_enabled": True}})
 # A second band with a dark theme (its accent too dark to read: the site lightens it),
 # sharing the first band's audio and cover.
 dark, created = Artist.objects.get_or_create(
@@ -209,7 +218,8 @@ def shoot_shop_and_backstage(browser: object, base: str, password: str) -> list[
 
 def shoot_order_journey(browser: object, base: str, password: str) -> list[Path]:
     """On phone and desktop, in English and French: the checkout of a CD that ships
-    (country chosen, the exact total on the Pay button), the order page after paying
+    (country chosen, the exact total on the Pay button), the same picked up (no postage,
+    cash on collection), the order page after paying
     with the test provider (the demo band is in test mode), then the band's desk, where
     that paid order waits to be shipped (marked "test"), and its Payments page."""
     saved: list[Path] = []
@@ -255,6 +265,17 @@ def shoot_order_journey(browser: object, base: str, password: str) -> list[Path]
             )
             page.locator("input[name=provider][value=test]").check()
             snap("checkout-shipping")
+            # The same cart picked up instead: no postage, no address, cash on collection.
+            page.locator("input[name=delivery][value=pickup]").check()
+            page.wait_for_function(
+                "() => !document.querySelector('[data-ship-field]').offsetParent"
+            )
+            page.locator("input[name=provider][value=cash]").check()
+            page.wait_for_load_state("networkidle")
+            snap("checkout-pickup")
+            page.locator("input[name=delivery][value=ship]").check()
+            page.locator("input[name=provider][value=test]").check()
+            page.wait_for_load_state("networkidle")
             page.locator("[data-pay]").click()
             page.wait_for_load_state("networkidle")
             page.locator("button[name=outcome][value=success]").click()

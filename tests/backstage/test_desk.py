@@ -61,6 +61,7 @@ def test_the_desk_counts_orders_to_ship_transfers_flags_and_failed_encodes(band:
     assert desk_todo_counts(artist=band.artist) == {
         "to_ship": 2,
         "transfers": 1,
+        "to_collect": 0,
         "attention": 1,
         "failed_tracks": 1,
         "settlements": 0,

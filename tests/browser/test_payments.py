@@ -159,3 +159,37 @@ def test_the_total_follows_the_country_the_fan_chooses_and_is_what_they_pay(
     order = Order.objects.get()
     assert (order.total_minor, order.ship_country, order.state) == (1900, "BE", OrderState.PAID)
     expect(page.locator("main")).to_contain_text("€19.00")
+
+
+def test_a_fan_who_picks_up_gives_no_address_pays_no_postage_and_may_pay_cash(
+    page: Any, live_server: Any
+) -> None:
+    from tests.shop.factories import ShopSettingsFactory
+
+    offer = _cd({"FR": 350, "BE": 700})
+    PaymentSettingsFactory(artist=offer.artist, bank_enabled=False, cash_enabled=True)
+    ShopSettingsFactory(
+        artist=offer.artist, pickup_enabled=True, pickup_place="Rehearsal studio, Nantes"
+    )
+    _to_checkout(page, live_server, offer)
+    cash = page.get_by_label("Cash on collection", exact=False)
+    expect(page.get_by_label("Address", exact=True)).to_be_visible()
+    expect(cash).to_be_hidden()  # shipped: no cash
+    page.locator("input[name=delivery][value=pickup]").check()
+    expect(page.get_by_label("Address", exact=True)).to_be_hidden()
+    expect(page.locator("[data-shipping]")).to_have_text("none: you pick it up")
+    pay = page.locator("[data-pay]")
+    expect(pay).to_have_text("Pay €12.00")
+    expect(cash).to_be_visible()
+    page.locator("input[name=delivery][value=ship]").check()
+    expect(cash).to_be_hidden()
+    expect(page.get_by_label("Address", exact=True)).to_be_visible()
+    page.locator("input[name=delivery][value=pickup]").check()
+    page.get_by_label("Email", exact=True).fill("fan@example.org")
+    page.get_by_label("Full name", exact=True).fill("A Fan")
+    cash.check()
+    pay.click()
+    page.wait_for_url("**/orders/**")
+    expect(page.locator("main")).to_contain_text("Rehearsal studio, Nantes")
+    order = Order.objects.get()
+    assert (order.total_minor, order.delivery, order.state) == (1200, "pickup", OrderState.PENDING)
