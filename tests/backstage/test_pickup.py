@@ -178,3 +178,13 @@ def test_the_orders_list_and_csv_say_pick_up(band: Band) -> None:
     body = band.client.get(_url("orders_export", band)).content.decode()
     rows = list(csv.DictReader(io.StringIO(body)))
     assert rows[0]["code"] == order.code and rows[0]["delivery"] == "pickup"
+
+
+def test_pressing_collected_and_paid_twice_records_it_once(band: Band) -> None:
+    order, payment = _pickup(band)
+    url = _url("order_mark_paid", band, code=order.code)
+    band.client.post(url, {"payment": payment.pk})
+    again = band.client.post(url, {"payment": payment.pk}, follow=True)
+    assert "is paid in cash and collected" in again.content.decode()
+    assert order.audit_entries.filter(action="order.collect").count() == 1
+    assert order.audit_entries.filter(action="payment.confirm").count() == 1

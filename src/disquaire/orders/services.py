@@ -325,6 +325,8 @@ def order_collect_cash(*, payment: Payment, actor: str) -> Order:
     with transaction.atomic():
         payment = payment_confirm(payment=payment, actor=actor, data={"cash": True})
         order = Order.objects.select_for_update().get(pk=payment.order_id)
+        if order.state == OrderState.FULFILLED and order.is_pickup:
+            return order  # collected already: a second press of the button
         if order.state != OrderState.PAID:
             raise OrderError(
                 _("This order can no longer be sold (cancelled, or its units went to others).")
