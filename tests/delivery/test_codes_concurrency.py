@@ -1,14 +1,13 @@
 """Twenty fans redeem one five-use code at the same moment (PostgreSQL row locks).
 
-The race window between "check the uses" and "count the use" is widened on purpose
-(``_check_delay`` sleeps) so that the control — the same scenario with the row lock
-replaced by a plain read — reliably shows the overspend the lock prevents.
+In the control — the same scenario with the row lock replaced by a plain read — the fans
+meet at a barrier between "check the uses" and "count the use" (``_check_delay``), which
+always shows the overspend the lock prevents.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from typing import Any
 
@@ -19,16 +18,12 @@ from disquaire.delivery import codes
 from disquaire.delivery.codes import CodeProblem, code_batch_create, code_redeem
 from disquaire.delivery.models import DownloadCode, Entitlement
 from tests.factories import ReleaseFactory
+from tests.meeting import meeting_point
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 FANS = 20
 USES = 5
-
-
-@pytest.fixture(autouse=True)
-def wide_race_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(codes, "_check_delay", lambda: time.sleep(0.05))
 
 
 def redeem_all(code: DownloadCode) -> list[Any]:
@@ -79,6 +74,7 @@ def test_control_without_the_row_lock_the_same_fans_overspend_the_code(
         "_lock",
         lambda code_id: DownloadCode.objects.select_related("batch").get(pk=code_id),
     )
+    monkeypatch.setattr(codes, "_check_delay", meeting_point(FANS))
     code = five_use_code()
     redeem_all(code)
     assert Entitlement.objects.filter(source_ref=f"code:{code.pk}").count() > USES

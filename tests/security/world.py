@@ -20,7 +20,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from disquaire.audio import synth_cover
 from disquaire.backstage.models import Upload
-from disquaire.backstage.services import INVITE_PURPOSE, VERIFY_PURPOSE, _password_seal
+from disquaire.backstage.services.accounts import VERIFY_PURPOSE, _password_seal
+from disquaire.backstage.services.invitations import INVITE_PURPOSE
 from disquaire.catalog.models import Artist, Concert, Membership, NewsPost, Release
 from disquaire.core.models import WorkerHeartbeat
 from disquaire.core.signing import token_make

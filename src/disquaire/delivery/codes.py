@@ -29,8 +29,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disquaire.catalog.models import Release
+from disquaire.core.addresses import email_normalise
 from disquaire.delivery.models import CodeBatch, DownloadCode, Entitlement, EntitlementSource
-from disquaire.delivery.selectors import email_normalise
 from disquaire.delivery.services import entitlement_grant
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

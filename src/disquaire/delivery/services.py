@@ -152,7 +152,7 @@ def entitlements_claim(*, email: str) -> int:
 
 
 def download_limit() -> int:
-    return int(getattr(settings, "DISQUAIRE_DOWNLOAD_LIMIT", 100))
+    return int(settings.DISQUAIRE_DOWNLOAD_LIMIT)
 
 
 def download_count(*, entitlement: Entitlement) -> int:

@@ -204,7 +204,7 @@ def _remember_format(request: HttpRequest, response: HttpResponseBase, key: str)
         max_age=365 * 86400,
         httponly=True,
         samesite="Lax",
-        secure=request.is_secure() or bool(getattr(settings, "SESSION_COOKIE_SECURE", False)),
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
     )
 
 
@@ -355,15 +355,11 @@ class EmailForm(forms.Form):
     ticket = forms.CharField(widget=forms.HiddenInput)
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def _limited(request: HttpRequest, code_text: str) -> bool:
     """Too many failed attempts from this address, or attempts on this code."""
-    window = _setting("DISQUAIRE_REDEEM_WINDOW", 900)
-    ip_limit = _setting("DISQUAIRE_REDEEM_ATTEMPTS_PER_IP", 20)
-    code_limit = _setting("DISQUAIRE_REDEEM_ATTEMPTS_PER_CODE", 10)
+    window = settings.DISQUAIRE_REDEEM_WINDOW
+    ip_limit = settings.DISQUAIRE_REDEEM_ATTEMPTS_PER_IP
+    code_limit = settings.DISQUAIRE_REDEEM_ATTEMPTS_PER_CODE
     if rate_count(scope="redeem-ip", value=client_ip(request)) >= ip_limit:
         return True
     normalised = codes.code_normalise(code_text)
@@ -376,7 +372,7 @@ def _failed(request: HttpRequest) -> None:
     rate_hit(
         scope="redeem-ip",
         value=client_ip(request),
-        window=_setting("DISQUAIRE_REDEEM_WINDOW", 900),
+        window=settings.DISQUAIRE_REDEEM_WINDOW,
     )
 
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
+from disquaire.core.addresses import email_normalise
 from disquaire.core.countries import countries_by_name, country_name
 from disquaire.core.money import Money, MoneyError, currency_check
 from disquaire.core.queries import Compiled
@@ -401,7 +402,7 @@ def checkout_start(
 
 def subscriber_request(*, artist: Artist, email: str) -> Subscriber | None:
     """Add an unconfirmed subscriber and mail them a signed confirmation link."""
-    email = email.strip().lower()
+    email = email_normalise(email)
     try:
         with transaction.atomic():
             subscriber, _created = Subscriber.objects.get_or_create(artist=artist, email=email)

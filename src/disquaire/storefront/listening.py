@@ -98,7 +98,7 @@ class Listener:
 
 
 def _stream_ttl() -> int:
-    return int(getattr(settings, "DISQUAIRE_STREAM_TOKEN_TTL", 3 * 3600))
+    return int(settings.DISQUAIRE_STREAM_TOKEN_TTL)
 
 
 def release_preview_digest(*, release: Release) -> str:
@@ -193,10 +193,10 @@ def listener_remember(
         LISTENER_COOKIE,
         listener.new_cookie,
         salt=LISTENER_SALT,
-        max_age=int(getattr(settings, "DISQUAIRE_LISTENER_COOKIE_AGE", 365 * 86400)),
+        max_age=int(settings.DISQUAIRE_LISTENER_COOKIE_AGE),
         httponly=True,
         samesite="Lax",
-        secure=request.is_secure() or bool(getattr(settings, "SESSION_COOKIE_SECURE", False)),
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
     )
 
 
