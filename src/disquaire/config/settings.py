@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Names the signed-in user as the actor of the audit log's entries (core.audit).
+    "disquaire.core.audit.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "disquaire.shop.middleware.VisitOriginMiddleware",
     "disquaire.core.replica.ReplicaPinMiddleware",

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from disquaire.catalog.models import Release
 from disquaire.core.addresses import email_normalise
+from disquaire.core.audit import activity_record
 from disquaire.delivery.models import CodeBatch, DownloadCode, Entitlement, EntitlementSource
 from disquaire.delivery.services import entitlement_grant
 
@@ -104,6 +105,18 @@ def code_batch_create(
             fresh = [DownloadCode(batch=batch, code=c) for c in wanted - taken]
             DownloadCode.objects.bulk_create(fresh, batch_size=1000)
             made += len(fresh)
+        activity_record(
+            artist_id=release.artist_id,
+            action="codes.create",
+            obj=batch,
+            label=label or release.title,
+            after={
+                "release": release.title,
+                "codes": size,
+                "uses_per_code": uses_per_code,
+                "expires_at": expires_at,
+            },
+        )
     return batch
 
 

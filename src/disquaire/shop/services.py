@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
 from disquaire.core.addresses import email_normalise
+from disquaire.core.audit import audited
 from disquaire.core.countries import countries_by_name, country_name
 from disquaire.core.money import Money, MoneyError, currency_check
 from disquaire.core.queries import Compiled
@@ -468,6 +469,7 @@ def _offer_check(offer: Offer) -> None:
         offer.minimum_minor, offer.suggested_minor = offer.price_minor, None
 
 
+@audited("offer.create")
 def offer_create(
     *, artist: Artist, release: Any = None, options: Iterable[dict[str, Any]] = (), **fields: Any
 ) -> Offer:
@@ -488,6 +490,7 @@ def offer_create(
     return offer
 
 
+@audited("offer.update", subject="offer")
 def offer_update(*, offer: Offer, **fields: Any) -> Offer:
     """Change an offer's fields (those of OFFER_FIELDS); edition numbers already issued stay."""
     for name, value in fields.items():
@@ -499,6 +502,7 @@ def offer_update(*, offer: Offer, **fields: Any) -> Offer:
     return offer
 
 
+@audited("offer.delete", subject="offer")
 def offer_delete(*, offer: Offer) -> None:
     """Delete an offer nobody ordered; raise OfferInUse otherwise — also when an order
     for it is written between the check and the delete (its protected reference rolls
@@ -538,6 +542,7 @@ def offer_sold(*, offer: Offer) -> int:
     return int(total or 0)
 
 
+@audited("shipping_zone.save", subject="zone")
 def shipping_zone_save(
     *,
     artist: Artist,
@@ -557,10 +562,15 @@ def shipping_zone_save(
     return zone
 
 
+@audited("shipping_zone.delete", subject="zone")
 def shipping_zone_delete(*, zone: ShippingZone) -> None:
     zone.delete()
 
 
+@audited(
+    "shop_settings.update",
+    subject=lambda kw: ShopSettings.objects.filter(artist=kw["artist"]).first(),
+)
 def shop_settings_update(*, artist: Artist, ship_from_country: str, vat_note: str) -> ShopSettings:
     """Save the artist's shop settings (created on first save). How fans pay is set on
     the Payments page (payments.services)."""

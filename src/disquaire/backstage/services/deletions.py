@@ -8,8 +8,13 @@ from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Release, Track
 from disquaire.catalog.services.editing import tracks_reorder
+from disquaire.core.audit import audited
 from disquaire.delivery.selectors import release_given
 from disquaire.orders.selectors import release_has_orders
+
+# What the audit log keeps of a deleted release or track.
+RELEASE_FIELDS = ("title", "slug", "kind", "release_date", "visibility")
+TRACK_FIELDS = ("release_id", "position", "title", "duration_ms")
 
 
 class InUse(Exception):
@@ -27,6 +32,7 @@ def _release_kept_reason(release_id: int) -> str:
     return ""
 
 
+@audited("release.delete", subject="release", fields=RELEASE_FIELDS)
 def release_delete(*, release: Release) -> None:
     """Delete a release nobody has ordered or been given, with its tracks, renditions,
     offers and everything else hanging from it; raise ``InUse`` (nothing deleted) otherwise.
@@ -48,6 +54,7 @@ def release_delete(*, release: Release) -> None:
         raise InUse(_release_kept_reason(release.pk) or _("This release is in use.")) from exc
 
 
+@audited("track.delete", subject="track", fields=TRACK_FIELDS)
 def track_delete(*, track: Track) -> None:
     """Delete a track of a release nobody has ordered or been given, with its renditions,
     and close the gap in the tracklist; raise ``InUse`` (nothing deleted) otherwise —

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist, Membership
 from disquaire.core.addresses import email_normalise
+from disquaire.core.audit import activity_record
 from disquaire.core.signing import TokenInvalid, token_make, token_read
 
 INVITE_PURPOSE = "backstage.invite"
@@ -40,6 +42,14 @@ def invitation_send(*, artist: Artist, email: str, role: str, by: User) -> str:
     )
     link = settings.SITE_URL + reverse("backstage:invitation", kwargs={"token": token})
     signup = settings.SITE_URL + reverse("backstage:signup")
+    activity_record(
+        artist_id=artist.pk,
+        action="member.invite",
+        object_type="invitation",
+        label=email,
+        after={"email": email, "role": role},
+        actor=f"backstage:{by.email}",
+    )
     send_mail(
         _("Join %(artist)s on its shop") % {"artist": artist.name},
         render_to_string(
@@ -73,10 +83,23 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Make ``user`` a member; an invitation never lowers an owner to member."""
     if email_normalise(user.email) != invitation.email:
         raise PermissionError("this invitation was sent to another address")
-    membership, created = Membership.objects.get_or_create(
-        artist=invitation.artist, user=user, defaults={"role": invitation.role}
-    )
-    if not created and invitation.role == Membership.Role.OWNER:
-        membership.role = Membership.Role.OWNER
-        membership.save(update_fields=["role"])
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            artist=invitation.artist, user=user, defaults={"role": invitation.role}
+        )
+        before = {} if created else {"email": invitation.email, "role": membership.role}
+        if not created and invitation.role == Membership.Role.OWNER:
+            membership.role = Membership.Role.OWNER
+            membership.save(update_fields=["role"])
+        after = {"email": invitation.email, "role": membership.role}
+        if before != after:
+            activity_record(
+                artist_id=invitation.artist.pk,
+                action="member.join",
+                obj=membership,
+                label=invitation.email,
+                before=before,
+                after=after,
+                actor=f"backstage:{user.email}",
+            )
     return membership

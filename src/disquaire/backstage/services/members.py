@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist, Membership
 from disquaire.catalog.validators import RESERVED_SLUGS
+from disquaire.core.audit import activity_record
 
 
 def artist_slug_suggest(*, name: str) -> str:
@@ -70,13 +71,31 @@ def _membership_change(
             raise MembershipRefused(
                 _("The artist needs at least one owner: make someone else owner first.")
             )
+        entry = {"email": target.user.email, "role": target.role}
         if role is None:
+            activity_record(
+                artist_id=artist.pk,
+                action="member.remove",
+                obj=target,
+                label=target.user.email,
+                before=entry,
+                actor=f"backstage:{by.email}",
+            )
             target.delete()
             Artist.objects.filter(pk=artist.pk).update(members_epoch=F("members_epoch") + 1)
             return None
         if target.role != role:
             target.role = role
             target.save(update_fields=["role"])
+            activity_record(
+                artist_id=artist.pk,
+                action="member.role",
+                obj=target,
+                label=target.user.email,
+                before=entry,
+                after={**entry, "role": role},
+                actor=f"backstage:{by.email}",
+            )
         return target
 
 
