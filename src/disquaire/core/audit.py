@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.db import models, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from disquaire.core.models import ActivityEntry
@@ -67,9 +68,17 @@ def _artist_id(obj: models.Model) -> int | None:
     return None
 
 
+def _release_id(obj: models.Model) -> int | None:
+    if obj._meta.model_name == "release":
+        return int(obj.pk) if obj.pk is not None else None
+    value = getattr(obj, "release_id", None)
+    return int(value) if value is not None else None
+
+
 def activity_record(
     *,
     artist_id: int,
+    release_id: int | None = None,
     action: str,
     obj: models.Model | None = None,
     object_type: str = "",
@@ -84,8 +93,10 @@ def activity_record(
         object_type = object_type or obj._meta.model_name or ""
         object_id = object_id or str(obj.pk or "")
         label = label or str(obj)
+        release_id = release_id if release_id is not None else _release_id(obj)
     return ActivityEntry.objects.create(
         artist_id=artist_id,
+        release_id=release_id,
         actor=(_actor.get() if actor is None else actor)[:200],
         action=action,
         object_type=object_type,
@@ -135,16 +146,19 @@ def audited(
                 before = snapshot(type(obj), pk, fields) if obj is not None else {}
                 label = str(obj) if pk is not None else ""
                 artist_id = _artist_id(obj) if pk is not None else None
+                release_id = _release_id(obj) if pk is not None else None
                 result = service(*args, **kwargs)
                 if pk is None and isinstance(result, models.Model):
                     obj, pk = result, result.pk
                     label, artist_id = str(result), _artist_id(result)
+                    release_id = _release_id(result)
                 if obj is None or pk is None or artist_id is None:
                     return result
                 after = snapshot(type(obj), pk, fields)
                 if before != after:
                     activity_record(
                         artist_id=artist_id,
+                        release_id=release_id,
                         action=action,
                         object_type=obj._meta.model_name or "",
                         object_id=str(pk),
@@ -160,12 +174,22 @@ def audited(
 
 
 def activity_for_artist(
-    *, artist_id: int, object_type: str = "", object_id: str = "", limit: int = 200
-) -> list[ActivityEntry]:
-    """The latest entries of an artist's log (of one object when named), newest first."""
+    *,
+    artist_id: int,
+    object_type: str = "",
+    object_id: Any = None,
+    release_id: int | None = None,
+    action_prefix: str = "",
+) -> QuerySet[ActivityEntry]:
+    """An artist's log, newest first: of one object, one release or one kind of action
+    when named."""
     entries = ActivityEntry.objects.filter(artist_id=artist_id)
     if object_type:
         entries = entries.filter(object_type=object_type)
-    if object_id:
-        entries = entries.filter(object_id=object_id)
-    return list(entries[:limit])
+    if object_id is not None:
+        entries = entries.filter(object_id=str(object_id))
+    if release_id is not None:
+        entries = entries.filter(release_id=release_id)
+    if action_prefix:
+        entries = entries.filter(action__startswith=action_prefix)
+    return entries

@@ -30,6 +30,8 @@ class ActivityEntry(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     artist_id = models.BigIntegerField(db_index=True)
+    # The release the object belongs to (an offer, a track, a code batch), for its history.
+    release_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=40)
