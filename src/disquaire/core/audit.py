@@ -142,11 +142,12 @@ def audited(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with transaction.atomic():
                 obj = find(kwargs)
-                pk = obj.pk if obj is not None else None
-                before = snapshot(type(obj), pk, fields) if obj is not None else {}
-                label = str(obj) if pk is not None else ""
-                artist_id = _artist_id(obj) if pk is not None else None
-                release_id = _release_id(obj) if pk is not None else None
+                pk, before, label = None, {}, ""
+                artist_id = release_id = None
+                if obj is not None and obj.pk is not None:
+                    pk, label = obj.pk, str(obj)
+                    before = snapshot(type(obj), pk, fields)
+                    artist_id, release_id = _artist_id(obj), _release_id(obj)
                 result = service(*args, **kwargs)
                 if pk is None and isinstance(result, models.Model):
                     obj, pk = result, result.pk
