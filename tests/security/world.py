@@ -39,7 +39,7 @@ from disquaire.fans.services import (
 from disquaire.payments.providers.test import TOKEN_PURPOSE as TEST_PAY_PURPOSE
 from disquaire.shop.models import ShippingZone
 from disquaire.shop.services import SUBSCRIBE_PURPOSE
-from disquaire.storefront.listening import STREAM_PURPOSE
+from disquaire.storefront.listening.streams import STREAM_PURPOSE
 from tests.delivery.conftest import ready_release
 from tests.factories import MembershipFactory, UserFactory
 from tests.shop.factories import OfferFactory

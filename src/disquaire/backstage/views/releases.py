@@ -21,7 +21,7 @@ from disquaire.catalog.models import Release
 from disquaire.catalog.services import editing as editing_services
 from disquaire.catalog.services import processing as processing_services
 from disquaire.storefront.images import release_cover_prefix, source_version, variant_response
-from disquaire.storefront.listening import release_preview_link_revoke, release_preview_url
+from disquaire.storefront.listening.access import release_preview_link_revoke, release_preview_url
 
 
 @login_required
