@@ -8,13 +8,11 @@ Each test runs real threads, each with its own database connection. In the contr
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, connections
+from django.db import IntegrityError
 from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
@@ -32,7 +30,7 @@ from disquaire.orders.models import (
 from disquaire.orders.services import SoldOut, payment_confirm, payment_create
 from disquaire.payments.providers.stripe import StripeProvider
 from disquaire.shop.models import Offer
-from tests.meeting import meeting_point
+from tests.meeting import meeting_point, run_at_once
 from tests.payments.fake_stripe import FakeStripe
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import fake_request, order_for
@@ -41,28 +39,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 BUYERS = 50
 UNITS = 10
-
-
-def run_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``count`` threads released together; results or exceptions."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def runner(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.fixture

@@ -7,18 +7,16 @@ always shows the overspend the lock prevents.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from disquaire.delivery import codes
 from disquaire.delivery.codes import CodeProblem, code_batch_create, code_redeem
 from disquaire.delivery.models import DownloadCode, Entitlement
 from tests.factories import ReleaseFactory
-from tests.meeting import meeting_point
+from tests.meeting import meeting_point, run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -27,26 +25,13 @@ USES = 5
 
 
 def redeem_all(code: DownloadCode) -> list[Any]:
-    barrier = threading.Barrier(FANS)
-    results: list[Any] = [None] * FANS
-
-    def fan(index: int) -> None:
+    def fan(index: int) -> Any:
         try:
-            barrier.wait()
-            results[index] = code_redeem(code_id=code.pk, email=f"fan{index}@example.org").pk
+            return code_redeem(code_id=code.pk, email=f"fan{index}@example.org").pk
         except CodeProblem as problem:
-            results[index] = problem.reason
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
+            return problem.reason
 
-    threads = [threading.Thread(target=fan, args=(i,)) for i in range(FANS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return run_at_once(FANS, fan, timeout=60)
 
 
 def five_use_code() -> DownloadCode:

@@ -67,9 +67,14 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _limit(*, scope: str, ip: str, address: str, per_ip: int, per_email: int) -> None:
-    """Count one attempt of ``scope`` for the client and for the address; raise
-    TooManyRequests past either limit."""
+def _limit(*, scope: str, ip: str, address: str) -> None:
+    """Count one attempt of ``scope`` (``signin``, ``signin-password``) for the client and
+    for the address; raise TooManyRequests past either limit."""
+    if scope == "signin":
+        per_ip, per_email = settings.DISQUAIRE_SIGNIN_PER_IP, settings.DISQUAIRE_SIGNIN_PER_EMAIL
+    else:
+        per_ip = settings.DISQUAIRE_SIGNIN_PASSWORD_PER_IP
+        per_email = settings.DISQUAIRE_SIGNIN_PASSWORD_PER_EMAIL
     window = settings.DISQUAIRE_SIGNIN_WINDOW
     by_ip = rate_hit(scope=f"{scope}-ip", value=ip, window=window)
     by_email = rate_hit(scope=f"{scope}-email", value=address, window=window)
@@ -80,13 +85,7 @@ def _limit(*, scope: str, ip: str, address: str, per_ip: int, per_email: int) ->
 def signin_link_send(*, email: str, ip: str) -> None:
     """Mail a sign-in link to ``email``; raise TooManyRequests over the limits."""
     address = email_normalise(email)
-    _limit(
-        scope="signin",
-        ip=ip,
-        address=address,
-        per_ip=settings.DISQUAIRE_SIGNIN_PER_IP,
-        per_email=settings.DISQUAIRE_SIGNIN_PER_EMAIL,
-    )
+    _limit(scope="signin", ip=ip, address=address)
     token = secrets.token_urlsafe(32)
     ttl = settings.DISQUAIRE_SIGNIN_LINK_TTL
     SignInLink.objects.create(
@@ -181,13 +180,7 @@ def fan_password_signin(*, email: str, password: str, ip: str) -> Fan:
     purchases like a link sign-in. Raise TooManyRequests over the limits (checked before
     any hashing), PasswordSignInRefused otherwise."""
     address = email_normalise(email)
-    _limit(
-        scope="signin-password",
-        ip=ip,
-        address=address,
-        per_ip=settings.DISQUAIRE_SIGNIN_PASSWORD_PER_IP,
-        per_email=settings.DISQUAIRE_SIGNIN_PASSWORD_PER_EMAIL,
-    )
+    _limit(scope="signin-password", ip=ip, address=address)
     fan = Fan.objects.filter(email=address).first() if address else None
     if fan is None or not fan.password:
         # Hash anyway, as long as checking a real hash: the timing must not tell who has one.

@@ -71,31 +71,25 @@ def _membership_change(
             raise MembershipRefused(
                 _("The artist needs at least one owner: make someone else owner first.")
             )
-        entry = {"email": target.user.email, "role": target.role}
-        if role is None:
+        before = {"email": target.user.email, "role": target.role}
+        after = {} if role is None else {**before, "role": role}
+        if after != before:
             activity_record(
                 artist_id=artist.pk,
-                action="member.remove",
+                action="member.remove" if role is None else "member.role",
                 obj=target,
                 label=target.user.email,
-                before=entry,
+                before=before,
+                after=after,
                 actor=f"backstage:{by.email}",
             )
+        if role is None:
             target.delete()
             Artist.objects.filter(pk=artist.pk).update(members_epoch=F("members_epoch") + 1)
             return None
         if target.role != role:
             target.role = role
             target.save(update_fields=["role"])
-            activity_record(
-                artist_id=artist.pk,
-                action="member.role",
-                obj=target,
-                label=target.user.email,
-                before=entry,
-                after={**entry, "role": role},
-                actor=f"backstage:{by.email}",
-            )
         return target
 
 

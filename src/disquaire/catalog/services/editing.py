@@ -24,6 +24,7 @@ from disquaire.catalog.services.imports import (
     _probe_candidate,
     _renditions_plan,
     _unique_slug,
+    master_fields,
     tracks_enqueue,
 )
 from disquaire.catalog.tagging import (
@@ -78,15 +79,7 @@ def track_add_from_upload(*, release: Release, path: Path, filename: str) -> Tra
                 duration_ms=round(info.duration_s * 1000),
                 isrc=_clean_isrc(info.tags.isrc),
                 master=name,
-                master_filename=Path(filename).name[:300],
-                master_bytes=size,
-                master_sha256=digest,
-                master_codec=info.codec,
-                master_lossless=info.lossless,
-                master_sample_rate=info.sample_rate,
-                master_bit_depth=info.bit_depth,
-                master_channels=info.channels,
-                master_bitrate_kbps=info.bitrate_kbps,
+                **master_fields(info=info, filename=Path(filename).name, size=size, digest=digest),
             )
             _renditions_plan(track=track, info=info)
             transaction.on_commit(lambda: tracks_enqueue(tracks=[track]))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -251,15 +252,9 @@ def release_import(
                     duration_ms=round(info.duration_s * 1000),
                     isrc=_clean_isrc(tags.isrc),
                     master=name,
-                    master_filename=candidate.path.name[:300],
-                    master_bytes=size,
-                    master_sha256=digest,
-                    master_codec=info.codec,
-                    master_lossless=info.lossless,
-                    master_sample_rate=info.sample_rate,
-                    master_bit_depth=info.bit_depth,
-                    master_channels=info.channels,
-                    master_bitrate_kbps=info.bitrate_kbps,
+                    **master_fields(
+                        info=info, filename=candidate.path.name, size=size, digest=digest
+                    ),
                 )
                 _renditions_plan(track=track, info=info)
                 result.tracks.append(track)
@@ -271,6 +266,21 @@ def release_import(
         for name in stored:  # the import failed after copying: leave nothing behind
             default_storage.delete(name)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def master_fields(*, info: AudioInfo, filename: str, size: int, digest: str) -> dict[str, Any]:
+    """The master columns of a new track, from what the probe found in its file."""
+    return {
+        "master_filename": filename[:300],
+        "master_bytes": size,
+        "master_sha256": digest,
+        "master_codec": info.codec,
+        "master_lossless": info.lossless,
+        "master_sample_rate": info.sample_rate,
+        "master_bit_depth": info.bit_depth,
+        "master_channels": info.channels,
+        "master_bitrate_kbps": info.bitrate_kbps,
+    }
 
 
 def _kind_for(count: int) -> str:
