@@ -23,7 +23,9 @@ from disquaire.core.models import ActivityEntry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_actor: ContextVar[str] = ContextVar("activity_actor", default="")
+# Who acts, asked only when an entry is written: the request's user is not looked up
+# (a session read) on the many requests that write nothing.
+_actor: ContextVar[Callable[[], str]] = ContextVar("activity_actor", default=lambda: "")
 
 MASK = "••••"
 
@@ -31,7 +33,7 @@ MASK = "••••"
 @contextmanager
 def acting_as(actor: str) -> Iterator[None]:
     """Entries recorded inside name ``actor`` (a command, a test, a task)."""
-    token = _actor.set(actor)
+    token = _actor.set(lambda: actor)
     try:
         yield
     finally:
@@ -46,11 +48,17 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        def who() -> str:
+            user = getattr(request, "user", None)
+            if user is None or not user.is_authenticated:
+                return ""
+            return f"backstage:{getattr(user, 'email', '') or user.pk}"
+
+        token = _actor.set(who)
+        try:
             return self.get_response(request)
-        with acting_as(f"backstage:{getattr(user, 'email', '') or user.pk}"):
-            return self.get_response(request)
+        finally:
+            _actor.reset(token)
 
 
 def masked(value: str) -> str:
@@ -97,7 +105,7 @@ def activity_record(
     return ActivityEntry.objects.create(
         artist_id=artist_id,
         release_id=release_id,
-        actor=(_actor.get() if actor is None else actor)[:200],
+        actor=(_actor.get()() if actor is None else actor)[:200],
         action=action,
         object_type=object_type,
         object_id=object_id,
