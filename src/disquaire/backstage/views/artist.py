@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,11 @@ from disquaire.backstage.forms import (
 )
 from disquaire.backstage.services import invitations as invitation_services
 from disquaire.backstage.services import members as member_services
-from disquaire.backstage.views.common import confirm_delete, require_post_for_members
+from disquaire.backstage.views.common import (
+    confirm_delete,
+    delete_after_confirming,
+    require_post_for_members,
+)
 from disquaire.catalog.markdown import markdown_to_html
 from disquaire.catalog.models import Artist, Concert, Membership, NewsPost
 from disquaire.core.colour import AA_TEXT, contrast_ratio, hex_to_rgb, theme_readable
@@ -261,13 +266,16 @@ def concert_edit(request: HttpRequest, artist: str, concert_id: int | None = Non
 @login_required
 def concert_delete(request: HttpRequest, artist: str, concert_id: int) -> HttpResponse:
     concert = selectors.concert_for_member(user=request.user, slug=artist, concert_id=concert_id)
-    if request.method != "POST":
-        return confirm_delete(
-            request, artist=concert.artist, thing=concert, cancel="backstage:concerts"
-        )
-    concert.delete()
-    messages.success(request, _("The concert is deleted."))
-    return redirect("backstage:concerts", artist=artist)
+    back = reverse("backstage:concerts", kwargs={"artist": concert.artist.slug})
+    return delete_after_confirming(
+        request,
+        artist=concert.artist,
+        thing=concert,
+        back=back,
+        delete=concert.delete,
+        done=_("The concert is deleted."),
+        then=back,
+    )
 
 
 # --- news -------------------------------------------------------------------------------------
@@ -319,11 +327,16 @@ def news_edit(request: HttpRequest, artist: str, post_id: int | None = None) -> 
 @login_required
 def news_delete(request: HttpRequest, artist: str, post_id: int) -> HttpResponse:
     post = selectors.news_for_member(user=request.user, slug=artist, post_id=post_id)
-    if request.method != "POST":
-        return confirm_delete(request, artist=post.artist, thing=post, cancel="backstage:news")
-    post.delete()
-    messages.success(request, _("The news post is deleted."))
-    return redirect("backstage:news", artist=artist)
+    back = reverse("backstage:news", kwargs={"artist": post.artist.slug})
+    return delete_after_confirming(
+        request,
+        artist=post.artist,
+        thing=post,
+        back=back,
+        delete=post.delete,
+        done=_("The news post is deleted."),
+        then=back,
+    )
 
 
 @login_required

@@ -70,15 +70,15 @@ def delete_after_confirming(
     artist: Artist,
     thing: Any,
     back: str,
-    explanation: str,
-    delete: Callable[[], None],
-    refused: type[Exception],
+    delete: Callable[[], object],
     done: str,
     then: str,
+    explanation: str = "",
+    refused: type[Exception] | tuple[type[Exception], ...] = (),
 ) -> HttpResponse:
     """GET: the "are you sure?" page (``back`` to cancel). POST: ``delete()``; when it
-    raises ``refused``, its message and back to ``back``; otherwise ``done`` and on to
-    ``then``."""
+    raises ``refused`` (if it can), its message and back to ``back``; otherwise ``done``
+    and on to ``then``."""
     if request.method != "POST":
         return confirm_delete(
             request, artist=artist, thing=thing, cancel_url=back, explanation=explanation

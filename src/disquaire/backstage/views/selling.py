@@ -19,7 +19,11 @@ from disquaire.backstage.forms_selling import (
     ShippingZoneForm,
     ShopSettingsForm,
 )
-from disquaire.backstage.views.common import confirm_delete, require_post_for_members
+from disquaire.backstage.views.common import (
+    confirm_delete,
+    delete_after_confirming,
+    require_post_for_members,
+)
 from disquaire.catalog.models import Release
 from disquaire.shop import services as shop_services
 from disquaire.shop.models import Offer, ShippingZone
@@ -193,13 +197,16 @@ def shipping_zone_edit(
 @login_required
 def shipping_zone_delete(request: HttpRequest, artist: str, zone_id: int) -> HttpResponse:
     zone = selectors.shipping_zone_for_member(user=request.user, slug=artist, zone_id=zone_id)
-    if request.method != "POST":
-        return confirm_delete(
-            request, artist=zone.artist, thing=zone.name, cancel="backstage:shipping"
-        )
-    shop_services.shipping_zone_delete(zone=zone)
-    messages.success(request, _("The shipping zone is deleted."))
-    return redirect("backstage:shipping", artist=artist)
+    back = reverse("backstage:shipping", kwargs={"artist": zone.artist.slug})
+    return delete_after_confirming(
+        request,
+        artist=zone.artist,
+        thing=zone.name,
+        back=back,
+        delete=lambda: shop_services.shipping_zone_delete(zone=zone),
+        done=_("The shipping zone is deleted."),
+        then=back,
+    )
 
 
 @login_required
