@@ -27,6 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
+from disquaire.core.addresses import email_normalise
+from disquaire.core.audit import audited
 from disquaire.core.countries import countries_by_name, country_name
 from disquaire.core.money import Money, MoneyError, currency_check
 from disquaire.core.queries import Compiled
@@ -459,7 +461,7 @@ def _pickup_mail(order: Order) -> None:
 
 def subscriber_request(*, artist: Artist, email: str) -> Subscriber | None:
     """Add an unconfirmed subscriber and mail them a signed confirmation link."""
-    email = email.strip().lower()
+    email = email_normalise(email)
     try:
         with transaction.atomic():
             subscriber, _created = Subscriber.objects.get_or_create(artist=artist, email=email)
@@ -525,6 +527,7 @@ def _offer_check(offer: Offer) -> None:
         offer.minimum_minor, offer.suggested_minor = offer.price_minor, None
 
 
+@audited("offer.create")
 def offer_create(
     *, artist: Artist, release: Any = None, options: Iterable[dict[str, Any]] = (), **fields: Any
 ) -> Offer:
@@ -545,6 +548,7 @@ def offer_create(
     return offer
 
 
+@audited("offer.update", subject="offer")
 def offer_update(*, offer: Offer, **fields: Any) -> Offer:
     """Change an offer's fields (those of OFFER_FIELDS); edition numbers already issued stay."""
     for name, value in fields.items():
@@ -556,6 +560,7 @@ def offer_update(*, offer: Offer, **fields: Any) -> Offer:
     return offer
 
 
+@audited("offer.delete", subject="offer")
 def offer_delete(*, offer: Offer) -> None:
     """Delete an offer nobody ordered; raise OfferInUse otherwise — also when an order
     for it is written between the check and the delete (its protected reference rolls
@@ -595,6 +600,7 @@ def offer_sold(*, offer: Offer) -> int:
     return int(total or 0)
 
 
+@audited("shipping_zone.save", subject="zone")
 def shipping_zone_save(
     *,
     artist: Artist,
@@ -614,10 +620,15 @@ def shipping_zone_save(
     return zone
 
 
+@audited("shipping_zone.delete", subject="zone")
 def shipping_zone_delete(*, zone: ShippingZone) -> None:
     zone.delete()
 
 
+@audited(
+    "shop_settings.update",
+    subject=lambda kw: ShopSettings.objects.filter(artist=kw["artist"]).first(),
+)
 def shop_settings_update(
     *,
     artist: Artist,
