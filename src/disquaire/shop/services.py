@@ -31,6 +31,7 @@ from disquaire.core.money import Money, MoneyError, currency_check
 from disquaire.core.queries import Compiled
 from disquaire.core.signing import TokenError, token_make, token_read
 from disquaire.orders.models import Order
+from disquaire.orders.outcomes import payment_checkout_start
 from disquaire.orders.selectors import units_left
 from disquaire.orders.services import (
     Address,
@@ -389,7 +390,7 @@ def checkout_start(
         sent = reverse("shop:checkout_sent", kwargs={"artist": group.artist.slug})
         return CheckoutResult(order=order, redirect_url=sent)
     try:
-        url = provider.start_checkout(payment, request)
+        url = payment_checkout_start(provider=provider, payment=payment, request=request)
     except ProviderError as exc:
         # Give the units back at once rather than holding them until the order expires.
         payment_fail(payment=payment, actor="system", reason=str(exc))
