@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -80,16 +79,14 @@ def browser(chromium_path: str) -> Iterator[Any]:
 @pytest.fixture(autouse=True)
 def _browser_env(request: pytest.FixtureRequest) -> Iterator[None]:
     """For browser tests: absolute addresses (embed code, oEmbed) name the live server,
-    and the page cache starts cold. Other tests are left alone."""
+    the page cache is emptied by tests/conftest.py. Other tests are left alone."""
     if request.node.get_closest_marker("browser") is None:
         yield
         return
     settings = request.getfixturevalue("settings")
     live_server = request.getfixturevalue("live_server")
     settings.SITE_URL = live_server.url
-    cache.clear()
     yield
-    cache.clear()
 
 
 @pytest.fixture

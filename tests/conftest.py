@@ -45,11 +45,13 @@ def isolated_files(settings: Any, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_counters() -> None:
-    """Rate limits (checkouts, sign-ins) count in the cache, which outlives a test: each
-    test starts with none spent."""
+def empty_cache() -> Iterator[None]:
+    """The cache (rate counters, cached pages) outlives a test: each test starts with an
+    empty one, and leaves none behind."""
     from django.core.cache import cache
 
+    cache.clear()
+    yield
     cache.clear()
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from disquaire.audio import synth_cover, synth_track
@@ -33,14 +31,6 @@ def _band(name: str) -> Band:
     client = Client()
     client.force_login(user)
     return Band(artist=artist, release=release, user=user, client=client)
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits() -> Iterator[None]:
-    """Rate limits count in the cache, which outlives a test: each test starts afresh."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from disquaire.backstage import services
+from disquaire.backstage.services import accounts as account_services
+from disquaire.backstage.services import invitations as invitation_services
 from disquaire.catalog.models import Membership
 from tests.backstage.conftest import Band
 from tests.factories import UserFactory
@@ -33,7 +34,7 @@ def test_fresh_install_sends_backstage_to_operator_setup(client: Client) -> None
 
 @pytest.mark.django_db
 def test_setup_creates_the_operator_as_superuser_and_signs_in(client: Client) -> None:
-    code = services.setup_code_ensure()
+    code = account_services.setup_code_ensure()
     response = client.post(
         reverse("backstage:setup"),
         {
@@ -94,7 +95,7 @@ def test_signup_needs_the_emailed_link_before_signing_in(client: Client, setting
 @pytest.mark.django_db
 def test_altered_verification_link_is_refused(client: Client) -> None:
     UserFactory()
-    services.user_signup(email="a@example.org", password=PASSWORD)
+    account_services.user_signup(email="a@example.org", password=PASSWORD)
     response = client.get(_link(mail.outbox[0].body)[:-3] + "xyz/")
     assert response.status_code == 400
     assert not User.objects.get(username="a@example.org").is_active
@@ -126,9 +127,9 @@ def test_an_unconfirmed_address_cannot_be_held_hostage(client: Client) -> None:
     too and gets in with their own password; the squatter's link (and password) are
     worthless, even if the owner's earlier link were used after a later squat."""
     UserFactory()  # the operator
-    services.user_signup(email="chant@example.org", password="squatter-password-1")
+    account_services.user_signup(email="chant@example.org", password="squatter-password-1")
     squatter_link = _link(mail.outbox[-1].body)
-    services.user_signup(email="chant@example.org", password=PASSWORD)
+    account_services.user_signup(email="chant@example.org", password=PASSWORD)
     owner_link = _link(mail.outbox[-1].body)
     assert User.objects.filter(username="chant@example.org").count() == 1
 
@@ -139,7 +140,7 @@ def test_an_unconfirmed_address_cannot_be_held_hostage(client: Client) -> None:
     assert user.is_active and user.check_password(PASSWORD)
     assert not user.check_password("squatter-password-1")
     # Once confirmed, a new sign-up changes nothing (the owner is told instead).
-    services.user_signup(email="chant@example.org", password="squatter-password-2")
+    account_services.user_signup(email="chant@example.org", password="squatter-password-2")
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
 
@@ -196,7 +197,7 @@ def test_accepting_an_invitation_makes_a_membership(band: Band) -> None:
 
 @pytest.mark.django_db
 def test_invitation_for_another_address_is_refused(band: Band) -> None:
-    link = services.invitation_send(
+    link = invitation_services.invitation_send(
         artist=band.artist, email="someone@example.org", role="owner", by=band.user
     ).replace("http://testserver", "")
     other = UserFactory(username="other@example.org", email="other@example.org")
@@ -220,7 +221,7 @@ def test_only_owners_invite(band: Band, settings: Any) -> None:
 
 @pytest.mark.django_db
 def test_signup_through_an_invitation_comes_back_to_it(band: Band) -> None:
-    link = services.invitation_send(
+    link = invitation_services.invitation_send(
         artist=band.artist, email="new@example.org", role="member", by=band.user
     ).replace("http://testserver", "")
     mail.outbox.clear()
@@ -298,7 +299,7 @@ def test_an_account_turned_off_by_the_operator_stays_off(client: Client) -> None
     from django.utils import timezone
 
     UserFactory()
-    services.user_signup(email="parti@example.org", password=PASSWORD)
+    account_services.user_signup(email="parti@example.org", password=PASSWORD)
     early_link = _link(mail.outbox[-1].body)
     user = User.objects.get(username="parti@example.org")
     assert client.post(early_link).status_code == 302  # confirmed, signed in once
@@ -307,7 +308,7 @@ def test_an_account_turned_off_by_the_operator_stays_off(client: Client) -> None
     user.is_active = False  # the operator turns the account off
     user.save()
 
-    services.user_signup(email="parti@example.org", password="another-velvet-42")
+    account_services.user_signup(email="parti@example.org", password="another-velvet-42")
     assert "already has one" in mail.outbox[-1].body
     assert Client().get(early_link).status_code == 400
     user.refresh_from_db()
@@ -319,7 +320,7 @@ def test_the_verification_link_signs_in_once_and_never_again(client: Client) -> 
     """Followed again (a forwarded mail, a shared screen), the link is no login link:
     not after the account is confirmed, and not after a password change."""
     UserFactory()
-    services.user_signup(email="once@example.org", password=PASSWORD)
+    account_services.user_signup(email="once@example.org", password=PASSWORD)
     link = _link(mail.outbox[-1].body)
     assert client.post(link).status_code == 302
     assert "_auth_user_id" in client.session
@@ -340,7 +341,7 @@ def test_a_plain_get_of_the_verification_link_activates_and_signs_in_nobody(
     client: Client,
 ) -> None:
     UserFactory()
-    services.user_signup(email="scanned@example.org", password=PASSWORD)
+    account_services.user_signup(email="scanned@example.org", password=PASSWORD)
     response = client.get(_link(mail.outbox[-1].body))
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
@@ -355,7 +356,7 @@ def test_the_first_visitor_cannot_claim_a_fresh_install_without_the_setup_code(
 
     page = client.get(reverse("backstage:setup"))
     assert page.status_code == 200 and "setup code" in page.content.decode().lower()
-    code_file = Path(settings.DATA_DIR) / services.SETUP_CODE_FILE
+    code_file = Path(settings.DATA_DIR) / account_services.SETUP_CODE_FILE
     code = code_file.read_text().strip()
     assert len(code) >= 20 and code_file.stat().st_mode & 0o777 == 0o600
     form = {"email": "first@example.org", "password1": PASSWORD, "password2": PASSWORD}
@@ -367,7 +368,7 @@ def test_the_first_visitor_cannot_claim_a_fresh_install_without_the_setup_code(
     assert client.post(reverse("backstage:setup"), {**form, "setup_code": code}).status_code == 302
     assert User.objects.get().is_superuser
     assert not code_file.exists()  # used once
-    assert services.setup_code_ensure() is None
+    assert account_services.setup_code_ensure() is None
 
 
 @pytest.mark.django_db
@@ -396,7 +397,7 @@ def test_by_default_accounts_are_by_invitation_only(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_an_invitation_opens_sign_up_for_its_own_address_only(band: Band) -> None:
-    link = services.invitation_send(
+    link = invitation_services.invitation_send(
         artist=band.artist, email="invited@example.org", role="member", by=band.user
     ).replace("http://testserver", "")
     mail.outbox.clear()

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from disquaire.audio import AudioError
-from disquaire.catalog import services
 from disquaire.catalog.models import Release, Track
+from disquaire.catalog.services import editing as editing_services
 from tests.backstage.conftest import Band
 from tests.factories import TrackFactory
 
@@ -20,7 +20,7 @@ def test_track_add_from_upload_appends_and_queues_after_commit(
 ) -> None:
     TrackFactory(release=band.release, position=4)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        track = services.track_add_from_upload(
+        track = editing_services.track_add_from_upload(
             release=band.release, path=flac, filename="My Song.flac"
         )
     assert track.position == 5 and track.master_filename == "My Song.flac"
@@ -34,14 +34,18 @@ def test_track_add_from_upload_refuses_an_empty_file(band: Band, tmp_path: Path)
     empty = tmp_path / "empty.flac"
     empty.write_bytes(b"")
     with pytest.raises(AudioError, match="empty"):
-        services.track_add_from_upload(release=band.release, path=empty, filename="empty.flac")
+        editing_services.track_add_from_upload(
+            release=band.release, path=empty, filename="empty.flac"
+        )
     assert not Track.objects.exists()
 
 
 @pytest.mark.django_db
 def test_tracks_reorder_reverses_a_long_tracklist(band: Band) -> None:
     tracks = [TrackFactory(release=band.release, position=i) for i in range(1, 13)]
-    services.tracks_reorder(release=band.release, track_ids=[t.pk for t in reversed(tracks)])
+    editing_services.tracks_reorder(
+        release=band.release, track_ids=[t.pk for t in reversed(tracks)]
+    )
     positions = dict(Track.objects.values_list("pk", "position"))
     assert [positions[t.pk] for t in tracks] == list(range(12, 0, -1))
 
@@ -53,13 +57,13 @@ def test_release_visibility_transitions(band: Band) -> None:
     from django.utils import timezone
 
     release = band.release
-    services.release_schedule(release=release, at=timezone.now() - timedelta(minutes=1))
+    editing_services.release_schedule(release=release, at=timezone.now() - timedelta(minutes=1))
     assert release.visibility == Release.Visibility.SCHEDULED and release.is_public
-    services.release_unlist(release=release)
+    editing_services.release_unlist(release=release)
     release.refresh_from_db()
     assert release.visibility == Release.Visibility.UNLISTED and release.publish_at is None
-    services.release_publish(release=release)
+    editing_services.release_publish(release=release)
     assert release.release_date is not None
-    services.release_draft(release=release)
+    editing_services.release_draft(release=release)
     release.refresh_from_db()
     assert release.visibility == Release.Visibility.DRAFT and not release.is_public

@@ -10,10 +10,11 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from disquaire.backstage import services
 from disquaire.backstage.models import Upload
-from disquaire.catalog import services as catalog_services
+from disquaire.backstage.services import deletions as deletion_services
 from disquaire.catalog.models import Release, Rendition, Track
+from disquaire.catalog.services import editing as editing_services
+from disquaire.catalog.services import processing as processing_services
 from disquaire.core.storage import AtomicFileSystemStorage, storage_save_bytes
 from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.models import ReleaseZip
@@ -109,7 +110,7 @@ def test_a_release_nobody_has_goes_with_its_tracks_offers_and_files(
 def test_files_stay_when_the_deletion_is_rolled_back(band: Band) -> None:
     # Without the commit (the callbacks are not run), nothing is removed from storage.
     release, names = _release_with_files(band)
-    services.release_delete(release=release)
+    deletion_services.release_delete(release=release)
     assert _exists(names) == [True] * len(names)
 
 
@@ -148,9 +149,9 @@ def test_an_order_the_check_missed_still_stops_the_deletion(
     the order line's protected reference rolls the whole deletion back."""
     release, names = _release_with_files(band)
     order = order_for(OfferFactory(release=release, artist=band.artist))
-    monkeypatch.setattr(services, "_release_kept_reason", lambda release_id: "")
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.InUse):
-        services.release_delete(release=release)
+    monkeypatch.setattr(deletion_services, "_release_kept_reason", lambda release_id: "")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(deletion_services.InUse):
+        deletion_services.release_delete(release=release)
     assert Release.objects.filter(pk=release.pk).exists()
     assert Track.objects.filter(release=release).count() == 2
     assert order.lines.get().offer.release_id == release.pk
@@ -232,12 +233,12 @@ def test_a_track_deleted_while_processed_leaves_no_file(
     """The band deletes a track while a worker transcodes it: the worker stops at its
     next write and removes what it stored after the deletion took the track's names.
     Outside a test transaction, as a worker runs: each statement commits at once."""
-    track = catalog_services.track_add_from_upload(
+    track = editing_services.track_add_from_upload(
         release=band.release, path=flac, filename=flac.name
     )
     master = track.master.name
     stored: list[str] = []
-    real_save = catalog_services.storage_save_path
+    real_save = processing_services.storage_save_path
 
     def save_then_band_deletes(**kwargs: Any) -> str:
         name = real_save(**kwargs)
@@ -246,8 +247,8 @@ def test_a_track_deleted_while_processed_leaves_no_file(
             Track.objects.filter(pk=track.pk).delete()
         return name
 
-    monkeypatch.setattr(catalog_services, "storage_save_path", save_then_band_deletes)
-    catalog_services.track_process(track_id=track.pk)  # returns quietly
+    monkeypatch.setattr(processing_services, "storage_save_path", save_then_band_deletes)
+    processing_services.track_process(track_id=track.pk)  # returns quietly
 
     assert stored and _exists(stored) == [False] * len(stored)
     assert not Track.objects.filter(pk=track.pk).exists()

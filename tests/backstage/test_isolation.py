@@ -69,6 +69,7 @@ SCOPED: dict[str, Callable[[Objects], dict[str, Any]]] = {
     "member_emails": A,
     "theme_preview": A,
     "members": A,
+    "activity": A,
     "member_role": _pick("artist", "membership_id"),
     "member_remove": _pick("artist", "membership_id"),
     "concerts": A,

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -16,11 +15,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "the-real-velvet-password-7"
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters() -> None:
-    cache.clear()
 
 
 def _user(email: str = "band@example.org", **fields: Any) -> Any:

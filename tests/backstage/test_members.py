@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from disquaire.backstage import services
+from disquaire.backstage.services import invitations as invitation_services
 from disquaire.catalog.models import Membership
 from tests.backstage.conftest import Band
 from tests.factories import UserFactory
@@ -111,7 +111,7 @@ def test_with_two_owners_one_may_step_down(band: Band) -> None:
 
 
 def test_someone_removed_cannot_come_back_with_an_old_invitation(band: Band) -> None:
-    link = services.invitation_send(
+    link = invitation_services.invitation_send(
         artist=band.artist, email="basse@example.org", role="owner", by=band.user
     ).replace("http://testserver", "")
     bass, client = _join(band, "basse@example.org")
@@ -121,7 +121,7 @@ def test_someone_removed_cannot_come_back_with_an_old_invitation(band: Band) -> 
     assert response.status_code == 400
     assert not Membership.objects.filter(user__email="basse@example.org").exists()
     # A new invitation works.
-    fresh = services.invitation_send(
+    fresh = invitation_services.invitation_send(
         artist=band.artist, email="basse@example.org", role="member", by=band.user
     ).replace("http://testserver", "")
     assert client.post(fresh).status_code == 302

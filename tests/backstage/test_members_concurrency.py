@@ -1,27 +1,22 @@
 """Two owners demote each other at the same moment (PostgreSQL row locks): one of them
-stays owner. The window between counting the owners and writing is widened on purpose
-(``_check_delay``) so that the control — the same scenario with the rows read instead of
-locked — reliably shows the artist left without an owner."""
+stays owner. In the control — the same scenario with the rows read instead of locked —
+both owners meet at a barrier after counting the owners and before writing
+(``_check_delay``), which always shows the artist left without an owner."""
 
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
 from django.db import connections
 
-from disquaire.backstage import services
+from disquaire.backstage.services import members as member_services
 from disquaire.catalog.models import Membership
 from tests.factories import ArtistFactory, UserFactory
+from tests.meeting import meeting_point
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def wide_race_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "_check_delay", lambda: time.sleep(0.2))
 
 
 def demote_each_other() -> tuple[list[Any], list[str]]:
@@ -35,11 +30,11 @@ def demote_each_other() -> tuple[list[Any], list[str]]:
     def owner(index: int, by: Any, target: Membership) -> None:
         try:
             barrier.wait()
-            services.membership_role_set(
+            member_services.membership_role_set(
                 artist=artist, membership_id=target.pk, role=Membership.Role.MEMBER, by=by
             )
             results[index] = "demoted"
-        except services.MembershipRefused as refused:
+        except member_services.MembershipRefused as refused:
             results[index] = str(refused)
         except Exception as exc:
             results[index] = exc
@@ -69,10 +64,11 @@ def test_control_without_the_row_locks_the_artist_loses_every_owner(
 ) -> None:
     """Proves the test above can fail: read the rows instead of locking them."""
     monkeypatch.setattr(
-        services,
+        member_services,
         "_memberships_lock",
         lambda artist_id: list(Membership.objects.filter(artist_id=artist_id).order_by("pk")),
     )
+    monkeypatch.setattr(member_services, "_check_delay", meeting_point(2))
     results, roles = demote_each_other()
     assert results == ["demoted", "demoted"]
     assert roles == ["member", "member"]

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from disquaire.catalog import services
 from disquaire.catalog.models import ProcessingStatus, Release, Rendition, Track
+from disquaire.catalog.services import editing as editing_services
 from tests.backstage.conftest import Band
 from tests.factories import TrackFactory
 
@@ -191,7 +191,7 @@ def test_unlisted_release_opens_only_with_its_preview_link_until_revoked(
 
 @pytest.mark.django_db
 def test_back_to_draft(band: Band) -> None:
-    services.release_publish(release=band.release)
+    editing_services.release_publish(release=band.release)
     band.client.post(_url(band, "release_publish"), {"action": "draft"})
     band.release.refresh_from_db()
     assert band.release.visibility == Release.Visibility.DRAFT
@@ -242,5 +242,5 @@ def test_tracks_reorder_service_refuses_foreign_tracks(band: Band, stranger: Ban
     t1, _t2 = _tracks(band, 2)
     (foreign,) = _tracks(stranger, 1)
     with pytest.raises(ValueError):
-        services.tracks_reorder(release=band.release, track_ids=[t1.pk, foreign.pk])
+        editing_services.tracks_reorder(release=band.release, track_ids=[t1.pk, foreign.pk])
     assert _order(band) == ["T1", "T2"]

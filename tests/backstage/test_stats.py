@@ -15,7 +15,7 @@ from disquaire.delivery.services import track_downloads_record
 from disquaire.orders.models import Order
 from disquaire.orders.services import payment_confirm, payment_create
 from disquaire.selling.models import Offer
-from disquaire.storefront import listening
+from disquaire.storefront.listening import plays as listen_plays
 from tests.backstage.conftest import Band
 from tests.factories import TrackFactory
 from tests.shop.factories import OfferFactory
@@ -65,8 +65,8 @@ def test_by_offer_country_and_origin(band: Band) -> None:
 
 def test_plays_and_downloads_show_what_is_recorded(band: Band) -> None:
     track = TrackFactory(release=band.release, position=1, title="Un")
-    listening.track_play_record(track=track)
-    listening.track_play_record(track=track)
+    listen_plays.track_play_record(track=track)
+    listen_plays.track_play_record(track=track)
     track_downloads_record(tracks=[track, track, track])
     plays = chart_build(key="plays", artist=band.artist).rows
     assert plays == [(f"{band.release.title} — 1. Un", [2])]

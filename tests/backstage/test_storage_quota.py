@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from disquaire.backstage.models import Upload
-from disquaire.backstage.services import artist_storage_used
+from disquaire.backstage.services.uploads import artist_storage_used
 from disquaire.catalog.models import ProcessingStatus, Rendition
 from tests.backstage.conftest import Band
 from tests.factories import TrackFactory

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from disquaire.backstage.services import test_orders_delete
+from disquaire.backstage.services.orders import test_orders_delete
 from disquaire.backstage.stats import chart_build
 from disquaire.delivery.models import Entitlement
 from disquaire.delivery.services import entitlements_grant_order

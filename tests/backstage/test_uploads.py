@@ -11,8 +11,8 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from disquaire.backstage.models import Upload
-from disquaire.catalog import services
 from disquaire.catalog.models import ProcessingStatus, Rendition, Track
+from disquaire.catalog.services import processing as processing_services
 from tests.backstage.conftest import Band
 
 CHUNK = 16 * 1024
@@ -164,7 +164,7 @@ def test_truncated_audio_is_refused_when_processed_with_the_reason_on_its_track(
     assert response.status_code == 200, response.json()
     track = Track.objects.get(pk=response.json()["track"])
 
-    services.track_process(track_id=track.pk)
+    processing_services.track_process(track_id=track.pk)
 
     track.refresh_from_db()
     assert track.status == ProcessingStatus.FAILED  # at once: no retry can mend the file
@@ -236,7 +236,7 @@ def test_abandoned_uploads_are_removed_with_their_bytes(band: Band) -> None:
 
     from django.utils import timezone
 
-    from disquaire.backstage.services import uploads_expire
+    from disquaire.backstage.services.uploads import uploads_expire
 
     old = Upload.objects.get(pk=_start(band, "old.wav", 100).json()["id"])
     fresh = Upload.objects.get(pk=_start(band, "new.wav", 100).json()["id"])

@@ -8,8 +8,9 @@ from django.core.files.storage import default_storage
 
 from disquaire.audio import read_tags
 from disquaire.audio.formats import DOWNLOAD_FORMATS, FORMATS, STREAMING_FORMATS
-from disquaire.catalog import services
 from disquaire.catalog.models import ProcessingStatus, Release, Track
+from disquaire.catalog.services import imports as import_services
+from disquaire.catalog.services import processing as processing_services
 from tests.catalog.conftest import ARTIST, make_track
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def _keys(formats: object) -> set[str]:
 
 
 def test_folder_import_orders_tracks_by_tag_and_reads_titles(album_dir: Path) -> None:
-    result = services.release_import(artist_name=ARTIST, path=album_dir)
+    result = import_services.release_import(artist_name=ARTIST, path=album_dir)
 
     assert result.exit_code == 0
     release = result.release
@@ -55,7 +56,7 @@ def test_folder_import_orders_tracks_by_tag_and_reads_titles(album_dir: Path) ->
 
 
 def test_lossless_master_plans_every_streaming_and_download_format(album_dir: Path) -> None:
-    result = services.release_import(artist_name=ARTIST, path=album_dir)
+    result = import_services.release_import(artist_name=ARTIST, path=album_dir)
     track = result.tracks[0]
     planned = set(track.renditions.values_list("format", flat=True))
     assert planned == _keys(STREAMING_FORMATS) | _keys(DOWNLOAD_FORMATS)
@@ -69,7 +70,7 @@ def test_lossy_master_is_never_dressed_up(tmp_path: Path) -> None:
         folder / "01 - Song.mp3", title="Song", number=1,
         codec_args=["-c:a", "libmp3lame", "-b:a", "192k"],
     )  # fmt: skip
-    result = services.release_import(artist_name=ARTIST, path=folder)
+    result = import_services.release_import(artist_name=ARTIST, path=folder)
     track = result.tracks[0]
     planned = set(track.renditions.values_list("format", flat=True))
     assert "original" in planned
@@ -83,10 +84,10 @@ def test_lossy_master_is_never_dressed_up(tmp_path: Path) -> None:
 
 
 def test_processing_makes_every_format_with_tags_and_cover(album_dir: Path) -> None:
-    result = services.release_import(artist_name=ARTIST, path=album_dir, publish=True)
+    result = import_services.release_import(artist_name=ARTIST, path=album_dir, publish=True)
     track = result.tracks[0]
 
-    services.track_process(track_id=track.pk)
+    processing_services.track_process(track_id=track.pk)
 
     track.refresh_from_db()
     assert track.status == ProcessingStatus.READY, track.error
@@ -116,11 +117,11 @@ def test_processing_makes_every_format_with_tags_and_cover(album_dir: Path) -> N
 def test_import_reads_headers_only_and_processing_decodes_each_master_once(
     album_dir: Path, ffmpeg_runs: list[list[str]]
 ) -> None:
-    result = services.release_import(artist_name=ARTIST, path=album_dir)
+    result = import_services.release_import(artist_name=ARTIST, path=album_dir)
     assert ffmpeg_runs == []  # the import answers without decoding any audio
 
     track = result.tracks[0]
-    services.track_process(track_id=track.pk)
+    processing_services.track_process(track_id=track.pk)
 
     # One ffmpeg made every format, the loudness and the peaks, and checked the length.
     (command,) = ffmpeg_runs
@@ -138,11 +139,11 @@ def test_a_truncated_master_fails_its_track_at_once_with_the_reason(tmp_path: Pa
     folder.mkdir()
     whole = make_track(tmp_path / "whole.flac", title="Coupée", number=1, seconds=8)
     (folder / "01.flac").write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
-    result = services.release_import(artist_name=ARTIST, path=folder)
+    result = import_services.release_import(artist_name=ARTIST, path=folder)
     assert result.rejected == []  # the header is whole: the import takes it
     track = result.tracks[0]
 
-    services.track_process(track_id=track.pk)
+    processing_services.track_process(track_id=track.pk)
 
     track.refresh_from_db()
     assert track.status == ProcessingStatus.FAILED
@@ -156,11 +157,11 @@ def test_a_truncated_master_fails_its_track_at_once_with_the_reason(tmp_path: Pa
 
 
 def test_processing_twice_does_no_work_the_second_time(album_dir: Path) -> None:
-    track = services.release_import(artist_name=ARTIST, path=album_dir).tracks[0]
-    services.track_process(track_id=track.pk)
+    track = import_services.release_import(artist_name=ARTIST, path=album_dir).tracks[0]
+    processing_services.track_process(track_id=track.pk)
     before = {r.format: (r.file.name, r.updated_at) for r in track.renditions.all()}
 
-    services.track_process(track_id=track.pk)
+    processing_services.track_process(track_id=track.pk)
 
     after = {r.format: (r.file.name, r.updated_at) for r in track.renditions.all()}
     assert before == after
@@ -169,17 +170,17 @@ def test_processing_twice_does_no_work_the_second_time(album_dir: Path) -> None:
 def test_failed_encode_is_retried_then_marked_failed_with_readable_error(
     album_dir: Path, settings: object
 ) -> None:
-    track = services.release_import(artist_name=ARTIST, path=album_dir).tracks[0]
+    track = import_services.release_import(artist_name=ARTIST, path=album_dir).tracks[0]
     # The master disappears from storage after the import (a broken disk, say).
     default_storage.delete(track.master.name)
 
-    services.track_process(track_id=track.pk)
+    processing_services.track_process(track_id=track.pk)
     track.refresh_from_db()
     assert track.status == ProcessingStatus.PENDING
     assert "retrying" in track.error
 
     for _ in range(5):
-        services.track_process(track_id=track.pk)
+        processing_services.track_process(track_id=track.pk)
     track.refresh_from_db()
     assert track.status == ProcessingStatus.FAILED
     assert track.attempts == settings.TASK_MAX_ATTEMPTS  # type: ignore[attr-defined]
@@ -192,15 +193,15 @@ def test_stale_processing_track_is_put_back_in_the_queue(album_dir: Path) -> Non
 
     from django.utils import timezone
 
-    track = services.release_import(artist_name=ARTIST, path=album_dir).tracks[0]
+    track = import_services.release_import(artist_name=ARTIST, path=album_dir).tracks[0]
     long_ago = timezone.now() - timedelta(hours=1)
     Track.objects.filter(pk=track.pk).update(status="processing", heartbeat_at=long_ago)
 
-    assert services.tracks_recover_stale() >= 1
+    assert processing_services.tracks_recover_stale() >= 1
 
     track.refresh_from_db()
     assert track.status == ProcessingStatus.PENDING
-    services.track_process(track_id=track.pk)
+    processing_services.track_process(track_id=track.pk)
     track.refresh_from_db()
     assert track.status == ProcessingStatus.READY
 
@@ -209,8 +210,8 @@ def test_processing_to_s3_storage(album_dir: Path, s3_storage: str) -> None:
     import boto3
     from django.conf import settings
 
-    track = services.release_import(artist_name=ARTIST, path=album_dir).tracks[0]
-    services.track_process(track_id=track.pk)
+    track = import_services.release_import(artist_name=ARTIST, path=album_dir).tracks[0]
+    processing_services.track_process(track_id=track.pk)
 
     track.refresh_from_db()
     assert track.status == ProcessingStatus.READY, track.error

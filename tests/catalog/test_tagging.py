@@ -13,8 +13,12 @@ from django.test import TestCase
 from django_tasks_db.models import DBTaskResult
 
 from disquaire.audio import read_tags, synth_cover
-from disquaire.catalog import services, tagging
+from disquaire.backstage.services import deletions as deletion_services
+from disquaire.catalog import tagging
 from disquaire.catalog.models import ProcessingStatus, Release, Rendition, Track
+from disquaire.catalog.services import editing as editing_services
+from disquaire.catalog.services import imports as import_services
+from disquaire.catalog.services import processing as processing_services
 from tests.catalog.conftest import ARTIST
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +29,9 @@ RETAG_TASK = "disquaire.catalog.tasks.release_retag_task"
 def _processed(album_dir: Path) -> Release:
     # As in production: what the import queues after commit is queued (not left pending).
     with TestCase.captureOnCommitCallbacks(execute=True):
-        result = services.release_import(artist_name=ARTIST, path=album_dir, publish=True)
+        result = import_services.release_import(artist_name=ARTIST, path=album_dir, publish=True)
     for track in result.tracks:
-        services.track_process(track_id=track.pk)
+        processing_services.track_process(track_id=track.pk)
     assert result.release is not None
     return result.release
 
@@ -64,8 +68,8 @@ def test_title_order_and_deletion_reach_the_files(
     with django_capture_on_commit_callbacks(execute=True):
         second.title = "Deuxième (version corrigée)"
         second.save()
-        services.track_delete(track=first)
-        services.tracks_reorder(release=release, track_ids=[third.pk, second.pk])
+        deletion_services.track_delete(track=first)
+        editing_services.tracks_reorder(release=release, track_ids=[third.pk, second.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
         count = tagging.release_retag(release_id=release.pk)
@@ -93,7 +97,9 @@ def test_a_new_cover_is_embedded_again(
     old_cover = _tags(mp3)["cover"]
     synth_cover(title="Another", seed=9, size=500, path=tmp_path / "new.jpg")
     with django_capture_on_commit_callbacks(execute=True):
-        services.release_cover_set(release=release, data=(tmp_path / "new.jpg").read_bytes())
+        editing_services.release_cover_set(
+            release=release, data=(tmp_path / "new.jpg").read_bytes()
+        )
         assert tagging.release_retag(release_id=release.pk) == len(_tagged(release))
     mp3.refresh_from_db()
     new_cover = _tags(mp3)["cover"]
@@ -170,7 +176,7 @@ def test_retagging_and_deleting_on_s3_storage(
     import boto3
     from django.conf import settings
 
-    from disquaire.backstage.services import release_delete
+    from disquaire.backstage.services.deletions import release_delete
 
     options = settings.STORAGES["default"]["OPTIONS"]
     client = boto3.client(
@@ -183,9 +189,9 @@ def test_retagging_and_deleting_on_s3_storage(
         return {obj["Key"] for obj in listing.get("Contents", [])}
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        result = services.release_import(artist_name=ARTIST, path=album_dir)
+        result = import_services.release_import(artist_name=ARTIST, path=album_dir)
     track = result.tracks[0]
-    services.track_process(track_id=track.pk)
+    processing_services.track_process(track_id=track.pk)
     mp3 = track.renditions.get(format="mp3-320")
     old_key = mp3.file.name
     Track.objects.filter(pk=track.pk).update(title="Première (sur S3)")

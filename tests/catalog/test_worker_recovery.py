@@ -14,8 +14,8 @@ import pytest
 from django.db import connection
 
 from disquaire.audio import probe
-from disquaire.catalog import services
 from disquaire.catalog.models import ProcessingStatus, Rendition, Track
+from disquaire.catalog.services import imports as import_services
 from tests.catalog.conftest import ARTIST, make_track
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -62,7 +62,7 @@ def test_killed_worker_leaves_no_visible_file_and_the_work_is_picked_up_again(
     folder = tmp_path / "long"
     folder.mkdir()
     make_track(folder / "01.flac", title="Longue", number=1, total=1, seconds=45)
-    track = services.release_import(artist_name=ARTIST, path=folder).tracks[0]
+    track = import_services.release_import(artist_name=ARTIST, path=folder).tracks[0]
     data_dir = isolated_files.parent  # the worker's media dir is <data>/media, as ours
 
     first = _start_worker(data_dir)

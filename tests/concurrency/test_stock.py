@@ -1,22 +1,18 @@
 """Many buyers at once on PostgreSQL: no unit sold twice, every edition number used once.
 
-Each test runs real threads, each with its own database connection. The race window
-between "count what is left" and "hold it" is widened on purpose (a short sleep after
-counting) so that the control test — the same scenario with the row lock taken away —
-reliably shows the oversell the lock prevents.
+Each test runs real threads, each with its own database connection. In the control test
+— the same scenario with the row lock taken away — the buyers meet at a barrier between
+"count what is left" and "hold it", which always shows the oversell the lock prevents.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, connections
+from django.db import IntegrityError
 from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
@@ -34,6 +30,7 @@ from disquaire.orders.models import (
 from disquaire.orders.services import SoldOut, payment_confirm, payment_create
 from disquaire.payments.providers.stripe import StripeProvider
 from disquaire.selling.models import Offer
+from tests.meeting import meeting_point, run_at_once
 from tests.payments.fake_stripe import FakeStripe
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import fake_request, order_for
@@ -44,38 +41,17 @@ BUYERS = 50
 UNITS = 10
 
 
-def run_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``count`` threads released together; results or exceptions."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def runner(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
-
-
 @pytest.fixture
-def wide_race_window(monkeypatch: pytest.MonkeyPatch) -> None:
+def buyers_meet_after_counting(monkeypatch: pytest.MonkeyPatch) -> None:
     original = stock.units_held
+    meet = meeting_point(BUYERS)
 
-    def slow_units_held(**kw: Any) -> int:
+    def units_held_then_meet(**kw: Any) -> int:
         held = original(**kw)
-        time.sleep(0.02)
+        meet()
         return held
 
-    monkeypatch.setattr(stock, "units_held", slow_units_held)
+    monkeypatch.setattr(stock, "units_held", units_held_then_meet)
 
 
 def buy(offer: Offer) -> str:
@@ -94,9 +70,7 @@ def sold_units(offer: Offer) -> int:
     return int(held or 0)
 
 
-def test_fifty_buyers_for_ten_numbered_units_make_exactly_ten_sales(
-    wide_race_window: None,
-) -> None:
+def test_fifty_buyers_for_ten_numbered_units_make_exactly_ten_sales() -> None:
     offer = OfferFactory(stock=UNITS, numbered=True, kind=Offer.Kind.PHYSICAL)
     results = run_at_once(BUYERS, lambda _: buy(offer))
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -110,7 +84,7 @@ def test_fifty_buyers_for_ten_numbered_units_make_exactly_ten_sales(
 
 
 def test_control_without_the_lock_the_same_buyers_oversell(
-    wide_race_window: None, monkeypatch: pytest.MonkeyPatch
+    buyers_meet_after_counting: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Proves the test above can fail: take the lock away and the race shows."""
     monkeypatch.setattr(

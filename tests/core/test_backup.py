@@ -23,7 +23,7 @@ from django.test import Client
 
 from disquaire.catalog.demo import DEMO_ARTIST, RELEASES
 from disquaire.catalog.models import Artist, ProcessingStatus, Release, Rendition, Track
-from disquaire.catalog.services import track_process
+from disquaire.catalog.services.processing import track_process
 from disquaire.core.backup import (
     MANIFEST,
     BackupError,

@@ -527,6 +527,8 @@ settings.configure(
     ROOT_URLCONF=__name__,
     INSTALLED_APPS=[],
     MIDDLEWARE=[],
+    # Our settings have their defaults in config/settings.py alone: name the one read here.
+    DISQUAIRE_FILE_SERVING="direct",
     STORAGES={
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
@@ -17,13 +14,6 @@ from disquaire.delivery.links import download_page_url
 from disquaire.delivery.models import Entitlement
 from disquaire.delivery.services import entitlement_grant
 from tests.factories import ReleaseFactory, TrackFactory
-
-
-@pytest.fixture(autouse=True)
-def empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def file_bytes(track_id: int, key: str, size: int = 2048) -> bytes:

@@ -1,24 +1,22 @@
 """Twenty fans redeem one five-use code at the same moment (PostgreSQL row locks).
 
-The race window between "check the uses" and "count the use" is widened on purpose
-(``_check_delay`` sleeps) so that the control — the same scenario with the row lock
-replaced by a plain read — reliably shows the overspend the lock prevents.
+In the control — the same scenario with the row lock replaced by a plain read — the fans
+meet at a barrier between "check the uses" and "count the use" (``_check_delay``), which
+always shows the overspend the lock prevents.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from disquaire.delivery import codes
 from disquaire.delivery.codes import CodeProblem, code_batch_create, code_redeem
 from disquaire.delivery.models import DownloadCode, Entitlement
 from tests.factories import ReleaseFactory
+from tests.meeting import meeting_point, run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,32 +24,14 @@ FANS = 20
 USES = 5
 
 
-@pytest.fixture(autouse=True)
-def wide_race_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(codes, "_check_delay", lambda: time.sleep(0.05))
-
-
 def redeem_all(code: DownloadCode) -> list[Any]:
-    barrier = threading.Barrier(FANS)
-    results: list[Any] = [None] * FANS
-
-    def fan(index: int) -> None:
+    def fan(index: int) -> Any:
         try:
-            barrier.wait()
-            results[index] = code_redeem(code_id=code.pk, email=f"fan{index}@example.org").pk
+            return code_redeem(code_id=code.pk, email=f"fan{index}@example.org").pk
         except CodeProblem as problem:
-            results[index] = problem.reason
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
+            return problem.reason
 
-    threads = [threading.Thread(target=fan, args=(i,)) for i in range(FANS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return run_at_once(FANS, fan, timeout=60)
 
 
 def five_use_code() -> DownloadCode:
@@ -79,6 +59,7 @@ def test_control_without_the_row_lock_the_same_fans_overspend_the_code(
         "_lock",
         lambda code_id: DownloadCode.objects.select_related("batch").get(pk=code_id),
     )
+    monkeypatch.setattr(codes, "_check_delay", meeting_point(FANS))
     code = five_use_code()
     redeem_all(code)
     assert Entitlement.objects.filter(source_ref=f"code:{code.pk}").count() > USES

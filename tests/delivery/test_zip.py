@@ -12,8 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from disquaire.audio import probe, read_tags, synth_cover, verify_decodes
-from disquaire.catalog import services as catalog
 from disquaire.catalog.models import ProcessingStatus, Release
+from disquaire.catalog.services import imports as import_services
+from disquaire.catalog.services import processing as processing_services
 from disquaire.delivery.models import ReleaseZip
 from disquaire.delivery.selectors import filename_safe, item_formats
 from disquaire.delivery.zips import release_zip_build, release_zip_request, zip_fingerprint
@@ -40,14 +41,14 @@ def unicode_release(tmp_path: Path) -> Release:
             seed=number,
             album="Éte",
         )
-    result = catalog.release_import(artist_name="Les Écouteurs", path=folder, publish=True)
+    result = import_services.release_import(artist_name="Les Écouteurs", path=folder, publish=True)
     release = result.release
     assert release is not None
     for track, title in zip(result.tracks, TITLES, strict=True):
         track.title = title
         track.save(update_fields=["title"])
         track.renditions.exclude(format__in=["mp3-320"]).delete()
-        catalog.track_process(track_id=track.pk)
+        processing_services.track_process(track_id=track.pk)
         track.refresh_from_db()
         assert track.status == ProcessingStatus.READY, track.error
     return release

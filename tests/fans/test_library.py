@@ -15,7 +15,7 @@ from django.utils import timezone
 from disquaire.delivery.models import Entitlement
 from disquaire.delivery.services import entitlement_grant, entitlement_revoke
 from disquaire.fans.models import Fan, SignInLink
-from disquaire.storefront.listening import listener_has_full_access
+from disquaire.storefront.listening.access import listener_has_full_access
 from tests.factories import ReleaseFactory
 
 pytestmark = pytest.mark.django_db

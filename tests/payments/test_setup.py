@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from disquaire.catalog.models import Membership
-from disquaire.orders.models import AuditEntry, Order, OrderState, Payment, PaymentState
+from disquaire.core.models import ActivityEntry
+from disquaire.orders.models import Order, OrderState, Payment, PaymentState
 from disquaire.payments.models import PaymentSettings
 from disquaire.payments.registry import providers_available
 from disquaire.payments.services import STRIPE_EVENTS
@@ -169,14 +170,19 @@ def test_only_owners_change_payments_and_each_change_is_audited(
     )  # fmt: skip
     client.post(_url(artist), {"action": "test_on", "understood": "on"})
     actions = list(
-        AuditEntry.objects.filter(object_type="paymentsettings").values_list("action", flat=True)
+        ActivityEntry.objects.filter(artist_id=artist.pk, object_type="paymentsettings")
+        .order_by("pk")
+        .values_list("action", flat=True)
     )
     assert actions == [
         "payments.stripe_connect",
         "payments.bank_transfer",
         "payments.test_mode_on",
     ]
-    assert SECRET not in json.dumps(list(AuditEntry.objects.values_list("data", flat=True)))
+    logged = ActivityEntry.objects.values_list("actor", "before", "after")
+    assert SECRET not in json.dumps(list(logged))
+    owner_email = Membership.objects.get(artist=artist).user.email
+    assert {actor for actor, _before, _after in logged} == {f"backstage:{owner_email}"}
     member = UserFactory()
     MembershipFactory(artist=artist, user=member, role=Membership.Role.MEMBER)
     other = Client()

@@ -91,6 +91,8 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("backstage:artist_edit",            GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:theme_preview",          GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:members",                GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    # The audit log of the band: its members only, not even the operator.
+    ("backstage:activity",               GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:member_role",           POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
     ("backstage:member_remove",          GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:concerts",               GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),

@@ -20,7 +20,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from disquaire.audio import synth_cover
 from disquaire.backstage.models import Upload
-from disquaire.backstage.services import INVITE_PURPOSE, VERIFY_PURPOSE, _password_seal
+from disquaire.backstage.services.accounts import VERIFY_PURPOSE, _password_seal
+from disquaire.backstage.services.invitations import INVITE_PURPOSE
 from disquaire.catalog.models import Artist, Concert, Membership, NewsPost, Release
 from disquaire.core.models import WorkerHeartbeat
 from disquaire.core.signing import token_make
@@ -38,7 +39,7 @@ from disquaire.fans.services import (
 from disquaire.payments.providers.test import TOKEN_PURPOSE as TEST_PAY_PURPOSE
 from disquaire.selling.models import ShippingZone
 from disquaire.shop.services import SUBSCRIBE_PURPOSE
-from disquaire.storefront.listening import STREAM_PURPOSE
+from disquaire.storefront.listening.streams import STREAM_PURPOSE
 from tests.delivery.conftest import ready_release
 from tests.factories import MembershipFactory, UserFactory
 from tests.shop.factories import OfferFactory

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from disquaire.catalog import services
 from disquaire.catalog.models import ProcessingStatus, Release, Track
+from disquaire.catalog.services import imports as import_services
+from disquaire.catalog.services import processing as processing_services
 from tests.catalog.conftest import make_track
 
 ARTIST = "Les Écouteurs"
@@ -43,13 +44,13 @@ def processed_release(
             album="Écoute",
             **extra,
         )
-    result = services.release_import(artist_name=ARTIST, path=folder, publish=True)
+    result = import_services.release_import(artist_name=ARTIST, path=folder, publish=True)
     release = result.release
     assert release is not None
     for track in result.tracks:
         if formats is not None:
             track.renditions.exclude(format__in=formats).exclude(format="original").delete()
-        services.track_process(track_id=track.pk)
+        processing_services.track_process(track_id=track.pk)
         track.refresh_from_db()
         assert track.status == ProcessingStatus.READY, track.error
     if release_fields:

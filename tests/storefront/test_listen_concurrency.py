@@ -17,7 +17,8 @@ from django.test import Client
 from django.urls import reverse
 
 from disquaire.catalog.models import PreviewPolicy
-from disquaire.storefront import listening
+from disquaire.storefront.listening import access as listen_access
+from disquaire.storefront.listening import plays as listen_plays
 from disquaire.storefront.models import PlayCount
 from tests.factories import ReleaseFactory, TrackFactory
 
@@ -39,12 +40,12 @@ def _in_threads(work: Callable[[int], Any]) -> list[Any]:
 
 def test_ten_concurrent_claims_with_three_plays_left_grant_exactly_three() -> None:
     release = ReleaseFactory(preview_policy=PreviewPolicy.LIMITED, preview_full_plays=3)
-    listener = listening.Listener(key="d:concurrent-listener-0001")
+    listener = listen_access.Listener(key="d:concurrent-listener-0001")
     start = threading.Barrier(THREADS)
 
     def claim(_: int) -> bool:
         start.wait()
-        granted, _left = listening.listen_play_claim(release=release, listener=listener)
+        granted, _left = listen_plays.listen_play_claim(release=release, listener=listener)
         return granted
 
     results = _in_threads(claim)

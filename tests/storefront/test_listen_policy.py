@@ -16,7 +16,8 @@ from django.utils import timezone
 from disquaire.audio import verify_decodes
 from disquaire.catalog.models import PreviewPolicy, ProcessingStatus, Release
 from disquaire.core.signing import token_make
-from disquaire.storefront import clips, listening
+from disquaire.storefront import clips
+from disquaire.storefront.listening import access as listen_access
 from disquaire.storefront.models import Clip, PlayCount
 from tests.factories import ReleaseFactory, UserFactory
 from tests.storefront.listen_fixtures import first_track, processed_release
@@ -344,7 +345,7 @@ def test_buying_hook_grants_nothing_yet() -> None:
     release = ReleaseFactory(preview_policy=PreviewPolicy.CLIPS)
     request = Client().get("/").wsgi_request
 
-    assert listening.listener_has_full_access(release=release, request=request) is False
+    assert listen_access.listener_has_full_access(release=release, request=request) is False
 
 
 def test_limited_release_plays_only_clips_until_release_day(

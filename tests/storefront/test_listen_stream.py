@@ -13,7 +13,8 @@ from django.urls import reverse
 from disquaire.catalog.models import Release, Track
 from disquaire.core import signing
 from disquaire.core.signing import token_make
-from disquaire.storefront import listening
+from disquaire.storefront.listening import access as listen_access
+from disquaire.storefront.listening import streams as listen_streams
 from tests.storefront.listen_fixtures import first_track, processed_release
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def test_player_data_lists_signed_streams_and_is_never_cached(tmp_path: Path) ->
     (track,) = data["tracks"]
     assert track["title"] == "Song 1" and track["mode"] == "full"
     assert track["duration"] == pytest.approx(2.0, abs=0.1)
-    assert 0 < len(track["peaks"]) <= listening.PEAKS_POINTS
+    assert 0 < len(track["peaks"]) <= listen_streams.PEAKS_POINTS
     assert [s["type"] for s in track["sources"]] == ["audio/ogg; codecs=opus", "audio/mpeg"]
     assert all(s["src"].startswith("/stream/") for s in track["sources"])
 
@@ -150,7 +151,7 @@ def test_expired_stream_url_is_gone(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     release = processed_release(tmp_path)
     src = _data(Client(), release)["tracks"][0]["sources"][0]["src"]
     now = signing._now()
-    monkeypatch.setattr(signing, "_now", lambda: now + listening._stream_ttl() + 1)
+    monkeypatch.setattr(signing, "_now", lambda: now + listen_streams._stream_ttl() + 1)
 
     response = Client().get(src)
 
@@ -162,7 +163,7 @@ def test_draft_release_cannot_be_heard_even_with_its_preview_token(tmp_path: Pat
     release = processed_release(tmp_path, visibility=Release.Visibility.DRAFT)
     track = first_track(release)
     client = Client()
-    digest = listening.release_preview_digest(release=release)
+    digest = listen_access.release_preview_digest(release=release)
 
     url = reverse("storefront:listen_data", args=[release.pk])
     assert client.get(url).status_code == 404
@@ -188,7 +189,7 @@ def test_unlisted_release_plays_through_its_preview_link_until_revoked(tmp_path:
     src = entry["sources"][-1]["src"]
     assert client.get(src).status_code == 200
 
-    new_url = listening.release_preview_link_revoke(release=release)
+    new_url = listen_access.release_preview_link_revoke(release=release)
 
     release.refresh_from_db()
     assert release.preview_token != old_preview
@@ -201,7 +202,7 @@ def test_unlisted_release_plays_through_its_preview_link_until_revoked(tmp_path:
 def test_preview_url_is_the_release_page_with_its_token(tmp_path: Path) -> None:
     release = processed_release(tmp_path, visibility=Release.Visibility.UNLISTED)
 
-    url = listening.release_preview_url(release=release)
+    url = listen_access.release_preview_url(release=release)
 
     assert url == (f"http://testserver{release.get_absolute_url()}?preview={release.preview_token}")
 
@@ -256,9 +257,9 @@ def test_peaks_are_folded_to_a_few_hundred_points_keeping_the_loudest() -> None:
     peaks = [0.1] * 1000
     peaks[537] = 0.9
 
-    folded = listening._peaks(peaks)
+    folded = listen_streams._peaks(peaks)
 
-    assert len(folded) == listening.PEAKS_POINTS
+    assert len(folded) == listen_streams.PEAKS_POINTS
     assert max(folded) == 0.9
-    assert listening._peaks(None) == []
-    assert listening._peaks([0.5, 0.25]) == [0.5, 0.25]
+    assert listen_streams._peaks(None) == []
+    assert listen_streams._peaks([0.5, 0.25]) == [0.5, 0.25]

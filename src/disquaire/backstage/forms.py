@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from disquaire.backstage.models import MemberEmailSettings
 from disquaire.catalog.models import Artist, Concert, Membership, NewsPost, Release, Track
 from disquaire.catalog.validators import normalise_isrc, validate_isrc
+from disquaire.core.addresses import email_normalise
 from disquaire.core.ratelimit import client_ip
 from disquaire.storefront.images import source_version
 
@@ -41,7 +42,7 @@ class EmailPasswordForm(forms.Form):
     def clean_email(self) -> str:
         # Whether the address has an account is not said here (the sign-up mails its
         # owner instead): the form must not tell who is registered.
-        return str(self.cleaned_data["email"]).strip().lower()
+        return email_normalise(str(self.cleaned_data["email"]))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -83,11 +84,7 @@ class RateLimitedLoginMixin:
     cleaned_data: dict[str, Any]
 
     def clean(self) -> dict[str, Any]:
-        from disquaire.backstage.services import (
-            email_normalise,
-            login_failure_record,
-            login_limited,
-        )
+        from disquaire.backstage.services.accounts import login_failure_record, login_limited
 
         email = email_normalise(str(self.cleaned_data.get("username") or ""))
         ip = client_ip(self.request) if self.request is not None else "unknown"
@@ -113,7 +110,7 @@ class EmailLoginForm(RateLimitedLoginMixin, AuthenticationForm):
     )
 
     def clean_username(self) -> str:
-        return str(self.cleaned_data["username"]).strip().lower()
+        return email_normalise(str(self.cleaned_data["username"]))
 
 
 class AdminLoginForm(RateLimitedLoginMixin, AdminAuthenticationForm):

@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from disquaire.backstage.views import (
     accounts,
+    activity,
     artist,
     codes,
     desk,
@@ -39,6 +40,7 @@ _artist: list[URLPattern | URLResolver] = [
     path("desk/", desk.desk, name="desk"),
     path("emails/", desk.member_emails, name="member_emails"),
     path("theme-preview.json", artist.theme_preview, name="theme_preview"),
+    path("activity/", activity.activity, name="activity"),
     path("members/", artist.members, name="members"),
     path("members/<int:membership_id>/role/", artist.member_role, name="member_role"),
     path("members/<int:membership_id>/remove/", artist.member_remove, name="member_remove"),

@@ -7,7 +7,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from disquaire.catalog import services
 from disquaire.catalog.models import (
     Artist,
     Concert,
@@ -18,6 +17,7 @@ from disquaire.catalog.models import (
     Tag,
     Track,
 )
+from disquaire.catalog.services import processing as processing_services
 
 
 class MembershipInline(admin.TabularInline):
@@ -69,7 +69,7 @@ def retry_tracks(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Track
     count = 0
     for track in queryset:
         if track.status == "failed":
-            services.track_retry(track=track)
+            processing_services.track_retry(track=track)
             count += 1
     modeladmin.message_user(
         request, _("%(n)d track(s) queued again.") % {"n": count}, messages.INFO

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from disquaire.audio import TagSet, synth_cover, synth_track, write_tags
-from disquaire.catalog import services
 from disquaire.catalog.models import Artist, Membership, Release, Track
+from disquaire.catalog.services import imports as import_services
 
 DEMO_ARTIST = "Les Cousins Mécaniques"
 DEMO_BIO = (
@@ -107,7 +107,7 @@ def demo_create(
         # ffmpeg renders one track per core at a time.
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             list(pool.map(make, range(1, len(spec.tracks) + 1), spec.tracks))
-        result = services.release_import(
+        result = import_services.release_import(
             artist_name=DEMO_ARTIST, path=folder, title=spec.title, publish=True
         )
         if result.release is None:

@@ -7,7 +7,7 @@ from django_tasks import task
 
 @task(queue_name="transcode")
 def track_process_task(track_id: int) -> None:
-    from disquaire.catalog.services import track_process
+    from disquaire.catalog.services.processing import track_process
 
     track_process(track_id=track_id)
 

@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Names the signed-in user as the actor of the audit log's entries (core.audit).
+    "disquaire.core.audit.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "disquaire.shop.middleware.VisitOriginMiddleware",
     "disquaire.core.replica.ReplicaPinMiddleware",
@@ -381,7 +383,7 @@ WORKER_THREADS = env_int("DISQUAIRE_WORKER_THREADS", 0)
 WORKER_PERIODIC_SECONDS = env_int("DISQUAIRE_WORKER_PERIODIC_SECONDS", 30)
 # Jobs the workers run every half minute (recovering dead workers' work, publishing, ...).
 DISQUAIRE_PERIODIC = [
-    "disquaire.catalog.services.tracks_recover_stale",
+    "disquaire.catalog.services.processing.tracks_recover_stale",
 ]
 
 # Listening (storefront player): lifetime of signed stream URLs (long enough to pause a
@@ -464,7 +466,7 @@ BACKSTAGE_PASSWORD_RESET_PER_IP = env_int("DISQUAIRE_PASSWORD_RESET_PER_IP", 10)
 BACKSTAGE_PASSWORD_RESET_PER_EMAIL = env_int("DISQUAIRE_PASSWORD_RESET_PER_EMAIL", 3)
 # Hours an unfinished upload may wait for its next chunk before its bytes are removed.
 BACKSTAGE_UPLOAD_KEEP_HOURS = env_int("DISQUAIRE_UPLOAD_KEEP_HOURS", 48)
-DISQUAIRE_PERIODIC += ["disquaire.backstage.services.uploads_expire"]
+DISQUAIRE_PERIODIC += ["disquaire.backstage.services.uploads.uploads_expire"]
 # E-mails to the band's members: failed sendings tried again, and each morning (after
 # 07:00 in DISQUAIRE_TIME_ZONE) the summary of the day before.
 DISQUAIRE_PERIODIC += [

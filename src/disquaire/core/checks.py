@@ -24,7 +24,7 @@ def deploy_checks(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="disquaire.E001",
             )
         )
-    if not getattr(settings, "PRODUCTION", False):
+    if not settings.PRODUCTION:
         found.append(
             Warning(
                 "DISQUAIRE_PRODUCTION is off: no secure cookies, HSTS or HTTPS redirect.",

@@ -43,7 +43,7 @@ def secret_open(*, sealed: str, purpose: str) -> str:
     """The value ``secret_seal`` sealed; raises SecretUnreadable when no key opens it."""
     if not sealed:
         return ""
-    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     for secret_key in keys:
         try:
             return _fernet(secret_key, purpose).decrypt(sealed.encode("ascii")).decode()

@@ -52,7 +52,7 @@ def media_origins() -> list[str]:
 def form_origins() -> list[str]:
     """Origins besides ours that a form may be posted (or redirected) to."""
     origins: list[str] = []
-    for provider in getattr(settings, "PAYMENT_PROVIDERS", []):
+    for provider in settings.PAYMENT_PROVIDERS:
         origins += [o for o in PROVIDER_FORM_ORIGINS.get(provider, ()) if o not in origins]
     return origins
 
@@ -98,7 +98,7 @@ class ContentSecurityPolicyMiddleware:
         key = (
             frame_ancestors,
             repr(settings.STORAGES.get("default")),
-            tuple(getattr(settings, "PAYMENT_PROVIDERS", [])),
+            tuple(settings.PAYMENT_PROVIDERS),
         )
         if key not in self._cache:
             self._cache[key] = policy(frame_ancestors=frame_ancestors)

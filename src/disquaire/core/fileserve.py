@@ -204,7 +204,7 @@ def file_response_grants_start(
 
 
 def _mode() -> str:
-    mode = getattr(settings, "DISQUAIRE_FILE_SERVING", "direct") or "direct"
+    mode = settings.DISQUAIRE_FILE_SERVING or "direct"
     if mode not in MODES:
         raise ImproperlyConfigured(
             f"DISQUAIRE_FILE_SERVING must be one of {', '.join(MODES)}, got {mode!r}"
@@ -396,7 +396,7 @@ def _x_accel(*, name: str, content_type: str, disposition: str, max_age: int) ->
     parts = name.replace("\\", "/").split("/")
     if not name or name.startswith("/") or any(part in ("", ".", "..") for part in parts):
         raise SuspiciousFileOperation(f"not a storage name: {name!r}")
-    prefix = "/" + str(getattr(settings, "DISQUAIRE_XACCEL_PREFIX", "/_protected/")).strip("/")
+    prefix = "/" + str(settings.DISQUAIRE_XACCEL_PREFIX).strip("/")
     response = HttpResponse()
     # nginx unescapes the URI; quoting keeps spaces, '?', '#', '%' and non-ASCII intact.
     response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{quote(name, safe='/')}"
@@ -410,7 +410,7 @@ def _x_accel(*, name: str, content_type: str, disposition: str, max_age: int) ->
 def _s3_redirect(
     storage: Storage, *, name: str, content_type: str, disposition: str
 ) -> HttpResponseBase:
-    expiry = int(getattr(settings, "DISQUAIRE_S3_URL_EXPIRY", 300))
+    expiry = int(settings.DISQUAIRE_S3_URL_EXPIRY)
     url = storage.url(  # type: ignore[call-arg]
         name,
         parameters={

@@ -153,7 +153,7 @@ class RouteMiddleware:
 
 def database_families() -> list[Family]:
     families: list[Family] = []
-    for path in getattr(settings, "DISQUAIRE_METRICS", []):
+    for path in settings.DISQUAIRE_METRICS:
         families.extend(import_string(path)())
     return families
 

@@ -44,7 +44,7 @@ def client_ip(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or the address a trusted proxy (nginx on this
     machine, ``DISQUAIRE_TRUSTED_PROXIES``) appended last to X-Forwarded-For."""
     remote = str(request.META.get("REMOTE_ADDR", "") or "")
-    trusted = getattr(settings, "DISQUAIRE_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+    trusted = settings.DISQUAIRE_TRUSTED_PROXIES
     forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "") or "")
     if remote in trusted and forwarded:
         candidate = forwarded.split(",")[-1].strip()

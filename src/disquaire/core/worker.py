@@ -61,7 +61,7 @@ def tasks_metrics() -> list[Any]:
 
 
 def periodic_jobs() -> list[Callable[[], object]]:
-    return [import_string(path) for path in getattr(settings, "DISQUAIRE_PERIODIC", [])]
+    return [import_string(path) for path in settings.DISQUAIRE_PERIODIC]
 
 
 def periodic_run() -> None:
@@ -118,7 +118,7 @@ class WorkerPool:
         worker_class = _worker_class()
         self.worker_id = f"{socket.gethostname()[:30]}-{os.getpid()}-{get_random_string(8)}"
         self.threads = max(1, threads)
-        periodic = float(getattr(settings, "WORKER_PERIODIC_SECONDS", 30))
+        periodic = float(settings.WORKER_PERIODIC_SECONDS)
         self.periodic_every = periodic if periodic_every is None else periodic_every
         self.heartbeat_every = (
             min(10.0, self.periodic_every) if heartbeat_every is None else heartbeat_every
@@ -214,5 +214,5 @@ class WorkerPool:
 
 
 def default_thread_count() -> int:
-    configured = getattr(settings, "WORKER_THREADS", 0)
+    configured = settings.WORKER_THREADS
     return configured or max(1, os.cpu_count() or 1)

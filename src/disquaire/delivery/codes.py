@@ -29,8 +29,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disquaire.catalog.models import Release
+from disquaire.core.addresses import email_normalise
+from disquaire.core.audit import activity_record
+from disquaire.core.ratelimit import rate_count, rate_hit
+from disquaire.core.signing import TokenExpired, TokenInvalid, token_make, token_read
 from disquaire.delivery.models import CodeBatch, DownloadCode, Entitlement, EntitlementSource
-from disquaire.delivery.selectors import email_normalise
 from disquaire.delivery.services import entitlement_grant
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -104,6 +107,18 @@ def code_batch_create(
             fresh = [DownloadCode(batch=batch, code=c) for c in wanted - taken]
             DownloadCode.objects.bulk_create(fresh, batch_size=1000)
             made += len(fresh)
+        activity_record(
+            artist_id=release.artist_id,
+            action="codes.create",
+            obj=batch,
+            label=label or release.title,
+            after={
+                "release": release.title,
+                "codes": size,
+                "uses_per_code": uses_per_code,
+                "expires_at": expires_at,
+            },
+        )
     return batch
 
 
@@ -210,3 +225,46 @@ class RedeemStats:
 def batch_stats(*, batch: CodeBatch) -> RedeemStats:
     codes = batch_codes(batch)
     return RedeemStats(codes=codes.count(), used=codes.filter(uses__gt=0).count())
+
+
+# --- redeeming from the web page: attempts and the ticket between the two steps ------------
+
+REDEEM_PURPOSE = "redeem"
+REDEEM_TICKET_TTL = 3600
+
+
+class TicketInvalid(Exception):
+    """The ticket between the code step and the email step is forged or too old."""
+
+
+def redeem_limited(*, ip: str, text: str) -> bool:
+    """Too many failed attempts from ``ip``, or attempts on the code ``text`` (this one
+    counts), in the current window."""
+    if rate_count(scope="redeem-ip", value=ip) >= settings.DISQUAIRE_REDEEM_ATTEMPTS_PER_IP:
+        return True
+    normalised = code_normalise(text)
+    if normalised:
+        window = settings.DISQUAIRE_REDEEM_WINDOW
+        hits = rate_hit(scope="redeem-code", value=normalised, window=window)
+        return hits > settings.DISQUAIRE_REDEEM_ATTEMPTS_PER_CODE
+    return False
+
+
+def redeem_failure_record(*, ip: str) -> None:
+    """Count one failed attempt against ``ip``."""
+    rate_hit(scope="redeem-ip", value=ip, window=settings.DISQUAIRE_REDEEM_WINDOW)
+
+
+def redeem_ticket_make(*, code: DownloadCode) -> str:
+    """A signed ticket naming ``code``, carried from the code step to the email step."""
+    return token_make(purpose=REDEEM_PURPOSE, payload={"c": code.pk}, ttl_seconds=REDEEM_TICKET_TTL)
+
+
+def redeem_ticket_read(*, ticket: str) -> DownloadCode:
+    """The code a ticket names (``TicketInvalid``; ``DownloadCode.DoesNotExist`` when the
+    code was deleted since)."""
+    try:
+        code_id = int(token_read(purpose=REDEEM_PURPOSE, token=ticket)["c"])
+    except (TokenInvalid, TokenExpired, KeyError, TypeError, ValueError):
+        raise TicketInvalid from None
+    return DownloadCode.objects.select_related("batch__release").get(pk=code_id)

@@ -21,7 +21,7 @@ PURPOSE = "download"
 
 
 def _ttl() -> int:
-    return int(getattr(settings, "DISQUAIRE_DOWNLOAD_LINK_TTL", 24 * 3600))
+    return int(settings.DISQUAIRE_DOWNLOAD_LINK_TTL)
 
 
 def download_token_make(*, entitlement_ids: Iterable[int], ttl_seconds: int | None = None) -> str:

@@ -13,14 +13,10 @@ from django.utils import timezone
 
 from disquaire.audio.formats import FORMATS, ORIGINAL, original_extension, original_mime
 from disquaire.catalog.models import ProcessingStatus, Release, Rendition, Track
+from disquaire.core.addresses import email_normalise
 from disquaire.delivery.models import CodeBatch, Entitlement, EntitlementSource
 
 FILENAME_MAX = 150
-
-
-def email_normalise(email: str) -> str:
-    """The form an address is stored and compared in: trimmed, lower-case."""
-    return (email or "").strip().lower()
 
 
 def filename_safe(text: str, *, fallback: str = "untitled") -> str:

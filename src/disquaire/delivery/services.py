@@ -18,9 +18,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Release, Track
-from disquaire.delivery.links import download_page_url
+from disquaire.core.addresses import email_normalise
+from disquaire.core.signing import TokenExpired, TokenInvalid
+from disquaire.delivery.links import download_page_url, download_token_read
 from disquaire.delivery.models import Entitlement, EntitlementSource
-from disquaire.delivery.selectors import email_normalise
+from disquaire.delivery.selectors import entitlement_is_locked, entitlements_by_ids
 
 logger = logging.getLogger("disquaire.delivery")
 
@@ -152,7 +154,7 @@ def entitlements_claim(*, email: str) -> int:
 
 
 def download_limit() -> int:
-    return int(getattr(settings, "DISQUAIRE_DOWNLOAD_LIMIT", 100))
+    return int(settings.DISQUAIRE_DOWNLOAD_LIMIT)
 
 
 def download_count(*, entitlement: Entitlement) -> int:
@@ -248,3 +250,34 @@ def track_downloads_record(*, tracks: Iterable[Track]) -> None:
 
     for track in tracks:
         day_count_add(TrackDownloadDay, field="downloads", track=track)
+
+
+class DownloadRefused(Exception):
+    """Why a file URL does not download; ``kind`` names the page the fan sees (expired,
+    invalid, revoked, locked), ``entitlement`` is the one refused when there is one."""
+
+    def __init__(self, kind: str, *, entitlement: Entitlement | None = None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.entitlement = entitlement
+
+
+def entitlement_for_download(*, token: str, entitlement_id: int) -> Entitlement:
+    """The entitlement a file URL names, if its token opens it and it may download now:
+    not someone else's (an id spliced into a valid link), not revoked, not before the
+    release date. Raises DownloadRefused."""
+    try:
+        ids = download_token_read(token=token)
+    except TokenExpired:
+        raise DownloadRefused("expired") from None
+    except TokenInvalid:
+        raise DownloadRefused("invalid") from None
+    found = entitlements_by_ids([entitlement_id]) if entitlement_id in ids else []
+    if not found:
+        raise DownloadRefused("invalid")
+    entitlement = found[0]
+    if entitlement.revoked_at is not None:
+        raise DownloadRefused("revoked", entitlement=entitlement)
+    if entitlement_is_locked(entitlement):
+        raise DownloadRefused("locked", entitlement=entitlement)
+    return entitlement

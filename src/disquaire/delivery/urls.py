@@ -2,22 +2,22 @@
 
 from django.urls import path
 
-from disquaire.delivery import views
+from disquaire.delivery.views import downloads, redeem
 
 app_name = "delivery"
 
 urlpatterns = [
-    path("downloads/<str:token>/", views.download_page_view, name="page"),
+    path("downloads/<str:token>/", downloads.download_page_view, name="page"),
     path(
         "downloads/<str:token>/<int:entitlement_id>/<int:track_id>/<str:key>/",
-        views.download_file_view,
+        downloads.download_file_view,
         name="file",
     ),
     path(
         "downloads/<str:token>/<int:entitlement_id>/zip/<str:key>/",
-        views.download_zip_view,
+        downloads.download_zip_view,
         name="zip",
     ),
-    path("redeem/", views.redeem_view, name="redeem"),
-    path("redeem/<slug:artist>/", views.redeem_view, name="redeem_artist"),
+    path("redeem/", redeem.redeem_view, name="redeem"),
+    path("redeem/<slug:artist>/", redeem.redeem_view, name="redeem_artist"),
 ]

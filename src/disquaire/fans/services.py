@@ -36,8 +36,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from disquaire.core.addresses import email_normalise
 from disquaire.core.ratelimit import rate_hit
-from disquaire.delivery.selectors import email_normalise
 from disquaire.delivery.services import entitlements_claim
 from disquaire.fans.models import Fan, SignInLink
 
@@ -67,29 +67,27 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
-def _limit(*, scope: str, ip: str, address: str, per_ip: int, per_email: int) -> None:
-    """Count one attempt of ``scope`` for the client and for the address; raise
-    TooManyRequests past either limit (``DISQUAIRE_<scope>_PER_IP`` / ``_PER_EMAIL``)."""
-    window = _setting("DISQUAIRE_SIGNIN_WINDOW", 3600)
-    name = scope.upper().replace("-", "_")
+def _limit(*, scope: str, ip: str, address: str) -> None:
+    """Count one attempt of ``scope`` (``signin``, ``signin-password``) for the client and
+    for the address; raise TooManyRequests past either limit."""
+    if scope == "signin":
+        per_ip, per_email = settings.DISQUAIRE_SIGNIN_PER_IP, settings.DISQUAIRE_SIGNIN_PER_EMAIL
+    else:
+        per_ip = settings.DISQUAIRE_SIGNIN_PASSWORD_PER_IP
+        per_email = settings.DISQUAIRE_SIGNIN_PASSWORD_PER_EMAIL
+    window = settings.DISQUAIRE_SIGNIN_WINDOW
     by_ip = rate_hit(scope=f"{scope}-ip", value=ip, window=window)
     by_email = rate_hit(scope=f"{scope}-email", value=address, window=window)
-    if by_ip > _setting(f"DISQUAIRE_{name}_PER_IP", per_ip) or by_email > _setting(
-        f"DISQUAIRE_{name}_PER_EMAIL", per_email
-    ):
+    if by_ip > per_ip or by_email > per_email:
         raise TooManyRequests
 
 
 def signin_link_send(*, email: str, ip: str) -> None:
     """Mail a sign-in link to ``email``; raise TooManyRequests over the limits."""
     address = email_normalise(email)
-    _limit(scope="signin", ip=ip, address=address, per_ip=20, per_email=5)
+    _limit(scope="signin", ip=ip, address=address)
     token = secrets.token_urlsafe(32)
-    ttl = _setting("DISQUAIRE_SIGNIN_LINK_TTL", 30 * 60)
+    ttl = settings.DISQUAIRE_SIGNIN_LINK_TTL
     SignInLink.objects.create(
         email=address,
         token_hash=_hash(token),
@@ -182,7 +180,7 @@ def fan_password_signin(*, email: str, password: str, ip: str) -> Fan:
     purchases like a link sign-in. Raise TooManyRequests over the limits (checked before
     any hashing), PasswordSignInRefused otherwise."""
     address = email_normalise(email)
-    _limit(scope="signin-password", ip=ip, address=address, per_ip=20, per_email=10)
+    _limit(scope="signin-password", ip=ip, address=address)
     fan = Fan.objects.filter(email=address).first() if address else None
     if fan is None or not fan.password:
         # Hash anyway, as long as checking a real hash: the timing must not tell who has one.

@@ -1,7 +1,7 @@
 """The band's Payments page: connect Stripe, bank transfer details, test mode.
 
-Every change is written with an audit entry (orders.transitions.audit_log, object
-``paymentsettings``) in the same transaction; secrets never go into the audit data.
+Every change is written to the artist's audit log (core.audit, object ``paymentsettings``)
+in the same transaction; secrets never go into the audit data.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
+from disquaire.core.audit import activity_record
 from disquaire.core.banking import BankDetailsError, bic_check, iban_check
 from disquaire.core.crypto import SecretUnreadable, secret_mask, secret_open, secret_seal
 from disquaire.payments.models import PaymentSettings
@@ -46,15 +47,7 @@ def _locked(artist: Artist) -> PaymentSettings:
 
 
 def _audit(*, config: PaymentSettings, action: str, actor: str, data: dict[str, Any]) -> None:
-    from disquaire.orders.transitions import audit_log
-
-    audit_log(
-        action=action,
-        obj=config,
-        order=None,
-        actor=actor,
-        data={"artist": config.artist_id, **data},
-    )
+    activity_record(artist_id=config.artist_id, action=action, obj=config, actor=actor, after=data)
 
 
 def stripe_webhook_url(artist: Artist) -> str:

@@ -10,6 +10,7 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
+from disquaire.core.audit import audited
 from disquaire.selling.models import Offer, OfferOption, ShippingZone, ShopSettings
 
 
@@ -49,6 +50,7 @@ def _offer_check(offer: Offer) -> None:
         offer.minimum_minor, offer.suggested_minor = offer.price_minor, None
 
 
+@audited("offer.create")
 def offer_create(
     *,
     artist: Artist,
@@ -73,6 +75,7 @@ def offer_create(
     return offer
 
 
+@audited("offer.update", subject="offer")
 def offer_update(*, offer: Offer, **fields: Unpack[OfferFields]) -> Offer:
     """Change an offer's fields (those of OFFER_FIELDS); edition numbers already issued stay."""
     for name, value in fields.items():
@@ -84,6 +87,7 @@ def offer_update(*, offer: Offer, **fields: Unpack[OfferFields]) -> Offer:
     return offer
 
 
+@audited("offer.delete", subject="offer")
 def offer_delete(*, offer: Offer) -> None:
     """Delete an offer nobody ordered; raise OfferInUse otherwise — also when an order
     for it is written between the check and the delete (its protected reference rolls
@@ -115,6 +119,7 @@ def offer_move(*, offer: Offer, by: int) -> None:
                 item.save(update_fields=["position"])
 
 
+@audited("shipping_zone.save", subject="zone")
 def shipping_zone_save(
     *,
     artist: Artist,
@@ -134,10 +139,15 @@ def shipping_zone_save(
     return zone
 
 
+@audited("shipping_zone.delete", subject="zone")
 def shipping_zone_delete(*, zone: ShippingZone) -> None:
     zone.delete()
 
 
+@audited(
+    "shop_settings.update",
+    subject=lambda kw: ShopSettings.objects.filter(artist=kw["artist"]).first(),
+)
 def shop_settings_update(*, artist: Artist, ship_from_country: str, vat_note: str) -> ShopSettings:
     """Save the artist's shop settings (created on first save). How fans pay is set on
     the Payments page (payments.services)."""

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
+from disquaire.core.addresses import email_normalise
 from disquaire.core.signing import TokenError, token_make, token_read
 from disquaire.shop.models import Subscriber
 
@@ -23,7 +24,7 @@ SUBSCRIBE_PURPOSE = "shop.subscribe"
 
 def subscriber_request(*, artist: Artist, email: str) -> Subscriber | None:
     """Add an unconfirmed subscriber and mail them a signed confirmation link."""
-    email = email.strip().lower()
+    email = email_normalise(email)
     try:
         with transaction.atomic():
             subscriber, _created = Subscriber.objects.get_or_create(artist=artist, email=email)

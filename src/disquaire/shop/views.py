@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from disquaire.catalog.models import Artist
+from disquaire.core.addresses import email_normalise
 from disquaire.core.http import request_from_this_site
 from disquaire.core.money import Money
 from disquaire.core.ratelimit import client_ip, rate_hit
@@ -245,7 +246,7 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
 def _checkouts_too_many(request: HttpRequest, *, email: str) -> bool:
     window = settings.DISQUAIRE_CHECKOUT_WINDOW
     by_ip = rate_hit(scope="checkout-ip", value=client_ip(request), window=window)
-    by_email = rate_hit(scope="checkout-email", value=email.strip().lower(), window=window)
+    by_email = rate_hit(scope="checkout-email", value=email_normalise(email), window=window)
     return (
         by_ip > settings.DISQUAIRE_CHECKOUT_PER_IP
         or by_email > settings.DISQUAIRE_CHECKOUT_PER_EMAIL

@@ -92,7 +92,7 @@ def clips_request(*, track: Track) -> bool:
     if not keys or seconds <= 0:
         return False
     now = timezone.now()
-    stale = now - timedelta(seconds=int(getattr(settings, "TASK_STALE_SECONDS", 120)))
+    stale = now - timedelta(seconds=int(settings.TASK_STALE_SECONDS))
     queue = False
     with transaction.atomic():
         existing = set(Clip.objects.filter(track=track).values_list("format", flat=True))
@@ -148,7 +148,7 @@ def clips_enqueue_missing() -> int:
         .select_related("release")
         .prefetch_related("renditions", CLIPS_PREFETCH)
     )
-    stale = timezone.now() - timedelta(seconds=int(getattr(settings, "TASK_STALE_SECONDS", 120)))
+    stale = timezone.now() - timedelta(seconds=int(settings.TASK_STALE_SECONDS))
     queued = 0
     for track in tracks:
         keys = set(track_stream_keys(track=track, renditions=track.renditions.all()))

@@ -20,7 +20,7 @@ import pytest
 from django.utils import timezone
 
 from disquaire.audio import synth_cover, synth_track
-from disquaire.backstage.services import setup_code_ensure
+from disquaire.backstage.services.accounts import setup_code_ensure
 from disquaire.backstage.stats import chart_build
 from disquaire.catalog.models import Artist, ProcessingStatus, Release
 from disquaire.core.worker import WorkerPool

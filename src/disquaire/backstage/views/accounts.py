@@ -18,11 +18,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from disquaire.backstage import selectors, services
+from disquaire.backstage import selectors
 from disquaire.backstage.forms import EmailLoginForm, EmailPasswordForm, SetupForm
+from disquaire.backstage.services import accounts as account_services
+from disquaire.backstage.services import invitations as invitation_services
 from disquaire.backstage.views.artist import may_create_artists
 from disquaire.backstage.views.desk import artists_overview, desk_render
 from disquaire.catalog.models import Artist
+from disquaire.core.addresses import email_normalise
 from disquaire.core.ratelimit import client_ip, rate_hit
 from disquaire.core.signing import TokenError, TokenExpired
 
@@ -40,9 +43,9 @@ def _safe_next(request: HttpRequest, value: str) -> str:
 def setup(request: HttpRequest) -> HttpResponse:
     """Fresh install: create the operator's account, with the one-time setup code that
     ``disquaire serve`` printed (and wrote into the data dir). Gone once anyone exists."""
-    if not services.operator_needed():
+    if not account_services.operator_needed():
         raise Http404
-    services.setup_code_ensure()
+    account_services.setup_code_ensure()
     form = SetupForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -53,13 +56,13 @@ def setup(request: HttpRequest) -> HttpResponse:
         try:
             if too_many:
                 raise PermissionError("too many attempts")
-            user = services.operator_create(
+            user = account_services.operator_create(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
                 setup_code=form.cleaned_data["setup_code"],
             )
         except PermissionError:
-            if not services.operator_needed():
+            if not account_services.operator_needed():
                 raise Http404 from None
             form.add_error(
                 "setup_code",
@@ -85,7 +88,7 @@ def _signups_too_many(request: HttpRequest, *, email: str) -> bool:
     )
 
 
-def _invitation_in(next_url: str) -> services.Invitation | None:
+def _invitation_in(next_url: str) -> invitation_services.Invitation | None:
     """The valid invitation ``next_url`` leads to, if it is an invitation link."""
     try:
         match = resolve(urlsplit(next_url).path)
@@ -94,7 +97,7 @@ def _invitation_in(next_url: str) -> services.Invitation | None:
     if match.view_name != "backstage:invitation":
         return None
     try:
-        return services.invitation_read(token=match.kwargs["token"])
+        return invitation_services.invitation_read(token=match.kwargs["token"])
     except (TokenError, KeyError, Artist.DoesNotExist):
         return None
 
@@ -103,7 +106,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     """A backstage account. By invitation only unless the operator opened sign-up
     (DISQUAIRE_SIGNUP=open): the form then comes from an invitation link, for its
     address."""
-    if services.operator_needed():
+    if account_services.operator_needed():
         return redirect("backstage:setup")
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
     invite = _invitation_in(next_url) if next_url else None
@@ -130,7 +133,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 {"form": form, "next": next_url},
                 status=429,
             )
-        services.user_signup(
+        account_services.user_signup(
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
             next_url=next_url,
@@ -147,9 +150,9 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     confirm anything); the POST activates the account and signs in, once."""
     try:
         found = (
-            services.user_verify(token=token)
+            account_services.user_verify(token=token)
             if request.method == "POST"
-            else services.user_verification_read(token=token)
+            else account_services.user_verification_read(token=token)
         )
     except TokenError as exc:
         expired = isinstance(exc, TokenExpired)
@@ -174,7 +177,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if services.operator_needed():
+        if account_services.operator_needed():
             return redirect("backstage:setup")
         return super().dispatch(request, *args, **kwargs)
 
@@ -195,7 +198,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("backstage:password_reset_done")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        if services.password_reset_limited(
+        if account_services.password_reset_limited(
             ip=client_ip(self.request), email=form.cleaned_data["email"]
         ):
             form.add_error(None, _("Too many reset links were asked for. Please try again later."))
@@ -238,7 +241,7 @@ password_change = PasswordChangeView.as_view()
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """Show an invitation; accepting it (POST) makes the signed-in user a member."""
     try:
-        invite = services.invitation_read(token=token)
+        invite = invitation_services.invitation_read(token=token)
     except (TokenError, KeyError, Artist.DoesNotExist):
         return render(request, "backstage/accounts/invitation_invalid.html", status=400)
     if not request.user.is_authenticated:
@@ -253,9 +256,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 + urlencode({"next": here, "email": invite.email}),
             },
         )
-    wrong_address = request.user.email.lower() != invite.email
+    wrong_address = email_normalise(request.user.email) != invite.email
     if request.method == "POST" and not wrong_address:
-        services.invitation_accept(invitation=invite, user=request.user)
+        invitation_services.invitation_accept(invitation=invite, user=request.user)
         messages.success(
             request, _("You are now a member of %(artist)s.") % {"artist": invite.artist}
         )
@@ -281,6 +284,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def home_or_setup(request: HttpRequest) -> HttpResponse:
-    if services.operator_needed():
+    if account_services.operator_needed():
         return redirect("backstage:setup")
     return home(request)

@@ -8,12 +8,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from disquaire.backstage import selectors, services
+from disquaire.backstage import selectors
 from disquaire.backstage.forms import (
     ArtistCreateForm,
     ArtistForm,
@@ -22,7 +23,13 @@ from disquaire.backstage.forms import (
     LinkFormSet,
     NewsPostForm,
 )
-from disquaire.backstage.views.common import confirm_delete
+from disquaire.backstage.services import invitations as invitation_services
+from disquaire.backstage.services import members as member_services
+from disquaire.backstage.views.common import (
+    confirm_delete,
+    delete_after_confirming,
+    require_post_for_members,
+)
 from disquaire.catalog.markdown import markdown_to_html
 from disquaire.catalog.models import Artist, Concert, Membership, NewsPost
 from disquaire.core.colour import AA_TEXT, contrast_ratio, hex_to_rgb, theme_readable
@@ -31,7 +38,7 @@ from disquaire.core.colour import AA_TEXT, contrast_ratio, hex_to_rgb, theme_rea
 def may_create_artists(user: Any) -> bool:
     """Staff (the operator) create artist pages and invite the bands; anyone signed in
     may only when the operator chose so (DISQUAIRE_ARTIST_CREATION=anyone)."""
-    if getattr(settings, "DISQUAIRE_ARTIST_CREATION", "staff") == "anyone":
+    if settings.DISQUAIRE_ARTIST_CREATION == "anyone":
         return bool(user.is_authenticated)
     return bool(user.is_authenticated and user.is_staff)
 
@@ -42,7 +49,7 @@ def artist_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = ArtistCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        artist = services.artist_create(name=form.cleaned_data["name"], owner=request.user)  # type: ignore[arg-type]
+        artist = member_services.artist_create(name=form.cleaned_data["name"], owner=request.user)  # type: ignore[arg-type]
         messages.success(
             request, _("%(name)s is created. Now tell fans who you are.") % {"name": artist.name}
         )
@@ -126,7 +133,7 @@ def members(request: HttpRequest, artist: str) -> HttpResponse:
     if request.method == "POST":
         _owner_required(request, obj)
         if form.is_valid():
-            services.invitation_send(
+            invitation_services.invitation_send(
                 artist=obj,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
@@ -153,13 +160,12 @@ def members(request: HttpRequest, artist: str) -> HttpResponse:
 
 
 @login_required
+@require_post_for_members
 def member_role(request: HttpRequest, artist: str, membership_id: int) -> HttpResponse:
     """POST ``role``: an owner changes a member's role (the last owner stays owner)."""
     obj = selectors.artist_for_member(user=request.user, slug=artist)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     try:
-        changed = services.membership_role_set(
+        changed = member_services.membership_role_set(
             artist=obj,
             membership_id=membership_id,
             role=request.POST.get("role", ""),
@@ -167,7 +173,7 @@ def member_role(request: HttpRequest, artist: str, membership_id: int) -> HttpRe
         )
     except Membership.DoesNotExist as exc:
         raise Http404("no such member") from exc
-    except services.MembershipRefused as exc:
+    except member_services.MembershipRefused as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
@@ -205,14 +211,14 @@ def member_remove(request: HttpRequest, artist: str, membership_id: int) -> Http
             ),
         )
     try:
-        services.membership_remove(
+        member_services.membership_remove(
             artist=obj,
             membership_id=membership_id,
             by=request.user,  # type: ignore[arg-type]
         )
     except Membership.DoesNotExist as exc:
         raise Http404("no such member") from exc
-    except services.MembershipRefused as exc:
+    except member_services.MembershipRefused as exc:
         messages.error(request, str(exc))
         return redirect("backstage:members", artist=obj.slug)
     if leaving:
@@ -260,13 +266,16 @@ def concert_edit(request: HttpRequest, artist: str, concert_id: int | None = Non
 @login_required
 def concert_delete(request: HttpRequest, artist: str, concert_id: int) -> HttpResponse:
     concert = selectors.concert_for_member(user=request.user, slug=artist, concert_id=concert_id)
-    if request.method != "POST":
-        return confirm_delete(
-            request, artist=concert.artist, thing=concert, cancel="backstage:concerts"
-        )
-    concert.delete()
-    messages.success(request, _("The concert is deleted."))
-    return redirect("backstage:concerts", artist=artist)
+    back = reverse("backstage:concerts", kwargs={"artist": concert.artist.slug})
+    return delete_after_confirming(
+        request,
+        artist=concert.artist,
+        thing=concert,
+        back=back,
+        delete=concert.delete,
+        done=_("The concert is deleted."),
+        then=back,
+    )
 
 
 # --- news -------------------------------------------------------------------------------------
@@ -318,17 +327,21 @@ def news_edit(request: HttpRequest, artist: str, post_id: int | None = None) -> 
 @login_required
 def news_delete(request: HttpRequest, artist: str, post_id: int) -> HttpResponse:
     post = selectors.news_for_member(user=request.user, slug=artist, post_id=post_id)
-    if request.method != "POST":
-        return confirm_delete(request, artist=post.artist, thing=post, cancel="backstage:news")
-    post.delete()
-    messages.success(request, _("The news post is deleted."))
-    return redirect("backstage:news", artist=artist)
+    back = reverse("backstage:news", kwargs={"artist": post.artist.slug})
+    return delete_after_confirming(
+        request,
+        artist=post.artist,
+        thing=post,
+        back=back,
+        delete=post.delete,
+        done=_("The news post is deleted."),
+        then=back,
+    )
 
 
 @login_required
+@require_post_for_members
 def markdown_preview(request: HttpRequest, artist: str) -> HttpResponse:
     """POST ``text``: the sanitised HTML the public page will show."""
     selectors.artist_for_member(user=request.user, slug=artist)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     return JsonResponse({"html": str(markdown_to_html(request.POST.get("text", "")))})

@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
+from disquaire.backstage import selectors
 from disquaire.catalog.models import Artist
+
+View = Callable[..., HttpResponse]
+
+
+def require_post_for_members(view: View) -> View:
+    """Django's ``require_POST`` for a band's own address: another method gets 405, but
+    only after the membership check, so that whoever is not in the band gets the same
+    404 whatever the method (nothing tells them the address exists)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            if "upload_id" in kwargs:
+                selectors.upload_for_member(user=request.user, upload_id=kwargs["upload_id"])
+            else:
+                selectors.artist_for_member(user=request.user, slug=kwargs["artist"])
+            return HttpResponseNotAllowed(["POST"])
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def actor_of(request: HttpRequest) -> str:
@@ -48,15 +70,15 @@ def delete_after_confirming(
     artist: Artist,
     thing: Any,
     back: str,
-    explanation: str,
-    delete: Callable[[], None],
-    refused: type[Exception],
+    delete: Callable[[], object],
     done: str,
     then: str,
+    explanation: str = "",
+    refused: type[Exception] | tuple[type[Exception], ...] = (),
 ) -> HttpResponse:
     """GET: the "are you sure?" page (``back`` to cancel). POST: ``delete()``; when it
-    raises ``refused``, its message and back to ``back``; otherwise ``done`` and on to
-    ``then``."""
+    raises ``refused`` (if it can), its message and back to ``back``; otherwise ``done``
+    and on to ``then``."""
     if request.method != "POST":
         return confirm_delete(
             request, artist=artist, thing=thing, cancel_url=back, explanation=explanation

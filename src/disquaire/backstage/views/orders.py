@@ -7,15 +7,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from disquaire.backstage import selectors, services
-from disquaire.backstage.views.common import actor_of
+from disquaire.backstage import selectors
+from disquaire.backstage.services import orders as order_services
+from disquaire.backstage.views.common import actor_of, require_post_for_members
 from disquaire.catalog.models import Artist
 from disquaire.orders.errors import OrderError
 from disquaire.orders.history import order_history
@@ -77,7 +78,7 @@ def orders_export(request: HttpRequest, artist: str) -> HttpResponse:
     """The orders of the current search and filters, as CSV."""
     obj = selectors.artist_for_member(user=request.user, slug=artist)
     found, _params = _filtered(request, obj, export=True)
-    body = services.orders_csv(orders=found.prefetch_related("lines"))
+    body = order_services.orders_csv(orders=found.prefetch_related("lines"))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="{obj.slug}-orders-{stamp}.csv"'
@@ -129,11 +130,10 @@ def _back(request: HttpRequest, order: Order) -> HttpResponse:
 
 
 @login_required
+@require_post_for_members
 def order_mark_paid(request: HttpRequest, artist: str, code: str) -> HttpResponse:
     """The bank transfer (or cash) of a manual payment arrived."""
     order = selectors.order_for_member(user=request.user, slug=artist, code=code)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     payment = selectors.payment_for_member(
         user=request.user, slug=artist, code=code, payment_id=request.POST.get("payment") or 0
     )
@@ -147,12 +147,11 @@ def order_mark_paid(request: HttpRequest, artist: str, code: str) -> HttpRespons
 
 
 @login_required
+@require_post_for_members
 def order_ship(request: HttpRequest, artist: str, code: str) -> HttpResponse:
     order = selectors.order_for_member(user=request.user, slug=artist, code=code)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     try:
-        services.order_ship(
+        order_services.order_ship(
             order=order,
             tracking_number=request.POST.get("tracking_number", ""),
             actor=actor_of(request),
@@ -179,10 +178,9 @@ REFUND_MESSAGES = {
 
 
 @login_required
+@require_post_for_members
 def order_refund(request: HttpRequest, artist: str, code: str) -> HttpResponse:
     order = selectors.order_for_member(user=request.user, slug=artist, code=code)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     payment = selectors.payment_for_member(
         user=request.user, slug=artist, code=code, payment_id=request.POST.get("payment") or 0
     )

@@ -11,13 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from disquaire.backstage import selectors, services
+from disquaire.backstage import selectors
 from disquaire.backstage.forms_payments import (
     BankTransferForm,
     StripeForm,
     StripeWebhookForm,
     TestModeForm,
 )
+from disquaire.backstage.services import orders as order_services
 from disquaire.backstage.views.common import actor_of
 from disquaire.catalog.models import Artist, Membership
 from disquaire.orders.models import Order
@@ -130,7 +131,7 @@ def payments(request: HttpRequest, artist: str) -> HttpResponse:
             messages.success(request, _("Test mode is off."))
             return redirect("backstage:payments", artist=obj.slug)
         elif action == "test_delete":
-            count = services.test_orders_delete(artist=obj, actor=actor)
+            count = order_services.test_orders_delete(artist=obj, actor=actor)
             messages.success(request, _("%(count)d test orders deleted.") % {"count": count})
             return redirect("backstage:payments", artist=obj.slug)
         else:

@@ -6,19 +6,22 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from disquaire.backstage import selectors, services
+from disquaire.backstage import selectors
 from disquaire.backstage.forms import PublishForm, ReleaseCreateForm, ReleaseForm, TrackForm
-from disquaire.backstage.views.common import delete_after_confirming
-from disquaire.catalog import services as catalog_services
+from disquaire.backstage.services import deletions as deletion_services
+from disquaire.backstage.services import uploads as upload_services
+from disquaire.backstage.views.common import delete_after_confirming, require_post_for_members
 from disquaire.catalog.models import Release
+from disquaire.catalog.services import editing as editing_services
+from disquaire.catalog.services import processing as processing_services
 from disquaire.storefront.images import release_cover_prefix, source_version, variant_response
-from disquaire.storefront.listening import release_preview_link_revoke, release_preview_url
+from disquaire.storefront.listening.access import release_preview_link_revoke, release_preview_url
 
 
 @login_required
@@ -36,7 +39,7 @@ def release_create(request: HttpRequest, artist: str) -> HttpResponse:
     obj = selectors.artist_for_member(user=request.user, slug=artist)
     form = ReleaseCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        release = catalog_services.release_create(
+        release = editing_services.release_create(
             artist=obj, title=form.cleaned_data["title"], kind=form.cleaned_data["kind"]
         )
         messages.success(request, _("The release is created. Add its music and cover."))
@@ -60,7 +63,7 @@ def _release_context(
         "form": form,
         "publish_form": PublishForm(initial=initial),
         "tracks": selectors.release_tracks(release=release),
-        "limits": services.upload_limits(),
+        "limits": upload_services.upload_limits(),
         "preview_url": release_preview_url(release=release),
         "cover_url": release_cover_url(release) if release.cover else "",
         "upload_url": reverse(
@@ -84,17 +87,16 @@ def release_edit(request: HttpRequest, artist: str, release_id: int) -> HttpResp
     form = ReleaseForm(request.POST or None, instance=release)
     if request.method == "POST" and form.is_valid():
         form.save()
-        catalog_services.release_tags_set(release=release, names=form.tag_list())
+        editing_services.release_tags_set(release=release, names=form.tag_list())
         messages.success(request, _("The release is saved."))
         return redirect("backstage:release", artist=artist, release_id=release.pk)
     return render(request, "backstage/releases/edit.html", _release_context(request, release, form))
 
 
 @login_required
+@require_post_for_members
 def release_publish(request: HttpRequest, artist: str, release_id: int) -> HttpResponse:
     release = selectors.release_for_member(user=request.user, slug=artist, release_id=release_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     form = PublishForm(request.POST)
     if not form.is_valid():
         context = _release_context(request, release, ReleaseForm(instance=release))
@@ -102,7 +104,7 @@ def release_publish(request: HttpRequest, artist: str, release_id: int) -> HttpR
         return render(request, "backstage/releases/edit.html", context, status=400)
     action = form.cleaned_data["action"]
     if action == "publish":
-        catalog_services.release_publish(release=release)
+        editing_services.release_publish(release=release)
         messages.success(
             request,
             format_html(
@@ -113,22 +115,21 @@ def release_publish(request: HttpRequest, artist: str, release_id: int) -> HttpR
             ),
         )
     elif action == "schedule":
-        catalog_services.release_schedule(release=release, at=form.cleaned_data["publish_at"])
+        editing_services.release_schedule(release=release, at=form.cleaned_data["publish_at"])
         messages.success(request, _("The release will be published at the time you chose."))
     elif action == "unlisted":
-        catalog_services.release_unlist(release=release)
+        editing_services.release_unlist(release=release)
         messages.success(request, _("The release is unlisted: only the preview link opens it."))
     else:
-        catalog_services.release_draft(release=release)
+        editing_services.release_draft(release=release)
         messages.success(request, _("The release is back to draft."))
     return redirect("backstage:release", artist=artist, release_id=release.pk)
 
 
 @login_required
+@require_post_for_members
 def preview_revoke(request: HttpRequest, artist: str, release_id: int) -> HttpResponse:
     release = selectors.release_for_member(user=request.user, slug=artist, release_id=release_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     release_preview_link_revoke(release=release)
     messages.success(request, _("The old preview link no longer works; here is a new one."))
     return redirect("backstage:release", artist=artist, release_id=release.pk)
@@ -141,28 +142,26 @@ def release_status(request: HttpRequest, artist: str, release_id: int) -> JsonRe
 
 
 @login_required
+@require_post_for_members
 def tracks_reorder(request: HttpRequest, artist: str, release_id: int) -> HttpResponse:
     """POST JSON ``{"order": [track ids]}``: the new tracklist order."""
     release = selectors.release_for_member(user=request.user, slug=artist, release_id=release_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     try:
         order = [int(i) for i in json.loads(request.body or b"{}")["order"]]
-        catalog_services.tracks_reorder(release=release, track_ids=order)
+        editing_services.tracks_reorder(release=release, track_ids=order)
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"error": _("The order must list every track once.")}, status=400)
     return JsonResponse(selectors.release_status_data(release=release))
 
 
 @login_required
+@require_post_for_members
 def track_move(request: HttpRequest, artist: str, release_id: int, track_id: int) -> HttpResponse:
     """Up/down buttons (work without JavaScript): POST ``direction=up|down``."""
     track = selectors.track_for_member(
         user=request.user, slug=artist, release_id=release_id, track_id=track_id
     )
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    catalog_services.track_move(track=track, by=-1 if request.POST.get("direction") == "up" else 1)
+    editing_services.track_move(track=track, by=-1 if request.POST.get("direction") == "up" else 1)
     if request.headers.get("accept", "").startswith("application/json"):
         return JsonResponse(selectors.release_status_data(release=track.release))
     return redirect(
@@ -189,13 +188,12 @@ def track_edit(request: HttpRequest, artist: str, release_id: int, track_id: int
 
 
 @login_required
+@require_post_for_members
 def track_retry(request: HttpRequest, artist: str, release_id: int, track_id: int) -> HttpResponse:
     track = selectors.track_for_member(
         user=request.user, slug=artist, release_id=release_id, track_id=track_id
     )
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    catalog_services.track_retry(track=track)
+    processing_services.track_retry(track=track)
     if request.headers.get("accept", "").startswith("application/json"):
         return JsonResponse(selectors.release_status_data(release=track.release))
     messages.success(request, _("The track is being processed again."))
@@ -215,8 +213,8 @@ def release_delete(request: HttpRequest, artist: str, release_id: int) -> HttpRe
             "Its tracks, their files, its offers and its statistics go with it. A "
             "release fans have ordered or were given cannot be deleted."
         ),
-        delete=lambda: services.release_delete(release=release),
-        refused=services.InUse,
+        delete=lambda: deletion_services.release_delete(release=release),
+        refused=deletion_services.InUse,
         done=_("The release is deleted."),
         then=reverse("backstage:releases", kwargs={"artist": artist}),
     )
@@ -235,8 +233,8 @@ def track_delete(request: HttpRequest, artist: str, release_id: int, track_id: i
         thing=track.title,
         back=back,
         explanation=_("Its audio files and its offers go with it; the tracks after it move up."),
-        delete=lambda: services.track_delete(track=track),
-        refused=services.InUse,
+        delete=lambda: deletion_services.track_delete(track=track),
+        refused=deletion_services.InUse,
         done=_("The track is deleted."),
         then=back + "#tracks-title",
     )

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +19,11 @@ from disquaire.backstage.forms_selling import (
     ShippingZoneForm,
     ShopSettingsForm,
 )
-from disquaire.backstage.views.common import confirm_delete
+from disquaire.backstage.views.common import (
+    confirm_delete,
+    delete_after_confirming,
+    require_post_for_members,
+)
 from disquaire.catalog.models import Release
 from disquaire.selling import services as selling_services
 from disquaire.selling.models import Offer, ShippingZone
@@ -128,11 +132,10 @@ def offer_edit(request: HttpRequest, artist: str, offer_id: int | None = None) -
 
 
 @login_required
+@require_post_for_members
 def offer_move(request: HttpRequest, artist: str, offer_id: int) -> HttpResponse:
     """Up/down buttons: POST ``direction=up|down``."""
     offer = selectors.offer_for_member(user=request.user, slug=artist, offer_id=offer_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     selling_services.offer_move(offer=offer, by=-1 if request.POST.get("direction") == "up" else 1)
     return redirect(_offers_url(artist, offer))
 
@@ -194,13 +197,16 @@ def shipping_zone_edit(
 @login_required
 def shipping_zone_delete(request: HttpRequest, artist: str, zone_id: int) -> HttpResponse:
     zone = selectors.shipping_zone_for_member(user=request.user, slug=artist, zone_id=zone_id)
-    if request.method != "POST":
-        return confirm_delete(
-            request, artist=zone.artist, thing=zone.name, cancel="backstage:shipping"
-        )
-    selling_services.shipping_zone_delete(zone=zone)
-    messages.success(request, _("The shipping zone is deleted."))
-    return redirect("backstage:shipping", artist=artist)
+    back = reverse("backstage:shipping", kwargs={"artist": zone.artist.slug})
+    return delete_after_confirming(
+        request,
+        artist=zone.artist,
+        thing=zone.name,
+        back=back,
+        delete=lambda: selling_services.shipping_zone_delete(zone=zone),
+        done=_("The shipping zone is deleted."),
+        then=back,
+    )
 
 
 @login_required

@@ -25,8 +25,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from disquaire.backstage import selectors, services
+from disquaire.backstage import selectors
 from disquaire.backstage.models import Upload
+from disquaire.backstage.services import uploads as upload_services
+from disquaire.backstage.views.common import require_post_for_members
 from disquaire.backstage.views.releases import release_cover_url
 
 
@@ -50,7 +52,7 @@ def _state(upload: Upload) -> dict[str, Any]:
     }
 
 
-def _refused(exc: services.UploadRefused) -> JsonResponse:
+def _refused(exc: upload_services.UploadRefused) -> JsonResponse:
     body: dict[str, Any] = {"error": exc.reason}
     if exc.received is not None:
         body["received"] = exc.received
@@ -58,26 +60,25 @@ def _refused(exc: services.UploadRefused) -> JsonResponse:
 
 
 @login_required
+@require_post_for_members
 def upload_create(request: HttpRequest, artist: str, release_id: int) -> HttpResponse:
     release = selectors.release_for_member(user=request.user, slug=artist, release_id=release_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     try:
         data = json.loads(request.body or b"{}")
         name, size = str(data["name"]), int(data["size"])
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"error": _("Send the file's name and size.")}, status=400)
     try:
-        upload = services.upload_start(
+        upload = upload_services.upload_start(
             release=release,
             user=_user(request),
             filename=name,
             size=size,
         )
-    except services.UploadRefused as exc:
+    except upload_services.UploadRefused as exc:
         return _refused(exc)
     state = _state(upload)
-    state["chunk_bytes"] = services.upload_limits()["chunk_bytes"]
+    state["chunk_bytes"] = upload_services.upload_limits()["chunk_bytes"]
     return JsonResponse(state, status=201)
 
 
@@ -89,22 +90,21 @@ def upload(request: HttpRequest, upload_id: str) -> HttpResponse:
     if request.method not in ("PUT", "POST"):
         return HttpResponseNotAllowed(["GET", "PUT", "POST"])
     try:
-        services.upload_append(
+        upload_services.upload_append(
             upload=item, content_range=request.headers.get("content-range", ""), body=request
         )
-    except services.UploadRefused as exc:
+    except upload_services.UploadRefused as exc:
         return _refused(exc)
     return JsonResponse(_state(item))
 
 
 @login_required
+@require_post_for_members
 def upload_finish(request: HttpRequest, upload_id: str) -> HttpResponse:
     item = selectors.upload_for_member(user=request.user, upload_id=upload_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     try:
-        item = services.upload_finish(upload=item)
-    except services.UploadRefused as exc:
+        item = upload_services.upload_finish(upload=item)
+    except upload_services.UploadRefused as exc:
         return _refused(exc)
     state = _state(item)
     if item.status != Upload.Status.DONE:

@@ -36,7 +36,7 @@ from django.views.decorators.http import require_GET, require_safe
 from disquaire.catalog.models import PreviewPolicy, Release, Track
 from disquaire.catalog.theme import artist_theme_version
 from disquaire.core.csp import frame_anywhere
-from disquaire.storefront import jsonld, listening, selectors
+from disquaire.storefront import jsonld, selectors
 from disquaire.storefront.cache import (
     PAGE_TIMEOUT,
     artist_scope,
@@ -44,6 +44,8 @@ from disquaire.storefront.cache import (
     private_headers,
     public_headers,
 )
+from disquaire.storefront.listening import access as listen_access
+from disquaire.storefront.listening import streams as listen_streams
 from disquaire.storefront.templatetags.storefront import cover_src
 from disquaire.storefront.views import listen
 
@@ -120,8 +122,8 @@ def _visible_release(*, release: Release | None, preview: str | None) -> tuple[R
     if release is None:
         raise Http404("no such release")
     try:
-        is_preview = listening.listen_gate(release=release, preview=preview)
-    except listening.ListenRefused:
+        is_preview = listen_access.listen_gate(release=release, preview=preview)
+    except listen_access.ListenRefused:
         raise Http404("no such release") from None
     return release, is_preview
 
@@ -237,12 +239,14 @@ def embed_listen_data(request: HttpRequest, release_id: int) -> HttpResponseBase
     if (
         preview
         or release.preview_policy != PreviewPolicy.LIMITED
-        or listening.listener_has_full_access(release=release, request=request)
+        or listen_access.listener_has_full_access(release=release, request=request)
     ):
         return listen.listen_data(request, release_id)
     tracks = [
-        listening.listen_track_entry(track=track, mode=listening.CLIP, preview_digest=None)
-        for track in listening.listen_tracks(release=release)
+        listen_streams.listen_track_entry(
+            track=track, mode=listen_streams.CLIP, preview_digest=None
+        )
+        for track in listen_streams.listen_tracks(release=release)
     ]
     response = JsonResponse(
         {

@@ -26,7 +26,10 @@ from disquaire.catalog.models import PreviewPolicy, Release, Track
 from disquaire.core.fileserve import file_response
 from disquaire.core.http import request_from_this_site
 from disquaire.core.signing import TokenExpired, TokenInvalid
-from disquaire.storefront import listening
+from disquaire.storefront.listening import access as listen_access
+from disquaire.storefront.listening import downloads as listen_downloads
+from disquaire.storefront.listening import plays as listen_plays
+from disquaire.storefront.listening import streams as listen_streams
 
 STREAM_MAX_AGE = 3600
 """Browser cache of a stream (its URL is unique and expires anyway); private."""
@@ -42,18 +45,18 @@ def _no_store(response: HttpResponseBase) -> HttpResponseBase:
 
 def _listener(
     request: HttpRequest, release: Release, *, preview: bool
-) -> listening.Listener | None:
+) -> listen_access.Listener | None:
     # Only a limited release counts plays (never for a preview-link visitor), so only it
     # may give the visitor a cookie.
     if preview or release.preview_policy != PreviewPolicy.LIMITED:
         return None
-    return listening.listener_identify(request)
+    return listen_access.listener_identify(request)
 
 
 def _gate(request: HttpRequest, release: Release) -> bool:
     try:
-        return listening.listen_gate(release=release, preview=request.GET.get("preview"))
-    except listening.ListenRefused:
+        return listen_access.listen_gate(release=release, preview=request.GET.get("preview"))
+    except listen_access.ListenRefused:
         raise Http404("no such release") from None
 
 
@@ -61,12 +64,12 @@ def _gate(request: HttpRequest, release: Release) -> bool:
 def stream(request: HttpRequest, token: str) -> HttpResponseBase:
     """``/stream/<token>``: one streaming file (or clip), with HTTP Range."""
     try:
-        found = listening.stream_resolve(token=token)
+        found = listen_streams.stream_resolve(token=token)
     except TokenExpired:
         return _no_store(HttpResponse(_("This link has expired."), status=410))
-    except (TokenInvalid, listening.StreamRefused):
+    except (TokenInvalid, listen_streams.StreamRefused):
         return _no_store(HttpResponseForbidden())
-    except listening.StreamUnavailable:
+    except listen_streams.StreamUnavailable:
         raise Http404("no such stream") from None
     return file_response(
         request,
@@ -83,11 +86,11 @@ def listen_data(request: HttpRequest, release_id: int) -> HttpResponseBase:
     release = get_object_or_404(Release.objects.select_related("artist"), pk=release_id)
     preview = _gate(request, release)
     listener = _listener(request, release, preview=preview)
-    data = listening.listen_data_build(
+    data = listen_streams.listen_data_build(
         release=release, request=request, preview=preview, listener=listener
     )
     response = JsonResponse(data)
-    listening.listener_remember(response=response, request=request, listener=listener)
+    listen_access.listener_remember(response=response, request=request, listener=listener)
     return _no_store(response)
 
 
@@ -108,11 +111,11 @@ def listen_play(request: HttpRequest, release_id: int, track_id: int) -> HttpRes
     preview = _gate(request, release)
     track = get_object_or_404(Track, pk=track_id, release=release)
     listener = _listener(request, release, preview=preview)
-    entry, plays_left = listening.listen_play_start(
+    entry, plays_left = listen_streams.listen_play_start(
         release=release, track=track, request=request, preview=preview, listener=listener
     )
     response = JsonResponse({"track": entry, "plays_left": plays_left})
-    listening.listener_remember(response=response, request=request, listener=listener)
+    listen_access.listener_remember(response=response, request=request, listener=listener)
     return _no_store(response)
 
 
@@ -124,7 +127,7 @@ def listen_played(request: HttpRequest, track_id: int) -> HttpResponseBase:
         return _no_store(HttpResponseForbidden())
     track = get_object_or_404(Track.objects.select_related("release"), pk=track_id)
     _gate(request, track.release)
-    listening.track_play_record(track=track)
+    listen_plays.track_play_record(track=track)
     return _no_store(HttpResponse(status=204))
 
 
@@ -137,19 +140,19 @@ def stream_public(request: HttpRequest, track_id: int) -> HttpResponseBase:
     release = track.release
     preview = _gate(request, release)
     listener = _listener(request, release, preview=preview)
-    entry, _ = listening.listen_play_start(
+    entry, _ = listen_streams.listen_play_start(
         release=release, track=track, request=request, preview=preview, listener=listener
     )
     sources = entry["sources"]
     if sources:
-        listening.track_play_record(track=track)
+        listen_plays.track_play_record(track=track)
     if not sources:
         response: HttpResponseBase = HttpResponse(status=503)
         response["Retry-After"] = "30"
     else:
         # The last source is the universal one (MP3, or the original); Opus comes first.
         response = HttpResponseRedirect(sources[-1]["src"])
-    listening.listener_remember(response=response, request=request, listener=listener)
+    listen_access.listener_remember(response=response, request=request, listener=listener)
     return _no_store(response)
 
 
@@ -158,8 +161,8 @@ def free_download(request: HttpRequest, track_id: int) -> HttpResponseBase:
     """``/free/<track_id>/``: a free track's best download, as an attachment."""
     track = get_object_or_404(Track.objects.select_related("release"), pk=track_id)
     try:
-        rendition, content_type, filename = listening.free_download_file(track=track)
-    except listening.StreamUnavailable:
+        rendition, content_type, filename = listen_downloads.free_download_file(track=track)
+    except listen_streams.StreamUnavailable:
         raise Http404("not a free track") from None
     return file_response(
         request,

@@ -8,8 +8,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from disquaire.catalog import selectors, services
+from disquaire.catalog import selectors
 from disquaire.catalog.models import ProcessingStatus, Release
+from disquaire.catalog.services import imports as import_services
+from disquaire.catalog.services import processing as processing_services
 
 EXIT_USAGE = 2
 
@@ -36,14 +38,14 @@ class Command(BaseCommand):
                 progress_out.write(f"  checking {rel}")
 
         try:
-            result = services.release_import(
+            result = import_services.release_import(
                 artist_name=opts["artist"],
                 path=Path(opts["path"]),
                 title=opts["title"],
                 publish=opts["publish"],
                 on_file=on_file,
             )
-        except services.ImportError_ as exc:
+        except import_services.ImportError_ as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
 
         if result.release is not None and opts["wait"]:
@@ -94,7 +96,7 @@ class Command(BaseCommand):
             if show:
                 self._wait_with_bar(release)
             else:
-                while not services.release_processing_done(release=release):
+                while not processing_services.release_processing_done(release=release):
                     time.sleep(0.3)
         finally:
             pool.stop()

@@ -98,7 +98,7 @@ class Command(BaseCommand):
     def _setup_code_announce(self, opts: dict[str, Any]) -> None:
         """On a fresh install, print the one-time code that creating the operator's
         account asks for (only whoever started the server sees it)."""
-        from disquaire.backstage.services import SETUP_CODE_FILE, setup_code_ensure
+        from disquaire.backstage.services.accounts import SETUP_CODE_FILE, setup_code_ensure
 
         try:
             code = setup_code_ensure()

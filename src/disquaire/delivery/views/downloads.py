@@ -1,33 +1,24 @@
-"""Delivery pages: the download page, the file and zip endpoints, code redemption.
-
-Thin: the checks live in ``links``/``selectors``/``services``/``codes``. Every refusal
-is a page that tells the fan what to do next (``delivery/problem.html``).
-"""
+"""The download page and its file and zip endpoints."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from django import forms
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from disquaire.audio.formats import FORMATS
-from disquaire.catalog.models import Artist, Release
+from disquaire.catalog.models import Release
 from disquaire.core.fileserve import file_response, file_response_grants_start
-from disquaire.core.ratelimit import client_ip, rate_count, rate_hit
-from disquaire.core.signing import TokenExpired, TokenInvalid, token_make, token_read
-from disquaire.delivery import codes
-from disquaire.delivery.links import download_page_url, download_token_read
+from disquaire.core.signing import TokenExpired, TokenInvalid
+from disquaire.delivery.links import download_token_read
 from disquaire.delivery.models import Entitlement
 from disquaire.delivery.selectors import (
     FileChoice,
@@ -42,11 +33,12 @@ from disquaire.delivery.selectors import (
 )
 from disquaire.delivery.services import (
     DownloadLimitReached,
+    DownloadRefused,
     download_count,
-    download_limit,
-    download_links_mail,
+    entitlement_for_download,
     track_downloads_record,
 )
+from disquaire.delivery.views.common import _base, _private, problem
 from disquaire.delivery.zips import (
     release_zip_ready,
     release_zip_request,
@@ -56,56 +48,6 @@ from disquaire.delivery.zips import (
 )
 
 FORMAT_COOKIE = "dq_format"
-REDEEM_PURPOSE = "redeem"
-REDEEM_TICKET_TTL = 3600
-
-
-def _base(request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
-    return {"title": title, "canonical": "", "ld": [], **extra}
-
-
-def _private(response: HttpResponseBase, *, forms: bool = False) -> HttpResponseBase:
-    # Download pages carry bearer links: never cached, indexed or sent as a referrer.
-    # Pages with a POST form keep "same-origin": under "no-referrer" browsers send
-    # "Origin: null", which Django's CSRF check refuses.
-    response["Referrer-Policy"] = "same-origin" if forms else "no-referrer"
-    response["X-Robots-Tag"] = "noindex"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def problem(
-    request: HttpRequest,
-    *,
-    status: int,
-    kind: str,
-    artist: Artist | None = None,
-    **extra: Any,
-) -> HttpResponse:
-    """A refusal page: what happened and what the fan can do about it."""
-    titles = {
-        "expired": _("This download link has expired"),
-        "invalid": _("This download link does not work"),
-        "revoked": _("These downloads are closed"),
-        "limit": _("Download limit reached"),
-        "locked": _("Not released yet"),
-        "missing": _("This file is not available"),
-    }
-    context = _base(
-        request,
-        titles.get(kind, _("Downloads")),
-        kind=kind,
-        artist=artist,
-        library_url=reverse("fans:library"),
-        limit=download_limit(),
-        **extra,
-    )
-    response = render(request, "delivery/problem.html", context, status=status)
-    _private(response)
-    return response
-
-
-# --- the download page ---------------------------------------------------------------------
 
 
 @dataclass
@@ -204,7 +146,7 @@ def _remember_format(request: HttpRequest, response: HttpResponseBase, key: str)
         max_age=365 * 86400,
         httponly=True,
         samesite="Lax",
-        secure=request.is_secure() or bool(getattr(settings, "SESSION_COOKIE_SECURE", False)),
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
     )
 
 
@@ -214,29 +156,17 @@ def _remember_format(request: HttpRequest, response: HttpResponseBase, key: str)
 def _entitlement_for(
     request: HttpRequest, token: str, entitlement_id: int
 ) -> Entitlement | HttpResponse:
-    """The entitlement a file URL names, if its token opens it and it may download now."""
-    ids = _read_token(request, token)
-    if isinstance(ids, HttpResponse):
-        return ids
-    if entitlement_id not in ids:
-        # A valid link of someone else's purchase with another item's id spliced in.
-        return problem(request, status=403, kind="invalid")
-    found = entitlements_by_ids([entitlement_id])
-    if not found:
-        return problem(request, status=403, kind="invalid")
-    entitlement = found[0]
-    artist = entitlement.item_release.artist
-    if entitlement.revoked_at is not None:
-        return problem(request, status=403, kind="revoked", artist=artist)
-    if entitlement_is_locked(entitlement):
-        return problem(
-            request,
-            status=403,
-            kind="locked",
-            artist=artist,
-            release_date=entitlement.item_release.release_date,
-        )
-    return entitlement
+    """The entitlement a file URL names, or the page that says why not."""
+    try:
+        return entitlement_for_download(token=token, entitlement_id=entitlement_id)
+    except DownloadRefused as refused:
+        if refused.entitlement is None:
+            return problem(
+                request, status=410 if refused.kind == "expired" else 403, kind=refused.kind
+            )
+        release = refused.entitlement.item_release
+        extra = {"release_date": release.release_date} if refused.kind == "locked" else {}
+        return problem(request, status=403, kind=refused.kind, artist=release.artist, **extra)
 
 
 def _count(request: HttpRequest, entitlement: Entitlement, *, counts: bool) -> HttpResponse | None:
@@ -338,138 +268,3 @@ def download_zip_view(
     _remember_format(request, response, key)
     response["Referrer-Policy"] = "no-referrer"
     return response
-
-
-# --- redeeming codes --------------------------------------------------------------------------
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(label=gettext_lazy("Download code"), max_length=40)
-
-
-class EmailForm(forms.Form):
-    email = forms.EmailField(
-        label=gettext_lazy("Your email address"),
-        help_text=gettext_lazy("Where we send your link, and the key to your library."),
-    )
-    ticket = forms.CharField(widget=forms.HiddenInput)
-
-
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
-def _limited(request: HttpRequest, code_text: str) -> bool:
-    """Too many failed attempts from this address, or attempts on this code."""
-    window = _setting("DISQUAIRE_REDEEM_WINDOW", 900)
-    ip_limit = _setting("DISQUAIRE_REDEEM_ATTEMPTS_PER_IP", 20)
-    code_limit = _setting("DISQUAIRE_REDEEM_ATTEMPTS_PER_CODE", 10)
-    if rate_count(scope="redeem-ip", value=client_ip(request)) >= ip_limit:
-        return True
-    normalised = codes.code_normalise(code_text)
-    if normalised:
-        return rate_hit(scope="redeem-code", value=normalised, window=window) > code_limit
-    return False
-
-
-def _failed(request: HttpRequest) -> None:
-    rate_hit(
-        scope="redeem-ip",
-        value=client_ip(request),
-        window=_setting("DISQUAIRE_REDEEM_WINDOW", 900),
-    )
-
-
-CODE_MESSAGES = {
-    codes.CodeProblem.UNKNOWN: gettext_lazy(
-        "We do not know this code. Check it against your card: letters and digits only, "
-        "no O or I (they would look like 0 and 1)."
-    ),
-    codes.CodeProblem.USED: gettext_lazy(
-        "This code has already been used. If it was you, your music is in your library: "
-        "sign in with the email address you gave."
-    ),
-    codes.CodeProblem.EXPIRED: gettext_lazy(
-        "This code has expired. Please contact the band: they may give you a new one."
-    ),
-}
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def redeem_view(request: HttpRequest, artist: str | None = None) -> HttpResponseBase:
-    """A code, then an email address, then the download page."""
-    found_artist = get_object_or_404(Artist, slug=artist) if artist else None
-    context = _base(
-        request,
-        _("Redeem a download code"),
-        artist=found_artist,
-        library_url=reverse("fans:library"),
-    )
-    if found_artist is not None:
-        from disquaire.catalog.theme import artist_theme_version
-
-        context["theme_css"] = (
-            reverse("storefront:artist_theme", kwargs={"artist": found_artist.slug})
-            + f"?v={artist_theme_version(artist=found_artist)}"
-        )
-    status = 200
-    if request.method == "POST" and "ticket" in request.POST:
-        return _redeem_email_step(request, context)
-    if request.method == "POST":
-        form = CodeForm(request.POST)
-        if form.is_valid():
-            text = form.cleaned_data["code"]
-            if _limited(request, text):
-                context["error"] = _(
-                    "Too many attempts. Please wait a quarter of an hour, then try again."
-                )
-                status = 429
-            else:
-                try:
-                    code = codes.code_find(
-                        text=text, artist_slug=found_artist.slug if found_artist else None
-                    )
-                except codes.CodeProblem as exc:
-                    _failed(request)
-                    context["error"] = CODE_MESSAGES[exc.reason]
-                    status = 400 if exc.reason == codes.CodeProblem.UNKNOWN else 410
-                else:
-                    ticket = token_make(
-                        purpose=REDEEM_PURPOSE,
-                        payload={"c": code.pk},
-                        ttl_seconds=REDEEM_TICKET_TTL,
-                    )
-                    context["code_release"] = code.batch.release
-                    context["email_form"] = EmailForm(initial={"ticket": ticket})
-                    return _private(render(request, "delivery/redeem.html", context), forms=True)
-    else:
-        form = CodeForm(initial={"code": request.GET.get("code", "")[:40]})
-    context["form"] = form
-    return _private(render(request, "delivery/redeem.html", context, status=status), forms=True)
-
-
-def _redeem_email_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponseBase:
-    form = EmailForm(request.POST)
-    try:
-        payload = token_read(purpose=REDEEM_PURPOSE, token=request.POST.get("ticket", ""))
-        code_id = int(payload["c"])
-    except (TokenInvalid, TokenExpired, KeyError, TypeError, ValueError):
-        context["form"] = CodeForm()
-        context["error"] = _("That took too long. Please enter your code again.")
-        return _private(render(request, "delivery/redeem.html", context, status=400), forms=True)
-    code = codes.DownloadCode.objects.select_related("batch__release").filter(pk=code_id).first()
-    if code is None:
-        raise Http404
-    if not form.is_valid():
-        context["code_release"] = code.batch.release
-        context["email_form"] = form
-        return _private(render(request, "delivery/redeem.html", context, status=400), forms=True)
-    try:
-        entitlement = codes.code_redeem(code_id=code_id, email=form.cleaned_data["email"])
-    except codes.CodeProblem as exc:
-        context["form"] = CodeForm()
-        context["error"] = CODE_MESSAGES[exc.reason]
-        return _private(render(request, "delivery/redeem.html", context, status=410), forms=True)
-    download_links_mail(entitlement=entitlement)
-    return redirect(download_page_url(entitlements=[entitlement], absolute=False))
