@@ -16,8 +16,8 @@ from disquaire.catalog.models import Membership, Release, Track
 from disquaire.core.audit import acting_as
 from disquaire.core.models import ActivityEntry
 from disquaire.delivery.codes import code_batch_create
-from disquaire.shop import services as shop_services
-from disquaire.shop.models import Offer, ShippingZone
+from disquaire.selling import services as shop_services
+from disquaire.selling.models import Offer, ShippingZone
 from tests.backstage.conftest import Band
 from tests.factories import MembershipFactory, TrackFactory, UserFactory
 from tests.shop.factories import OfferFactory, ShippingZoneFactory

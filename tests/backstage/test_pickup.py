@@ -21,7 +21,7 @@ from disquaire.orders.services import (
     payment_confirm,
 )
 from disquaire.payments.models import PaymentSettings
-from disquaire.shop.models import Offer, ShopSettings
+from disquaire.selling.models import Offer, ShopSettings
 from tests.backstage.conftest import Band
 from tests.shop.factories import OfferFactory, ShopSettingsFactory
 

@@ -29,7 +29,7 @@ from disquaire.orders.models import (
 )
 from disquaire.orders.services import SoldOut, payment_confirm, payment_create
 from disquaire.payments.providers.stripe import StripeProvider
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.meeting import meeting_point, run_at_once
 from tests.payments.fake_stripe import FakeStripe
 from tests.shop.factories import OfferFactory

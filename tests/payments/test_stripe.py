@@ -27,7 +27,7 @@ from disquaire.orders.services import (
 )
 from disquaire.payments.models import WebhookEvent
 from disquaire.payments.providers.stripe import StripeProvider
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.payments.fake_stripe import FakeStripe, sign
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import checkout_post, fake_request, order_for
@@ -217,7 +217,7 @@ def test_lock_timeout_answers_503_and_the_redelivery_is_processed(
     def busy(**kw: Any) -> None:
         raise OperationalError("canceling statement due to lock timeout")
 
-    monkeypatch.setattr("disquaire.payments.providers.stripe.payment_confirm", busy)
+    monkeypatch.setattr("disquaire.orders.outcomes.payment_confirm", busy)
     assert deliver(client, body, signature).status_code == 503
     monkeypatch.undo()
     assert deliver(client, body, signature).status_code == 200

@@ -14,9 +14,10 @@ from django.utils import timezone
 from disquaire.orders.models import Delivery, Order, OrderState, Payment, PaymentState
 from disquaire.orders.selectors import units_left
 from disquaire.orders.services import reservations_expire
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
+from disquaire.shop.cart import CartError
+from disquaire.shop.checkout import checkout_quote, checkout_start
 from disquaire.shop.selectors import CartGroup, CartLine
-from disquaire.shop.services import CartError, checkout_quote, checkout_start
 from tests.shop.factories import (
     OfferFactory,
     PaymentSettingsFactory,

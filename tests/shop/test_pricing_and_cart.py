@@ -6,9 +6,9 @@ import pytest
 
 from disquaire.catalog.models import Release
 from disquaire.core.money import Money
-from disquaire.shop.models import Offer
-from disquaire.shop.pricing import PriceError, offer_price
-from disquaire.shop.services import (
+from disquaire.selling.models import Offer
+from disquaire.selling.pricing import PriceError, offer_price
+from disquaire.shop.cart import (
     CartError,
     ShippingError,
     cart_add,

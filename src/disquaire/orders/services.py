@@ -53,7 +53,7 @@ from disquaire.orders.stock import (
 )
 from disquaire.orders.tasks import order_receipt_task
 from disquaire.orders.transitions import audit_batch, audit_log, order_move, payment_move
-from disquaire.shop.models import Offer, OfferOption
+from disquaire.selling.models import Offer, OfferOption
 
 logger = logging.getLogger(__name__)
 
@@ -150,15 +150,53 @@ def order_create(
 
 
 def order_create_paying(
-    *, provider: str, started: bool = False, **kwargs: Any
+    *,
+    provider: str,
+    started: bool = False,
+    is_test: bool = False,
+    artist: Artist,
+    email: str,
+    lines: Sequence[LineSpec],
+    shipping_minor: int = 0,
+    address: Address | None = None,
+    vat_note: str = "",
+    language: str = "",
+    mailing_list_opt_in: bool = False,
+    actor: str = "buyer",
+    referrer: str = "",
+    campaign: str = "",
+    delivery: str = Delivery.SHIP,
+    pickup_place: str = "",
+    hold: timedelta | None = None,
 ) -> tuple[Order, Payment]:
     """``order_create`` and ``payment_create`` in one transaction (one commit, not three).
 
     ``started``: the provider's payment page is ours (test, manual), so the buyer is
     there as soon as the payment exists: it is created pending (``payment_started``,
     with ``<provider>-<order code>`` as its reference), in the same transaction.
+    ``is_test``: no money moves (the test provider, Stripe's test keys). ``hold``: how
+    long the units wait for the payment when the provider waits longer than a checkout
+    (cash on collection).
     """
-    order, payment = _order_create(provider=provider, started=started, **kwargs)
+    order, payment = _order_create(
+        artist=artist,
+        email=email,
+        lines=lines,
+        shipping_minor=shipping_minor,
+        address=address,
+        vat_note=vat_note,
+        language=language,
+        mailing_list_opt_in=mailing_list_opt_in,
+        actor=actor,
+        referrer=referrer,
+        campaign=campaign,
+        provider=provider,
+        started=started,
+        is_test=is_test,
+        delivery=delivery,
+        pickup_place=pickup_place,
+        hold=hold,
+    )
     assert payment is not None
     return order, payment
 

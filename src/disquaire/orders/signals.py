@@ -20,3 +20,8 @@ payment_failed = Signal()
 order_to_collect = Signal()
 order_flagged = Signal()
 refund_done = Signal()
+
+# Asked with ``order`` (paid or fulfilled) by the order page: a receiver answers the
+# address of the page where the buyer downloads what the order includes ("" for none).
+# Delivery answers; the orders room does not know how downloads are served.
+order_downloads_url = Signal()

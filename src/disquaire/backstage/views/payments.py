@@ -26,7 +26,7 @@ from disquaire.payments import services as payment_services
 from disquaire.payments.providers.test import may_take_test_payments
 from disquaire.payments.registry import providers_available
 from disquaire.payments.selectors import payment_settings_for, stripe_environment
-from disquaire.shop.selectors import shop_settings_for
+from disquaire.selling.selectors import shop_settings_for
 
 
 def _context(request: HttpRequest, artist: Artist, **forms: Any) -> dict[str, Any]:

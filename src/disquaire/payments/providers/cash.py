@@ -6,10 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from disquaire.orders.models import Payment, PaymentState
-from disquaire.orders.selectors import order_page_path
-from disquaire.orders.services import payment_started
 from disquaire.payments.base import BasePaymentProvider
+from disquaire.payments.outcomes import Checkout, Started
 
 
 class CashProvider(BasePaymentProvider):
@@ -30,9 +28,11 @@ class CashProvider(BasePaymentProvider):
     def hold(self) -> timedelta | None:
         return timedelta(days=settings.DISQUAIRE_PICKUP_HOLD_DAYS)
 
-    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
-        if payment.state == PaymentState.CREATED:
-            payment_started(
-                payment=payment, provider_ref=f"cash-{payment.order.code}", actor="buyer"
-            )
-        return order_page_path(payment.order)
+    def checkout_begin(self, checkout: Checkout, request: HttpRequest) -> Started:
+        return Started(
+            provider=self.identifier,
+            payment_id=checkout.payment_id,
+            provider_ref=f"cash-{checkout.order_code}",
+            actor="buyer",
+            redirect_url=checkout.page_path,
+        )
