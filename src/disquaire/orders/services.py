@@ -120,9 +120,12 @@ def order_create(
     actor: str = "buyer",
     referrer: str = "",
     campaign: str = "",
+    credit_minor: int = 0,
 ) -> Order:
     """Create a pending order and hold its units until it is paid or expires.
 
+    ``credit_minor``: store credit spent on it (the caller holds the fan's credit
+    account locked and writes the spend in the same transaction), taken off the total.
     Raises SoldOut (nothing written) when a unit is not there any more.
     """
     order, _payment = _order_create(
@@ -137,6 +140,7 @@ def order_create(
         actor=actor,
         referrer=referrer,
         campaign=campaign,
+        credit_minor=credit_minor,
         provider="",
     )
     return order
@@ -169,6 +173,7 @@ def _order_create(
     actor: str = "buyer",
     referrer: str = "",
     campaign: str = "",
+    credit_minor: int = 0,
     provider: str,
     started: bool = False,
     is_test: bool = False,
@@ -184,6 +189,8 @@ def _order_create(
     now = timezone.now()
     expires = now + timedelta(minutes=settings.DISQUAIRE_RESERVATION_MINUTES)
     items = sum(spec.unit_price_minor * spec.quantity for spec in lines)
+    if not 0 <= credit_minor <= items + shipping_minor:
+        raise OrderError("credit beyond the total")
     with transaction.atomic(), audit_batch() as audit_flush:
         order = Order(
             artist=artist,
@@ -191,7 +198,8 @@ def _order_create(
             email=email,
             items_minor=items,
             shipping_minor=shipping_minor,
-            total_minor=items + shipping_minor,
+            credit_minor=credit_minor,
+            total_minor=items + shipping_minor - credit_minor,
             vat_note=vat_note,
             ship_name=address.name,
             ship_address=address.address,
@@ -232,6 +240,7 @@ def _order_create(
             actor=actor,
             to_state=order.state,
             data={"total_minor": order.total_minor, "currency": order.currency}
+            | ({"credit_minor": credit_minor} if credit_minor else {})
             | ({"test": True} if is_test else {}),
         )
         payment = None
