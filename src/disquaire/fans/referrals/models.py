@@ -65,6 +65,12 @@ class ReferralSettings(models.Model):
     def __str__(self) -> str:
         return f"referrals of {self.artist_id}"
 
+    @property
+    def credit_percent(self) -> str:
+        """The credit's rate as people write it ("10", "12.5")."""
+        whole, part = divmod(self.credit_basis_points, 100)
+        return f"{whole}.{part:02d}".rstrip("0").rstrip(".") if part else str(whole)
+
 
 class ShareLink(models.Model):
     """One fan's personal link to one release (``/fans/r/<code>/``)."""

@@ -191,3 +191,18 @@ def spent_with_artist(*, artist: Artist, email: str, is_test: bool = False) -> i
         is_test=is_test,
     ).aggregate(n=Sum("total_minor"))["n"]
     return int(total or 0)
+
+
+def library_referrals(*, email: str, now: datetime | None = None) -> dict[str, object]:
+    """What the library shows of referrals: credit per band, release rewards to choose
+    (each with ``choices``, the band's public releases, and ``ready``)."""
+    from disquaire.catalog.models import Release
+
+    now = now or timezone.now()
+    rewards = list(fan_release_rewards(email=email))
+    for reward in rewards:
+        reward.choices = [  # type: ignore[attr-defined]
+            r for r in Release.objects.filter(artist_id=reward.artist_id).order_by("title") if r.is_public
+        ]
+        reward.ready = reward.available_at <= now  # type: ignore[attr-defined]
+    return {"credits": fan_credits(email=email, now=now), "rewards": rewards}

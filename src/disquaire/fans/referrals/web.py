@@ -1,0 +1,86 @@
+"""The browser's side of referrals: the first-touch cookie and the device cookie.
+
+``dq_ref`` (signed, 30 days) holds the first share link a browser came through and when;
+a later link does not replace it while it lasts. ``dq_device`` is a long-lived random
+first-party cookie, set on a share-link visit and at checkout: the same browser buying
+through its own owner's link is a self-referral. Both are HttpOnly and SameSite=Lax.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+from django.utils import timezone
+
+from disquaire.fans.referrals.services import (
+    REFERRAL_WINDOW,
+    ReferralVisit,
+    device_clean,
+    device_new,
+)
+
+REF_COOKIE = "dq_ref"
+DEVICE_COOKIE = "dq_device"
+_SALT = "disquaire.fans.referral"
+DEVICE_MAX_AGE = 2 * 365 * 86400
+
+
+def _cookie_options() -> dict[str, object]:
+    return {
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": bool(getattr(settings, "SESSION_COOKIE_SECURE", False)),
+    }
+
+
+def referral_cookie_read(request: HttpRequest) -> tuple[str, datetime | None]:
+    """(share code, visit time) of the browser's first touch, or ("", None)."""
+    value = request.get_signed_cookie(
+        REF_COOKIE, default="", salt=_SALT, max_age=REFERRAL_WINDOW.total_seconds()
+    )
+    code, _sep, stamp = str(value).partition(":")
+    try:
+        visited = datetime.fromtimestamp(int(stamp), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return "", None
+    return code, visited
+
+
+def device_read(request: HttpRequest) -> str:
+    return device_clean(request.COOKIES.get(DEVICE_COOKIE))
+
+
+def device_ensure(request: HttpRequest, response: HttpResponseBase) -> str:
+    """The browser's device id, setting the cookie when it has none yet."""
+    device = device_read(request)
+    if not device:
+        device = device_new()
+        response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_MAX_AGE, **_cookie_options())  # type: ignore[arg-type]
+        # What later reads of this request (the checkout) should see.
+        request.COOKIES[DEVICE_COOKIE] = device
+    return device
+
+
+def referral_cookie_set(request: HttpRequest, response: HttpResponseBase, *, code: str) -> None:
+    """Remember ``code`` as this browser's first touch, unless one is still running."""
+    existing, _visited = referral_cookie_read(request)
+    if existing:
+        return
+    now = int(timezone.now().timestamp())
+    response.set_signed_cookie(
+        REF_COOKIE,
+        f"{code}:{now}",
+        salt=_SALT,
+        max_age=int(REFERRAL_WINDOW.total_seconds()),
+        **_cookie_options(),  # type: ignore[arg-type]
+    )
+
+
+def referral_visit(request: HttpRequest, *, fan_email: str = "") -> ReferralVisit:
+    """What the checkout passes to ``referral_attach`` for this browser."""
+    code, visited = referral_cookie_read(request)
+    return ReferralVisit(
+        code=code, visited_at=visited, device=device_read(request), fan_email=fan_email
+    )
