@@ -84,3 +84,19 @@ def referred_sale(
     payment_confirm(payment=payment)
     order.refresh_from_db()
     return order
+
+
+def fan_client(email: str) -> Any:
+    """A browser signed in to the library as ``email``."""
+    from django.test import Client
+
+    from disquaire.fans.models import Fan
+    from disquaire.fans.services import SESSION_FAN_ID, SESSION_FAN_KEY, fan_session_key
+
+    fan, _created = Fan.objects.get_or_create(email=email)
+    client = Client()
+    session = client.session
+    session[SESSION_FAN_ID] = fan.pk
+    session[SESSION_FAN_KEY] = fan_session_key(fan)
+    session.save()
+    return client

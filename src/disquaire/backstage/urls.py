@@ -17,6 +17,8 @@ from disquaire.backstage.views import (
     uploads,
 )
 
+from disquaire.backstage.views import referrals as referral_views  # noqa: E402
+
 app_name = "backstage"
 
 _release: list[URLPattern | URLResolver] = [
@@ -70,6 +72,11 @@ _artist: list[URLPattern | URLResolver] = [
     path("codes/", codes.code_batches, name="code_batches"),
     path("codes/<int:batch_id>.csv", codes.code_batch_csv_download, name="code_batch_csv"),
     path("codes/<int:batch_id>.pdf", codes.code_batch_pdf_download, name="code_batch_pdf"),
+    path("referrals/", referral_views.referrals, name="referrals"),
+    path("referrals/thank/", referral_views.promoter_thank, name="promoter_thank"),
+    path(
+        "referrals/<int:referral_id>/void/", referral_views.referral_void, name="referral_void"
+    ),
     path("stats/", stats.stats, name="stats"),
     path("stats/<slug:chart>.csv", stats.stats_csv, name="stats_csv"),
     path("orders/", orders.orders, name="orders"),
