@@ -39,6 +39,7 @@ from disquaire.payments.providers.test import TOKEN_PURPOSE as TEST_PAY_PURPOSE
 from disquaire.shop.models import ShippingZone
 from disquaire.shop.services import SUBSCRIBE_PURPOSE
 from disquaire.storefront.listening import STREAM_PURPOSE
+from disquaire.fans.referrals.services import share_link_for
 from tests.delivery.conftest import ready_release
 from tests.factories import MembershipFactory, UserFactory
 from tests.shop.factories import OfferFactory
@@ -141,6 +142,8 @@ def world_build() -> World:
         "offer_id": offer.pk,
         "zone_id": ShippingZone.objects.create(artist=artist, name="Z", countries=["FR"]).pk,
         "code": order.code,
+        "referral_id": 999999,  # none: voiding is refused as not found
+        "reward_id": 999999,
         "secret": order.secret,
         "chart": "sales",
         "batch_id": batch.pk,
@@ -191,6 +194,9 @@ def world_build() -> World:
     tokens["delivery:file"] = tokens["delivery:zip"] = tokens["delivery:page"]
     by_pattern: dict[str, dict[str, Any]] = {name: {"token": t} for name, t in tokens.items()}
     by_pattern["storefront:free_download"] = {"track_id": tracks[1].pk}
+    by_pattern["fans_referrals:share_visit"] = {
+        "code": share_link_for(email=FAN_EMAIL, release=release).code
+    }
     users = {
         "other_member": stranger,
         "member": member,
