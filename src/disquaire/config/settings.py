@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "disquaire.catalog",
     "disquaire.storefront",
     "disquaire.shop",
+    "disquaire.selling",
     "disquaire.orders",
     "disquaire.payments",
     "disquaire.delivery",
