@@ -12,7 +12,7 @@ from disquaire.fans.referrals import services
 from disquaire.fans.referrals.models import ReferralSettings, ShareLink
 from disquaire.orders.models import Order, Payment
 from disquaire.orders.services import LineSpec, order_create_paying, payment_confirm
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.shop.factories import OfferFactory
 
 REFERRER = "promoter@example.org"

@@ -6,152 +6,400 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0005_track_encode_seconds'),
-        ('delivery', '0002_track_download_day'),
-        ('fans', '0003_fan_session_epoch'),
-        ('orders', '0008_order_credit_minor'),
+        ("catalog", "0005_track_encode_seconds"),
+        ("delivery", "0002_track_download_day"),
+        ("fans", "0003_fan_session_epoch"),
+        ("orders", "0009_order_credit_minor"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReferralSettings',
+            name="ReferralSettings",
             fields=[
-                ('artist', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='referral_settings', serialize=False, to='catalog.artist')),
-                ('enabled', models.BooleanField(db_default=False, default=False, verbose_name='referral rewards on')),
-                ('credit_basis_points', models.PositiveIntegerField(db_default=0, default=0, verbose_name='store credit (% of the referred sale)')),
-                ('free_release_after', models.PositiveIntegerField(db_default=0, default=0, verbose_name='a free release after this many referred sales')),
-                ('monthly_cap_minor', models.PositiveIntegerField(db_default=0, default=0, verbose_name='most credit per fan per month')),
-                ('minimum_order_minor', models.PositiveIntegerField(db_default=0, default=0, verbose_name='minimum order for a referral to count')),
-                ('hold_days', models.PositiveIntegerField(db_default=14, default=14, verbose_name='holding period (days)')),
-                ('cap_to_spent', models.BooleanField(db_default=True, default=True, verbose_name='rewards never exceed what the fan has spent with you')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "artist",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="referral_settings",
+                        serialize=False,
+                        to="catalog.artist",
+                    ),
+                ),
+                (
+                    "enabled",
+                    models.BooleanField(
+                        db_default=False, default=False, verbose_name="referral rewards on"
+                    ),
+                ),
+                (
+                    "credit_basis_points",
+                    models.PositiveIntegerField(
+                        db_default=0,
+                        default=0,
+                        verbose_name="store credit (% of the referred sale)",
+                    ),
+                ),
+                (
+                    "free_release_after",
+                    models.PositiveIntegerField(
+                        db_default=0,
+                        default=0,
+                        verbose_name="a free release after this many referred sales",
+                    ),
+                ),
+                (
+                    "monthly_cap_minor",
+                    models.PositiveIntegerField(
+                        db_default=0, default=0, verbose_name="most credit per fan per month"
+                    ),
+                ),
+                (
+                    "minimum_order_minor",
+                    models.PositiveIntegerField(
+                        db_default=0,
+                        default=0,
+                        verbose_name="minimum order for a referral to count",
+                    ),
+                ),
+                (
+                    "hold_days",
+                    models.PositiveIntegerField(
+                        db_default=14, default=14, verbose_name="holding period (days)"
+                    ),
+                ),
+                (
+                    "cap_to_spent",
+                    models.BooleanField(
+                        db_default=True,
+                        default=True,
+                        verbose_name="rewards never exceed what the fan has spent with you",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'referral settings',
-                'verbose_name_plural': 'referral settings',
+                "verbose_name": "referral settings",
+                "verbose_name_plural": "referral settings",
             },
         ),
         migrations.CreateModel(
-            name='CreditAccount',
+            name="CreditAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('artist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='credit_accounts', to='catalog.artist')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "artist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="credit_accounts",
+                        to="catalog.artist",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DeviceSeen',
+            name="DeviceSeen",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(db_index=True, max_length=254)),
-                ('device', models.CharField(max_length=64)),
-                ('seen_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(db_index=True, max_length=254)),
+                ("device", models.CharField(max_length=64)),
+                ("seen_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['device'], name='fans_device_device_9bcdc6_idx')],
-                'constraints': [models.UniqueConstraint(fields=('email', 'device'), name='device_seen_once')],
+                "indexes": [models.Index(fields=["device"], name="fans_device_device_9bcdc6_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("email", "device"), name="device_seen_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PromoterThanks',
+            name="PromoterThanks",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('message', models.TextField()),
-                ('actor', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('artist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='promoter_thanks', to='catalog.artist')),
-                ('code_batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='delivery.codebatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                ("message", models.TextField()),
+                ("actor", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "artist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="promoter_thanks",
+                        to="catalog.artist",
+                    ),
+                ),
+                (
+                    "code_batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="delivery.codebatch",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('referrer_email', models.EmailField(db_index=True, max_length=254)),
-                ('source', models.CharField(db_default='link', default='link', max_length=10)),
-                ('visited_at', models.DateTimeField()),
-                ('buyer_device', models.CharField(blank=True, max_length=64)),
-                ('buyer_fan_email', models.EmailField(blank=True, max_length=254)),
-                ('state', models.CharField(choices=[('open', 'waiting for payment'), ('counted', 'counted'), ('refused', 'not counted'), ('reversed', 'reversed by a refund'), ('voided', 'voided by the band')], default='open', max_length=10)),
-                ('refusal', models.CharField(blank=True, max_length=40)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('artist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='referrals', to='catalog.artist')),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='referral', to='orders.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("referrer_email", models.EmailField(db_index=True, max_length=254)),
+                ("source", models.CharField(db_default="link", default="link", max_length=10)),
+                ("visited_at", models.DateTimeField()),
+                ("buyer_device", models.CharField(blank=True, max_length=64)),
+                ("buyer_fan_email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "waiting for payment"),
+                            ("counted", "counted"),
+                            ("refused", "not counted"),
+                            ("reversed", "reversed by a refund"),
+                            ("voided", "voided by the band"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("refusal", models.CharField(blank=True, max_length=40)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "artist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referrals",
+                        to="catalog.artist",
+                    ),
+                ),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referral",
+                        to="orders.order",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='CreditEntry',
+            name="CreditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('earned', 'earned'), ('spent', 'spent'), ('reversed', 'reversed by a refund'), ('voided', 'voided by the band')], max_length=10)),
-                ('amount_minor', models.PositiveIntegerField()),
-                ('currency', models.CharField(max_length=3)),
-                ('available_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('actor', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='fans.creditaccount')),
-                ('cancels', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cancelled_by', to='fans.creditentry')),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='credit_entries', to='orders.order')),
-                ('referral', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='credit_entries', to='fans.referral')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("earned", "earned"),
+                            ("spent", "spent"),
+                            ("reversed", "reversed by a refund"),
+                            ("voided", "voided by the band"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("amount_minor", models.PositiveIntegerField()),
+                ("currency", models.CharField(max_length=3)),
+                ("available_at", models.DateTimeField(blank=True, null=True)),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                ("actor", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="fans.creditaccount",
+                    ),
+                ),
+                (
+                    "cancels",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cancelled_by",
+                        to="fans.creditentry",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credit_entries",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credit_entries",
+                        to="fans.referral",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'credit entry',
-                'verbose_name_plural': 'credit entries',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "credit entry",
+                "verbose_name_plural": "credit entries",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReleaseReward',
+            name="ReleaseReward",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(db_index=True, max_length=254)),
-                ('available_at', models.DateTimeField()),
-                ('state', models.CharField(choices=[('earned', 'earned'), ('used', 'used'), ('cancelled', 'cancelled')], default='earned', max_length=10)),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('artist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='release_rewards', to='catalog.artist')),
-                ('referral', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='release_reward', to='fans.referral')),
-                ('release', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.release')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(db_index=True, max_length=254)),
+                ("available_at", models.DateTimeField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("earned", "earned"),
+                            ("used", "used"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="earned",
+                        max_length=10,
+                    ),
+                ),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "artist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="release_rewards",
+                        to="catalog.artist",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="release_reward",
+                        to="fans.referral",
+                    ),
+                ),
+                (
+                    "release",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.release",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ShareLink',
+            name="ShareLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=disquaire.fans.referrals.models.share_code_new, max_length=16, unique=True)),
-                ('email', models.EmailField(max_length=254)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('visits', models.PositiveIntegerField(db_default=0, default=0)),
-                ('artist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='share_links', to='catalog.artist')),
-                ('release', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='share_links', to='catalog.release')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        default=disquaire.fans.referrals.models.share_code_new,
+                        max_length=16,
+                        unique=True,
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("visits", models.PositiveIntegerField(db_default=0, default=0)),
+                (
+                    "artist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="share_links",
+                        to="catalog.artist",
+                    ),
+                ),
+                (
+                    "release",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="share_links",
+                        to="catalog.release",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='referral',
-            name='link',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='fans.sharelink'),
+            model_name="referral",
+            name="link",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="referrals",
+                to="fans.sharelink",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditaccount',
-            constraint=models.UniqueConstraint(fields=('artist', 'email'), name='credit_account_once'),
+            model_name="creditaccount",
+            constraint=models.UniqueConstraint(
+                fields=("artist", "email"), name="credit_account_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sharelink',
-            constraint=models.UniqueConstraint(fields=('email', 'release'), name='share_link_one_per_fan'),
+            model_name="sharelink",
+            constraint=models.UniqueConstraint(
+                fields=("email", "release"), name="share_link_one_per_fan"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['artist', 'referrer_email', 'state'], name='fans_referr_artist__49dc74_idx'),
+            model_name="referral",
+            index=models.Index(
+                fields=["artist", "referrer_email", "state"], name="fans_referr_artist__49dc74_idx"
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0007_order_is_test'),
+        ("orders", "0008_offers_move_to_selling"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='credit_minor',
+            model_name="order",
+            name="credit_minor",
             field=models.PositiveIntegerField(db_default=0, default=0),
         ),
     ]
