@@ -13,7 +13,7 @@ docs/selling.md for why).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -255,6 +255,8 @@ class Quote:
     shipping_minor: int | None
     total_minor: int | None
     error: str = ""
+    # Store credit taken off the total (fans.referrals), already deducted from it.
+    credit_minor: int = 0
 
 
 def checkout_country(*, group: CartGroup, country: str = "") -> str:
@@ -266,19 +268,33 @@ def checkout_country(*, group: CartGroup, country: str = "") -> str:
     return countries[0][0] if len(countries) == 1 else ""
 
 
-def checkout_quote(*, group: CartGroup, country: str = "") -> Quote:
+def checkout_quote(*, group: CartGroup, country: str = "", credit_email: str = "") -> Quote:
     """Shipping and total for ``country`` (or the only country shipped to): the one
-    computation the checkout page, its live update and ``checkout_start`` all use."""
+    computation the checkout page, its live update and ``checkout_start`` all use.
+    ``credit_email``: the signed-in fan spending their store credit (taken off the total,
+    up to all of it)."""
     code = checkout_country(group=group, country=country)
     if not group.ships:
-        return Quote(code, 0, group.items_minor)
+        return _credited(Quote(code, 0, group.items_minor), group, credit_email)
     if not code:
         return Quote(code, None, None)
     try:
         shipping = shipping_quote(group=group, country=code)
     except ShippingError as exc:
         return Quote(code, None, None, str(exc))
-    return Quote(code, shipping, group.items_minor + shipping)
+    return _credited(Quote(code, shipping, group.items_minor + shipping), group, credit_email)
+
+
+def _credited(quote: Quote, group: CartGroup, credit_email: str) -> Quote:
+    """``quote`` with the fan's usable credit taken off its total."""
+    from disquaire.fans.referrals.services import credit_usable
+
+    if not credit_email or not quote.total_minor:
+        return quote
+    credit = credit_usable(artist=group.artist, email=credit_email, total_minor=quote.total_minor)
+    if not credit:
+        return quote
+    return replace(quote, total_minor=quote.total_minor - credit, credit_minor=credit)
 
 
 # --- checkout ----------------------------------------------------------------------------
@@ -303,6 +319,8 @@ def checkout_start(
     campaign: str = "",
     total_shown: int | None = None,
     providers: list[Any] | None = None,
+    credit_email: str = "",
+    referral: Any = None,
 ) -> CheckoutResult:
     """Create the order of one artist's part of the cart, hold its units, start paying.
 
@@ -315,7 +333,19 @@ def checkout_start(
     button: a payment is started only for that amount; any other (a price or the
     shipping changed, or the page could not know the shipping yet) raises TotalChanged
     before anything is written.
+
+    ``credit_email``: the signed-in fan spending their store credit (never an address
+    typed in the form): as much of it as the total takes comes off what is paid, under
+    the credit account's lock (``fans.referrals.services.credit_order_create``); an
+    order the credit pays in full completes without a provider. ``referral``: the
+    browser's share-link visit (``fans.referrals.web.referral_visit``), tied to the order.
     """
+    from disquaire.fans.referrals.services import (
+        CreditError,
+        credit_order_create,
+        credit_usable,
+        referral_attach,
+    )
     from disquaire.payments.base import ProviderError
     from disquaire.payments.registry import providers_available
 
@@ -333,14 +363,16 @@ def checkout_start(
         address = Address()
     settings_row = shop_settings_for(group.artist)
     total = group.items_minor + shipping
-    if total > 0 and total_shown != total:
+    credit = credit_usable(artist=group.artist, email=credit_email, total_minor=total)
+    due = total - credit
+    if total > 0 and total_shown != due:
         raise TotalChanged(
             _("The total is %(total)s: please check it and confirm again.")
-            % {"total": Money(total, group.artist.currency).format()},
-            total_minor=total,
+            % {"total": Money(due, group.artist.currency).format()},
+            total_minor=due,
         )
     provider = None
-    if total > 0:
+    if due > 0:
         provider = next(
             (
                 p
@@ -371,15 +403,30 @@ def checkout_start(
         "referrer": referrer,
         "campaign": campaign,
     }
-    if provider is None:
-        order = order_create(**spec)
-    else:
-        order, payment = order_create_paying(
+    payment = None
+
+    def create(credit_minor: int) -> Order:
+        nonlocal payment
+        if provider is None:
+            return order_create(**spec, credit_minor=credit_minor)
+        made, payment = order_create_paying(
             provider=provider.identifier,
             started=provider.starts_at_once,
             is_test=provider.marks_test,
+            credit_minor=credit_minor,
             **spec,
         )
+        return made
+
+    try:
+        order = credit_order_create(
+            artist=group.artist, email=credit_email, credit_minor=credit, create=create
+        )
+    except CreditError as exc:  # the credit was spent meanwhile (another tab)
+        now_due = total - credit_usable(artist=group.artist, email=credit_email, total_minor=total)
+        raise TotalChanged(str(exc), total_minor=now_due) from exc
+    if referral is not None:
+        referral_attach(order=order, visit=referral)
     if mailing_list_opt_in:
         subscriber_request(artist=group.artist, email=email)
     if provider is None:
@@ -388,6 +435,7 @@ def checkout_start(
         # the receipt), never to whoever typed it, who may not own that address.
         sent = reverse("shop:checkout_sent", kwargs={"artist": group.artist.slug})
         return CheckoutResult(order=order, redirect_url=sent)
+    assert payment is not None
     try:
         url = provider.start_checkout(payment, request)
     except ProviderError as exc:

@@ -30,6 +30,7 @@ from disquaire.orders.services import Address, OrderError
 from disquaire.payments.registry import providers_available
 from disquaire.selling.selectors import shop_settings_for
 from disquaire.shop.forms import CheckoutForm
+from disquaire.fans.referrals.web import checkout_credit, device_ensure, referral_visit
 from disquaire.shop.middleware import visit_origin
 from disquaire.shop.selectors import CartGroup
 from disquaire.shop.services import (
@@ -151,10 +152,12 @@ def _checkout_group(request: HttpRequest, artist: str) -> tuple[CartGroup | None
     return group, problems
 
 
-def _pay_label(*, free: bool, total: int | None, currency: str) -> str:
+def _pay_label(*, free: bool, total: int | None, currency: str, credit: int = 0) -> str:
     """The Pay button's words: the exact amount that will be charged, or none yet."""
     if free:
         return _("Get it")
+    if credit and total == 0:
+        return _("Pay with my store credit")
     if total is None:
         return _("Show the total")
     return _("Pay %(total)s") % {"total": Money(total, currency).format()}
@@ -177,6 +180,11 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         free=free,
         countries=countries,
     )
+    credit = checkout_credit(request, group.artist)
+    device_ensure(request)  # known before the order is written (self-referral by device)
+    if credit.use:
+        # The credit may pay it all: the server asks for a way to pay when it does not.
+        form.fields["provider"].required = False
     error = ""
     status = 200
     if (
@@ -212,6 +220,8 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
                 campaign=campaign,
                 total_shown=data.get("total_shown"),
                 providers=providers,
+                credit_email=credit.email,
+                referral=referral_visit(request, fan_email=credit.fan_email),
             )
         except TotalChanged as exc:
             # Not an error of the buyer's: the page now shows the total; confirm again.
@@ -221,8 +231,11 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         else:
             response = HttpResponseRedirect(result.redirect_url)
             _cart_save(response, request, cart_without_group(cart=cart_read(request), group=group))
+            device_ensure(request, response)
             return response
-    quote = checkout_quote(group=group, country=request.POST.get("country", ""))
+    quote = checkout_quote(
+        group=group, country=request.POST.get("country", ""), credit_email=credit.email
+    )
     context = {
         **_page(_("Checkout")),
         # The whole artist for the page (the cart's copy holds a few of its columns).
@@ -234,14 +247,19 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         "quote": quote,
         "shipping": quote.shipping_minor,
         "total": quote.total_minor if quote.total_minor is not None else group.items_minor,
-        "pay_label": _pay_label(free=free, total=quote.total_minor, currency=group.currency),
+        "pay_label": _pay_label(
+            free=free, total=quote.total_minor, currency=group.currency, credit=quote.credit_minor
+        ),
+        "credit": credit,
         "providers": providers,
         "chosen_provider": request.POST.get("provider")
         or (providers[0].identifier if len(providers) == 1 else ""),
         "free": free,
         "shop_settings": shop_settings_for(group.artist),
     }
-    return render(request, "shop/checkout.html", context, status=status)
+    response = render(request, "shop/checkout.html", context, status=status)
+    device_ensure(request, response)
+    return response
 
 
 def _checkouts_too_many(request: HttpRequest, *, email: str) -> bool:
@@ -269,7 +287,10 @@ def checkout_quote_view(request: HttpRequest, artist: str) -> HttpResponse:
     group, _problems = _checkout_group(request, artist)
     if group is None:
         return JsonResponse({"error": _("Your cart is empty.")}, status=404)
-    quote = checkout_quote(group=group, country=request.GET.get("country", ""))
+    credit = checkout_credit(request, group.artist)
+    quote = checkout_quote(
+        group=group, country=request.GET.get("country", ""), credit_email=credit.email
+    )
     free = group.free
     currency = group.currency
 
@@ -284,7 +305,11 @@ def checkout_quote_view(request: HttpRequest, artist: str) -> HttpResponse:
             "shipping": text(quote.shipping_minor) or _("depends on the country"),
             "total": text(quote.total_minor)
             or _("%(items)s + shipping") % {"items": text(group.items_minor)},
-            "pay": _pay_label(free=free, total=quote.total_minor, currency=currency),
+            "pay": _pay_label(
+                free=free, total=quote.total_minor, currency=currency, credit=quote.credit_minor
+            ),
+            "credit_minor": quote.credit_minor,
+            "credit": "−" + text(quote.credit_minor) if quote.credit_minor else "",
             "error": quote.error,
         },
         status=200,

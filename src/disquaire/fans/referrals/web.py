@@ -8,12 +8,14 @@ through its own owner's link is a self-referral. Both are HttpOnly and SameSite=
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
+from disquaire.catalog.models import Artist
 from disquaire.fans.referrals.services import (
     REFERRAL_WINDOW,
     ReferralVisit,
@@ -52,14 +54,16 @@ def device_read(request: HttpRequest) -> str:
     return device_clean(request.COOKIES.get(DEVICE_COOKIE))
 
 
-def device_ensure(request: HttpRequest, response: HttpResponseBase) -> str:
-    """The browser's device id, setting the cookie when it has none yet."""
+def device_ensure(request: HttpRequest, response: HttpResponseBase | None = None) -> str:
+    """The browser's device id, made up when it sent none (and kept on ``request`` for
+    the rest of it); the cookie is set on ``response`` when the browser lacks it."""
     device = device_read(request)
     if not device:
         device = device_new()
-        response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_MAX_AGE, **_cookie_options())  # type: ignore[arg-type]
-        # What later reads of this request (the checkout) should see.
         request.COOKIES[DEVICE_COOKIE] = device
+        setattr(request, "_device_new", device)  # noqa: B010 - typed request has no slot
+    if response is not None and getattr(request, "_device_new", "") == device:
+        response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_MAX_AGE, **_cookie_options())  # type: ignore[arg-type]
     return device
 
 
@@ -84,3 +88,34 @@ def referral_visit(request: HttpRequest, *, fan_email: str = "") -> ReferralVisi
     return ReferralVisit(
         code=code, visited_at=visited, device=device_read(request), fan_email=fan_email
     )
+
+
+@dataclass(frozen=True)
+class CheckoutCredit:
+    """The signed-in fan's store credit at a checkout: what they have with the artist,
+    whether they spend it (``email`` is set then, for ``checkout_start``)."""
+
+    fan_email: str = ""
+    available: int = 0
+    use: bool = False
+
+    @property
+    def email(self) -> str:
+        return self.fan_email if self.use else ""
+
+
+def checkout_credit(request: HttpRequest, artist: Artist) -> CheckoutCredit:
+    """The credit this browser's fan may spend at ``artist``'s checkout. The checkbox
+    starts ticked; a posted form (or the quote's ``?credit=0``) may untick it."""
+    from disquaire.fans.referrals.selectors import credit_available
+    from disquaire.fans.selectors import fan_current
+
+    fan = fan_current(request)
+    if fan is None:
+        return CheckoutCredit()
+    available = credit_available(artist=artist, email=fan.email)
+    if request.method == "POST":
+        use = request.POST.get("use_credit") == "1"
+    else:
+        use = request.GET.get("credit", "1") != "0"
+    return CheckoutCredit(fan_email=fan.email, available=available, use=use and available > 0)

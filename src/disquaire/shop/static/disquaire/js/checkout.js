@@ -1,6 +1,6 @@
 // Checkout: when the buyer picks a country, ask the server for that country's shipping
 // and total (the server's computation is the only one) and show them, with the exact
-// amount on the Pay button. Without this script the page shows the total after a first
+// amount on the Pay button (store credit taken off, when the fan spends theirs). Without this script the page shows the total after a first
 // press of the button ("Show the total"), and the server refuses any other amount.
 const form = document.querySelector("form[data-quote-url]");
 if (form) {
@@ -10,12 +10,16 @@ if (form) {
   const shipping = document.querySelector("[data-shipping]");
   const total = document.querySelector("[data-total]");
   const problem = document.querySelector("[data-quote-error]");
+  const useCredit = form.querySelector("[data-use-credit]");
+  const creditRow = document.querySelector("[data-credit-row]");
+  const credit = document.querySelector("[data-credit]");
   let asked = 0;
 
   async function quote() {
     const mine = ++asked;
     const url = new URL(form.dataset.quoteUrl, window.location.href);
-    url.searchParams.set("country", country.value);
+    if (country) url.searchParams.set("country", country.value);
+    if (useCredit) url.searchParams.set("credit", useCredit.checked ? "1" : "0");
     let data;
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" } });
@@ -27,6 +31,8 @@ if (form) {
     if (shipping) shipping.textContent = data.shipping;
     if (total) total.textContent = data.total;
     if (button) button.textContent = data.pay;
+    if (credit) credit.textContent = data.credit || "";
+    if (creditRow) creditRow.hidden = !data.credit_minor;
     if (shown) shown.value = data.total_minor === null ? "" : String(data.total_minor);
     if (problem) {
       problem.textContent = data.error || "";
@@ -35,4 +41,5 @@ if (form) {
   }
 
   if (country) country.addEventListener("change", quote);
+  if (useCredit) useCredit.addEventListener("change", quote);
 }
