@@ -157,7 +157,9 @@ def test_the_band_voids_a_reward_from_its_page(owner_client: Any) -> None:
     assert not CreditEntry.objects.filter(kind=CreditEntry.Kind.VOIDED).exists()
     client.post(url, {"reason": "Bought for themselves"})
     voided = CreditEntry.objects.get(kind=CreditEntry.Kind.VOIDED)
-    assert voided.reason == "Bought for themselves" and voided.actor == "backstage:owner@example.org"
+    assert (
+        voided.reason == "Bought for themselves" and voided.actor == "backstage:owner@example.org"
+    )
 
 
 def test_the_band_thanks_a_promoter_with_a_message_and_a_download_code(

@@ -18,6 +18,7 @@ from disquaire.fans.referrals.selectors import (
 )
 from disquaire.orders.models import AuditEntry, OrderState
 from disquaire.orders.services import payment_confirm, payment_refunded_by_provider
+from tests.factories import ReleaseFactory
 from tests.fans.referral_helpers import (
     BUYER,
     REFERRER,
@@ -27,7 +28,6 @@ from tests.fans.referral_helpers import (
     rewards_on,
     visit,
 )
-from tests.factories import ReleaseFactory
 from tests.shop.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db

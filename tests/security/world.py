@@ -29,6 +29,7 @@ from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.links import download_token_make
 from disquaire.delivery.services import entitlement_grant
 from disquaire.fans.models import Fan
+from disquaire.fans.referrals.services import share_link_for
 from disquaire.fans.services import (
     SESSION_FAN_EMAIL,
     SESSION_FAN_ID,
@@ -39,7 +40,6 @@ from disquaire.payments.providers.test import TOKEN_PURPOSE as TEST_PAY_PURPOSE
 from disquaire.selling.models import ShippingZone
 from disquaire.shop.services import SUBSCRIBE_PURPOSE
 from disquaire.storefront.listening import STREAM_PURPOSE
-from disquaire.fans.referrals.services import share_link_for
 from tests.delivery.conftest import ready_release
 from tests.factories import MembershipFactory, UserFactory
 from tests.shop.factories import OfferFactory

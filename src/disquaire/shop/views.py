@@ -26,11 +26,11 @@ from disquaire.catalog.models import Artist
 from disquaire.core.http import request_from_this_site
 from disquaire.core.money import Money
 from disquaire.core.ratelimit import client_ip, rate_hit
+from disquaire.fans.referrals.web import checkout_credit, device_ensure, referral_visit
 from disquaire.orders.services import Address, OrderError
 from disquaire.payments.registry import providers_available
 from disquaire.selling.selectors import shop_settings_for
 from disquaire.shop.forms import CheckoutForm
-from disquaire.fans.referrals.web import checkout_credit, device_ensure, referral_visit
 from disquaire.shop.middleware import visit_origin
 from disquaire.shop.selectors import CartGroup
 from disquaire.shop.services import (
@@ -257,9 +257,9 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         "free": free,
         "shop_settings": shop_settings_for(group.artist),
     }
-    response = render(request, "shop/checkout.html", context, status=status)
-    device_ensure(request, response)
-    return response
+    page = render(request, "shop/checkout.html", context, status=status)
+    device_ensure(request, page)
+    return page
 
 
 def _checkouts_too_many(request: HttpRequest, *, email: str) -> bool:

@@ -113,5 +113,7 @@ def promoter_thank(request: HttpRequest, artist: str) -> HttpResponse:
     except services.CreditError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Your thanks are on their way to %(email)s.") % {"email": email})
+        messages.success(
+            request, _("Your thanks are on their way to %(email)s.") % {"email": email}
+        )
     return redirect("backstage:referrals", artist=obj.slug)

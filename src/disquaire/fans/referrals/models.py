@@ -49,9 +49,7 @@ class ReferralSettings(models.Model):
     minimum_order_minor = models.PositiveIntegerField(
         _("minimum order for a referral to count"), default=0, db_default=0
     )
-    hold_days = models.PositiveIntegerField(
-        _("holding period (days)"), default=14, db_default=14
-    )
+    hold_days = models.PositiveIntegerField(_("holding period (days)"), default=14, db_default=14)
     # Rewards never exceed what the referrer has spent with the band, unless unticked.
     cap_to_spent = models.BooleanField(
         _("rewards never exceed what the fan has spent with you"), default=True, db_default=True
@@ -121,9 +119,7 @@ class Referral(models.Model):
 
     # The order's id (orders sit below fans: no foreign key into the orders room's
     # internals is needed beyond this one).
-    order = models.OneToOneField(
-        "orders.Order", on_delete=models.CASCADE, related_name="referral"
-    )
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="referral")
     link = models.ForeignKey(ShareLink, on_delete=models.PROTECT, related_name="referrals")
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="referrals")
     referrer_email = models.EmailField(db_index=True)

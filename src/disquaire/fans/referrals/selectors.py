@@ -118,7 +118,9 @@ def fan_credits(*, email: str, now: datetime | None = None) -> list[FanCredit]:
         )
         lines = [LedgerLine(entry=e, status=entry_status(e, now=now)) for e in entries]
         found.append(
-            FanCredit(account=account, balance=credit_balance(account=account, now=now), lines=lines)
+            FanCredit(
+                account=account, balance=credit_balance(account=account, now=now), lines=lines
+            )
         )
     return found
 
@@ -142,9 +144,7 @@ def top_promoters(*, artist: Artist, is_test: bool = False, limit: int = 20) -> 
     """The fans whose links brought the most counted sales: real orders, or test orders
     only (``is_test``: the shop is in test mode)."""
     rows = (
-        Referral.objects.filter(
-            artist=artist, state=Referral.State.COUNTED, order__is_test=is_test
-        )
+        Referral.objects.filter(artist=artist, state=Referral.State.COUNTED, order__is_test=is_test)
         .values("referrer_email")
         .annotate(
             n=Count("pk"),
@@ -202,7 +202,9 @@ def library_referrals(*, email: str, now: datetime | None = None) -> dict[str, o
     rewards = list(fan_release_rewards(email=email))
     for reward in rewards:
         reward.choices = [  # type: ignore[attr-defined]
-            r for r in Release.objects.filter(artist_id=reward.artist_id).order_by("title") if r.is_public
+            r
+            for r in Release.objects.filter(artist_id=reward.artist_id).order_by("title")
+            if r.is_public
         ]
         reward.ready = reward.available_at <= now  # type: ignore[attr-defined]
     return {"credits": fan_credits(email=email, now=now), "rewards": rewards}

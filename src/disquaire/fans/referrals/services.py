@@ -81,9 +81,7 @@ def referral_settings_update(*, artist: Artist, actor: str, **fields: object) ->
         if name not in SETTINGS_FIELDS:
             raise TypeError(f"unknown referral setting {name!r}")
     with transaction.atomic():
-        found, _created = ReferralSettings.objects.select_for_update().get_or_create(
-            artist=artist
-        )
+        found, _created = ReferralSettings.objects.select_for_update().get_or_create(artist=artist)
         before = {name: getattr(found, name) for name in fields}
         for name, value in fields.items():
             setattr(found, name, value)
@@ -524,9 +522,10 @@ def promoter_thank(
         if release is not None:
             batch = code_batch_create(release=release, size=1, label=f"thanks {email}"[:60])
             code = batch.codes.get().code
-            body += "\n\n" + _(
-                "A download code for %(release)s, with our thanks: %(url)s"
-            ) % {"release": release.title, "url": code_redeem_url(batch=batch, code=code)}
+            body += "\n\n" + _("A download code for %(release)s, with our thanks: %(url)s") % {
+                "release": release.title,
+                "url": code_redeem_url(batch=batch, code=code),
+            }
         thanks = PromoterThanks.objects.create(
             artist=artist,
             email=email_normalise(email),

@@ -29,19 +29,13 @@ _SALT = "disquaire.fans.referral"
 DEVICE_MAX_AGE = 2 * 365 * 86400
 
 
-def _cookie_options() -> dict[str, object]:
-    return {
-        "httponly": True,
-        "samesite": "Lax",
-        "secure": bool(getattr(settings, "SESSION_COOKIE_SECURE", False)),
-    }
+def _secure() -> bool:
+    return bool(getattr(settings, "SESSION_COOKIE_SECURE", False))
 
 
 def referral_cookie_read(request: HttpRequest) -> tuple[str, datetime | None]:
     """(share code, visit time) of the browser's first touch, or ("", None)."""
-    value = request.get_signed_cookie(
-        REF_COOKIE, default="", salt=_SALT, max_age=REFERRAL_WINDOW.total_seconds()
-    )
+    value = request.get_signed_cookie(REF_COOKIE, default="", salt=_SALT, max_age=REFERRAL_WINDOW)
     code, _sep, stamp = str(value).partition(":")
     try:
         visited = datetime.fromtimestamp(int(stamp), tz=UTC)
@@ -63,7 +57,14 @@ def device_ensure(request: HttpRequest, response: HttpResponseBase | None = None
         request.COOKIES[DEVICE_COOKIE] = device
         setattr(request, "_device_new", device)  # noqa: B010 - typed request has no slot
     if response is not None and getattr(request, "_device_new", "") == device:
-        response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_MAX_AGE, **_cookie_options())  # type: ignore[arg-type]
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device,
+            max_age=DEVICE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=_secure(),
+        )
     return device
 
 
@@ -78,7 +79,9 @@ def referral_cookie_set(request: HttpRequest, response: HttpResponseBase, *, cod
         f"{code}:{now}",
         salt=_SALT,
         max_age=int(REFERRAL_WINDOW.total_seconds()),
-        **_cookie_options(),  # type: ignore[arg-type]
+        httponly=True,
+        samesite="Lax",
+        secure=_secure(),
     )
 
 
