@@ -196,3 +196,19 @@ def test_the_referrer_checking_out_from_the_browser_they_shared_from_is_refused(
     checkout_post(client, offer.artist, {"email": "alias@example.org", "provider": "test"})
     order = Order.objects.get(email="alias@example.org")
     assert Referral.objects.get(order=order).refusal == "self:device"
+
+
+def test_the_band_refunds_an_order_paid_wholly_by_credit_and_the_credit_comes_back() -> None:
+    offer, client = _fan_with_credit(1000)
+    _in_cart(client, offer, 800)
+    client.post(
+        f"/checkout/{offer.artist.slug}/",
+        {"email": REFERRER, "use_credit": "1", "total_shown": "0"},
+    )
+    order = Order.objects.exclude(credit_minor=0).get()
+    assert credit_available(artist=offer.artist, email=REFERRER) == 200
+    refund = payment_refund(payment=order.payments.get(), reason="wrong size", actor="owner")
+    assert refund.amount_minor == 0
+    order.refresh_from_db()
+    assert order.state == OrderState.REFUNDED
+    assert credit_available(artist=offer.artist, email=REFERRER) == 1000
