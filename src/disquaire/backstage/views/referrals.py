@@ -8,10 +8,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from disquaire.backstage import selectors
 from disquaire.backstage.forms_referrals import ReferralSettingsForm, ThankForm, VoidForm
@@ -68,10 +67,11 @@ def referrals(request: HttpRequest, artist: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def referral_void(request: HttpRequest, artist: str, referral_id: int) -> HttpResponse:
     """Void a referral's reward, with a reason (kept in the audit log)."""
     obj = selectors.artist_for_member(user=request.user, slug=artist)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     referral = Referral.objects.filter(artist=obj, pk=referral_id).first()
     if referral is None:
         raise Http404
@@ -91,10 +91,11 @@ def referral_void(request: HttpRequest, artist: str, referral_id: int) -> HttpRe
 
 
 @login_required
-@require_POST
 def promoter_thank(request: HttpRequest, artist: str) -> HttpResponse:
     """Send a promoter the band's thanks: a message, maybe a download code."""
     obj = selectors.artist_for_member(user=request.user, slug=artist)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = ThankForm(request.POST, artist=obj)
     if not form.is_valid():
         messages.error(request, _("Please write a message."))

@@ -14,7 +14,7 @@ from disquaire.fans.referrals.models import ShareLink
 from disquaire.orders.services import LineSpec, order_create_paying, payment_confirm
 from disquaire.selling.models import Offer
 
-DEMO_FAN = "fan@example.org"
+DEMO_FAN = "demo.fan@example.org"
 
 
 def _test_sale(*, offer: Offer, email: str, price: int, link: ShareLink | None) -> None:
