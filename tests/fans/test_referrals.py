@@ -260,3 +260,17 @@ def test_an_order_paid_before_a_referral_is_attached_is_unaffected() -> None:
     payment_confirm(payment=payment)
     assert not Referral.objects.exists()
     assert order.credit_minor == 0
+
+
+def test_the_card_fingerprint_is_read_from_stripes_expanded_session() -> None:
+    from disquaire.payments.providers.stripe import card_fingerprint
+
+    session = {
+        "payment_intent": {
+            "id": "pi_1",
+            "latest_charge": {"payment_method_details": {"card": {"fingerprint": "Xt5EWLL"}}},
+        }
+    }
+    assert card_fingerprint(session) == "Xt5EWLL"
+    assert card_fingerprint({"payment_intent": "pi_1"}) == ""
+    assert card_fingerprint({}) == ""

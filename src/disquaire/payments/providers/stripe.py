@@ -236,7 +236,14 @@ class StripeProvider(BasePaymentProvider):
         if not Payment.objects.filter(provider=self.identifier, provider_ref=session_id).exists():
             logger.info("stripe session %s belongs to no payment here", session_id)
             return
-        session = self.client().v1.checkout.sessions.retrieve(session_id).to_dict()
+        # The charge comes along for its card's fingerprint (self-referral checks).
+        session = (
+            self.client()
+            .v1.checkout.sessions.retrieve(
+                session_id, params={"expand": ["payment_intent.latest_charge"]}
+            )
+            .to_dict()
+        )
         payment = _payment_for(session, artist_id=self.config.artist_id if self.config else None)
         if payment is None:
             logger.warning("stripe session %s belongs to no payment here", session_id)
@@ -255,9 +262,13 @@ class StripeProvider(BasePaymentProvider):
                 )
                 return
             intent = _id(session.get("payment_intent"))
-            if intent and payment.provider_data.get("payment_intent") != intent:
+            learnt = {"payment_intent": intent} if intent else {}
+            fingerprint = card_fingerprint(session)
+            if fingerprint:
+                learnt["card_fingerprint"] = fingerprint
+            if any(payment.provider_data.get(k) != v for k, v in learnt.items()):
                 Payment.objects.filter(pk=payment.pk).update(
-                    provider_data={**payment.provider_data, "payment_intent": intent}
+                    provider_data={**payment.provider_data, **learnt}
                 )
             payment_confirm(payment=payment, actor="stripe", data={"session": session_id})
         elif session.get("status") == "expired":
@@ -308,6 +319,18 @@ def _event_parse(payload: str) -> tuple[str, str, dict[str, Any]] | None:
     if kind in SESSION_EVENTS and not (isinstance(obj.get("id"), str) and obj["id"]):
         return None
     return event_id, kind, obj
+
+
+def card_fingerprint(session: dict[str, Any]) -> str:
+    """The paying card's fingerprint (the same card gives the same one across Stripe
+    accounts' customers), from a session retrieved with its payment intent's latest
+    charge expanded; "" when not there (another way to pay, not expanded)."""
+    intent = session.get("payment_intent")
+    charge = intent.get("latest_charge") if isinstance(intent, dict) else None
+    details = charge.get("payment_method_details") if isinstance(charge, dict) else None
+    card = details.get("card") if isinstance(details, dict) else None
+    fingerprint = card.get("fingerprint") if isinstance(card, dict) else None
+    return str(fingerprint)[:100] if fingerprint else ""
 
 
 def _id(value: Any) -> str:
