@@ -212,3 +212,25 @@ def test_the_band_refunds_an_order_paid_wholly_by_credit_and_the_credit_comes_ba
     order.refresh_from_db()
     assert order.state == OrderState.REFUNDED
     assert credit_available(artist=offer.artist, email=REFERRER) == 1000
+
+
+def test_a_late_payment_after_the_credit_was_spent_again_flags_the_order() -> None:
+    from django.utils import timezone
+
+    from disquaire.orders.services import reservations_expire
+
+    offer, client = _fan_with_credit(500)
+    _in_cart(client, offer, 1000)
+    checkout_post(client, offer.artist, {"email": REFERRER, "provider": "test", "use_credit": "1"})
+    first = Order.objects.exclude(credit_minor=0).get()
+    # Its hold runs out: the order expires and the credit comes back...
+    Order.objects.filter(pk=first.pk).update(expires_at=timezone.now())
+    reservations_expire()
+    assert credit_available(artist=offer.artist, email=REFERRER) == 500
+    # ...and is spent on a new order; then the first one's payment arrives after all.
+    _in_cart(client, offer, 1000)
+    checkout_post(client, offer.artist, {"email": REFERRER, "provider": "test", "use_credit": "1"})
+    payment_confirm(payment=first.payments.get())
+    first.refresh_from_db()
+    assert first.state == OrderState.PAID
+    assert first.needs_attention and "store credit" in first.attention_note

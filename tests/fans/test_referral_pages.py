@@ -185,3 +185,35 @@ def test_the_band_thanks_a_promoter_with_a_message_and_a_download_code(
     assert len(mail.outbox) == 1
     assert "Thank you!" in mail.outbox[0].body
     assert code[:4] in mail.outbox[0].body.replace("-", "")
+
+
+def test_the_receipt_gives_the_buyer_their_share_link() -> None:
+    from disquaire.orders.services import order_receipt_send_once, payment_confirm
+    from tests.fans.referral_helpers import order_unpaid
+
+    offer = band_offer(1000)
+    order, payment = order_unpaid(offer, email="buyer@example.org")
+    payment_confirm(payment=payment)
+    mail.outbox.clear()
+    assert order_receipt_send_once(order_id=order.pk)
+    link = services.share_link_for(email="buyer@example.org", release=offer.release)
+    body = mail.outbox[-1].body
+    assert f"/fans/r/{link.code}/" in body
+
+
+def test_a_fan_chooses_the_release_their_reward_gives(owner_client: Any) -> None:
+    _client, offer = owner_client
+    rewards_on(offer.artist, credit_basis_points=0, free_release_after=1, hold_days=0)
+    link = services.share_link_for(email=REFERRER, release=offer.release)
+    referred_sale(offer, link=link)
+    fan = fan_client(REFERRER)
+    page = fan.get("/library/").content.decode()
+    assert "A release of your choice from" in page
+    reward = services.ReleaseReward.objects.get()
+    response = fan.post(f"/fans/rewards/{reward.pk}/", {"release": offer.release.pk})
+    assert response.status_code == 302 and "reward=used" in response["Location"]
+    assert offer.release.entitlements.filter(email=REFERRER, source="free").exists()
+    # Not twice, and not someone else's.
+    again = fan.post(f"/fans/rewards/{reward.pk}/", {"release": offer.release.pk})
+    assert "reward=refused" in again["Location"]
+    assert fan_client("other@example.org").post(f"/fans/rewards/{reward.pk}/").status_code == 404
