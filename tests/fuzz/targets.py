@@ -264,7 +264,7 @@ def cart(workdir: Path) -> tuple[OneInput, list[bytes]]:
     from django.core import signing
     from django.test import RequestFactory
 
-    from disquaire.shop.services import CartError, cart_add, cart_groups
+    from disquaire.shop.cart import CartError, cart_add, cart_groups
     from disquaire.shop.views import CART_COOKIE, CART_SALT, cart_read
     from tests.fuzz.world import offer_for_sale
 

@@ -217,7 +217,7 @@ def test_lock_timeout_answers_503_and_the_redelivery_is_processed(
     def busy(**kw: Any) -> None:
         raise OperationalError("canceling statement due to lock timeout")
 
-    monkeypatch.setattr("disquaire.payments.providers.stripe.payment_confirm", busy)
+    monkeypatch.setattr("disquaire.orders.outcomes.payment_confirm", busy)
     assert deliver(client, body, signature).status_code == 503
     monkeypatch.undo()
     assert deliver(client, body, signature).status_code == 200

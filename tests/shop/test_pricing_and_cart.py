@@ -8,7 +8,7 @@ from disquaire.catalog.models import Release
 from disquaire.core.money import Money
 from disquaire.selling.models import Offer
 from disquaire.selling.pricing import PriceError, offer_price
-from disquaire.shop.services import (
+from disquaire.shop.cart import (
     CartError,
     ShippingError,
     cart_add,

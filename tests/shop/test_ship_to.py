@@ -8,8 +8,8 @@ from django.test import Client
 from django.utils import translation
 
 from disquaire.selling.models import Offer
+from disquaire.shop.cart import ship_to_countries
 from disquaire.shop.selectors import CartGroup
-from disquaire.shop.services import ship_to_countries
 from tests.factories import ArtistFactory
 from tests.shop.factories import OfferFactory, ShippingZoneFactory
 

@@ -1,4 +1,5 @@
-"""Orders becoming paid or refunded grant or take back their downloads."""
+"""Orders becoming paid or refunded grant or take back their downloads; the order page
+asks where they are downloaded."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.dispatch import receiver
 
 from disquaire.delivery.models import EntitlementSource
 from disquaire.delivery.services import entitlements_grant_order, entitlements_revoke
-from disquaire.orders.signals import order_paid, order_refunded
+from disquaire.orders.signals import order_downloads_url, order_paid, order_refunded
 
 
 def order_ref(order: Any) -> str:
@@ -28,3 +29,10 @@ def order_refunded_revoke(sender: type, order: Any, **kwargs: Any) -> None:
     entitlements_revoke(
         source=EntitlementSource.ORDER, ref=order_ref(order), reason="order refunded"
     )
+
+
+@receiver(order_downloads_url, dispatch_uid="delivery_order_downloads_url")
+def order_downloads_url_answer(sender: type, order: Any, **kwargs: Any) -> str:
+    from disquaire.delivery.selectors import order_download_page_url
+
+    return order_download_page_url(order=order)

@@ -407,7 +407,7 @@ def redeem_view(request: HttpRequest, artist: str | None = None) -> HttpResponse
         library_url=reverse("fans:library"),
     )
     if found_artist is not None:
-        from disquaire.storefront.theme import artist_theme_version
+        from disquaire.catalog.theme import artist_theme_version
 
         context["theme_css"] = (
             reverse("storefront:artist_theme", kwargs={"artist": found_artist.slug})

@@ -6,3 +6,11 @@ class OrdersConfig(AppConfig):
     name = "disquaire.orders"
     label = "orders"
     verbose_name = _("Orders")
+
+    def ready(self) -> None:
+        from disquaire.orders.outcomes import payment_checkout_start
+        from disquaire.payments.base import CHECKOUT_START
+
+        # A provider's ``start_checkout`` goes through orders, which it does not import.
+        if payment_checkout_start not in CHECKOUT_START:
+            CHECKOUT_START.append(payment_checkout_start)

@@ -17,6 +17,8 @@ from disquaire.orders.errors import OrderError
 from disquaire.orders.models import Order, OrderState, Payment, PaymentState, Refund
 from disquaire.orders.signals import order_flagged, refund_done
 from disquaire.orders.transitions import audit_log, order_move, payment_move
+from disquaire.payments.base import RefundFailed, RefundUnsupported
+from disquaire.payments.registry import provider_get
 
 
 def _refundable(payment: Payment) -> int:
@@ -66,9 +68,6 @@ def refund_execute(*, refund_id: int, actor: str) -> Refund:
     webhook, the periodic retry) never refund twice; the provider also gets the refund's
     id as idempotency key.
     """
-    from disquaire.payments.base import RefundFailed, RefundUnsupported
-    from disquaire.payments.registry import provider_get
-
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund_id)
         if refund.state != Refund.State.PENDING:

@@ -147,15 +147,47 @@ def order_create(
 
 
 def order_create_paying(
-    *, provider: str, started: bool = False, **kwargs: Any
+    *,
+    provider: str,
+    started: bool = False,
+    is_test: bool = False,
+    artist: Artist,
+    email: str,
+    lines: Sequence[LineSpec],
+    shipping_minor: int = 0,
+    address: Address | None = None,
+    vat_note: str = "",
+    language: str = "",
+    mailing_list_opt_in: bool = False,
+    actor: str = "buyer",
+    referrer: str = "",
+    campaign: str = "",
+    credit_minor: int = 0,
 ) -> tuple[Order, Payment]:
     """``order_create`` and ``payment_create`` in one transaction (one commit, not three).
 
     ``started``: the provider's payment page is ours (test, manual), so the buyer is
     there as soon as the payment exists: it is created pending (``payment_started``,
     with ``<provider>-<order code>`` as its reference), in the same transaction.
+    ``is_test``: no money moves (the test provider, Stripe's test keys).
     """
-    order, payment = _order_create(provider=provider, started=started, **kwargs)
+    order, payment = _order_create(
+        artist=artist,
+        email=email,
+        lines=lines,
+        shipping_minor=shipping_minor,
+        address=address,
+        vat_note=vat_note,
+        language=language,
+        mailing_list_opt_in=mailing_list_opt_in,
+        actor=actor,
+        referrer=referrer,
+        campaign=campaign,
+        credit_minor=credit_minor,
+        provider=provider,
+        started=started,
+        is_test=is_test,
+    )
     assert payment is not None
     return order, payment
 

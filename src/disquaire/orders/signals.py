@@ -17,3 +17,8 @@ order_refunded = Signal()
 payment_failed = Signal()
 order_flagged = Signal()
 refund_done = Signal()
+
+# Asked with ``order`` (paid or fulfilled) by the order page: a receiver answers the
+# address of the page where the buyer downloads what the order includes ("" for none).
+# Delivery answers; the orders room does not know how downloads are served.
+order_downloads_url = Signal()

@@ -5,13 +5,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from disquaire.orders.models import OrderState, PaymentState
+from disquaire.orders.models import Order, OrderState, PaymentState
 from disquaire.orders.selectors import (
     order_by_code_and_secret,
     order_is_test,
     order_line_unlocked,
     order_lines,
 )
+from disquaire.orders.signals import order_downloads_url
 from disquaire.payments.selectors import payment_settings_for
 
 
@@ -39,9 +40,8 @@ def order_detail_view(request: HttpRequest, code: str, secret: str) -> HttpRespo
     ]
     downloads_url = ""
     if order.state in (OrderState.PAID, OrderState.FULFILLED):
-        from disquaire.delivery.selectors import order_download_page_url
-
-        downloads_url = order_download_page_url(order=order)
+        answers = order_downloads_url.send(sender=Order, order=order)
+        downloads_url = next((str(url) for _receiver, url in answers if url), "")
     response = render(
         request,
         "orders/detail.html",

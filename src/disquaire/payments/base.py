@@ -1,17 +1,25 @@
 """The payment provider interface (after pretix's BasePaymentProvider).
 
-A provider takes the buyer to pay and tells us when the money is there. It never
-changes an order itself: it calls ``orders.services.payment_confirm`` (idempotent, locks
-the payment), ``payment_fail`` or ``payment_refunded_by_provider``.
+A provider is an adapter: it takes the buyer to pay and reads what its service says, and
+answers with outcomes (``payments.outcomes``). It never changes an order and never
+imports the orders room: ``orders.outcomes`` builds what it needs (a ``Checkout``) and
+applies what it returns. Providers are registered (``payments.registry``), not listed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 
-from disquaire.orders.models import Payment
 from disquaire.payments.models import PaymentSettings
+from disquaire.payments.outcomes import Checkout, Outcome, PaymentLookup, Started
+
+if TYPE_CHECKING:
+    from disquaire.orders.models import Payment
 
 
 class ProviderError(Exception):
@@ -24,6 +32,21 @@ class RefundUnsupported(ProviderError):
 
 class RefundFailed(ProviderError):
     """The provider refused or failed the refund."""
+
+
+@dataclass
+class WebhookReceipt:
+    """A notification read by its provider. ``outcomes`` None: answer ``response`` at once
+    (bad signature, already processed…); else apply them, then ``webhook_done``."""
+
+    response: HttpResponse
+    outcomes: list[Outcome] | None = None
+    event_pk: int | None = None
+
+
+# How orders starts a payment (``orders.outcomes.payment_checkout_start``), installed by
+# the orders app when it is ready: ``start_checkout`` goes through it without an import.
+CHECKOUT_START: list[Callable[..., str]] = []
 
 
 class BasePaymentProvider:
@@ -50,13 +73,23 @@ class BasePaymentProvider:
         """Are orders paid this way test orders (no real money)?"""
         return self.is_test
 
-    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
-        """Start paying ``payment`` and return the URL to send the buyer to."""
+    def checkout_begin(self, checkout: Checkout, request: HttpRequest) -> Started:
+        """Start taking ``checkout``'s payment: where to send the buyer, and our reference."""
         raise NotImplementedError
 
-    def handle_webhook(self, request: HttpRequest) -> HttpResponse:
-        """Answer the provider's notification: verify it, store it once, act on it."""
-        return HttpResponse(status=404)
+    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
+        """Start paying ``payment`` and return the URL to send the buyer to (the orders
+        room builds the checkout, calls ``checkout_begin`` and applies its outcome)."""
+        (start,) = CHECKOUT_START
+        return start(provider=self, payment=payment, request=request)
+
+    def webhook_receive(self, request: HttpRequest, *, lookup: PaymentLookup) -> WebhookReceipt:
+        """Read the provider's notification: verify it, store it once, say what happened."""
+        return WebhookReceipt(HttpResponse(status=404))
+
+    def webhook_done(self, receipt: WebhookReceipt) -> HttpResponse:
+        """The outcomes of ``receipt`` were applied: remember the event as processed."""
+        return receipt.response
 
     def refund(self, payment: Payment, amount_minor: int, *, idempotency_key: str = "") -> str:
         """Give ``amount_minor`` back; return the provider's refund id.

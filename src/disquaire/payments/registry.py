@@ -1,5 +1,10 @@
-"""Providers known to this instance (settings.PAYMENT_PROVIDERS) and, for each artist,
-those the band has set up on its Payments page."""
+"""Providers known to this instance and, for each artist, those the band has set up on its
+Payments page.
+
+The registry is filled, not listed: each provider's module is registered when its app is
+ready (``PaymentsConfig.ready`` for ours; a plugin app calls ``provider_register`` from
+its own ``ready``), as pretix fills its own from a signal. The operator allows some of
+them (settings.PAYMENT_PROVIDERS)."""
 
 from __future__ import annotations
 
@@ -8,15 +13,19 @@ from django.conf import settings
 from disquaire.catalog.models import Artist
 from disquaire.payments.base import BasePaymentProvider, ProviderError
 from disquaire.payments.models import PaymentSettings
-from disquaire.payments.providers.free import FreeProvider
-from disquaire.payments.providers.manual import ManualProvider
-from disquaire.payments.providers.stripe import StripeProvider
-from disquaire.payments.providers.test import TestProvider
 from disquaire.payments.selectors import payment_settings_for
 
-PROVIDERS: dict[str, type[BasePaymentProvider]] = {
-    cls.identifier: cls for cls in (StripeProvider, ManualProvider, TestProvider, FreeProvider)
-}
+PROVIDERS: dict[str, type[BasePaymentProvider]] = {}
+
+
+def provider_register(cls: type[BasePaymentProvider]) -> type[BasePaymentProvider]:
+    """Make ``cls`` known under its identifier (once; usable as a class decorator)."""
+    known = PROVIDERS.setdefault(cls.identifier, cls)
+    if known is not cls:
+        raise ValueError(f"two payment providers are called {cls.identifier!r}")
+    return cls
+
+
 # The order a fan sees them in: card first, then transfer, the test page last.
 CHECKOUT_ORDER = ("stripe", "manual", "test")
 

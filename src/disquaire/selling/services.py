@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -15,6 +15,22 @@ from disquaire.selling.models import Offer, OfferOption, ShippingZone, ShopSetti
 
 class OfferInUse(ValueError):
     """The offer was ordered at least once: it is kept (orders point at it); take it off sale."""
+
+
+class OfferFields(TypedDict, total=False):
+    """What the band sets on an offer (each optional on a change); amounts in minor units."""
+
+    kind: str
+    title: str
+    includes: str
+    pricing: str
+    price_minor: int
+    minimum_minor: int
+    suggested_minor: int | None
+    stock: int | None
+    numbered: bool
+    active: bool
+    track: Any  # a catalog Track of the offer's release, or None
 
 
 OFFER_FIELDS = (
@@ -34,7 +50,11 @@ def _offer_check(offer: Offer) -> None:
 
 
 def offer_create(
-    *, artist: Artist, release: Any = None, options: Iterable[dict[str, Any]] = (), **fields: Any
+    *,
+    artist: Artist,
+    release: Any = None,
+    options: Iterable[dict[str, Any]] = (),
+    **fields: Unpack[OfferFields],
 ) -> Offer:
     """A new offer at the end of its ladder (the release's, or the artist's merch)."""
     with transaction.atomic():
@@ -53,7 +73,7 @@ def offer_create(
     return offer
 
 
-def offer_update(*, offer: Offer, **fields: Any) -> Offer:
+def offer_update(*, offer: Offer, **fields: Unpack[OfferFields]) -> Offer:
     """Change an offer's fields (those of OFFER_FIELDS); edition numbers already issued stay."""
     for name, value in fields.items():
         if name not in OFFER_FIELDS:

@@ -55,7 +55,7 @@ class CartGroup:
 
     artist: Artist
     lines: list[CartLine] = field(default_factory=list)
-    # The artist's shipping zones, read once per request (shop.services.shipping_zones).
+    # The artist's shipping zones, read once per request (shop.cart.shipping_zones).
     zones: list[ShippingZone] | None = field(default=None, repr=False)
 
     @property

@@ -22,5 +22,5 @@ shop_patterns = [
 urlpatterns = [
     path("", include((shop_patterns, "shop"))),
     path("orders/", include("disquaire.orders.urls")),
-    path("payments/", include("disquaire.payments.urls")),
+    path("payments/", include("disquaire.orders.payment_urls")),
 ]

@@ -30,25 +30,23 @@ from disquaire.fans.referrals.web import checkout_credit, device_ensure, referra
 from disquaire.orders.services import Address, OrderError
 from disquaire.payments.registry import providers_available
 from disquaire.selling.selectors import shop_settings_for
-from disquaire.shop.forms import CheckoutForm
-from disquaire.shop.middleware import visit_origin
-from disquaire.shop.selectors import CartGroup
-from disquaire.shop.services import (
+from disquaire.shop.cart import (
     CartError,
-    TotalChanged,
     cart_add,
     cart_groups,
     cart_remove,
     cart_without_group,
-    checkout_quote,
-    checkout_start,
     ship_to_countries,
-    subscriber_confirm,
 )
+from disquaire.shop.checkout import TotalChanged, checkout_quote, checkout_start
+from disquaire.shop.forms import CheckoutForm
+from disquaire.shop.middleware import visit_origin
+from disquaire.shop.selectors import CartGroup
+from disquaire.shop.services import subscriber_confirm
 
 # The cart lives in a signed cookie, not in the session: a buyer needs no session row
 # (and no database write) to fill a cart, and nothing in it is secret or trusted —
-# ids and chosen amounts, every price computed again at checkout (shop.services).
+# ids and chosen amounts, every price computed again at checkout (shop.checkout).
 CART_COOKIE = "dq_cart"
 CART_SALT = "disquaire.shop.cart"
 CART_MAX_AGE = 30 * 24 * 3600

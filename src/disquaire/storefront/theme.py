@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from disquaire.catalog.models import Artist
 from disquaire.core.colour import Theme, theme_readable
 
@@ -26,9 +24,3 @@ def artist_theme_css(*, artist: Artist) -> str:
         f"--bg:{theme.bg};--fg:{theme.fg};--accent:{theme.accent};--accent-fg:{theme.accent_fg}"
         "}\n"
     )
-
-
-def artist_theme_version(*, artist: Artist) -> str:
-    """Changes when the colours change, so the stylesheet's address can be cached."""
-    raw = f"{artist.theme_background}{artist.theme_text}{artist.theme_accent}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:10]

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from disquaire.orders.models import Payment
-from disquaire.orders.selectors import order_page_path
 from disquaire.payments.base import BasePaymentProvider
+from disquaire.payments.outcomes import Checkout, Started
+
+if TYPE_CHECKING:
+    from disquaire.orders.models import Payment
 
 
 class FreeProvider(BasePaymentProvider):
@@ -14,8 +18,12 @@ class FreeProvider(BasePaymentProvider):
     identifier = "free"
     verbose_name = _("Free")
 
-    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
-        return order_page_path(payment.order)
+    def checkout_begin(self, checkout: Checkout, request: HttpRequest) -> Started:
+        return Started(
+            provider=self.identifier,
+            payment_id=checkout.payment_id,
+            redirect_url=checkout.page_path,
+        )
 
     def refund(self, payment: Payment, amount_minor: int, *, idempotency_key: str = "") -> str:
         return ""

@@ -3,10 +3,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from disquaire.orders.models import Payment, PaymentState
-from disquaire.orders.selectors import order_page_path
-from disquaire.orders.services import payment_started
 from disquaire.payments.base import BasePaymentProvider
+from disquaire.payments.outcomes import Checkout, Started
 
 
 class ManualProvider(BasePaymentProvider):
@@ -22,8 +20,11 @@ class ManualProvider(BasePaymentProvider):
         # Offered once the band said where the money goes (Payments page).
         return self.config is not None and self.config.bank_enabled and self.config.bank_ready
 
-    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
-        if payment.state == PaymentState.CREATED:
-            ref = f"manual-{payment.order.code}"
-            payment_started(payment=payment, provider_ref=ref, actor="buyer")
-        return order_page_path(payment.order)
+    def checkout_begin(self, checkout: Checkout, request: HttpRequest) -> Started:
+        return Started(
+            provider=self.identifier,
+            payment_id=checkout.payment_id,
+            provider_ref=f"manual-{checkout.order_code}",
+            actor="buyer",
+            redirect_url=checkout.page_path,
+        )

@@ -3,15 +3,16 @@
 The buyer pays on a Stripe-hosted Checkout Session; Stripe tells us through webhooks
 (``checkout.session.completed``, ``checkout.session.expired``, ``charge.refunded``). The
 event only says *that* something happened: the session (or payment intent) is fetched
-again from the API and that answer is what we act on, so a forged, stale or
-out-of-order event cannot mark anything paid.
+again from the API and that answer is what we report (``payments.outcomes``), so a
+forged, stale or out-of-order event cannot mark anything paid. The orders room applies
+the outcomes, the check of the amount included.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import stripe
 from django.conf import settings
@@ -20,22 +21,30 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from disquaire.orders.models import Payment, PaymentState
-from disquaire.orders.selectors import order_lines, order_page_path
-from disquaire.orders.services import (
-    order_flag,
-    payment_confirm,
-    payment_fail,
-    payment_refunded_by_provider,
-    payment_started,
+from disquaire.payments.base import (
+    BasePaymentProvider,
+    ProviderError,
+    RefundFailed,
+    WebhookReceipt,
 )
-from disquaire.payments.base import BasePaymentProvider, ProviderError, RefundFailed
 from disquaire.payments.models import PaymentSettings, WebhookEvent
+from disquaire.payments.outcomes import (
+    Checkout,
+    Expired,
+    Outcome,
+    Paid,
+    PaymentLookup,
+    Refunded,
+    Started,
+)
 from disquaire.payments.selectors import (
     StripeCredentials,
     stripe_credentials,
     stripe_environment,
 )
+
+if TYPE_CHECKING:
+    from disquaire.orders.models import Payment
 
 logger = logging.getLogger(__name__)
 
@@ -92,55 +101,57 @@ class StripeProvider(BasePaymentProvider):
 
     # --- checkout ------------------------------------------------------------------------
 
-    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
-        order = payment.order
-        currency = order.currency.lower()
+    def checkout_begin(self, checkout: Checkout, request: HttpRequest) -> Started:
+        currency = checkout.currency.lower()
         items: list[dict[str, Any]] = [
             {
-                "quantity": line.quantity,
+                "quantity": item.quantity,
                 "price_data": {
                     "currency": currency,
-                    "unit_amount": line.unit_price_minor,
-                    "product_data": {
-                        "name": line.title
-                        + (f" ({line.option_label})" if line.option_label else "")
-                    },
+                    "unit_amount": item.unit_minor,
+                    "product_data": {"name": item.name},
                 },
             }
-            for line in order_lines(order)
-            if line.unit_price_minor > 0  # free extras add nothing to what Stripe charges
+            for item in checkout.items
+            if item.unit_minor > 0  # free extras add nothing to what Stripe charges
         ]
-        if order.shipping_minor:
+        if checkout.shipping_minor:
             items.append(
                 {
                     "quantity": 1,
                     "price_data": {
                         "currency": currency,
-                        "unit_amount": order.shipping_minor,
+                        "unit_amount": checkout.shipping_minor,
                         "product_data": {"name": str(_("Shipping"))},
                     },
                 }
             )
-        page = settings.SITE_URL + order_page_path(order)
+        page = settings.SITE_URL + checkout.page_path
+        pk = checkout.payment_id
         try:
             params: Any = {
                 "mode": "payment",
                 "line_items": items,
-                "client_reference_id": str(payment.pk),
-                "metadata": {"payment_id": str(payment.pk), "order": order.code},
-                "customer_email": order.email,
+                "client_reference_id": str(pk),
+                "metadata": {"payment_id": str(pk), "order": checkout.order_code},
+                "customer_email": checkout.email,
                 "success_url": page + "?return=success",
                 "cancel_url": page + "?return=cancel",
             }
             session = self.client().v1.checkout.sessions.create(
                 params=params,
-                options={"idempotency_key": f"disquaire-payment-{payment.pk}"},
+                options={"idempotency_key": f"disquaire-payment-{pk}"},
             )
         except stripe.StripeError as exc:
-            logger.warning("stripe checkout for payment %s failed: %s", payment.pk, exc)
+            logger.warning("stripe checkout for payment %s failed: %s", pk, exc)
             raise ProviderError(str(_("The card payment service is not answering."))) from exc
-        payment_started(payment=payment, provider_ref=session.id, actor="stripe")
-        return str(session.url)
+        return Started(
+            provider=self.identifier,
+            payment_id=pk,
+            provider_ref=session.id,
+            actor="stripe",
+            redirect_url=str(session.url),
+        )
 
     def refund(self, payment: Payment, amount_minor: int, *, idempotency_key: str = "") -> str:
         try:
@@ -159,13 +170,13 @@ class StripeProvider(BasePaymentProvider):
 
     # --- webhooks ------------------------------------------------------------------------
 
-    def handle_webhook(self, request: HttpRequest) -> HttpResponse:
+    def webhook_receive(self, request: HttpRequest, *, lookup: PaymentLookup) -> WebhookReceipt:
         """Events for the operator's keys come to ``/payments/stripe/webhook/``; those of a
         band's own account to ``/payments/stripe/webhook/<artist id>/`` (``config``)."""
         found = stripe_environment() if self.config is None else self.credentials
         if found is None or not found.webhook_secret:
             # Never verify against an empty secret: anyone could sign with it.
-            return HttpResponse("not configured", status=404, content_type="text/plain")
+            return WebhookReceipt(_text("not configured", 404))
         payload = request.body.decode("utf-8", errors="replace")
         header = request.headers.get("Stripe-Signature", "")
         try:
@@ -185,10 +196,10 @@ class StripeProvider(BasePaymentProvider):
                 PaymentSettings.objects.filter(pk=self.config.pk).update(
                     stripe_webhook_failed_at=timezone.now()
                 )
-            return HttpResponse("bad signature", status=400, content_type="text/plain")
+            return WebhookReceipt(_text("bad signature", 400))
         event = _event_parse(payload)
         if event is None:
-            return HttpResponse("malformed event", status=400, content_type="text/plain")
+            return WebhookReceipt(_text("malformed event", 400))
         event_id, kind, obj = event
         try:
             row, _created = WebhookEvent.objects.get_or_create(
@@ -200,42 +211,51 @@ class StripeProvider(BasePaymentProvider):
             # Stored a moment ago by a concurrent delivery of the same event.
             row = WebhookEvent.objects.get(provider=self.identifier, event_id=event_id)
         if row.processed_at is not None:
-            return HttpResponse("already processed", content_type="text/plain")
+            return WebhookReceipt(_text("already processed", 200))
         try:
-            self._event_handle(kind, obj)
+            outcomes = self._event_outcomes(kind, obj, lookup)
         except OperationalError:
             # A row lock we waited too long for: Stripe delivers again later.
             logger.warning("stripe event %s: lock timeout, asking for a retry", event_id)
-            return HttpResponse("busy", status=503, content_type="text/plain")
+            return WebhookReceipt(_text("busy", 503))
         except stripe.StripeError:
             logger.warning("stripe event %s: API not answering, asking for a retry", event_id)
-            return HttpResponse("upstream", status=503, content_type="text/plain")
-        WebhookEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now())
+            return WebhookReceipt(_text("upstream", 503))
+        return WebhookReceipt(_text("ok", 200), outcomes=outcomes, event_pk=row.pk)
+
+    def webhook_done(self, receipt: WebhookReceipt) -> HttpResponse:
+        if receipt.event_pk is not None:
+            WebhookEvent.objects.filter(pk=receipt.event_pk).update(processed_at=timezone.now())
         if self.config is not None and self.config.pk:
             PaymentSettings.objects.filter(pk=self.config.pk).update(
                 stripe_webhook_ok_at=timezone.now()
             )
-        return HttpResponse("ok", content_type="text/plain")
+        return receipt.response
 
-    def _event_handle(self, kind: str, obj: Any) -> None:
+    def _event_outcomes(self, kind: str, obj: Any, lookup: PaymentLookup) -> list[Outcome]:
         if kind in SESSION_EVENTS:
-            self._session_sync(str(obj["id"]))
-        elif kind == "charge.refunded":
+            return self._session_outcomes(str(obj["id"]), lookup)
+        if kind == "charge.refunded":
             intent = _id(obj.get("payment_intent"))
             if intent:
-                self._refund_sync(intent)
+                return self._refund_outcomes(intent, lookup)
         # Other event types are acknowledged and ignored.
+        return []
 
-    def _session_sync(self, session_id: str) -> None:
-        """Act on what the API says the session is now, whatever the event claimed.
+    @property
+    def _artist_id(self) -> int | None:
+        return self.config.artist_id if self.config else None
+
+    def _session_outcomes(self, session_id: str, lookup: PaymentLookup) -> list[Outcome]:
+        """What the API says the session is now, whatever the event claimed.
 
         Stripe sends every event of the account to every endpoint: a session of another
         shop on the same account is acknowledged without asking the API, so that an API
         outage never makes Stripe retry someone else's event for days.
         """
-        if not Payment.objects.filter(provider=self.identifier, provider_ref=session_id).exists():
+        if not lookup.ref_known(provider=self.identifier, provider_ref=session_id):
             logger.info("stripe session %s belongs to no payment here", session_id)
-            return
+            return []
         # The charge comes along for its card's fingerprint (self-referral checks).
         session = (
             self.client()
@@ -244,57 +264,72 @@ class StripeProvider(BasePaymentProvider):
             )
             .to_dict()
         )
-        payment = _payment_for(session, artist_id=self.config.artist_id if self.config else None)
-        if payment is None:
+        ref = session.get("client_reference_id") or (session.get("metadata") or {}).get(
+            "payment_id"
+        )
+        if not ref or not str(ref).isdigit():
             logger.warning("stripe session %s belongs to no payment here", session_id)
-            return
+            return []
+        which: dict[str, Any] = {
+            "provider": self.identifier,
+            "payment_id": int(ref),
+            "provider_ref": str(session.get("id") or ""),
+            "artist_id": self._artist_id,
+            "actor": "stripe",
+        }
         if session.get("payment_status") == "paid":
-            if (
-                session.get("amount_total") != payment.amount_minor
-                or str(session.get("currency", "")).upper() != payment.currency
-            ):
-                logger.error("stripe session %s: amount differs from payment", session_id)
-                order_flag(
-                    order=payment.order,
-                    note=f"Stripe session {session_id} was paid with an amount or currency "
-                    "other than the order's: check it in Stripe's dashboard.",
-                    actor="stripe",
-                )
-                return
             intent = _id(session.get("payment_intent"))
-            learnt = {"payment_intent": intent} if intent else {}
+            remember = {"payment_intent": intent} if intent else {}
             fingerprint = card_fingerprint(session)
             if fingerprint:
-                learnt["card_fingerprint"] = fingerprint
-            if any(payment.provider_data.get(k) != v for k, v in learnt.items()):
-                Payment.objects.filter(pk=payment.pk).update(
-                    provider_data={**payment.provider_data, **learnt}
+                remember["card_fingerprint"] = fingerprint
+            total = session.get("amount_total")
+            return [
+                Paid(
+                    **which,
+                    amount_minor=total if isinstance(total, int) else None,
+                    currency=str(session.get("currency", "")).upper(),
+                    label=f"Stripe session {session_id}",
+                    dashboard="Stripe's dashboard",
+                    data={"session": session_id},
+                    remember=remember,
                 )
-            payment_confirm(payment=payment, actor="stripe", data={"session": session_id})
-        elif session.get("status") == "expired":
-            payment_fail(payment=payment, actor="stripe", canceled=True, reason="session expired")
+            ]
+        if session.get("status") == "expired":
+            return [Expired(**which, reason="session expired")]
+        return []
 
-    def _refund_sync(self, intent_id: str) -> None:
-        payments = Payment.objects.filter(
-            provider=self.identifier, provider_data__payment_intent=intent_id
-        )
-        if self.config is not None:
-            payments = payments.filter(order__artist_id=self.config.artist_id)
-        payment = payments.first()
-        if payment is None or payment.state not in (
-            PaymentState.CONFIRMED,
-            PaymentState.REFUNDED,
-        ):
-            return
+    def _refund_outcomes(self, intent_id: str, lookup: PaymentLookup) -> list[Outcome]:
+        match = {"payment_intent": intent_id}
+        if not lookup.refundable(provider=self.identifier, match=match, artist_id=self._artist_id):
+            return []
         intent = (
             self.client()
             .v1.payment_intents.retrieve(intent_id, params={"expand": ["latest_charge"]})
             .to_dict()
         )
         charge = intent.get("latest_charge")
-        refunded = int(charge.get("amount_refunded", 0)) if isinstance(charge, dict) else 0
-        if refunded:
-            payment_refunded_by_provider(payment=payment, refunded_minor=refunded, actor="stripe")
+        if not isinstance(charge, dict):
+            charge = {}
+        refunded = int(charge.get("amount_refunded", 0))
+        if not refunded:
+            return []
+        return [
+            Refunded(
+                provider=self.identifier,
+                artist_id=self._artist_id,
+                actor="stripe",
+                refunded_minor=refunded,
+                currency=str(charge.get("currency", "")).upper()
+                if isinstance(charge, dict)
+                else "",
+                match=match,
+            )
+        ]
+
+
+def _text(body: str, status: int) -> HttpResponse:
+    return HttpResponse(body, status=status, content_type="text/plain")
 
 
 EVENT_ID_MAX = WebhookEvent._meta.get_field("event_id").max_length or 200
@@ -337,17 +372,3 @@ def _id(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("id", ""))
     return str(value or "")
-
-
-def _payment_for(session: dict[str, Any], *, artist_id: int | None) -> Payment | None:
-    """The payment a session belongs to; with ``artist_id``, only that artist's (a band's
-    account speaks for its own orders alone)."""
-    ref = session.get("client_reference_id") or (session.get("metadata") or {}).get("payment_id")
-    if not ref or not str(ref).isdigit():
-        return None
-    payments = Payment.objects.filter(
-        pk=int(ref), provider="stripe", provider_ref=session.get("id")
-    )
-    if artist_id is not None:
-        payments = payments.filter(order__artist_id=artist_id)
-    return payments.first()

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from disquaire.core.signing import token_make
-from disquaire.orders.models import Payment, PaymentState
-from disquaire.orders.services import payment_started
 from disquaire.payments.base import BasePaymentProvider
+from disquaire.payments.outcomes import Checkout, Started
+
+if TYPE_CHECKING:
+    from disquaire.orders.models import Payment
 
 TOKEN_PURPOSE = "payments.test"  # noqa: S105 (a signing salt, not a secret)
 
@@ -35,14 +39,18 @@ class TestProvider(BasePaymentProvider):
             return False
         return may_take_test_payments()
 
-    def start_checkout(self, payment: Payment, request: HttpRequest) -> str:
+    def checkout_begin(self, checkout: Checkout, request: HttpRequest) -> Started:
         if not self.is_available():
             raise PermissionError("test payments are refused in production")
-        if payment.state == PaymentState.CREATED:
-            ref = f"test-{payment.order.code}"
-            payment_started(payment=payment, provider_ref=ref, actor="buyer")
-        token = token_make(purpose=TOKEN_PURPOSE, payload={"p": payment.pk}, ttl_seconds=24 * 3600)
-        return reverse("payments:test_pay", kwargs={"payment_id": payment.pk, "token": token})
+        pk = checkout.payment_id
+        token = token_make(purpose=TOKEN_PURPOSE, payload={"p": pk}, ttl_seconds=24 * 3600)
+        return Started(
+            provider=self.identifier,
+            payment_id=pk,
+            provider_ref=f"test-{checkout.order_code}",
+            actor="buyer",
+            redirect_url=reverse("payments:test_pay", kwargs={"payment_id": pk, "token": token}),
+        )
 
     def refund(self, payment: Payment, amount_minor: int, *, idempotency_key: str = "") -> str:
         return f"test-refund-{payment.pk}"

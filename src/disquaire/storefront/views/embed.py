@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from disquaire.catalog.models import PreviewPolicy, Release, Track
+from disquaire.catalog.theme import artist_theme_version
 from disquaire.core.csp import frame_anywhere
 from disquaire.storefront import jsonld, listening, selectors
 from disquaire.storefront.cache import (
@@ -44,7 +45,6 @@ from disquaire.storefront.cache import (
     public_headers,
 )
 from disquaire.storefront.templatetags.storefront import cover_src
-from disquaire.storefront.theme import artist_theme_version
 from disquaire.storefront.views import listen
 
 LARGE = "large"

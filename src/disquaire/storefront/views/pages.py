@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from disquaire.catalog.theme import artist_theme_version
 from disquaire.storefront import jsonld, selectors
 from disquaire.storefront.cache import (
     GLOBAL,
@@ -27,7 +28,7 @@ from disquaire.storefront.cache import (
     public_headers,
 )
 from disquaire.storefront.images import ALLOWED_WIDTHS, release_cover_prefix, variant_response
-from disquaire.storefront.theme import artist_theme_css, artist_theme_version
+from disquaire.storefront.theme import artist_theme_css
 
 ARTIST_IMAGE_KINDS = ("header", "photo")
 

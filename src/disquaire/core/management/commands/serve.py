@@ -24,7 +24,11 @@ def _gunicorn_run(options: dict[str, Any]) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            from disquaire.config.wsgi import application
+            # The project's application as settings name it (WSGI_APPLICATION): core does
+            # not import the configuration that sits above every room.
+            from django.core.servers.basehttp import get_internal_wsgi_application
+
+            application = get_internal_wsgi_application()
 
             # Everything loaded so far (Django, the URL conf, templates, models) lives as
             # long as the process: keep it out of the garbage collector's scans, which

@@ -1,5 +1,12 @@
+"""The payments' pages: providers' webhooks (dispatched to the provider, its outcomes
+applied here) and the test provider's page. They live with orders, which applies what
+providers report; the URLs stay under /payments/ (``orders.payment_urls``)."""
+
 from __future__ import annotations
 
+import logging
+
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -10,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from disquaire.core.queries import only_row
 from disquaire.core.signing import TokenError, token_read
 from disquaire.orders.models import Payment, PaymentState
+from disquaire.orders.outcomes import PAYMENTS_LOOKUP, outcomes_apply
 from disquaire.orders.selectors import order_page_path
 from disquaire.orders.services import payment_confirm, payment_fail
 from disquaire.payments.base import ProviderError
@@ -17,6 +25,8 @@ from disquaire.payments.models import PaymentSettings
 from disquaire.payments.providers.test import TOKEN_PURPOSE, TestProvider
 from disquaire.payments.registry import provider_get
 from disquaire.payments.selectors import payment_settings_for
+
+logger = logging.getLogger(__name__)
 
 
 @csrf_exempt  # signed by the provider instead; each provider verifies its own signature
@@ -33,7 +43,16 @@ def webhook_view(request: HttpRequest, provider: str, artist_id: int | None = No
         found = provider_get(provider, config=config)
     except ProviderError as exc:
         raise Http404 from exc
-    return found.handle_webhook(request)
+    receipt = found.webhook_receive(request, lookup=PAYMENTS_LOOKUP)
+    if receipt.outcomes is None:
+        return receipt.response
+    try:
+        outcomes_apply(outcomes=receipt.outcomes)
+    except OperationalError:
+        # A row lock we waited too long for: the provider delivers again later.
+        logger.warning("%s event: lock timeout, asking for a retry", provider)
+        return HttpResponse("busy", status=503, content_type="text/plain")
+    return found.webhook_done(receipt)
 
 
 @never_cache

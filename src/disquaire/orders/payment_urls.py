@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disquaire.payments import views
+from disquaire.orders import payment_views as views
 
 app_name = "payments"
 
