@@ -234,3 +234,14 @@ def test_a_late_payment_after_the_credit_was_spent_again_flags_the_order() -> No
     first.refresh_from_db()
     assert first.state == OrderState.PAID
     assert first.needs_attention and "store credit" in first.attention_note
+
+
+def test_the_bands_test_orders_are_deleted_with_their_referrals_and_credit() -> None:
+    from disquaire.backstage.services import test_orders_delete
+
+    offer, client = _fan_with_credit(500)
+    _in_cart(client, offer, 1000)
+    checkout_post(client, offer.artist, {"email": REFERRER, "provider": "test", "use_credit": "1"})
+    assert CreditEntry.objects.filter(kind=CreditEntry.Kind.SPENT).exists()
+    assert test_orders_delete(artist=offer.artist, actor="owner") == 2
+    assert not Referral.objects.exists() and not CreditEntry.objects.exists()

@@ -253,7 +253,7 @@ class Migration(migrations.Migration):
                     models.OneToOneField(
                         blank=True,
                         null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="cancelled_by",
                         to="fans.creditentry",
                     ),
@@ -263,7 +263,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         blank=True,
                         null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="credit_entries",
                         to="orders.order",
                     ),
@@ -273,7 +273,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         blank=True,
                         null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="credit_entries",
                         to="fans.referral",
                     ),
@@ -321,7 +321,7 @@ class Migration(migrations.Migration):
                 (
                     "referral",
                     models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="release_reward",
                         to="fans.referral",
                     ),

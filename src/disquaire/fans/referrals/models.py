@@ -171,12 +171,14 @@ class CreditEntry(models.Model):
     amount_minor = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     # Earned: the referral; spent: the order it paid (part of).
+    # Orders are never deleted, except test orders (backstage's "delete test orders"):
+    # their ledger lines go with them.
     referral = models.ForeignKey(
-        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="credit_entries"
+        Referral, on_delete=models.CASCADE, null=True, blank=True, related_name="credit_entries"
     )
     order = models.ForeignKey(
         "orders.Order",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="credit_entries",
@@ -184,7 +186,7 @@ class CreditEntry(models.Model):
     available_at = models.DateTimeField(null=True, blank=True)  # earned: end of the hold
     # A reversal or void names the earned entry it cancels; the database refuses two.
     cancels = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="cancelled_by"
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="cancelled_by"
     )
     reason = models.CharField(max_length=300, blank=True)
     actor = models.CharField(max_length=200, blank=True)
@@ -211,7 +213,7 @@ class ReleaseReward(models.Model):
     email = models.EmailField(db_index=True)
     # The referral that completed the count (its refund cancels the reward if unused).
     referral = models.OneToOneField(
-        Referral, on_delete=models.PROTECT, related_name="release_reward"
+        Referral, on_delete=models.CASCADE, related_name="release_reward"
     )
     available_at = models.DateTimeField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.EARNED)
