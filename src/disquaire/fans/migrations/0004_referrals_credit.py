@@ -380,7 +380,9 @@ class Migration(migrations.Migration):
             model_name="referral",
             name="link",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
                 related_name="referrals",
                 to="fans.sharelink",
             ),

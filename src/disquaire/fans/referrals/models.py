@@ -120,7 +120,10 @@ class Referral(models.Model):
     # The order's id (orders sit below fans: no foreign key into the orders room's
     # internals is needed beyond this one).
     order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="referral")
-    link = models.ForeignKey(ShareLink, on_delete=models.PROTECT, related_name="referrals")
+    # Kept when the link's release is deleted (the referrer's address stays below).
+    link = models.ForeignKey(
+        ShareLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
+    )
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="referrals")
     referrer_email = models.EmailField(db_index=True)
     # Where it came from: "link" (a share link) or, later, "table" (a QR code scanned at
