@@ -49,10 +49,22 @@ def _objects(band: Band) -> Objects:
         "code": order_for(OfferFactory(release=band.release)).code,
         "chart": "sales",
         "batch_id": code_batch_create(release=band.release, size=2).pk,
+        "referral_id": _referral(band),
         "upload_id": Upload.objects.create(
             release=band.release, user=band.user, kind="audio", filename="a.flac", size=10
         ).pk,
     }
+
+
+def _referral(band: Band) -> int:
+    """A referred order of the band's (the void form names it)."""
+    from disquaire.fans.referrals import services
+    from tests.fans.referral_helpers import referred_sale
+
+    offer = OfferFactory(release=band.release)
+    link = services.share_link_for(email="promoter@example.org", release=band.release)
+    order = referred_sale(offer, link=link)
+    return order.referral.pk
 
 
 def _pick(*names: str) -> Callable[[Objects], dict[str, Any]]:
@@ -118,6 +130,9 @@ SCOPED: dict[str, Callable[[Objects], dict[str, Any]]] = {
     "order_mark_paid": _pick("artist", "code"),
     "order_ship": _pick("artist", "code"),
     "order_refund": _pick("artist", "code"),
+    "referrals": A,
+    "promoter_thank": A,
+    "referral_void": _pick("artist", "referral_id"),
     "upload": _pick("upload_id"),
     "upload_finish": _pick("upload_id"),
 }

@@ -55,6 +55,13 @@ def test_demo_creates_the_band_with_its_releases_and_prints_a_login(
     assert batch.codes.order_by("pk").first().code in text
     password = text.split("password: ")[1].split()[0]
     assert admin.check_password(password)
+    # A demo fan has store credit from a friend's purchase through their link.
+    from disquaire.fans.referrals.demo import DEMO_FAN
+    from disquaire.fans.referrals.selectors import credit_available
+
+    artist = releases[0].artist
+    assert credit_available(artist=artist, email=DEMO_FAN) == 120
+    assert f"email: {DEMO_FAN}  password: " in text
 
     # A second run keeps the band and gives a new password.
     call_command("demo", no_serve=True, track_seconds=1, stdout=StringIO())

@@ -133,6 +133,12 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("backstage:code_batch_pdf",         GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     # Every member sees how fans pay; only owners change it (checked on POST).
     ("backstage:payments",               GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    # Every member sees the referral rules, promoters and referred orders; only owners
+    # change the rules (checked on POST); voiding and thanking are for every member.
+    ("backstage:referrals",              GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    # No referral in this world, nor a promoter to thank: nothing found for members.
+    ("backstage:referral_void",         POST, LOGIN,  LOGIN,  HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    ("backstage:promoter_thank",        POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
     ("backstage:desk",                   GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:member_emails",          GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:stats",                  GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
@@ -178,6 +184,11 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("fans:password_remove",            POST, DENIED, REDIR,  DENIED, DENIED, DENIED, DENIED),
     ("fans:signout",                    POST, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
     ("fans:signout_elsewhere",          POST, DENIED, REDIR,  DENIED, DENIED, DENIED, DENIED),
+    # -- referrals: a share link is public (it leads to the release); the fan's own link
+    # needs the library's session; a reward is the fan's own (none in this world).
+    ("fans_referrals:share_visit",       GET, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
+    ("fans_referrals:share_page",        GET, REDIR,  OK,     REDIR,  REDIR,  REDIR,  REDIR),
+    ("fans_referrals:reward_use",       POST, REDIR,  HIDDEN, REDIR,  REDIR,  REDIR,  REDIR),
     # -- the public site, the player and its embeds: the same for everyone
     ("storefront:stream_public",         GET, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
     ("storefront:stream",                GET, OK,     OK,     OK,     OK,     OK,     OK),

@@ -30,6 +30,7 @@ from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.links import download_token_make
 from disquaire.delivery.services import entitlement_grant
 from disquaire.fans.models import Fan
+from disquaire.fans.referrals.services import share_link_for
 from disquaire.fans.services import (
     SESSION_FAN_EMAIL,
     SESSION_FAN_ID,
@@ -142,6 +143,8 @@ def world_build() -> World:
         "offer_id": offer.pk,
         "zone_id": ShippingZone.objects.create(artist=artist, name="Z", countries=["FR"]).pk,
         "code": order.code,
+        "referral_id": 999999,  # none: voiding is refused as not found
+        "reward_id": 999999,
         "secret": order.secret,
         "chart": "sales",
         "batch_id": batch.pk,
@@ -192,6 +195,9 @@ def world_build() -> World:
     tokens["delivery:file"] = tokens["delivery:zip"] = tokens["delivery:page"]
     by_pattern: dict[str, dict[str, Any]] = {name: {"token": t} for name, t in tokens.items()}
     by_pattern["storefront:free_download"] = {"track_id": tracks[1].pk}
+    by_pattern["fans_referrals:share_visit"] = {
+        "code": share_link_for(email=FAN_EMAIL, release=release).code
+    }
     users = {
         "other_member": stranger,
         "member": member,

@@ -17,6 +17,7 @@ from disquaire.backstage.views import (
     stats,
     uploads,
 )
+from disquaire.backstage.views import referrals as referral_views
 
 app_name = "backstage"
 
@@ -72,6 +73,9 @@ _artist: list[URLPattern | URLResolver] = [
     path("codes/", codes.code_batches, name="code_batches"),
     path("codes/<int:batch_id>.csv", codes.code_batch_csv_download, name="code_batch_csv"),
     path("codes/<int:batch_id>.pdf", codes.code_batch_pdf_download, name="code_batch_pdf"),
+    path("referrals/", referral_views.referrals, name="referrals"),
+    path("referrals/thank/", referral_views.promoter_thank, name="promoter_thank"),
+    path("referrals/<int:referral_id>/void/", referral_views.referral_void, name="referral_void"),
     path("stats/", stats.stats, name="stats"),
     path("stats/<slug:chart>.csv", stats.stats_csv, name="stats_csv"),
     path("orders/", orders.orders, name="orders"),

@@ -78,6 +78,13 @@ class Money:
             raise MoneyError("money is multiplied by whole numbers only")
         return Money(self.minor * times, self.currency)
 
+    def share(self, basis_points: int) -> Money:
+        """``basis_points`` hundredths of a percent of this amount, rounded down (a
+        reward or a commission never exceeds its rate): the one place shares are rounded."""
+        if not isinstance(basis_points, int) or basis_points < 0:
+            raise MoneyError("a share is a whole, non-negative number of basis points")
+        return Money(self.minor * basis_points // 10000, self.currency)
+
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
             raise MoneyError(f"cannot mix {self.currency} and {other.currency}")

@@ -6,4 +6,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("disquaire.delivery.urls")),
     path("library/", include("disquaire.fans.urls")),
+    path("fans/", include("disquaire.fans.referrals.urls")),
 ]

@@ -46,3 +46,16 @@ class SignInLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+# Referrals and store credit live in their own module; imported here so Django finds them.
+from disquaire.fans.referrals.models import (  # noqa: E402, F401
+    CreditAccount,
+    CreditEntry,
+    DeviceSeen,
+    PromoterThanks,
+    Referral,
+    ReferralSettings,
+    ReleaseReward,
+    ShareLink,
+)

@@ -21,6 +21,7 @@ from disquaire.delivery.links import download_page_url
 from disquaire.delivery.selectors import entitlement_is_locked
 from disquaire.fans import services
 from disquaire.fans.models import Fan
+from disquaire.fans.referrals.selectors import library_referrals
 from disquaire.fans.selectors import fan_current, fan_library
 
 
@@ -108,6 +109,8 @@ def _library_page(
         has_password=bool(fan.password),
         password_form=password_form or PasswordSetForm(),
         password_help=password_validation.password_validators_help_texts(),
+        reward_notice=request.GET.get("reward", ""),
+        **library_referrals(email=fan.email),
     )
 
 

@@ -92,6 +92,9 @@ class Order(models.Model):
     )
     items_minor = models.PositiveIntegerField(default=0)
     shipping_minor = models.PositiveIntegerField(default=0)
+    # Store credit the buyer spent on it (fans.referrals): total = items + shipping - credit,
+    # and the payment is for the total, so a refund gives back only what was paid.
+    credit_minor = models.PositiveIntegerField(default=0, db_default=0)
     total_minor = models.PositiveIntegerField(default=0)
     vat_note = models.CharField(max_length=300, blank=True)
     ship_name = models.CharField(_("name"), max_length=200, blank=True)

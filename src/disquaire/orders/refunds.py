@@ -52,7 +52,10 @@ def payment_refund(
             raise OrderError("only a confirmed payment is refunded")
         left = _refundable(payment)
         amount = left if amount_minor is None else amount_minor
-        if amount <= 0 or amount > left:
+        # An order paid wholly by store credit has a payment of 0: refunding it moves
+        # nothing at a provider, and the credit goes back (fans.referrals).
+        credit_only = payment.amount_minor == 0 and payment.order.credit_minor > 0 and amount == 0
+        if (amount <= 0 and not credit_only) or amount > left:
             raise OrderError("nothing to refund")
         refund = refund_open(payment=payment, amount_minor=amount, reason=reason, actor=actor)
     return refund_execute(refund_id=refund.pk, actor=actor)
@@ -70,6 +73,11 @@ def refund_execute(*, refund_id: int, actor: str) -> Refund:
         if refund.state != Refund.State.PENDING:
             return refund
         payment = Payment.objects.select_related("order").get(pk=refund.payment_id)
+        if refund.amount_minor == 0:  # store credit only: no money to give back
+            refund.state = Refund.State.DONE
+            refund.save(update_fields=["state"])
+            _refund_apply(refund=refund, actor=actor)
+            return refund
         try:
             refund.provider_ref = (
                 provider_get(payment.provider, artist=payment.order.artist_id).refund(

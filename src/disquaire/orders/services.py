@@ -125,9 +125,12 @@ def order_create(
     campaign: str = "",
     delivery: str = Delivery.SHIP,
     pickup_place: str = "",
+    credit_minor: int = 0,
 ) -> Order:
     """Create a pending order and hold its units until it is paid or expires.
 
+    ``credit_minor``: store credit spent on it (the caller holds the fan's credit
+    account locked and writes the spend in the same transaction), taken off the total.
     Raises SoldOut (nothing written) when a unit is not there any more.
     """
     order, _payment = _order_create(
@@ -142,6 +145,7 @@ def order_create(
         actor=actor,
         referrer=referrer,
         campaign=campaign,
+        credit_minor=credit_minor,
         provider="",
         delivery=delivery,
         pickup_place=pickup_place,
@@ -168,6 +172,7 @@ def order_create_paying(
     delivery: str = Delivery.SHIP,
     pickup_place: str = "",
     hold: timedelta | None = None,
+    credit_minor: int = 0,
 ) -> tuple[Order, Payment]:
     """``order_create`` and ``payment_create`` in one transaction (one commit, not three).
 
@@ -190,6 +195,7 @@ def order_create_paying(
         actor=actor,
         referrer=referrer,
         campaign=campaign,
+        credit_minor=credit_minor,
         provider=provider,
         started=started,
         is_test=is_test,
@@ -214,6 +220,7 @@ def _order_create(
     actor: str = "buyer",
     referrer: str = "",
     campaign: str = "",
+    credit_minor: int = 0,
     provider: str,
     started: bool = False,
     is_test: bool = False,
@@ -235,6 +242,8 @@ def _order_create(
     if delivery not in Delivery.values:
         raise OrderError("unknown delivery")
     items = sum(spec.unit_price_minor * spec.quantity for spec in lines)
+    if not 0 <= credit_minor <= items + shipping_minor:
+        raise OrderError("credit beyond the total")
     with transaction.atomic(), audit_batch() as audit_flush:
         order = Order(
             artist=artist,
@@ -242,7 +251,8 @@ def _order_create(
             email=email,
             items_minor=items,
             shipping_minor=shipping_minor,
-            total_minor=items + shipping_minor,
+            credit_minor=credit_minor,
+            total_minor=items + shipping_minor - credit_minor,
             vat_note=vat_note,
             ship_name=address.name,
             ship_address=address.address,
@@ -285,6 +295,7 @@ def _order_create(
             actor=actor,
             to_state=order.state,
             data={"total_minor": order.total_minor, "currency": order.currency}
+            | ({"credit_minor": credit_minor} if credit_minor else {})
             | ({"test": True} if is_test else {})
             | ({"delivery": delivery} if delivery != Delivery.SHIP else {}),
         )

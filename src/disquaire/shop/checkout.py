@@ -4,13 +4,20 @@ buyer goes to pay (or, for a free order, straight to its page)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from disquaire.core.money import Money, MoneyError, currency_check
+from disquaire.fans.referrals.services import (
+    CreditError,
+    ReferralVisit,
+    credit_order_create,
+    credit_usable,
+    referral_attach,
+)
 from disquaire.orders.models import Delivery, Order
 from disquaire.orders.outcomes import payment_checkout_start
 from disquaire.orders.services import (
@@ -51,6 +58,8 @@ class Quote:
     shipping_minor: int | None
     total_minor: int | None
     error: str = ""
+    # Store credit taken off the total (fans.referrals), already deducted from it.
+    credit_minor: int = 0
     delivery: str = Delivery.SHIP
 
 
@@ -79,22 +88,36 @@ def checkout_country(*, group: CartGroup, country: str = "") -> str:
     return countries[0][0] if len(countries) == 1 else ""
 
 
-def checkout_quote(*, group: CartGroup, country: str = "", delivery: str = "") -> Quote:
+def checkout_quote(
+    *, group: CartGroup, country: str = "", delivery: str = "", credit_email: str = ""
+) -> Quote:
     """Shipping and total for ``country`` (or the only country shipped to), or for a
     pick-up (no postage): the one computation the checkout page, its live update and
-    ``checkout_start`` all use."""
+    ``checkout_start`` all use. ``credit_email``: the signed-in fan spending their store
+    credit (taken off the total, up to all of it)."""
     code = checkout_country(group=group, country=country)
     if checkout_delivery(group=group, delivery=delivery) == Delivery.PICKUP:
-        return Quote("", 0, group.items_minor, delivery=Delivery.PICKUP)
+        pickup = Quote("", 0, group.items_minor, delivery=Delivery.PICKUP)
+        return _credited(pickup, group, credit_email)
     if not group.ships:
-        return Quote(code, 0, group.items_minor)
+        return _credited(Quote(code, 0, group.items_minor), group, credit_email)
     if not code:
         return Quote(code, None, None)
     try:
         shipping = shipping_quote(group=group, country=code)
     except ShippingError as exc:
         return Quote(code, None, None, str(exc))
-    return Quote(code, shipping, group.items_minor + shipping)
+    return _credited(Quote(code, shipping, group.items_minor + shipping), group, credit_email)
+
+
+def _credited(quote: Quote, group: CartGroup, credit_email: str) -> Quote:
+    """``quote`` with the fan's usable credit taken off its total."""
+    if not credit_email or not quote.total_minor:
+        return quote
+    credit = credit_usable(artist=group.artist, email=credit_email, total_minor=quote.total_minor)
+    if not credit:
+        return quote
+    return replace(quote, total_minor=quote.total_minor - credit, credit_minor=credit)
 
 
 # --- checkout ----------------------------------------------------------------------------
@@ -119,6 +142,8 @@ def checkout_start(
     campaign: str = "",
     total_shown: int | None = None,
     providers: list[BasePaymentProvider] | None = None,
+    credit_email: str = "",
+    referral: ReferralVisit | None = None,
     delivery: str = Delivery.SHIP,
 ) -> CheckoutResult:
     """Create the order of one artist's part of the cart, hold its units, start paying.
@@ -132,6 +157,12 @@ def checkout_start(
     button: a payment is started only for that amount; any other (a price or the
     shipping changed, or the page could not know the shipping yet) raises TotalChanged
     before anything is written.
+
+    ``credit_email``: the signed-in fan spending their store credit (never an address
+    typed in the form): as much of it as the total takes comes off what is paid, under
+    the credit account's lock (``fans.referrals.services.credit_order_create``); an
+    order the credit pays in full completes without a provider. ``referral``: the
+    browser's share-link visit (``fans.referrals.web.referral_visit``), tied to the order.
 
     ``delivery``: ``pickup`` when the buyer collects the order from the band (refused
     unless the band offers it; no postage, no postal address, a name still); a way to
@@ -160,14 +191,16 @@ def checkout_start(
     if not group.ships:
         address = Address()
     total = group.items_minor + shipping
-    if total > 0 and total_shown != total:
+    credit = credit_usable(artist=group.artist, email=credit_email, total_minor=total)
+    due = total - credit
+    if total > 0 and total_shown != due:
         raise TotalChanged(
             _("The total is %(total)s: please check it and confirm again.")
-            % {"total": Money(total, group.artist.currency).format()},
-            total_minor=total,
+            % {"total": Money(due, group.artist.currency).format()},
+            total_minor=due,
         )
     provider = None
-    if total > 0:
+    if due > 0:
         provider = next(
             (
                 p
@@ -194,23 +227,27 @@ def checkout_start(
         )
         for line in group.lines
     ]
-    if provider is None:
-        order = order_create(
-            artist=group.artist,
-            email=email,
-            lines=lines,
-            shipping_minor=shipping,
-            address=address,
-            vat_note=settings_row.vat_note,
-            language=language,
-            mailing_list_opt_in=mailing_list_opt_in,
-            referrer=referrer,
-            campaign=campaign,
-            delivery=delivered,
-            pickup_place=pickup_place,
-        )
-    else:
-        order, payment = order_create_paying(
+    payment = None
+
+    def create(credit_minor: int) -> Order:
+        nonlocal payment
+        if provider is None:
+            return order_create(
+                artist=group.artist,
+                email=email,
+                lines=lines,
+                shipping_minor=shipping,
+                address=address,
+                vat_note=settings_row.vat_note,
+                language=language,
+                mailing_list_opt_in=mailing_list_opt_in,
+                referrer=referrer,
+                campaign=campaign,
+                credit_minor=credit_minor,
+                delivery=delivered,
+                pickup_place=pickup_place,
+            )
+        made, payment = order_create_paying(
             provider=provider.identifier,
             started=provider.starts_at_once,
             is_test=provider.marks_test,
@@ -224,10 +261,22 @@ def checkout_start(
             mailing_list_opt_in=mailing_list_opt_in,
             referrer=referrer,
             campaign=campaign,
+            credit_minor=credit_minor,
             delivery=delivered,
             pickup_place=pickup_place,
             hold=provider.hold,
         )
+        return made
+
+    try:
+        order = credit_order_create(
+            artist=group.artist, email=credit_email, credit_minor=credit, create=create
+        )
+    except CreditError as exc:  # the credit was spent meanwhile (another tab)
+        now_due = total - credit_usable(artist=group.artist, email=credit_email, total_minor=total)
+        raise TotalChanged(str(exc), total_minor=now_due) from exc
+    if referral is not None:
+        referral_attach(order=order, visit=referral)
     if mailing_list_opt_in:
         subscriber_request(artist=group.artist, email=email)
     if provider is None:
@@ -236,6 +285,7 @@ def checkout_start(
         # the receipt), never to whoever typed it, who may not own that address.
         sent = reverse("shop:checkout_sent", kwargs={"artist": group.artist.slug})
         return CheckoutResult(order=order, redirect_url=sent)
+    assert payment is not None
     try:
         url = payment_checkout_start(provider=provider, payment=payment, request=request)
     except ProviderError as exc:

@@ -27,6 +27,7 @@ from disquaire.core.addresses import email_normalise
 from disquaire.core.http import request_from_this_site
 from disquaire.core.money import Money
 from disquaire.core.ratelimit import client_ip, rate_hit
+from disquaire.fans.referrals.web import checkout_credit, device_ensure, referral_visit
 from disquaire.orders.services import Address, OrderError
 from disquaire.payments.registry import providers_available
 from disquaire.selling.selectors import shop_settings_for
@@ -150,10 +151,12 @@ def _checkout_group(request: HttpRequest, artist: str) -> tuple[CartGroup | None
     return group, problems
 
 
-def _pay_label(*, free: bool, total: int | None, currency: str) -> str:
+def _pay_label(*, free: bool, total: int | None, currency: str, credit: int = 0) -> str:
     """The Pay button's words: the exact amount that will be charged, or none yet."""
     if free:
         return _("Get it")
+    if credit and total == 0:
+        return _("Pay with my store credit")
     if total is None:
         return _("Show the total")
     return _("Pay %(total)s") % {"total": Money(total, currency).format()}
@@ -180,6 +183,11 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         countries=countries,
         pickup_place=pickup_place,
     )
+    credit = checkout_credit(request, group.artist)
+    device_ensure(request)  # known before the order is written (self-referral by device)
+    if credit.use:
+        # The credit may pay it all: the server asks for a way to pay when it does not.
+        form.fields["provider"].required = False
     error = ""
     status = 200
     if (
@@ -215,6 +223,8 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
                 campaign=campaign,
                 total_shown=data.get("total_shown"),
                 providers=providers,
+                credit_email=credit.email,
+                referral=referral_visit(request, fan_email=credit.fan_email),
                 delivery=data.get("delivery") or "ship",
             )
         except TotalChanged as exc:
@@ -225,11 +235,13 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         else:
             response = HttpResponseRedirect(result.redirect_url)
             _cart_save(response, request, cart_without_group(cart=cart_read(request), group=group))
+            device_ensure(request, response)
             return response
     quote = checkout_quote(
         group=group,
         country=request.POST.get("country", ""),
         delivery=request.POST.get("delivery", ""),
+        credit_email=credit.email,
     )
     context = {
         **_page(_("Checkout")),
@@ -242,7 +254,10 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         "quote": quote,
         "shipping": quote.shipping_minor,
         "total": quote.total_minor if quote.total_minor is not None else group.items_minor,
-        "pay_label": _pay_label(free=free, total=quote.total_minor, currency=group.currency),
+        "pay_label": _pay_label(
+            free=free, total=quote.total_minor, currency=group.currency, credit=quote.credit_minor
+        ),
+        "credit": credit,
         "providers": providers,
         "chosen_provider": request.POST.get("provider")
         or (providers[0].identifier if len(providers) == 1 else ""),
@@ -251,7 +266,9 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         "pickup_place": pickup_place,
         "pickup": quote.delivery == "pickup",
     }
-    return render(request, "shop/checkout.html", context, status=status)
+    page = render(request, "shop/checkout.html", context, status=status)
+    device_ensure(request, page)
+    return page
 
 
 def _checkouts_too_many(request: HttpRequest, *, email: str) -> bool:
@@ -279,10 +296,12 @@ def checkout_quote_view(request: HttpRequest, artist: str) -> HttpResponse:
     group, _problems = _checkout_group(request, artist)
     if group is None:
         return JsonResponse({"error": _("Your cart is empty.")}, status=404)
+    credit = checkout_credit(request, group.artist)
     quote = checkout_quote(
         group=group,
         country=request.GET.get("country", ""),
         delivery=request.GET.get("delivery", ""),
+        credit_email=credit.email,
     )
     free = group.free
     currency = group.currency
@@ -301,7 +320,11 @@ def checkout_quote_view(request: HttpRequest, artist: str) -> HttpResponse:
             else (text(quote.shipping_minor) or _("depends on the country")),
             "total": text(quote.total_minor)
             or _("%(items)s + shipping") % {"items": text(group.items_minor)},
-            "pay": _pay_label(free=free, total=quote.total_minor, currency=currency),
+            "pay": _pay_label(
+                free=free, total=quote.total_minor, currency=currency, credit=quote.credit_minor
+            ),
+            "credit_minor": quote.credit_minor,
+            "credit": "−" + text(quote.credit_minor) if quote.credit_minor else "",
             "error": quote.error,
         },
         status=200,

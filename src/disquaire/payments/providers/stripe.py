@@ -256,7 +256,14 @@ class StripeProvider(BasePaymentProvider):
         if not lookup.ref_known(provider=self.identifier, provider_ref=session_id):
             logger.info("stripe session %s belongs to no payment here", session_id)
             return []
-        session = self.client().v1.checkout.sessions.retrieve(session_id).to_dict()
+        # The charge comes along for its card's fingerprint (self-referral checks).
+        session = (
+            self.client()
+            .v1.checkout.sessions.retrieve(
+                session_id, params={"expand": ["payment_intent.latest_charge"]}
+            )
+            .to_dict()
+        )
         ref = session.get("client_reference_id") or (session.get("metadata") or {}).get(
             "payment_id"
         )
@@ -272,6 +279,10 @@ class StripeProvider(BasePaymentProvider):
         }
         if session.get("payment_status") == "paid":
             intent = _id(session.get("payment_intent"))
+            remember = {"payment_intent": intent} if intent else {}
+            fingerprint = card_fingerprint(session)
+            if fingerprint:
+                remember["card_fingerprint"] = fingerprint
             total = session.get("amount_total")
             return [
                 Paid(
@@ -281,7 +292,7 @@ class StripeProvider(BasePaymentProvider):
                     label=f"Stripe session {session_id}",
                     dashboard="Stripe's dashboard",
                     data={"session": session_id},
-                    remember={"payment_intent": intent} if intent else {},
+                    remember=remember,
                 )
             ]
         if session.get("status") == "expired":
@@ -343,6 +354,18 @@ def _event_parse(payload: str) -> tuple[str, str, dict[str, Any]] | None:
     if kind in SESSION_EVENTS and not (isinstance(obj.get("id"), str) and obj["id"]):
         return None
     return event_id, kind, obj
+
+
+def card_fingerprint(session: dict[str, Any]) -> str:
+    """The paying card's fingerprint (the same card gives the same one across Stripe
+    accounts' customers), from a session retrieved with its payment intent's latest
+    charge expanded; "" when not there (another way to pay, not expanded)."""
+    intent = session.get("payment_intent")
+    charge = intent.get("latest_charge") if isinstance(intent, dict) else None
+    details = charge.get("payment_method_details") if isinstance(charge, dict) else None
+    card = details.get("card") if isinstance(details, dict) else None
+    fingerprint = card.get("fingerprint") if isinstance(card, dict) else None
+    return str(fingerprint)[:100] if fingerprint else ""
 
 
 def _id(value: Any) -> str:

@@ -15,6 +15,7 @@ from disquaire.catalog.models import Artist, Release
 from disquaire.core.siteurl import site_url_follow
 from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.models import CodeBatch
+from disquaire.fans.referrals.demo import DEMO_FAN, demo_referrals_create
 from disquaire.shop.demo import demo_shop_create
 
 DEMO_LOGIN = "band@example.org"
@@ -62,6 +63,8 @@ class Command(BaseCommand):
         admin.set_password(password)
         admin.save()
         demo_data.demo_link_member(user=admin)
+        fan_password = secrets.token_urlsafe(12)
+        demo_referrals_create(artist=artist, album=album, password=fan_password)
         shutil.rmtree(Path(settings.DATA_DIR) / "demo-source", ignore_errors=True)
 
         url = f"http://{opts['host']}:{opts['port']}"
@@ -71,6 +74,10 @@ class Command(BaseCommand):
             f"Backstage:   {url}/backstage/  email: {DEMO_LOGIN}  password: {password}"
         )
         self.stdout.write(f"Admin:       {url}/admin/  (same login)")
+        self.stdout.write(
+            f"Demo fan:    {url}/library/  email: {DEMO_FAN}  password: {fan_password}"
+            " (store credit to spend at checkout)"
+        )
         self.stdout.write(f"Emails go to {settings.MAIL_DIR}/")
         if code is not None:
             self.stdout.write(

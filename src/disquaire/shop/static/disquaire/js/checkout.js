@@ -1,6 +1,7 @@
-// Checkout: when the buyer picks a country (or between shipping and pick-up), ask the server for that country's shipping
-// and total (the server's computation is the only one) and show them, with the exact
-// amount on the Pay button. Without this script the page shows the total after a first
+// Checkout: when the buyer picks a country (or between shipping and pick-up), ask the
+// server for that shipping and total (the server's computation is the only one) and show
+// them, with the exact amount on the Pay button (store credit taken off, when the fan
+// spends theirs). Without this script the page shows the total after a first
 // press of the button ("Show the total"), and the server refuses any other amount.
 const form = document.querySelector("form[data-quote-url]");
 if (form) {
@@ -11,6 +12,9 @@ if (form) {
   const shipping = document.querySelector("[data-shipping]");
   const total = document.querySelector("[data-total]");
   const problem = document.querySelector("[data-quote-error]");
+  const useCredit = form.querySelector("[data-use-credit]");
+  const creditRow = document.querySelector("[data-credit-row]");
+  const credit = document.querySelector("[data-credit]");
   let asked = 0;
 
   async function quote() {
@@ -18,6 +22,7 @@ if (form) {
     const url = new URL(form.dataset.quoteUrl, window.location.href);
     if (country) url.searchParams.set("country", country.value);
     url.searchParams.set("delivery", delivery());
+    if (useCredit) url.searchParams.set("credit", useCredit.checked ? "1" : "0");
     let data;
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" } });
@@ -29,6 +34,8 @@ if (form) {
     if (shipping) shipping.textContent = data.shipping;
     if (total) total.textContent = data.total;
     if (button) button.textContent = data.pay;
+    if (credit) credit.textContent = data.credit || "";
+    if (creditRow) creditRow.hidden = !data.credit_minor;
     if (shown) shown.value = data.total_minor === null ? "" : String(data.total_minor);
     if (problem) {
       problem.textContent = data.error || "";
@@ -70,4 +77,5 @@ if (form) {
     });
   }
   showDelivery();
+  if (useCredit) useCredit.addEventListener("change", quote);
 }

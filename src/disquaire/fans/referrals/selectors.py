@@ -1,0 +1,210 @@
+"""Reads about referrals and store credit: balances, ledgers, promoters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from disquaire.catalog.models import Artist
+from disquaire.delivery.selectors import email_normalise
+from disquaire.fans.referrals.models import (
+    CreditAccount,
+    CreditEntry,
+    Referral,
+    ReferralSettings,
+    ReleaseReward,
+)
+from disquaire.orders.models import Order, OrderState
+
+# A spend stops counting (the credit comes back) when its order will never be paid.
+SPEND_RETURNED_STATES = (OrderState.CANCELLED, OrderState.EXPIRED, OrderState.REFUNDED)
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What a fan has with one artist, in the artist's currency (minor units).
+
+    ``available`` may be spent now; ``pending`` is earned but still in its holding
+    period. ``owed`` is more than zero only when credit already spent was reversed
+    afterwards: nothing can be spent until it is made up."""
+
+    currency: str
+    available: int = 0
+    pending: int = 0
+    owed: int = 0
+
+
+def referral_settings_for(artist: Artist) -> ReferralSettings:
+    """The artist's settings (an unsaved, switched-off row when never set)."""
+    found = ReferralSettings.objects.filter(artist=artist).first()
+    return found or ReferralSettings(artist=artist)
+
+
+def credit_balance(*, account: CreditAccount, now: datetime | None = None) -> Balance:
+    """The account's balance derived from its ledger (two queries)."""
+    now = now or timezone.now()
+    currency = account.artist.currency
+    entries = CreditEntry.objects.filter(account=account, currency=currency)
+    earned = entries.filter(kind=CreditEntry.Kind.EARNED, cancelled_by__isnull=True).aggregate(
+        ready=Sum("amount_minor", filter=Q(available_at__lte=now)),
+        held=Sum("amount_minor", filter=Q(available_at__gt=now)),
+    )
+    spent = (
+        entries.filter(kind=CreditEntry.Kind.SPENT)
+        .exclude(order__state__in=SPEND_RETURNED_STATES)
+        .aggregate(n=Sum("amount_minor"))["n"]
+        or 0
+    )
+    left = int(earned["ready"] or 0) - int(spent)
+    return Balance(
+        currency=currency,
+        available=max(0, left),
+        pending=int(earned["held"] or 0),
+        owed=max(0, -left),
+    )
+
+
+def credit_account_find(*, artist: Artist, email: str) -> CreditAccount | None:
+    return CreditAccount.objects.filter(artist=artist, email=email_normalise(email)).first()
+
+
+def credit_available(*, artist: Artist, email: str, now: datetime | None = None) -> int:
+    """Credit ``email`` may spend with ``artist`` now (0 without an account)."""
+    account = credit_account_find(artist=artist, email=email)
+    return credit_balance(account=account, now=now).available if account else 0
+
+
+@dataclass
+class LedgerLine:
+    entry: CreditEntry
+    status: str  # pending, available, spent, returned, reversed, voided
+
+
+@dataclass
+class FanCredit:
+    """One artist's credit in a fan's library."""
+
+    account: CreditAccount
+    balance: Balance
+    lines: list[LedgerLine] = field(default_factory=list)
+
+
+def entry_status(entry: CreditEntry, *, now: datetime) -> str:
+    """How an entry reads in the ledger now."""
+    if entry.kind == CreditEntry.Kind.EARNED:
+        cancelled = getattr(entry, "cancelled_by", None)
+        if cancelled is not None:
+            return str(cancelled.kind)
+        return "available" if entry.available_at and entry.available_at <= now else "pending"
+    if entry.kind == CreditEntry.Kind.SPENT:
+        state = entry.order.state if entry.order else ""
+        return "returned" if state in SPEND_RETURNED_STATES else "spent"
+    return str(entry.kind)
+
+
+def fan_credits(*, email: str, now: datetime | None = None) -> list[FanCredit]:
+    """Every artist the fan has credit with: balance and ledger, newest first."""
+    now = now or timezone.now()
+    found = []
+    accounts = CreditAccount.objects.filter(email=email_normalise(email)).select_related("artist")
+    for account in accounts.order_by("artist__name"):
+        entries = (
+            CreditEntry.objects.filter(account=account)
+            .select_related("order", "referral__order", "cancelled_by", "cancels")
+            .order_by("-created_at", "-pk")
+        )
+        lines = [LedgerLine(entry=e, status=entry_status(e, now=now)) for e in entries]
+        found.append(
+            FanCredit(
+                account=account, balance=credit_balance(account=account, now=now), lines=lines
+            )
+        )
+    return found
+
+
+def fan_release_rewards(*, email: str) -> QuerySet[ReleaseReward]:
+    """Release rewards the fan may still choose (earned, hold over or not)."""
+    return ReleaseReward.objects.filter(
+        email=email_normalise(email), state=ReleaseReward.State.EARNED
+    ).select_related("artist")
+
+
+@dataclass(frozen=True)
+class Promoter:
+    email: str
+    referred: int
+    sales_minor: int
+    credit_minor: int
+
+
+def top_promoters(*, artist: Artist, is_test: bool = False, limit: int = 20) -> list[Promoter]:
+    """The fans whose links brought the most counted sales: real orders, or test orders
+    only (``is_test``: the shop is in test mode)."""
+    rows = (
+        Referral.objects.filter(artist=artist, state=Referral.State.COUNTED, order__is_test=is_test)
+        .values("referrer_email")
+        .annotate(
+            n=Count("pk"),
+            sales=Sum("order__items_minor"),
+        )
+        .order_by("-n", "-sales", "referrer_email")[:limit]
+    )
+    credit = dict(
+        CreditEntry.objects.filter(
+            account__artist=artist, kind=CreditEntry.Kind.EARNED, cancelled_by__isnull=True
+        )
+        .values_list("account__email")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("account__email", "total")
+    )
+    return [
+        Promoter(
+            email=row["referrer_email"],
+            referred=int(row["n"]),
+            sales_minor=int(row["sales"] or 0),
+            credit_minor=int(credit.get(row["referrer_email"], 0) or 0),
+        )
+        for row in rows
+    ]
+
+
+def recent_referrals(*, artist: Artist, limit: int = 50) -> QuerySet[Referral]:
+    """The latest referred orders, with their earned credit entry (to void one)."""
+    return (
+        Referral.objects.filter(artist=artist)
+        .select_related("order")
+        .prefetch_related("credit_entries__cancelled_by")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def spent_with_artist(*, artist: Artist, email: str, is_test: bool = False) -> int:
+    """What ``email`` has paid the artist (paid or shipped orders, money not credit);
+    test orders count only against test orders (``is_test``)."""
+    total = Order.objects.filter(
+        artist=artist,
+        email__iexact=email_normalise(email),
+        state__in=[OrderState.PAID, OrderState.FULFILLED],
+        is_test=is_test,
+    ).aggregate(n=Sum("total_minor"))["n"]
+    return int(total or 0)
+
+
+def library_referrals(*, email: str, now: datetime | None = None) -> dict[str, object]:
+    """What the library shows of referrals: credit per band, release rewards to choose
+    (each with ``choices``, the band's public releases, and ``ready``)."""
+    from disquaire.catalog.models import Release
+
+    now = now or timezone.now()
+    rewards = list(fan_release_rewards(email=email))
+    for reward in rewards:
+        reward.choices = [  # type: ignore[attr-defined]
+            r
+            for r in Release.objects.filter(artist_id=reward.artist_id).order_by("title")
+            if r.is_public
+        ]
+        reward.ready = reward.available_at <= now  # type: ignore[attr-defined]
+    return {"credits": fan_credits(email=email, now=now), "rewards": rewards}

@@ -1,0 +1,131 @@
+"""Store credit spent by several checkouts at once, on PostgreSQL: never twice, never
+below zero. The control takes the account's row lock away and shows the double spend."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from disquaire.fans.referrals import selectors, services
+from disquaire.fans.referrals.models import CreditAccount, CreditEntry
+from disquaire.orders.models import Order
+from disquaire.orders.services import LineSpec, order_create_paying
+from tests.fans.referral_helpers import REFERRER, band_offer, referred_sale, rewards_on
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+CHECKOUTS = 8
+
+
+def run_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run ``work(i)`` in ``count`` threads released together; results or exceptions."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def runner(i: int) -> None:
+        try:
+            barrier.wait(timeout=60)
+            results[i] = work(i)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def _fan_with_credit() -> Any:
+    """A promoter with 10.00 of available credit, and an offer costing 10.00."""
+    offer = band_offer(10000)
+    rewards_on(offer.artist, hold_days=0)
+    link = services.share_link_for(email=REFERRER, release=offer.release)
+    referred_sale(offer, link=link)
+    assert selectors.credit_available(artist=offer.artist, email=REFERRER) == 1000
+    return band_offer_priced(offer, 1000)
+
+
+def band_offer_priced(offer: Any, price: int) -> Any:
+    offer.price_minor = price
+    offer.save(update_fields=["price_minor"])
+    return offer
+
+
+def _spend_all(offer: Any) -> Callable[[int], Order]:
+    def work(_i: int) -> Order:
+        def create(credit: int) -> Order:
+            order, _payment = order_create_paying(
+                provider="test",
+                started=True,
+                is_test=True,
+                artist=offer.artist,
+                email=REFERRER,
+                lines=[LineSpec(offer=offer, option=None, quantity=1, unit_price_minor=1000)],
+                credit_minor=credit,
+            )
+            return order
+
+        return services.credit_order_create(
+            artist=offer.artist, email=REFERRER, credit_minor=1000, create=create
+        )
+
+    return work
+
+
+def _spent() -> int:
+    return sum(
+        CreditEntry.objects.filter(kind=CreditEntry.Kind.SPENT).values_list(
+            "amount_minor", flat=True
+        )
+    )
+
+
+def test_credit_is_spent_once_by_checkouts_at_the_same_moment() -> None:
+    offer = _fan_with_credit()
+    results = run_at_once(CHECKOUTS, _spend_all(offer))
+    orders = [r for r in results if isinstance(r, Order)]
+    refused = [r for r in results if isinstance(r, services.CreditError)]
+    assert len(orders) == 1, results
+    assert len(refused) == CHECKOUTS - 1, results
+    assert _spent() == 1000
+    assert Order.objects.filter(credit_minor=1000).count() == 1
+    account = CreditAccount.objects.get(email=REFERRER)
+    balance = selectors.credit_balance(account=account)
+    assert (balance.available, balance.owed) == (0, 0)
+
+
+def test_control_without_the_account_lock_the_credit_is_spent_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same checkouts with the row lock taken away; each checkout waits after reading
+    the balance until every other one has read it too (a barrier, not a sleep), so they
+    all see the same 10.00."""
+    offer = _fan_with_credit()
+    read_together = threading.Barrier(CHECKOUTS)
+    original = services.credit_balance
+
+    def unlocked(*, artist_id: int, email: str) -> CreditAccount:
+        return services._account(artist_id=artist_id, email=email)
+
+    def balance_then_wait(**kwargs: Any) -> Any:
+        balance = original(**kwargs)
+        read_together.wait(timeout=60)
+        return balance
+
+    monkeypatch.setattr(services, "account_lock", unlocked)
+    monkeypatch.setattr(services, "credit_balance", balance_then_wait)
+    results = run_at_once(CHECKOUTS, _spend_all(offer))
+    orders = [r for r in results if isinstance(r, Order)]
+    assert len(orders) > 1, results
+    assert _spent() > 1000  # spent more than the fan had: the lock is what prevents it
+    monkeypatch.setattr(services, "credit_balance", original)
+    account = CreditAccount.objects.get(email=REFERRER)
+    assert selectors.credit_balance(account=account).owed > 0
