@@ -237,7 +237,7 @@ def test_a_late_payment_after_the_credit_was_spent_again_flags_the_order() -> No
 
 
 def test_the_bands_test_orders_are_deleted_with_their_referrals_and_credit() -> None:
-    from disquaire.backstage.services import test_orders_delete
+    from disquaire.backstage.services.orders import test_orders_delete
 
     offer, client = _fan_with_credit(500)
     _in_cart(client, offer, 1000)
