@@ -46,3 +46,29 @@ class SignInLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+# The mailing list and updates live in their own modules; imported here so Django finds them.
+from disquaire.fans.follow_models import ConsentSource, Follower, FollowerState  # noqa: E402
+from disquaire.fans.updates_models import (  # noqa: E402
+    Delivery,
+    DeliveryState,
+    MailEvent,
+    ReleaseAnnouncement,
+    Update,
+    UpdateState,
+)
+
+__all__ = [
+    "ConsentSource",
+    "Delivery",
+    "DeliveryState",
+    "Fan",
+    "Follower",
+    "FollowerState",
+    "MailEvent",
+    "ReleaseAnnouncement",
+    "SignInLink",
+    "Update",
+    "UpdateState",
+]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings, Subscriber
+from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings
 
 
 class OfferOptionInline(admin.TabularInline):
@@ -28,9 +28,3 @@ class ShippingZoneAdmin(admin.ModelAdmin):
 @admin.register(ShopSettings)
 class ShopSettingsAdmin(admin.ModelAdmin):
     list_display = ["artist", "ship_from_country"]
-
-
-@admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ["email", "artist", "confirmed_at"]
-    list_filter = ["artist"]

@@ -16,20 +16,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, ProtectedError, QuerySet, Sum
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from disquaire.catalog.models import Artist
 from disquaire.core.countries import countries_by_name, country_name
 from disquaire.core.money import Money, MoneyError, currency_check
 from disquaire.core.queries import Compiled
-from disquaire.core.signing import TokenError, token_make, token_read
+from disquaire.fans.follow import follower_request
+from disquaire.fans.follow_models import ConsentSource
 from disquaire.orders.models import Order, OrderState
 from disquaire.orders.selectors import units_left
 from disquaire.orders.services import (
@@ -42,13 +41,14 @@ from disquaire.orders.services import (
     order_paid_free,
     payment_fail,
 )
-from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings, Subscriber
+from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings
 from disquaire.shop.pricing import PriceError, offer_price
 from disquaire.shop.selectors import CartGroup, CartLine, offer_for_sale, shop_settings_for
 
+# Beside the checkout's "news from the band" box, and kept with each consent given there.
+CHECKOUT_CONSENT_WORDING = gettext_lazy("Send me news from the band (you will confirm by email)")
 MAX_QUANTITY = 10
 MAX_CART_LINES = 30
-SUBSCRIBE_PURPOSE = "shop.subscribe"
 
 
 class CartError(ValueError):
@@ -379,7 +379,15 @@ def checkout_start(
             **spec,
         )
     if mailing_list_opt_in:
-        subscriber_request(artist=group.artist, email=email)
+        follower_request(
+            artist=group.artist,
+            email=email,
+            source=ConsentSource.CHECKOUT,
+            wording=str(CHECKOUT_CONSENT_WORDING),
+            where=reverse("shop:checkout", kwargs={"artist": group.artist.slug}),
+            language=language,
+            country=address.country,
+        )
     if provider is None:
         order_paid_free(order=order)
         # The order page is the key to the downloads: it goes to the address typed (in
@@ -394,54 +402,6 @@ def checkout_start(
         order_cancel(order=order, actor="system", reason=str(exc))
         raise OrderError(str(exc)) from exc
     return CheckoutResult(order=order, redirect_url=url)
-
-
-# --- mailing list (double opt-in) --------------------------------------------------------
-
-
-def subscriber_request(*, artist: Artist, email: str) -> Subscriber | None:
-    """Add an unconfirmed subscriber and mail them a signed confirmation link."""
-    email = email.strip().lower()
-    try:
-        with transaction.atomic():
-            subscriber, _created = Subscriber.objects.get_or_create(artist=artist, email=email)
-    except IntegrityError:
-        subscriber = Subscriber.objects.get(artist=artist, email=email)
-    if subscriber.confirmed_at is not None:
-        return subscriber
-    token = token_make(
-        purpose=SUBSCRIBE_PURPOSE, payload={"s": subscriber.pk}, ttl_seconds=14 * 86400
-    )
-    link = settings.SITE_URL + reverse("shop:subscribe_confirm", kwargs={"token": token})
-    send_mail(
-        _("Confirm your subscription to %(artist)s") % {"artist": artist.name},
-        _(
-            "Someone (we hope you) asked to get news from %(artist)s by email.\n"
-            "To confirm, open this link:\n%(link)s\n\n"
-            "If it was not you, ignore this message: nothing will be sent."
-        )
-        % {"artist": artist.name, "link": link},
-        settings.DEFAULT_FROM_EMAIL,
-        [email],
-        fail_silently=True,
-    )
-    return subscriber
-
-
-def subscriber_confirm(*, token: str) -> Subscriber | None:
-    """Confirm the subscription behind a link; None for a bad or outdated link."""
-    try:
-        payload = token_read(purpose=SUBSCRIBE_PURPOSE, token=token)
-    except TokenError:
-        return None
-    subscriber_id = payload.get("s")
-    if not isinstance(subscriber_id, int):
-        return None
-    subscriber = Subscriber.objects.filter(pk=subscriber_id).select_related("artist").first()
-    if subscriber is not None and subscriber.confirmed_at is None:
-        subscriber.confirmed_at = timezone.now()
-        subscriber.save(update_fields=["confirmed_at"])
-    return subscriber
 
 
 # --- the band's side: offers, shipping zones, shop settings ----------------------------------

@@ -41,7 +41,6 @@ from disquaire.shop.services import (
     checkout_quote,
     checkout_start,
     ship_to_countries,
-    subscriber_confirm,
 )
 
 # The cart lives in a signed cookie, not in the session: a buyer needs no session row
@@ -287,15 +286,4 @@ def checkout_quote_view(request: HttpRequest, artist: str) -> HttpResponse:
             "error": quote.error,
         },
         status=200,
-    )
-
-
-def subscribe_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
-    subscriber = subscriber_confirm(token=token)
-    status = 200 if subscriber else 400
-    return render(
-        request,
-        "shop/subscribed.html",
-        {**_page(_("Mailing list")), "subscriber": subscriber},
-        status=status,
     )
