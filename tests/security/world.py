@@ -28,6 +28,7 @@ from disquaire.core.storage import storage_save_bytes
 from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.links import download_token_make
 from disquaire.delivery.services import entitlement_grant
+from disquaire.fans.follow import LEGACY_CONFIRM_PURPOSE
 from disquaire.fans.models import Fan
 from disquaire.fans.services import (
     SESSION_FAN_EMAIL,
@@ -37,7 +38,6 @@ from disquaire.fans.services import (
 )
 from disquaire.payments.providers.test import TOKEN_PURPOSE as TEST_PAY_PURPOSE
 from disquaire.shop.models import ShippingZone
-from disquaire.shop.services import SUBSCRIBE_PURPOSE
 from disquaire.storefront.listening import STREAM_PURPOSE
 from tests.delivery.conftest import ready_release
 from tests.factories import MembershipFactory, UserFactory
@@ -177,7 +177,7 @@ def world_build() -> World:
         "delivery:page": download_token_make(entitlement_ids=[entitlement.pk]),
         "fans:signin_confirm": "no-such-link",
         "shop:subscribe_confirm": token_make(
-            purpose=SUBSCRIBE_PURPOSE, payload={"s": 0}, ttl_seconds=week
+            purpose=LEGACY_CONFIRM_PURPOSE, payload={"s": 0}, ttl_seconds=week
         ),
         "payments:test_pay": token_make(
             purpose=TEST_PAY_PURPOSE, payload={"p": payment.pk}, ttl_seconds=week

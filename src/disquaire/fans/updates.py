@@ -477,6 +477,23 @@ def updates_due() -> int:
     return started
 
 
+def release_announce_set(*, release: Release, enabled: bool, actor: str = "") -> None:
+    """Whether ``release`` announces itself to followers on its release day."""
+    from disquaire.orders.transitions import audit_log
+
+    with transaction.atomic():
+        announcement, _created = ReleaseAnnouncement.objects.get_or_create(release=release)
+        announcement.enabled = enabled
+        announcement.save(update_fields=["enabled"])
+        audit_log(
+            action="updates.release_announce",
+            obj=announcement,
+            order=None,
+            actor=actor,
+            data={"artist": release.artist_id, "enabled": enabled},
+        )
+
+
 def releases_announce(*, today: Any = None) -> int:
     """Announce to followers each release whose release day is today (or past, within a
     week) and that did not opt out, once."""

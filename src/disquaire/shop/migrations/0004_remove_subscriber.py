@@ -4,15 +4,14 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shop', '0003_remove_offer_numbers_issued'),
+        ("shop", "0003_remove_offer_numbers_issued"),
         # Its rows are copied to the fans' followers first.
-        ('fans', '0005_followers_from_subscribers'),
+        ("fans", "0005_followers_from_subscribers"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='Subscriber',
+            name="Subscriber",
         ),
     ]
