@@ -321,6 +321,9 @@ ANYMAIL: dict[str, Any] = json.loads(env_str("DISQUAIRE_ANYMAIL") or "{}")
 ANYMAIL["WEBHOOK_SECRET"] = env_str("DISQUAIRE_ANYMAIL_WEBHOOK_SECRET") or (
     "disabled:" + secrets.token_urlsafe(32)
 )
+# Providers whose tracking webhook is open at /library/mail-events/<provider>/ (e.g.
+# "postmark,mailgun"): bounces and complaints stop mail to an address.
+DISQUAIRE_EMAIL_WEBHOOKS = env_list("DISQUAIRE_EMAIL_WEBHOOKS", [])
 DEFAULT_FROM_EMAIL = env_str("DISQUAIRE_EMAIL_FROM", "Disquaire <shop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

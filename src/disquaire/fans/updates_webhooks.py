@@ -12,7 +12,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from disquaire.delivery.selectors import email_normalise
 from disquaire.fans.follow import follower_block, follower_soft_bounce
@@ -96,3 +99,29 @@ def mail_event_handle(*, event: Any, esp_name: str) -> bool:
 def tracking_received(sender: Any, event: Any, esp_name: str, **kwargs: Any) -> None:
     """anymail's ``tracking`` signal."""
     mail_event_handle(event=event, esp_name=esp_name)
+
+
+def _tracking_views() -> dict[str, Any]:
+    """anymail's tracking webhook views, by provider ("postmark", "mailgun", ...)."""
+    from anymail.urls import urlpatterns
+
+    views = {}
+    for pattern in urlpatterns:
+        name = pattern.name or ""
+        if name.endswith("_tracking_webhook"):
+            views[name.removesuffix("_tracking_webhook")] = pattern.callback
+    return views
+
+
+@csrf_exempt  # the provider posts; anymail's view checks its authentication
+def tracking_webhook_view(request: HttpRequest, esp: str) -> HttpResponse:
+    """The tracking webhook of the provider ``esp``, if the operator turned it on
+    (``DISQUAIRE_EMAIL_WEBHOOKS``); 404 otherwise. anymail's own view answers: it
+    checks the basic-auth secret (and the provider's signature where there is one),
+    refuses a forged call with 400, and sends the ``tracking`` signal handled above."""
+    enabled = getattr(settings, "DISQUAIRE_EMAIL_WEBHOOKS", [])
+    view = _tracking_views().get(esp) if esp in enabled else None
+    if view is None:
+        raise Http404
+    response: HttpResponse = view(request)
+    return response

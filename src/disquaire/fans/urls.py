@@ -1,6 +1,7 @@
 from django.urls import path
 
 from disquaire.fans import follow_views, views
+from disquaire.fans.updates_webhooks import tracking_webhook_view
 
 app_name = "fans"
 
@@ -21,4 +22,6 @@ urlpatterns += [
     path("follow/confirm/<str:token>/", follow_views.follow_confirm_view, name="follow_confirm"),
     path("unsubscribe/<str:token>/", follow_views.unsubscribe_view, name="unsubscribe"),
     path("preferences/<str:token>/", follow_views.preferences_view, name="preferences"),
+    # The email provider's bounce and complaint reports (fans/updates_webhooks.py).
+    path("mail-events/<slug:esp>/", tracking_webhook_view, name="mail_events"),
 ]
