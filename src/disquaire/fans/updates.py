@@ -355,6 +355,13 @@ def update_send(*, update_id: int, budget_seconds: float | None = None) -> int:
     interrupted = False
     mail = get_connection(fail_silently=False)
     try:
+        # One connection for the whole run: send_messages on an open connection reuses it.
+        mail.open()
+    except SEND_ERRORS as exc:
+        logger.warning("update %s: the mail server cannot be reached: %s", update.pk, exc)
+        _server_down(update, f"{type(exc).__name__}: {exc}")
+        return 0
+    try:
         while not interrupted and time.monotonic() - started < budget:
             rows = _claim(update_id=update.pk, limit=batch)
             if not rows:
@@ -405,6 +412,15 @@ def update_send(*, update_id: int, budget_seconds: float | None = None) -> int:
             mail.close()
     _after_run(update)
     return sent_total
+
+
+def _server_down(update: Update, error: str) -> None:
+    """No connection at all: the first due row counts a try (so a server down for good
+    ends in "failed", not in an endless loop), then everything waits for the retry."""
+    rows = _claim(update_id=update.pk, limit=1)
+    for row in rows:
+        _retry_later(row, error)
+    _after_run(update)
 
 
 def _after_run(update: Update) -> None:
@@ -495,15 +511,14 @@ def release_announce_set(*, release: Release, enabled: bool, actor: str = "") ->
 
 
 def releases_announce(*, today: Any = None) -> int:
-    """Announce to followers each release whose release day is today (or past, within a
-    week) and that did not opt out, once."""
+    """Announce to followers, once, each public release whose release day is today and
+    that did not opt out (only today: releases out before this ran are not announced
+    late)."""
     day = today or timezone.localdate()
     started = 0
-    releases = Release.objects.filter(
-        release_date__lte=day, release_date__gte=day - timedelta(days=7)
-    ).select_related("artist")
+    releases = Release.objects.filter(release_date=day).select_related("artist")
     for release in releases:
-        if not release.is_public():
+        if not release.is_public:
             continue
         announcement, _created = ReleaseAnnouncement.objects.get_or_create(release=release)
         if not announcement.enabled or announcement.update_id:
