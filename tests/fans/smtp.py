@@ -3,10 +3,10 @@ keeping every message it accepts (or refusing the next ones when told to)."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from dataclasses import dataclass, field
-import logging
 from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any

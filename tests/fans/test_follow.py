@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import base64
 import csv
-import json
 import io
+import json
 import re
 
 import pytest
