@@ -342,3 +342,38 @@ def test_a_forged_webhook_is_refused_and_changes_nothing(webhooks: None, setting
     assert _postmark(_bounce(1, "fan@example.org")).status_code == 404
     assert MailEvent.objects.count() == 0
     assert Follower.objects.get().state == FollowerState.CONFIRMED
+
+
+def test_a_mail_prepared_once_per_language_equals_the_one_built_for_the_recipient() -> None:
+    from email import message_from_bytes, policy
+
+    from disquaire.fans.updates_mail import (
+        PreparedUpdate,
+        sender_address,
+        update_message,
+        update_render,
+    )
+
+    update = _update(ArtistFactory(name="Les Rats"))
+    rendered = update_render(update=update, language="fr")
+    prepared = PreparedUpdate(rendered=rendered, from_email=sender_address(update=update))
+    assert prepared.usable
+    links = {
+        "to": "fan@example.org",
+        "unsubscribe_url": "http://testserver/library/unsubscribe/abc:def/",
+        "preferences_url": "http://testserver/library/preferences/abc:def/",
+        "message_id": "<d1.u1@testserver>",
+    }
+    fast = message_from_bytes(prepared.message(**links).message().as_bytes(), policy=policy.default)
+    slow = update_message(rendered=rendered, from_email=prepared.from_email, **links).message()
+    slow = message_from_bytes(slow.as_bytes(linesep="\r\n"), policy=policy.default)
+    for header in ("To", "From", "Subject", "Message-ID", "List-Unsubscribe-Post", "Precedence"):
+        assert str(fast[header]).strip() == str(slow[header]).strip(), header
+    assert fast["List-Unsubscribe"].strip() == slow["List-Unsubscribe"].strip()
+
+    def parts(message: Any) -> dict[str, str]:
+        return {
+            p.get_content_type(): p.get_content() for p in message.walk() if not p.is_multipart()
+        }
+
+    assert parts(fast) == parts(slow)

@@ -22,12 +22,13 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -99,10 +100,23 @@ def follow_urls(*, follower: Follower) -> dict[str, str]:
 def follow_urls_for(*, follower_id: int, email: str) -> dict[str, str]:
     """``follow_urls`` from the follower's id and address (no query)."""
     token = _token(follower_id=follower_id, email=email, purpose=UNSUBSCRIBE_PURPOSE)
+    unsubscribe, preferences = _url_patterns(settings.SITE_URL, get_script_prefix())
     return {
-        "unsubscribe": settings.SITE_URL + reverse("fans:unsubscribe", kwargs={"token": token}),
-        "preferences": settings.SITE_URL + reverse("fans:preferences", kwargs={"token": token}),
+        "unsubscribe": unsubscribe.replace(_TOKEN_SLOT, token),
+        "preferences": preferences.replace(_TOKEN_SLOT, token),
     }
+
+
+_TOKEN_SLOT = "TOKEN-SLOT"  # noqa: S105  (a placeholder, no secret)
+
+
+@lru_cache(maxsize=8)
+def _url_patterns(site_url: str, prefix: str) -> tuple[str, str]:
+    """The two links with a slot for the token: reversed once, not once a mail."""
+    return tuple(  # type: ignore[return-value]
+        site_url + reverse(name, kwargs={"token": _TOKEN_SLOT})
+        for name in ("fans:unsubscribe", "fans:preferences")
+    )
 
 
 def _get_or_create(*, artist: Artist, email: str, defaults: dict[str, object]) -> Follower:

@@ -46,10 +46,9 @@ from disquaire.delivery.selectors import email_normalise
 from disquaire.fans.follow import follow_urls_for
 from disquaire.fans.follow_models import Follower, FollowerState
 from disquaire.fans.updates_mail import (
-    Rendered,
+    PreparedUpdate,
     message_domain,
     sender_address,
-    update_message,
     update_render,
     update_test_message,
 )
@@ -346,7 +345,7 @@ def update_send(*, update_id: int, budget_seconds: float | None = None) -> int:
     rate = _setting("DISQUAIRE_UPDATES_RATE", 10)
     batch = int(_setting("DISQUAIRE_UPDATES_BATCH", 50))
     interval = 1.0 / rate if rate > 0 else 0.0
-    renders: dict[str, Rendered] = {}
+    renders: dict[str, PreparedUpdate] = {}
     from_email = sender_address(update=update)
     domain = message_domain()
     started = time.monotonic()
@@ -373,15 +372,14 @@ def update_send(*, update_id: int, budget_seconds: float | None = None) -> int:
                     if next_slot > now:
                         time.sleep(next_slot - now)
                     next_slot = max(next_slot, now) + interval
-                rendered = renders.get(row.language)
-                if rendered is None:
-                    rendered = renders[row.language] = update_render(
-                        update=update, language=row.language
+                prepared = renders.get(row.language)
+                if prepared is None:
+                    prepared = renders[row.language] = PreparedUpdate(
+                        rendered=update_render(update=update, language=row.language),
+                        from_email=from_email,
                     )
                 urls = follow_urls_for(follower_id=row.follower_id, email=row.email)
-                message = update_message(
-                    rendered=rendered,
-                    from_email=from_email,
+                message = prepared.message(
                     to=row.email,
                     unsubscribe_url=urls["unsubscribe"],
                     preferences_url=urls["preferences"],

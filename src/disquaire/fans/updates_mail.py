@@ -9,7 +9,8 @@ twenty thousand templates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.utils import formataddr, parseaddr
+from email.utils import formataddr, formatdate, parseaddr
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -128,3 +129,117 @@ def update_test_message(*, update: Update, to: str, language: str) -> EmailMulti
 
 def follower_language(follower: Follower) -> str:
     return follower.language or settings.LANGUAGE_CODE
+
+
+# --- many recipients: the MIME message built once per language ---------------------------
+
+_PER_RECIPIENT = (b"to", b"message-id", b"list-unsubscribe", b"date")
+_PLACEHOLDER_TO = "recipient@placeholder.invalid"
+
+
+class _Serialized:
+    """What Django's SMTP backend asks of a message: its bytes."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
+        return self.data
+
+
+class _PreparedMessage(EmailMultiAlternatives):
+    """A mail whose MIME form was made beforehand (``PreparedUpdate``); its attributes
+    (body, alternatives, headers) are complete too, for backends that build their own
+    request from them (django-anymail's)."""
+
+    serialized: bytes = b""
+
+    def message(self, *, policy: object = None) -> Any:  # type: ignore[override]
+        return _Serialized(self.serialized)
+
+
+class PreparedUpdate:
+    """An update in one language, serialized once with placeholders; ``message()`` then
+    makes each recipient's mail by putting in their address and links, without building
+    and encoding the MIME tree again (most of the cost of a mail otherwise).
+
+    Only where that is exact: the placeholders must come out of the encoder untouched
+    (8-bit parts) and the address must be ASCII; otherwise ``usable`` is False and
+    the caller builds the mail the ordinary way (``update_message``)."""
+
+    def __init__(self, *, rendered: Rendered, from_email: str) -> None:
+        self.rendered = rendered
+        self.from_email = from_email
+        sample = update_message(
+            rendered=rendered,
+            from_email=from_email,
+            to=_PLACEHOLDER_TO,
+            unsubscribe_url=UNSUBSCRIBE_MARK,
+            preferences_url=PREFERENCES_MARK,
+            message_id="<placeholder@placeholder.invalid>",
+        )
+        data = sample.message().as_bytes(linesep="\r\n")
+        head, _sep, body = data.partition(b"\r\n\r\n")
+        kept: list[bytes] = []
+        skipping = False
+        for line in head.split(b"\r\n"):
+            if line[:1] in (b" ", b"\t"):
+                if not skipping:
+                    kept.append(line)
+                continue
+            skipping = line.split(b":", 1)[0].strip().lower() in _PER_RECIPIENT
+            if not skipping:
+                kept.append(line)
+        self.head = b"\r\n".join(kept)
+        self.body = body
+        marks = (UNSUBSCRIBE_MARK.encode(), PREFERENCES_MARK.encode())
+        self.usable = (
+            all(body.count(mark) == 2 for mark in marks)
+            and b"placeholder.invalid" not in self.head
+            and b"placeholder.invalid" not in body
+        )
+
+    def message(
+        self,
+        *,
+        to: str,
+        unsubscribe_url: str,
+        preferences_url: str,
+        message_id: str,
+        connection: object = None,
+    ) -> EmailMultiAlternatives:
+        if not self.usable or not to.isascii():
+            return update_message(
+                rendered=self.rendered,
+                from_email=self.from_email,
+                to=to,
+                unsubscribe_url=unsubscribe_url,
+                preferences_url=preferences_url,
+                message_id=message_id,
+                connection=connection,
+            )
+        ordinary = update_message(
+            rendered=self.rendered,
+            from_email=self.from_email,
+            to=to,
+            unsubscribe_url=unsubscribe_url,
+            preferences_url=preferences_url,
+            message_id=message_id,
+            connection=connection,
+        )
+        prepared = _PreparedMessage(connection=connection)  # type: ignore[arg-type]
+        prepared.__dict__.update(ordinary.__dict__)
+        body = self.body.replace(UNSUBSCRIBE_MARK.encode(), unsubscribe_url.encode()).replace(
+            PREFERENCES_MARK.encode(), preferences_url.encode()
+        )
+        prepared.serialized = b"".join(
+            (
+                f"Date: {formatdate(localtime=settings.EMAIL_USE_LOCALTIME)}\r\n".encode(),
+                f"To: {to}\r\nMessage-ID: {message_id}\r\n".encode(),
+                f"List-Unsubscribe: <{unsubscribe_url}>\r\n".encode(),
+                self.head,
+                b"\r\n\r\n",
+                body,
+            )
+        )
+        return prepared
