@@ -108,11 +108,12 @@ def segment_followers(
 
     Followers who turned the topic off in their preferences are left out."""
     followers = Follower.objects.filter(artist=artist, state=FollowerState.CONFIRMED)
-    wants = {
+    topics: dict[str, str] = {
         Topic.NEWS: "wants_news",
         Topic.RELEASES: "wants_releases",
         Topic.CONCERTS: "wants_concerts",
-    }.get(topic)
+    }
+    wants = topics.get(str(topic))
     if wants:
         followers = followers.filter(**{wants: True})
     paid = _paid_orders(artist)
@@ -406,7 +407,7 @@ def update_send(*, update_id: int, budget_seconds: float | None = None) -> int:
                 )
                 sent_total += len(sent)
     finally:
-        with contextlib.suppress(SEND_ERRORS):
+        with contextlib.suppress(smtplib.SMTPException, OSError):
             mail.close()
     _after_run(update)
     return sent_total

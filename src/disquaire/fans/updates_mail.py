@@ -82,7 +82,7 @@ def update_message(
     unsubscribe_url: str,
     preferences_url: str,
     message_id: str,
-    connection: object = None,
+    connection: Any = None,
 ) -> EmailMultiAlternatives:
     """One recipient's mail, with the List-Unsubscribe headers of RFC 2369 and 8058."""
     text = rendered.text.replace(UNSUBSCRIBE_MARK, unsubscribe_url).replace(
@@ -96,7 +96,7 @@ def update_message(
         text,
         from_email,
         [to],
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -154,7 +154,7 @@ class _PreparedMessage(EmailMultiAlternatives):
 
     serialized: bytes = b""
 
-    def message(self, *, policy: object = None) -> Any:  # type: ignore[override]
+    def message(self, *, policy: object = None) -> Any:
         return _Serialized(self.serialized)
 
 
@@ -206,7 +206,7 @@ class PreparedUpdate:
         unsubscribe_url: str,
         preferences_url: str,
         message_id: str,
-        connection: object = None,
+        connection: Any = None,
     ) -> EmailMultiAlternatives:
         if not self.usable or not to.isascii():
             return update_message(
@@ -227,7 +227,7 @@ class PreparedUpdate:
             message_id=message_id,
             connection=connection,
         )
-        prepared = _PreparedMessage(connection=connection)  # type: ignore[arg-type]
+        prepared = _PreparedMessage(connection=connection)
         prepared.__dict__.update(ordinary.__dict__)
         body = self.body.replace(UNSUBSCRIBE_MARK.encode(), unsubscribe_url.encode()).replace(
             PREFERENCES_MARK.encode(), preferences_url.encode()
