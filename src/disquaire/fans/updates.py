@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import secrets
 import smtplib
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -332,6 +334,50 @@ def _retry_later(row: Claimed, error: str) -> None:
 SEND_ERRORS = (smtplib.SMTPException, OSError)
 
 
+class _Sender(threading.Thread):
+    """Hands prepared mails to the open connection, in order, at the configured pace,
+    while the caller's thread prepares the next ones: building a mail and waiting for
+    the server's answers then overlap. It touches no database; each mail's outcome goes
+    back through ``done`` as (index, "sent" | "refused" | "error" | "skipped" | "crash",
+    exception). After an error, the mails still waiting are "skipped" (never handed
+    over)."""
+
+    def __init__(self, *, mail: Any, interval: float) -> None:
+        super().__init__(name="update-sender", daemon=True)
+        self.mail = mail
+        self.interval = interval
+        self.todo: queue.Queue[tuple[int, Any] | None] = queue.Queue(maxsize=256)
+        self.done: queue.Queue[tuple[int, str, BaseException | None]] = queue.Queue()
+        self.stopped = False
+
+    def run(self) -> None:
+        next_slot = time.monotonic()
+        while True:
+            item = self.todo.get()
+            if item is None:
+                return
+            index, message = item
+            if self.stopped:
+                self.done.put((index, "skipped", None))
+                continue
+            if self.interval:
+                now = time.monotonic()
+                if next_slot > now:
+                    time.sleep(next_slot - now)
+                next_slot = max(next_slot, now) + self.interval
+            try:
+                accepted = self.mail.send_messages([message])
+            except SEND_ERRORS as exc:
+                self.stopped = True
+                self.done.put((index, "error", exc))
+                continue
+            except BaseException as exc:  # the caller re-raises it, as if it were its own
+                self.stopped = True
+                self.done.put((index, "crash", exc))
+                continue
+            self.done.put((index, "sent" if accepted else "refused", None))
+
+
 def update_send(*, update_id: int, budget_seconds: float | None = None) -> int:
     """Send what is due of ``update_id`` (see the module's docstring); return how many
     mails the server accepted. Enqueues itself again while rows are left."""
@@ -345,12 +391,10 @@ def update_send(*, update_id: int, budget_seconds: float | None = None) -> int:
     )
     rate = _setting("DISQUAIRE_UPDATES_RATE", 10)
     batch = int(_setting("DISQUAIRE_UPDATES_BATCH", 50))
-    interval = 1.0 / rate if rate > 0 else 0.0
     renders: dict[str, PreparedUpdate] = {}
     from_email = sender_address(update=update)
     domain = message_domain()
     started = time.monotonic()
-    next_slot = started
     sent_total = 0
     interrupted = False
     mail = get_connection(fail_silently=False)
@@ -361,18 +405,14 @@ def update_send(*, update_id: int, budget_seconds: float | None = None) -> int:
         logger.warning("update %s: the mail server cannot be reached: %s", update.pk, exc)
         _server_down(update, f"{type(exc).__name__}: {exc}")
         return 0
+    sender = _Sender(mail=mail, interval=1.0 / rate if rate > 0 else 0.0)
+    sender.start()
     try:
         while not interrupted and time.monotonic() - started < budget:
             rows = _claim(update_id=update.pk, limit=batch)
             if not rows:
                 break
-            sent: list[int] = []
             for index, row in enumerate(rows):
-                if interval:
-                    now = time.monotonic()
-                    if next_slot > now:
-                        time.sleep(next_slot - now)
-                    next_slot = max(next_slot, now) + interval
                 prepared = renders.get(row.language)
                 if prepared is None:
                     prepared = renders[row.language] = PreparedUpdate(
@@ -387,26 +427,33 @@ def update_send(*, update_id: int, budget_seconds: float | None = None) -> int:
                     message_id=f"<d{row.pk}.u{update.pk}@{domain}>",
                     connection=mail,
                 )
-                try:
-                    accepted = mail.send_messages([message])
-                except SEND_ERRORS as exc:
+                sender.todo.put((index, message))
+            outcomes = sorted(sender.done.get() for _row in rows)
+            crash = next((exc for _i, status, exc in outcomes if status == "crash"), None)
+            if crash is not None:
+                # Like a process dying: nothing of this batch is marked, its rows stay
+                # "sending" and are never sent again (deliveries_recover).
+                raise crash
+            sent = [rows[i].pk for i, status, _exc in outcomes if status == "sent"]
+            for i, status, exc in outcomes:
+                if status == "error":
                     logger.warning(
-                        "update %s: sending to delivery %s failed: %s", update.pk, row.pk, exc
+                        "update %s: sending to delivery %s failed: %s", update.pk, rows[i].pk, exc
                     )
-                    _retry_later(row, f"{type(exc).__name__}: {exc}")
-                    _give_back(rows[index + 1 :])
+                    _retry_later(rows[i], f"{type(exc).__name__}: {exc}")
                     interrupted = True
-                    break
-                if accepted:
-                    sent.append(row.pk)
-                else:
-                    _retry_later(row, "not accepted")
+                elif status == "refused":
+                    _retry_later(rows[i], "not accepted")
+            _give_back([rows[i] for i, status, _exc in outcomes if status == "skipped"])
             if sent:
                 Delivery.objects.filter(pk__in=sent, state=DeliveryState.SENDING).update(
                     state=DeliveryState.SENT, sent_at=timezone.now(), claim=""
                 )
                 sent_total += len(sent)
     finally:
+        sender.stopped = True
+        sender.todo.put(None)
+        sender.join()
         with contextlib.suppress(smtplib.SMTPException, OSError):
             mail.close()
     _after_run(update)

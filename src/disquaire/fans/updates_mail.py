@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -218,17 +219,24 @@ class PreparedUpdate:
                 message_id=message_id,
                 connection=connection,
             )
-        ordinary = update_message(
-            rendered=self.rendered,
-            from_email=self.from_email,
-            to=to,
-            unsubscribe_url=unsubscribe_url,
-            preferences_url=preferences_url,
-            message_id=message_id,
-            connection=connection,
-        )
-        prepared = _PreparedMessage(connection=connection)
-        prepared.__dict__.update(ordinary.__dict__)
+        if isinstance(connection, SMTPBackend):
+            # Django's SMTP backend reads only the addresses and message(): the rest of
+            # the object need not be filled in.
+            prepared = _PreparedMessage(
+                self.rendered.subject, "", self.from_email, [to], connection=connection
+            )
+        else:
+            ordinary = update_message(
+                rendered=self.rendered,
+                from_email=self.from_email,
+                to=to,
+                unsubscribe_url=unsubscribe_url,
+                preferences_url=preferences_url,
+                message_id=message_id,
+                connection=connection,
+            )
+            prepared = _PreparedMessage(connection=connection)
+            prepared.__dict__.update(ordinary.__dict__)
         body = self.body.replace(UNSUBSCRIBE_MARK.encode(), unsubscribe_url.encode()).replace(
             PREFERENCES_MARK.encode(), preferences_url.encode()
         )
