@@ -429,18 +429,18 @@ def update_send(*, update_id: int, budget_seconds: float | None = None) -> int:
                 )
                 sender.todo.put((index, message))
             outcomes = sorted(sender.done.get() for _row in rows)
-            crash = next((exc for _i, status, exc in outcomes if status == "crash"), None)
+            crash = next((err for _i, status, err in outcomes if status == "crash"), None)
             if crash is not None:
                 # Like a process dying: nothing of this batch is marked, its rows stay
                 # "sending" and are never sent again (deliveries_recover).
                 raise crash
             sent = [rows[i].pk for i, status, _exc in outcomes if status == "sent"]
-            for i, status, exc in outcomes:
+            for i, status, error in outcomes:
                 if status == "error":
                     logger.warning(
-                        "update %s: sending to delivery %s failed: %s", update.pk, rows[i].pk, exc
+                        "update %s: sending to delivery %s failed: %s", update.pk, rows[i].pk, error
                     )
-                    _retry_later(rows[i], f"{type(exc).__name__}: {exc}")
+                    _retry_later(rows[i], f"{type(error).__name__}: {error}")
                     interrupted = True
                 elif status == "refused":
                     _retry_later(rows[i], "not accepted")
