@@ -353,6 +353,11 @@ class EmailForm(forms.Form):
         help_text=gettext_lazy("Where we send your link, and the key to your library."),
     )
     ticket = forms.CharField(widget=forms.HiddenInput)
+    # The same words as at checkout: kept with the consent (fans.follow).
+    news = forms.BooleanField(
+        label=gettext_lazy("Send me news from the band (you will confirm by email)"),
+        required=False,
+    )
 
 
 def _setting(name: str, default: int) -> int:
@@ -472,4 +477,15 @@ def _redeem_email_step(request: HttpRequest, context: dict[str, Any]) -> HttpRes
         context["error"] = CODE_MESSAGES[exc.reason]
         return _private(render(request, "delivery/redeem.html", context, status=410), forms=True)
     download_links_mail(entitlement=entitlement)
+    if form.cleaned_data.get("news"):
+        from disquaire.fans.follow import follower_request
+        from disquaire.fans.follow_models import ConsentSource
+
+        follower_request(
+            artist=code.batch.release.artist,
+            email=form.cleaned_data["email"],
+            source=ConsentSource.CODE,
+            wording=str(form.fields["news"].label),
+            where=request.path,
+        )
     return redirect(download_page_url(entitlements=[entitlement], absolute=False))
