@@ -112,14 +112,18 @@ def follow_view(request: HttpRequest, artist: str) -> HttpResponse:
                 fan=fan,
                 error=_("Too many requests. Please try again in an hour."),
             )
-        follow.follower_request(
-            artist=band,
-            email=form.cleaned_data["email"],
-            source=ConsentSource.PAGE,
-            wording=wording,
-            where=where,
-            language=language,
-        )
+        # An address asked for again and again gets its confirmation mail a few times
+        # only: the form cannot be used to flood someone's inbox.
+        address = form.cleaned_data["email"].strip().lower()
+        if rate_hit(scope="follow-email", value=address, window=3600) <= 3:
+            follow.follower_request(
+                artist=band,
+                email=address,
+                source=ConsentSource.PAGE,
+                wording=wording,
+                where=where,
+                language=language,
+            )
         # The same answer whether the address was new, pending or already following.
         return _render(
             request,
