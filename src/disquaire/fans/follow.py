@@ -324,6 +324,7 @@ def followers_import(
     consent: str,
     reconfirm: bool,
     language: str,
+    actor: str = "",
 ) -> ImportResult:
     """Add the addresses of a CSV (a column "email", or the first column; optional
     "language" and "country" columns). ``consent`` is the band's statement of the consent
@@ -385,6 +386,22 @@ def followers_import(
             },
         )
         result.added += 1
+    from disquaire.orders.transitions import audit_log
+
+    audit_log(
+        action="followers.import",
+        obj=artist,
+        order=None,
+        actor=actor,
+        data={
+            "artist": artist.pk,
+            "added": result.added,
+            "confirmation_sent": result.confirmation_sent,
+            "already": result.already,
+            "invalid": len(result.invalid),
+            "consent": consent[:500],
+        },
+    )
     return result
 
 

@@ -140,6 +140,7 @@ def followers_import(request: HttpRequest, artist: str) -> HttpResponse:
                 consent=form.cleaned_data["consent"],
                 reconfirm=form.cleaned_data["reconfirm"],
                 language=obj.default_language,
+                actor=actor_of(request),
             )
             messages.success(
                 request,
