@@ -33,8 +33,12 @@ def forwards(apps, schema_editor):
         )
     if not rows:
         return
+    joined = {row.pk: row.created_at for row in rows}
     Follower.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-    # auto_now_add stamped them "now": the subscription's own date is what it was.
+    # auto_now_add stamped them (and these objects) "now": the subscription's own date
+    # is what it was.
+    for row in rows:
+        row.created_at = joined[row.pk]
     Follower.objects.bulk_update(rows, ["created_at"], batch_size=500)
     connection = schema_editor.connection
     for sql in connection.ops.sequence_reset_sql(no_style(), [Follower]):
