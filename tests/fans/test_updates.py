@@ -160,12 +160,14 @@ def test_a_refusing_server_leaves_the_recipient_queued_and_a_retry_sends_it(
     updates.update_start(update=update)
     smtp.refuse = 1  # "451 try again later" for the first mail
     assert updates.update_send(update_id=update.pk) == 0
-    first = Delivery.objects.order_by("pk").first()
-    assert first is not None
-    assert first.state == DeliveryState.QUEUED and first.attempts == 1
+    first = Delivery.objects.get(attempts=1)
+    assert first.state == DeliveryState.QUEUED
     assert first.next_attempt_at is not None and "451" in first.error
     # The one behind it, not handed over yet, is queued too, its try not counted.
-    assert Delivery.objects.filter(state=DeliveryState.QUEUED, attempts=0).count() == 1
+    behind = Delivery.objects.get(state=DeliveryState.QUEUED, attempts=0)
+    # ... and waits as long as the first: the server is not asked again at once.
+    assert behind.next_attempt_at == first.next_attempt_at
+    assert updates.update_send(update_id=update.pk) == 0 and smtp.messages == []
     Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     assert updates.update_send(update_id=update.pk) == 2
     assert sorted(smtp.to()) == ["a@example.org", "b@example.org"]

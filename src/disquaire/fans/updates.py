@@ -329,6 +329,12 @@ def _retry_later(row: Claimed, error: str) -> None:
     Delivery.objects.filter(pk=row.pk, state=DeliveryState.SENDING).update(
         state=state, claim="", next_attempt_at=when, error=error[:300]
     )
+    # The server is in trouble: the rest of the update waits as long, rather than
+    # knocking at its door once per recipient.
+    if when is not None:
+        Delivery.objects.filter(update_id=delivery.update_id, state=DeliveryState.QUEUED).filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=when)
+        ).update(next_attempt_at=when)
 
 
 SEND_ERRORS = (smtplib.SMTPException, OSError)
@@ -435,6 +441,8 @@ def update_send(*, update_id: int, budget_seconds: float | None = None) -> int:
                 # "sending" and are never sent again (deliveries_recover).
                 raise crash
             sent = [rows[i].pk for i, status, _exc in outcomes if status == "sent"]
+            # Given back first: a retry below then holds them back with the rest.
+            _give_back([rows[i] for i, status, _exc in outcomes if status == "skipped"])
             for i, status, error in outcomes:
                 if status == "error":
                     logger.warning(
@@ -444,7 +452,6 @@ def update_send(*, update_id: int, budget_seconds: float | None = None) -> int:
                     interrupted = True
                 elif status == "refused":
                     _retry_later(rows[i], "not accepted")
-            _give_back([rows[i] for i, status, _exc in outcomes if status == "skipped"])
             if sent:
                 Delivery.objects.filter(pk__in=sent, state=DeliveryState.SENDING).update(
                     state=DeliveryState.SENT, sent_at=timezone.now(), claim=""
