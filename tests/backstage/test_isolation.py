@@ -18,6 +18,7 @@ from disquaire.backstage.models import Upload
 from disquaire.catalog.models import Concert, Membership, NewsPost
 from disquaire.core.storage import storage_save_bytes
 from disquaire.delivery.codes import code_batch_create
+from disquaire.fans.models import Update
 from disquaire.shop.models import Offer, ShippingZone
 from tests.backstage.conftest import Band
 from tests.factories import TrackFactory
@@ -49,6 +50,7 @@ def _objects(band: Band) -> Objects:
         "code": order_for(OfferFactory(release=band.release)).code,
         "chart": "sales",
         "batch_id": code_batch_create(release=band.release, size=2).pk,
+        "update_id": Update.objects.create(artist=band.artist, subject="S", body="B").pk,
         "upload_id": Upload.objects.create(
             release=band.release, user=band.user, kind="audio", filename="a.flac", size=10
         ).pk,
@@ -117,6 +119,16 @@ SCOPED: dict[str, Callable[[Objects], dict[str, Any]]] = {
     "order_mark_paid": _pick("artist", "code"),
     "order_ship": _pick("artist", "code"),
     "order_refund": _pick("artist", "code"),
+    "followers": A,
+    "followers_import": A,
+    "followers_export": A,
+    "updates": A,
+    "update_create": A,
+    "update": _pick("artist", "update_id"),
+    "update_preview": _pick("artist", "update_id"),
+    "update_test": _pick("artist", "update_id"),
+    "update_send": _pick("artist", "update_id"),
+    "release_announce": R,
     "upload": _pick("upload_id"),
     "upload_finish": _pick("upload_id"),
 }

@@ -9,12 +9,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from disquaire.backstage import selectors
 from disquaire.backstage.views.common import actor_of
@@ -297,9 +296,10 @@ def update_preview(request: HttpRequest, artist: str, update_id: int) -> HttpRes
 
 
 @login_required
-@require_POST
 def update_test(request: HttpRequest, artist: str, update_id: int) -> HttpResponse:
     obj, update = _update(request, artist, update_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     to = getattr(request.user, "email", "")
     if to:
         updates.update_test_send(update=update, to=to, language=get_language() or "en")
@@ -310,10 +310,11 @@ def update_test(request: HttpRequest, artist: str, update_id: int) -> HttpRespon
 
 
 @login_required
-@require_POST
 def update_send(request: HttpRequest, artist: str, update_id: int) -> HttpResponse:
     """Send now, schedule (a time given), or unschedule ("cancel")."""
     obj, update = _update(request, artist, update_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = ScheduleForm(request.POST)
     actor = actor_of(request)
     try:
@@ -336,11 +337,12 @@ def update_send(request: HttpRequest, artist: str, update_id: int) -> HttpRespon
 
 
 @login_required
-@require_POST
 def release_announce(request: HttpRequest, artist: str, release_id: int) -> HttpResponse:
     """Turn a release's release-day announcement on or off."""
     obj = selectors.artist_for_member(user=request.user, slug=artist)
     release = get_object_or_404(Release, pk=release_id, artist=obj)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     updates.release_announce_set(
         release=release, enabled=request.POST.get("announce") == "on", actor=actor_of(request)
     )
