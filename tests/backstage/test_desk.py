@@ -11,10 +11,10 @@ from django.utils import timezone, translation
 
 from disquaire.backstage.desk import desk_for_artist, desk_todo_counts
 from disquaire.catalog.models import Membership, ProcessingStatus
+from disquaire.fans.models import Follower
 from disquaire.orders.models import Order, OrderState
 from disquaire.orders.services import payment_confirm, payment_create
 from disquaire.selling.models import Offer
-from disquaire.shop.models import Subscriber
 from disquaire.storefront.models import TrackPlayDay
 from tests.backstage.conftest import Band
 from tests.factories import ArtistFactory, MembershipFactory, TrackFactory
@@ -97,8 +97,13 @@ def test_sales_of_today_and_this_month_leave_test_orders_out(band: Band) -> None
 
 def test_the_home_of_a_one_artist_member_is_the_desk_with_orders_to_ship(band: Band) -> None:
     order = _paid(_cd(band))
-    Subscriber.objects.create(
-        artist=band.artist, email="listener@example.org", confirmed_at=timezone.now()
+    Follower.objects.create(
+        artist=band.artist,
+        email="listener@example.org",
+        state="confirmed",
+        consent_source="page",
+        consent_at=timezone.now(),
+        confirmed_at=timezone.now(),
     )
     page = band.client.get(reverse("backstage:home")).content.decode()
     assert "1 order to ship" in page

@@ -18,6 +18,7 @@ from disquaire.backstage.models import Upload
 from disquaire.catalog.models import Concert, Membership, NewsPost
 from disquaire.core.storage import storage_save_bytes
 from disquaire.delivery.codes import code_batch_create
+from disquaire.fans.models import Update
 from disquaire.selling.models import Offer, ShippingZone
 from tests.backstage.conftest import Band
 from tests.factories import TrackFactory
@@ -50,6 +51,7 @@ def _objects(band: Band) -> Objects:
         "chart": "sales",
         "batch_id": code_batch_create(release=band.release, size=2).pk,
         "referral_id": _referral(band),
+        "update_id": Update.objects.create(artist=band.artist, subject="S", body="B").pk,
         "upload_id": Upload.objects.create(
             release=band.release, user=band.user, kind="audio", filename="a.flac", size=10
         ).pk,
@@ -133,6 +135,16 @@ SCOPED: dict[str, Callable[[Objects], dict[str, Any]]] = {
     "referrals": A,
     "promoter_thank": A,
     "referral_void": _pick("artist", "referral_id"),
+    "followers": A,
+    "followers_import": A,
+    "followers_export": A,
+    "updates": A,
+    "update_create": A,
+    "update": _pick("artist", "update_id"),
+    "update_preview": _pick("artist", "update_id"),
+    "update_test": _pick("artist", "update_id"),
+    "update_send": _pick("artist", "update_id"),
+    "release_announce": R,
     "upload": _pick("upload_id"),
     "upload_finish": _pick("upload_id"),
 }

@@ -63,6 +63,14 @@ def test_demo_creates_the_band_with_its_releases_and_prints_a_login(
     assert credit_available(artist=artist, email=DEMO_FAN) == 120
     assert f"email: {DEMO_FAN}  password: " in text
 
+    # The band has followers and one update already sent to them.
+    from disquaire.fans.models import Follower, Update
+
+    assert Follower.objects.filter(artist__name=DEMO_ARTIST, state="confirmed").count() >= 5
+    update = Update.objects.get(artist__name=DEMO_ARTIST)
+    assert update.state == "sent" and update.deliveries.filter(state="sent").exists()
+
     # A second run keeps the band and gives a new password.
     call_command("demo", no_serve=True, track_seconds=1, stdout=StringIO())
     assert Release.objects.filter(artist__name=DEMO_ARTIST).count() == len(RELEASES)
+    assert Update.objects.filter(artist__name=DEMO_ARTIST).count() == 1

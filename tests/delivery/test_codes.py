@@ -173,3 +173,30 @@ def test_the_pdf_has_one_page_per_ten_cards(tmp_path: Path) -> None:
     written = out.read_bytes()
     assert written.startswith(b"%PDF")
     assert len(re.findall(rb"/Type /Page\b(?!s)", written)) == 3
+
+
+def test_redeeming_with_news_ticked_asks_to_follow_the_band_with_consent_code() -> None:
+    from disquaire.fans.models import ConsentSource, Follower, FollowerState
+
+    batch = batch_for()
+    client = Client()
+    asked = check(client, redeem_url(batch), first_code(batch).code)
+    client.post(
+        redeem_url(batch), {"ticket": ticket_of(asked), "email": "fan@example.org", "news": "on"}
+    )
+    follower = Follower.objects.get()
+    assert follower.artist == batch.release.artist
+    assert follower.state == FollowerState.PENDING  # until the fan confirms by email
+    assert follower.consent_source == ConsentSource.CODE
+    assert follower.consent_text.startswith("Send me news from the band")
+    assert any("/library/follow/confirm/" in str(m.body) for m in mail.outbox)
+
+
+def test_redeeming_without_news_ticked_follows_nothing() -> None:
+    from disquaire.fans.models import Follower
+
+    batch = batch_for()
+    client = Client()
+    asked = check(client, redeem_url(batch), first_code(batch).code)
+    client.post(redeem_url(batch), {"ticket": ticket_of(asked), "email": "fan@example.org"})
+    assert not Follower.objects.exists()

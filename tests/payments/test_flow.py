@@ -10,11 +10,11 @@ from django.core import mail
 from django.template import RequestContext, Template
 from django.test import Client, RequestFactory
 
+from disquaire.fans.models import ConsentSource, Follower, FollowerState
 from disquaire.orders.models import Order, OrderState, Payment, PaymentState
 from disquaire.orders.selectors import order_page_path
 from disquaire.payments.registry import providers_available
 from disquaire.selling.models import Offer
-from disquaire.shop.models import Subscriber
 from tests.factories import ReleaseFactory
 from tests.payments.fake_stripe import FakeStripe
 from tests.shop.factories import (
@@ -204,15 +204,21 @@ def test_free_download_for_an_email_with_double_opt_in(
     assert order.state == OrderState.PAID
     receipt = next(m for m in mail.outbox if order_page_path(order) in m.body)
     assert [a.lower() for a in receipt.to] == ["fan@example.org"]
-    subscriber = Subscriber.objects.get()
-    assert subscriber.email == "fan@example.org" and subscriber.confirmed_at is None
-    confirmation = next(m for m in mail.outbox if "/checkout/subscribe/" in m.body)
-    link = re.search(r"http://testserver(/checkout/subscribe/\S+/)", confirmation.body)
+    follower = Follower.objects.get()
+    assert follower.email == "fan@example.org" and follower.state == FollowerState.PENDING
+    assert follower.consent_source == ConsentSource.CHECKOUT
+    assert follower.consent_text.startswith("Send me news from the band")
+    confirmation = next(m for m in mail.outbox if "/library/follow/confirm/" in m.body)
+    link = re.search(r"http://testserver(/library/follow/confirm/\S+/)", confirmation.body)
     assert link
+    # Opening the link shows a button (a mail scanner confirms nothing); the POST confirms.
     assert client.get(link.group(1)).status_code == 200
-    subscriber.refresh_from_db()
-    assert subscriber.confirmed_at is not None
-    assert client.get("/checkout/subscribe/forged/").status_code == 400
+    follower.refresh_from_db()
+    assert follower.state == FollowerState.PENDING
+    assert client.post(link.group(1)).status_code == 200
+    follower.refresh_from_db()
+    assert follower.state == FollowerState.CONFIRMED and follower.confirmed_at is not None
+    assert client.get("/library/follow/confirm/forged/").status_code == 400
 
 
 def test_sold_out_at_checkout_is_a_clear_message_and_holds_nothing(client: Client) -> None:

@@ -151,6 +151,16 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("backstage:order_mark_paid",       POST, LOGIN,  LOGIN,  HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     ("backstage:order_ship",            POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
     ("backstage:order_refund",          POST, LOGIN,  LOGIN,  HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    ("backstage:followers",              GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:followers_import",       GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:followers_export",       GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:updates",                GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:update_create",          GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:update",                 GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:update_preview",         GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:update_test",           POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
+    ("backstage:update_send",           POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
+    ("backstage:release_announce",      POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
     ("backstage:upload",                 GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:upload_finish",         POST, LOGIN,  LOGIN,  HIDDEN, BUSY,   BUSY,   HIDDEN),
     # -- shop: public; an order is reached by its code *and* secret (the buyer's link)
@@ -189,6 +199,13 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("fans_referrals:share_visit",       GET, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
     ("fans_referrals:share_page",        GET, REDIR,  OK,     REDIR,  REDIR,  REDIR,  REDIR),
     ("fans_referrals:reward_use",       POST, REDIR,  HIDDEN, REDIR,  REDIR,  REDIR,  REDIR),
+    # -- following a band: the same for everyone; a signed link names its follower
+    ("fans:follow",                      GET, OK,     OK,     OK,     OK,     OK,     OK),
+    ("fans:follow_confirm",              GET, OK,     OK,     OK,     OK,     OK,     OK),
+    ("fans:unsubscribe",                 GET, OK,     OK,     OK,     OK,     OK,     OK),
+    ("fans:preferences",                 GET, OK,     OK,     OK,     OK,     OK,     OK),
+    # No provider's webhook is turned on here: not found.
+    ("fans:mail_events",                POST, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     # -- the public site, the player and its embeds: the same for everyone
     ("storefront:stream_public",         GET, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
     ("storefront:stream",                GET, OK,     OK,     OK,     OK,     OK,     OK),

@@ -29,7 +29,8 @@ from disquaire.core.storage import storage_save_bytes
 from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.links import download_token_make
 from disquaire.delivery.services import entitlement_grant
-from disquaire.fans.models import Fan
+from disquaire.fans.follow import CONFIRM_PURPOSE, LEGACY_CONFIRM_PURPOSE, follower_token
+from disquaire.fans.models import Fan, Follower, Update
 from disquaire.fans.referrals.services import share_link_for
 from disquaire.fans.services import (
     SESSION_FAN_EMAIL,
@@ -39,7 +40,6 @@ from disquaire.fans.services import (
 )
 from disquaire.payments.providers.test import TOKEN_PURPOSE as TEST_PAY_PURPOSE
 from disquaire.selling.models import ShippingZone
-from disquaire.shop.services import SUBSCRIBE_PURPOSE
 from disquaire.storefront.listening.streams import STREAM_PURPOSE
 from tests.delivery.conftest import ready_release
 from tests.factories import MembershipFactory, UserFactory
@@ -124,6 +124,14 @@ def world_build() -> World:
     upload = Upload.objects.create(
         release=release, user=owner, kind="audio", filename="a.flac", size=10
     )
+    follower = Follower.objects.create(
+        artist=artist,
+        email="follower@example.org",
+        state="confirmed",
+        consent_source="page",
+        consent_at=timezone.now(),
+    )
+    update = Update.objects.create(artist=artist, subject="News", body="Hello")
     # /healthz reports a running worker.
     WorkerHeartbeat.objects.create(worker_id="w1", last_seen=timezone.now())
     week = 7 * 86400
@@ -147,6 +155,8 @@ def world_build() -> World:
         "reward_id": 999999,
         "secret": order.secret,
         "chart": "sales",
+        "update_id": update.pk,
+        "esp": "postmark",
         "batch_id": batch.pk,
         "upload_id": upload.pk,
         "entitlement_id": entitlement.pk,
@@ -180,8 +190,11 @@ def world_build() -> World:
         "backstage:password_reset_confirm": default_token_generator.make_token(forgetful),
         "delivery:page": download_token_make(entitlement_ids=[entitlement.pk]),
         "fans:signin_confirm": "no-such-link",
+        "fans:follow_confirm": follower_token(follower=follower, purpose=CONFIRM_PURPOSE),
+        "fans:unsubscribe": follower_token(follower=follower),
+        "fans:preferences": follower_token(follower=follower),
         "shop:subscribe_confirm": token_make(
-            purpose=SUBSCRIBE_PURPOSE, payload={"s": 0}, ttl_seconds=week
+            purpose=LEGACY_CONFIRM_PURPOSE, payload={"s": 0}, ttl_seconds=week
         ),
         "payments:test_pay": token_make(
             purpose=TEST_PAY_PURPOSE, payload={"p": payment.pk}, ttl_seconds=week

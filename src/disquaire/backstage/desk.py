@@ -18,9 +18,10 @@ from django.utils import timezone
 from disquaire.backstage.stats import SOLD_STATES, orders_sold
 from disquaire.catalog.models import Artist, NewsPost, ProcessingStatus, Release, Track
 from disquaire.core.money import Money
+from disquaire.fans.follow_models import Follower
+from disquaire.fans.follow_selectors import followers_latest
 from disquaire.orders.models import Order, OrderLine, OrderState, Payment, PaymentState
 from disquaire.orders.selectors import orders_needing_attention, orders_real
-from disquaire.shop.models import Subscriber
 from disquaire.storefront.models import TrackPlayDay
 
 # Each list of things to do shows this many; the rest are one link away.
@@ -50,7 +51,7 @@ class Desk:
     today: Figures
     month: Figures
     latest_buyers: list[Order]
-    latest_subscribers: list[Subscriber]
+    latest_followers: list[Follower]
     published: list[Release]
     news: list[NewsPost]
     # Pick-up orders to be paid in cash when the fan collects them.
@@ -198,11 +199,7 @@ def desk_for_artist(*, artist: Artist, today: date | None = None) -> Desk:
         today=desk_figures(artist=artist, start=today, end=today),
         month=desk_figures(artist=artist, start=today.replace(day=1), end=today),
         latest_buyers=desk_latest_buyers(artist=artist),
-        latest_subscribers=list(
-            Subscriber.objects.filter(artist=artist, confirmed_at__isnull=False).order_by(
-                "-confirmed_at", "-pk"
-            )[:5]
-        ),
+        latest_followers=followers_latest(artist=artist, limit=5),
         published=desk_published(artist=artist),
         news=list(
             NewsPost.objects.filter(artist=artist, published_at__lte=timezone.now()).order_by(

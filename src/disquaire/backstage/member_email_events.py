@@ -17,9 +17,9 @@ from disquaire.backstage.desk import day_bounds, desk_figures, desk_todo_counts
 from disquaire.backstage.models import MemberEmailKind
 from disquaire.catalog.models import Artist
 from disquaire.core.money import Money
+from disquaire.fans.follow_selectors import followers_confirmed_count
 from disquaire.orders.models import Order, OrderState, Payment, Refund
 from disquaire.orders.selectors import order_is_test, order_lines
-from disquaire.shop.models import Subscriber
 
 
 @dataclass(frozen=True)
@@ -166,10 +166,8 @@ def _summary(artist: Artist, day: date) -> Callable[[], Mail | None]:
         figures = desk_figures(artist=artist, start=day, end=day)
         todo = desk_todo_counts(artist=artist)
         start, end = day_bounds(day)
-        subscribers = Subscriber.objects.filter(
-            artist=artist, confirmed_at__gte=start, confirmed_at__lt=end
-        ).count()
-        if not (figures.orders or figures.plays or subscribers or any(todo.values())):
+        followers = followers_confirmed_count(artist=artist, start=start, end=end)
+        if not (figures.orders or figures.plays or followers or any(todo.values())):
             return None
         return _render(
             "backstage/emails/member_daily_summary.txt",
@@ -185,7 +183,7 @@ def _summary(artist: Artist, day: date) -> Callable[[], Mail | None]:
                 "day": day,
                 "figures": figures,
                 "revenue": figures.revenue.format(),
-                "subscribers": subscribers,
+                "followers": followers,
                 "todo": todo,
                 "desk_url": _desk_url(artist),
                 "settings_url": _settings_url(artist),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_tasks",
     "django_tasks_db",
+    "anymail",
     "disquaire.core",
     "disquaire.catalog",
     "disquaire.storefront",
@@ -310,6 +313,20 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(MAIL_DIR)
+# Another backend: an email provider through django-anymail (docs/email.md), e.g.
+# "anymail.backends.postmark.EmailBackend", with its settings in DISQUAIRE_ANYMAIL (JSON).
+if env_str("DISQUAIRE_EMAIL_BACKEND"):
+    EMAIL_BACKEND = env_str("DISQUAIRE_EMAIL_BACKEND")
+ANYMAIL: dict[str, Any] = json.loads(env_str("DISQUAIRE_ANYMAIL") or "{}")
+# The provider's tracking webhooks (bounces, complaints) authenticate with this secret
+# (HTTP basic auth, "user:password"). Unset, an unguessable one is made up: every webhook
+# is refused until the operator sets it, rather than accepted unauthenticated.
+ANYMAIL["WEBHOOK_SECRET"] = env_str("DISQUAIRE_ANYMAIL_WEBHOOK_SECRET") or (
+    "disabled:" + secrets.token_urlsafe(32)
+)
+# Providers whose tracking webhook is open at /library/mail-events/<provider>/ (e.g.
+# "postmark,mailgun"): bounces and complaints stop mail to an address.
+DISQUAIRE_EMAIL_WEBHOOKS = env_list("DISQUAIRE_EMAIL_WEBHOOKS", [])
 DEFAULT_FROM_EMAIL = env_str("DISQUAIRE_EMAIL_FROM", "Disquaire <shop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -441,6 +458,17 @@ DISQUAIRE_SIGNIN_PASSWORD_PER_EMAIL = env_int("DISQUAIRE_SIGNIN_PASSWORD_PER_EMA
 DISQUAIRE_SIGNIN_PASSWORD_PER_IP = env_int("DISQUAIRE_SIGNIN_PASSWORD_PER_IP", 20)
 DISQUAIRE_TRUSTED_PROXIES = env_list("DISQUAIRE_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 DISQUAIRE_PERIODIC += ["disquaire.delivery.services.entitlements_unlock_notify"]
+
+# Updates to followers (fans/updates.py): mails per second handed to the mail server (0:
+# no limit), recipients claimed per batch, tries before a recipient is given up, seconds
+# a task sends before letting other work run, and seconds after which a recipient
+# claimed by a sender that died is marked failed (never sent twice).
+DISQUAIRE_UPDATES_RATE = env_int("DISQUAIRE_UPDATES_RATE", 10)
+DISQUAIRE_UPDATES_BATCH = env_int("DISQUAIRE_UPDATES_BATCH", 50)
+DISQUAIRE_UPDATES_MAX_ATTEMPTS = env_int("DISQUAIRE_UPDATES_MAX_ATTEMPTS", 5)
+DISQUAIRE_UPDATES_TASK_SECONDS = env_int("DISQUAIRE_UPDATES_TASK_SECONDS", 300)
+DISQUAIRE_UPDATES_CLAIM_TIMEOUT = env_int("DISQUAIRE_UPDATES_CLAIM_TIMEOUT", 600)
+DISQUAIRE_PERIODIC += ["disquaire.fans.updates.updates_due"]
 
 # Backstage (the band's dashboard at /backstage/): sign-in with email and password, and
 # resumable uploads sent in chunks of DISQUAIRE_UPLOAD_CHUNK_BYTES (audio up to

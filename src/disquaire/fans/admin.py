@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from disquaire.fans.models import Fan
+from disquaire.fans.models import Fan, Follower
 
 
 @admin.register(Fan)
@@ -15,3 +15,10 @@ class FanAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("password set"))
     def has_password(self, fan: Fan) -> bool:
         return bool(fan.password)
+
+
+@admin.register(Follower)
+class FollowerAdmin(admin.ModelAdmin):
+    list_display = ("email", "artist", "state", "consent_source", "consent_at", "language")
+    list_filter = ("artist", "state", "consent_source")
+    search_fields = ("email",)

@@ -48,8 +48,10 @@ class SignInLink(models.Model):
         return f"{self.email} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
-# Referrals and store credit live in their own module; imported here so Django finds them.
-from disquaire.fans.referrals.models import (  # noqa: E402, F401
+# The mailing list, updates, referrals and store credit live in their own modules;
+# imported here so Django finds them.
+from disquaire.fans.follow_models import ConsentSource, Follower, FollowerState  # noqa: E402
+from disquaire.fans.referrals.models import (  # noqa: E402
     CreditAccount,
     CreditEntry,
     DeviceSeen,
@@ -59,3 +61,33 @@ from disquaire.fans.referrals.models import (  # noqa: E402, F401
     ReleaseReward,
     ShareLink,
 )
+from disquaire.fans.updates_models import (  # noqa: E402
+    Delivery,
+    DeliveryState,
+    MailEvent,
+    ReleaseAnnouncement,
+    Update,
+    UpdateState,
+)
+
+__all__ = [
+    "ConsentSource",
+    "CreditAccount",
+    "CreditEntry",
+    "Delivery",
+    "DeliveryState",
+    "DeviceSeen",
+    "Fan",
+    "Follower",
+    "FollowerState",
+    "MailEvent",
+    "PromoterThanks",
+    "Referral",
+    "ReferralSettings",
+    "ReleaseAnnouncement",
+    "ReleaseReward",
+    "ShareLink",
+    "SignInLink",
+    "Update",
+    "UpdateState",
+]

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from disquaire.fans import views
+from disquaire.fans import follow_views, views
+from disquaire.fans.updates_webhooks import tracking_webhook_view
 
 app_name = "fans"
 
@@ -13,4 +14,14 @@ urlpatterns = [
     path("password/remove/", views.password_remove_view, name="password_remove"),
     path("signout/", views.signout_view, name="signout"),
     path("signout/elsewhere/", views.signout_elsewhere_view, name="signout_elsewhere"),
+]
+
+# Following a band (fans/follow_views.py).
+urlpatterns += [
+    path("follow/<slug:artist>/", follow_views.follow_view, name="follow"),
+    path("follow/confirm/<str:token>/", follow_views.follow_confirm_view, name="follow_confirm"),
+    path("unsubscribe/<str:token>/", follow_views.unsubscribe_view, name="unsubscribe"),
+    path("preferences/<str:token>/", follow_views.preferences_view, name="preferences"),
+    # The email provider's bounce and complaint reports (fans/updates_webhooks.py).
+    path("mail-events/<slug:esp>/", tracking_webhook_view, name="mail_events"),
 ]

@@ -9,8 +9,11 @@ from dataclasses import dataclass, replace
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from disquaire.core.money import Money, MoneyError, currency_check
+from disquaire.fans.follow import follower_request
+from disquaire.fans.follow_models import ConsentSource
 from disquaire.fans.referrals.services import (
     CreditError,
     ReferralVisit,
@@ -35,9 +38,11 @@ from disquaire.payments.registry import providers_available
 from disquaire.selling.selectors import shop_settings_for
 from disquaire.shop.cart import CartError, ShippingError, ship_to_countries, shipping_quote
 from disquaire.shop.selectors import CartGroup
-from disquaire.shop.services import subscriber_request
 
 logger = logging.getLogger(__name__)
+
+# Beside the checkout's "news from the band" box, and kept with each consent given there.
+CHECKOUT_CONSENT_WORDING = gettext_lazy("Send me news from the band (you will confirm by email)")
 
 
 class TotalChanged(CartError):
@@ -278,7 +283,15 @@ def checkout_start(
     if referral is not None:
         referral_attach(order=order, visit=referral)
     if mailing_list_opt_in:
-        subscriber_request(artist=group.artist, email=email)
+        follower_request(
+            artist=group.artist,
+            email=email,
+            source=ConsentSource.CHECKOUT,
+            wording=str(CHECKOUT_CONSENT_WORDING),
+            where=reverse("shop:checkout", kwargs={"artist": group.artist.slug}),
+            language=language,
+            country=address.country,
+        )
     if provider is None:
         order_paid_free(order=order)
         # The order page is the key to the downloads: it goes to the address typed (in

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from disquaire.shop.checkout import CHECKOUT_CONSENT_WORDING
+
 
 class CheckoutForm(forms.Form):
     """What the buyer gives at checkout: never a price or a total."""
@@ -28,9 +30,7 @@ class CheckoutForm(forms.Form):
     # The total the page showed on its Pay button (minor units): checkout_start refuses to
     # start a payment of any other amount.
     total_shown = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
-    mailing_list = forms.BooleanField(
-        label=_("Send me news from the band (you will confirm by email)"), required=False
-    )
+    mailing_list = forms.BooleanField(label=CHECKOUT_CONSENT_WORDING, required=False)
 
     def __init__(
         self,

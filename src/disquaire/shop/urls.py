@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from disquaire.fans import follow_views
 from disquaire.shop import views
 
 shop_patterns = [
@@ -9,9 +10,10 @@ shop_patterns = [
     path("cart/add/", views.cart_add_view, name="cart_add"),
     path("cart/remove/", views.cart_remove_view, name="cart_remove"),
     path("checkout/", views.checkout_start_view, name="checkout_start"),
+    # Confirmation links mailed before the mailing list moved to the fans' followers.
     path(
         "checkout/subscribe/<str:token>/",
-        views.subscribe_confirm_view,
+        follow_views.follow_confirm_view,
         name="subscribe_confirm",
     ),
     path("checkout/<slug:artist>/", views.checkout_view, name="checkout"),

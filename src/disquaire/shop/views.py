@@ -43,7 +43,6 @@ from disquaire.shop.checkout import TotalChanged, checkout_quote, checkout_start
 from disquaire.shop.forms import CheckoutForm
 from disquaire.shop.middleware import visit_origin
 from disquaire.shop.selectors import CartGroup
-from disquaire.shop.services import subscriber_confirm
 
 # The cart lives in a signed cookie, not in the session: a buyer needs no session row
 # (and no database write) to fill a cart, and nothing in it is secret or trusted —
@@ -328,15 +327,4 @@ def checkout_quote_view(request: HttpRequest, artist: str) -> HttpResponse:
             "error": quote.error,
         },
         status=200,
-    )
-
-
-def subscribe_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
-    subscriber = subscriber_confirm(token=token)
-    status = 200 if subscriber else 400
-    return render(
-        request,
-        "shop/subscribed.html",
-        {**_page(_("Mailing list")), "subscriber": subscriber},
-        status=status,
     )

@@ -21,6 +21,7 @@ from disquaire.delivery.links import download_page_url
 from disquaire.delivery.services import (
     download_links_mail,
 )
+from disquaire.delivery.signals import news_requested
 from disquaire.delivery.views.common import _base, _private
 
 
@@ -34,6 +35,11 @@ class EmailForm(forms.Form):
         help_text=gettext_lazy("Where we send your link, and the key to your library."),
     )
     ticket = forms.CharField(widget=forms.HiddenInput)
+    # The same words as at checkout: kept with the consent (fans.follow).
+    news = forms.BooleanField(
+        label=gettext_lazy("Send me news from the band (you will confirm by email)"),
+        required=False,
+    )
 
 
 CODE_MESSAGES = {
@@ -122,4 +128,12 @@ def _redeem_email_step(request: HttpRequest, context: dict[str, Any]) -> HttpRes
         context["error"] = CODE_MESSAGES[exc.reason]
         return _private(render(request, "delivery/redeem.html", context, status=410), forms=True)
     download_links_mail(entitlement=entitlement)
+    if form.cleaned_data.get("news"):
+        news_requested.send(
+            sender=EmailForm,
+            artist=code.batch.release.artist,
+            email=form.cleaned_data["email"],
+            wording=str(form.fields["news"].label),
+            where=request.path,
+        )
     return redirect(download_page_url(entitlements=[entitlement], absolute=False))

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from disquaire.catalog.models import Artist
-from disquaire.delivery.selectors import email_normalise
+from disquaire.core.addresses import email_normalise
 from disquaire.fans.referrals.models import (
     CreditAccount,
     CreditEntry,

@@ -30,8 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist, Release
+from disquaire.core.addresses import email_normalise
 from disquaire.core.money import Money
-from disquaire.delivery.selectors import email_normalise
 from disquaire.fans.referrals.models import (
     CreditAccount,
     CreditEntry,

@@ -30,7 +30,7 @@ DEVICE_MAX_AGE = 2 * 365 * 86400
 
 
 def _secure() -> bool:
-    return bool(getattr(settings, "SESSION_COOKIE_SECURE", False))
+    return bool(settings.SESSION_COOKIE_SECURE)
 
 
 def referral_cookie_read(request: HttpRequest) -> tuple[str, datetime | None]:

@@ -16,6 +16,7 @@ from disquaire.core.siteurl import site_url_follow
 from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.models import CodeBatch
 from disquaire.fans.referrals.demo import DEMO_FAN, demo_referrals_create
+from disquaire.fans.updates_demo import demo_followers_create
 from disquaire.shop.demo import demo_shop_create
 
 DEMO_LOGIN = "band@example.org"
@@ -48,6 +49,7 @@ class Command(BaseCommand):
             Release.objects.get(artist=artist, title=spec.title) for spec in demo_data.RELEASES
         )
         demo_shop_create(artist=artist, album=album, ep=ep)
+        demo_followers_create(artist=artist)
         batch = CodeBatch.objects.filter(release=album).first() or code_batch_create(
             release=album, size=20, label="Demo CD pressing"
         )
