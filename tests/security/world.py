@@ -36,7 +36,7 @@ from disquaire.fans.services import (
     fan_session_key,
 )
 from disquaire.payments.providers.test import TOKEN_PURPOSE as TEST_PAY_PURPOSE
-from disquaire.shop.models import ShippingZone
+from disquaire.selling.models import ShippingZone
 from disquaire.shop.services import SUBSCRIBE_PURPOSE
 from disquaire.stock.models import Item, Place
 from disquaire.storefront.listening import STREAM_PURPOSE
