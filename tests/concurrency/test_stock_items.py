@@ -92,7 +92,7 @@ def test_control_without_the_balance_lock_the_two_offers_oversell(
             if (b.item_id, b.place_id) in wanted
         }
 
-    cd, home, offers = _cd_and_bundle()
+    _cd, _home, offers = _cd_and_bundle()
     monkeypatch.setattr(stock_services, "balances_lock", read_only)
     results = run_at_once(BUYERS, lambda i: _hold(offers[i % 2]))
     assert not [r for r in results if isinstance(r, Exception)], results

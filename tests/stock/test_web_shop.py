@@ -105,7 +105,7 @@ def test_stock_shown_is_at_the_shipping_place() -> None:
 
 
 def test_numbered_item_numbers_run_across_offers() -> None:
-    cd, home, offers = _box(10, numbered=True)
+    cd, _home, offers = _box(10, numbered=True)
     first = _pay(order_for(offers["cd"], quantity=2)).order
     second = _pay(order_for(offers["bundle"])).order
     third = _pay(order_for(offers["two"])).order

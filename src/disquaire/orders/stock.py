@@ -331,10 +331,10 @@ def reservations_consume_held(reservations: Sequence[Reservation], *, order: Ord
 
     No stock row needs locking to count: every one of these units is held, and stays
     counted as held by every other buyer until this commits. The items they use leave
-    the shipping place (``sold_online``; their balance rows are locked to write it). Only numbered offers take a
-    row lock — their counter's, last and for the shortest time (the numbering, then the
-    commit) — so buyers of a limited edition queue behind each other for little more
-    than the commit.
+    the shipping place (``sold_online``; their balance rows are locked to write it).
+    Numbered items and offers take their counter's row lock last, for the shortest time
+    (the numbering, then the commit) — so buyers of a limited edition queue behind each
+    other for little more than the commit.
     Raises HoldLapsed if, against ``HOLD_MARGIN``, a hold expired meanwhile.
     """
     _consume([r.pk for r in reservations])
