@@ -260,6 +260,10 @@ def main() -> None:
         # here, but `serve` sizes its threads by it (2 a process instead of 16).
         "DISQUAIRE_FILE_SERVING": os.environ.get("DISQUAIRE_FILE_SERVING", "x-accel"),
         "DISQUAIRE_PAYMENT_PROVIDERS": "test",
+        # Every fan comes from this one address with the same email: lift the
+        # per-address checkout limits (30 an hour), as the lab does, or they answer 429.
+        "DISQUAIRE_CHECKOUT_PER_IP": "1000000",
+        "DISQUAIRE_CHECKOUT_PER_EMAIL": "1000000",
         "DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION": "1",
         "DISQUAIRE_LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "disquaire.config.settings",

@@ -35,6 +35,7 @@ class Use:
     option_id: int | None
     item_id: int
     quantity: int
+    numbered: bool = False
 
     def applies(self, option_id: int | None) -> bool:
         return self.option_id is None or self.option_id == option_id
@@ -43,6 +44,7 @@ class Use:
 _T_USE = OfferItem._meta.db_table
 _T_RES = Reservation._meta.db_table
 _T_PLACE = Place._meta.db_table
+_T_ITEM = Item._meta.db_table
 
 
 def uses_of(offer_ids: Iterable[int]) -> list[Use]:
@@ -52,11 +54,12 @@ def uses_of(offer_ids: Iterable[int]) -> list[Use]:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT offer_id, option_id, item_id, quantity FROM {_T_USE} "  # noqa: S608
-            f"WHERE offer_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY item_id",
+            f"SELECT u.offer_id, u.option_id, u.item_id, u.quantity, i.numbered "  # noqa: S608
+            f"FROM {_T_USE} u JOIN {_T_ITEM} i ON i.id = u.item_id "
+            f"WHERE u.offer_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY u.item_id",
             ids,
         )
-        return [Use(*row) for row in cursor.fetchall()]
+        return [Use(o, opt, i, q, bool(n)) for o, opt, i, q, n in cursor.fetchall()]
 
 
 def needs(wanted: Iterable[tuple[int, int | None, int]], uses: Sequence[Use]) -> dict[int, int]:
@@ -215,19 +218,12 @@ def _ledger_write(*, order: Any, need: dict[int, int], reason: str, note: str) -
     place_id = shipping_place_id(order.artist_id)
     if place_id is None:
         place_id = stock_services.place_default(artist=order.artist).pk
-    # Every row this order moves, locked at once in primary-key order (then each
-    # movement_record finds its row already locked): never one item, then the other.
-    stock_services.balances_lock(pairs=[(item_id, place_id) for item_id in sorted(need)])
-    place = Place.objects.get(pk=place_id)
-    items = Item.objects.in_bulk(sorted(need))
-    for item_id, quantity in sorted(need.items()):
-        stock_services.movement_record(
-            item=items[item_id],
-            quantity=quantity,
-            reason=reason,
-            from_place=place if reason == Reason.SOLD_ONLINE else None,
-            to_place=None if reason == Reason.SOLD_ONLINE else place,
-            reference_type="order",
-            reference_id=order.code,
-            note=note,
-        )
+    stock_services.web_shop_record(
+        artist_id=order.artist_id,
+        place_id=place_id,
+        quantities=need,
+        reason=reason,
+        reference_type="order",
+        reference_id=order.code,
+        note=note,
+    )

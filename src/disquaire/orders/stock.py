@@ -33,7 +33,6 @@ from disquaire.orders.models import (
     Reservation,
 )
 from disquaire.selling.models import Offer, OfferOption
-from disquaire.stock.models import Item
 
 M = TypeVar("M", bound=models.Model)
 
@@ -147,15 +146,7 @@ def _lapsed(reservations: Sequence[Reservation], now: datetime) -> list[Reservat
 def _number(reservations: Sequence[Reservation], uses: Sequence[stock_items.Use] = ()) -> None:
     """Give the units of numbered items (or, for an offer using none, of a numbered
     offer) their numbers; each counter row stays locked until the commit."""
-    numbered = (
-        set(
-            Item.objects.filter(pk__in={u.item_id for u in uses}, numbered=True).values_list(
-                "pk", flat=True
-            )
-        )
-        if uses
-        else set()
-    )
+    numbered = {u.item_id for u in uses if u.numbered}
     for reservation in reservations:
         item_uses = [
             u
