@@ -75,6 +75,11 @@ def uses_of(offer_ids: Iterable[int]) -> list[Use]:
         return [Use(o, opt, i, q, bool(n), p) for o, opt, i, q, n, p in cursor.fetchall()]
 
 
+def numbered_by_item(offer_ids: Iterable[int]) -> set[int]:
+    """Those of the offers whose units get a numbered item's numbers."""
+    return {u.offer_id for u in uses_of(offer_ids) if u.numbered}
+
+
 def needs(wanted: Iterable[tuple[int, int | None, int]], uses: Sequence[Use]) -> dict[int, int]:
     """Units of each item that ``wanted`` — (offer id, option id, quantity) — takes."""
     need: dict[int, int] = defaultdict(int)
