@@ -20,6 +20,7 @@ from disquaire.core.storage import storage_save_bytes
 from disquaire.delivery.codes import code_batch_create
 from disquaire.fans.models import Update
 from disquaire.selling.models import Offer, ShippingZone
+from disquaire.stock.models import Item, Place
 from tests.backstage.conftest import Band
 from tests.factories import TrackFactory
 from tests.shop.factories import OfferFactory
@@ -47,6 +48,8 @@ def _objects(band: Band) -> Objects:
         "post_id": NewsPost.objects.create(artist=band.artist, title="N", slug="n").pk,
         "offer_id": Offer.objects.create(artist=band.artist, release=band.release, title="O").pk,
         "zone_id": ShippingZone.objects.create(artist=band.artist, name="Z", countries=["FR"]).pk,
+        "item_id": Item.objects.create(artist=band.artist, name="CD").pk,
+        "place_id": Place.objects.create(artist=band.artist, name="Van", kind="bag").pk,
         "code": order_for(OfferFactory(release=band.release)).code,
         "chart": "sales",
         "batch_id": code_batch_create(release=band.release, size=2).pk,
@@ -120,6 +123,18 @@ SCOPED: dict[str, Callable[[Objects], dict[str, Any]]] = {
     "shipping_zone_delete": _pick("artist", "zone_id"),
     "shop_settings": A,
     "payments": A,
+    "stock": A,
+    "stock_ledger": A,
+    "stock_ledger_csv": A,
+    "stock_receive": A,
+    "stock_move": A,
+    "stock_count": A,
+    "stock_damaged": A,
+    "stock_item_create": A,
+    "stock_item_edit": _pick("artist", "item_id"),
+    "stock_item_delete": _pick("artist", "item_id"),
+    "stock_place_create": A,
+    "stock_place_edit": _pick("artist", "place_id"),
     "code_batches": A,
     "code_batch_csv": _pick("artist", "batch_id"),
     "code_batch_pdf": _pick("artist", "batch_id"),

@@ -40,6 +40,7 @@ from disquaire.fans.services import (
 )
 from disquaire.payments.providers.test import TOKEN_PURPOSE as TEST_PAY_PURPOSE
 from disquaire.selling.models import ShippingZone
+from disquaire.stock.models import Item, Place
 from disquaire.storefront.listening.streams import STREAM_PURPOSE
 from tests.delivery.conftest import ready_release
 from tests.factories import MembershipFactory, UserFactory
@@ -150,6 +151,8 @@ def world_build() -> World:
         "post_id": NewsPost.objects.create(artist=artist, title="N", slug="n").pk,
         "offer_id": offer.pk,
         "zone_id": ShippingZone.objects.create(artist=artist, name="Z", countries=["FR"]).pk,
+        "item_id": Item.objects.create(artist=artist, name="CD").pk,
+        "place_id": Place.objects.create(artist=artist, name="Van", kind=Place.Kind.BAG).pk,
         "code": order.code,
         "referral_id": 999999,  # none: voiding is refused as not found
         "reward_id": 999999,

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "anymail",
     "disquaire.core",
     "disquaire.catalog",
+    "disquaire.stock",
     "disquaire.storefront",
     "disquaire.shop",
     "disquaire.selling",

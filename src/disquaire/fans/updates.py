@@ -387,9 +387,7 @@ def update_send(*, update_id: int, budget_seconds: float | None = None) -> int:
     if update is None or update.state != UpdateState.SENDING:
         return 0
     budget = (
-        budget_seconds
-        if budget_seconds is not None
-        else settings.DISQUAIRE_UPDATES_TASK_SECONDS
+        budget_seconds if budget_seconds is not None else settings.DISQUAIRE_UPDATES_TASK_SECONDS
     )
     rate = float(settings.DISQUAIRE_UPDATES_RATE)
     batch = settings.DISQUAIRE_UPDATES_BATCH

@@ -14,3 +14,10 @@ class OrdersConfig(AppConfig):
         # A provider's ``start_checkout`` goes through orders, which it does not import.
         if payment_checkout_start not in CHECKOUT_START:
             CHECKOUT_START.append(payment_checkout_start)
+
+        from disquaire.orders.items import held_at
+        from disquaire.stock.services import held_counter_register
+
+        # Units that pending checkouts hold stay where they are: the stock room asks us
+        # before a move or a count (it imports nothing of ours).
+        held_counter_register(held_at)
