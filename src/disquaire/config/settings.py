@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "disquaire.payments",
     "disquaire.delivery",
     "disquaire.fans",
+    "disquaire.stock",
+    "disquaire.table",
     "disquaire.backstage",
     "disquaire.demo",
 ]
@@ -94,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A phone signed in as a merch-table seller sees the table and nothing else.
+    "disquaire.table.views.access.SellerFenceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "disquaire.shop.middleware.VisitOriginMiddleware",
     "disquaire.core.replica.ReplicaPinMiddleware",
