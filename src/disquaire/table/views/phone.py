@@ -74,6 +74,35 @@ def join_code(request: HttpRequest, seller_code: str) -> HttpResponse:
     return render(request, "table/join.html", {"code": seller_code[:32]})
 
 
+def app_strings() -> dict[str, str]:
+    """What the app's script says, in the page's language ({n}, {name}… filled there)."""
+    return {
+        "online": _("Online"),
+        "offline": _("Offline: sales stay on this phone"),
+        "unsent": _("{n} not yet sent"),
+        "all_sent": _("All sent"),
+        "sending": _("Sending…"),
+        "left": _("{n} left"),
+        "none_left": _("none in the bag"),
+        "no_show": _("No show is open: open one to sell."),
+        "add": _("Add {name}, {price}"),
+        "less": _("One less {name}"),
+        "more": _("One more {name}"),
+        "in_cart": _("{n} × {name}"),
+        "sold": _("Sale recorded: {total}"),
+        "empty": _("Tap a product to start a sale."),
+        "exact": _("Exact"),
+        "short": _("Not enough given"),
+        "signout_refused": _(
+            "{n} sales are not yet sent: send them (or export them) before signing out."
+        ),
+        "revoked": _("The band signed this seller out: export the unsent sales for them."),
+        "signin": _("Join the table again to send the sales."),
+        "flagged": _("{n} sales were kept for the band to check."),
+        "refused": _("{n} sales were refused by the server: export them for the band."),
+    }
+
+
 @seller_page
 @ensure_csrf_cookie
 @require_safe
@@ -86,6 +115,7 @@ def app(request: HttpRequest, access: Access) -> HttpResponse:
         {
             "artist": artist,
             "access": access,
+            "strings": app_strings(),
             "urls": {
                 "catalogue": reverse("table:catalogue", kwargs={"artist": artist.slug}),
                 "sync": reverse("table:sync", kwargs={"artist": artist.slug}),
