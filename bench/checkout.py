@@ -61,7 +61,7 @@ def make_edition(units: int) -> tuple[str, int]:
 
     call_command("migrate", interactive=False, verbosity=0)
     from disquaire.catalog.models import Artist, Release
-    from disquaire.shop.models import Offer, ShippingZone
+    from disquaire.selling.models import Offer, ShippingZone
 
     artist = Artist.objects.create(name="Bench Band", slug="bench-band", currency="EUR")
     release = Release.objects.create(

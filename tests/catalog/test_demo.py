@@ -45,7 +45,7 @@ def test_demo_creates_the_band_with_its_releases_and_prints_a_login(
     assert "email: band@example.org  password: " in text
     # The shop offers every kind of price, and a batch of download codes exists.
     from disquaire.delivery.models import CodeBatch
-    from disquaire.shop.models import Offer
+    from disquaire.selling.models import Offer
 
     pricings = set(Offer.objects.values_list("pricing", flat=True))
     assert pricings == {"fixed", "pwyw", "free"}

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from disquaire.catalog.models import Artist, Release
 from disquaire.core.countries import COUNTRIES, countries_by_name
 from disquaire.core.money import CURRENCIES, Money, MoneyError
-from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings
+from disquaire.selling.models import Offer, OfferOption, ShippingZone, ShopSettings
 
 
 def minor_to_text(minor: int | None, currency: str) -> str:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from disquaire.catalog.models import Artist
 from disquaire.orders.models import Order, OrderLine, OrderState
 from disquaire.orders.stock import units_held
-from disquaire.shop.models import Offer, OfferOption
+from disquaire.selling.models import Offer, OfferOption
 
 
 # Everything that must tell test orders apart (the band's e-mails, the desk's and the
@@ -108,3 +108,11 @@ def orders_metrics() -> list[Any]:
             samples=[((state,), count) for state, count in counts.items()],
         )
     ]
+
+
+def offer_sold(*, offer: Offer) -> int:
+    """Units of the offer in paid or fulfilled orders."""
+    total = offer.order_lines.filter(
+        order__state__in=[OrderState.PAID, OrderState.FULFILLED]
+    ).aggregate(n=Sum("quantity"))["n"]
+    return int(total or 0)

@@ -52,7 +52,7 @@ from disquaire.orders.stock import (
 )
 from disquaire.orders.tasks import order_receipt_task
 from disquaire.orders.transitions import audit_batch, audit_log, order_move, payment_move
-from disquaire.shop.models import Offer, OfferOption
+from disquaire.selling.models import Offer, OfferOption
 
 logger = logging.getLogger(__name__)
 

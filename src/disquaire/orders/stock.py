@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from disquaire.core.queries import Compiled, insert_rows, save_fields
 from disquaire.orders.errors import SoldOut
 from disquaire.orders.models import EditionCounter, EditionUnit, Order, OrderLine, Reservation
-from disquaire.shop.models import Offer, OfferOption
+from disquaire.selling.models import Offer, OfferOption
 
 M = TypeVar("M", bound=models.Model)
 

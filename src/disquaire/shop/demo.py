@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from disquaire.catalog.models import Artist, Release
 from disquaire.payments.models import PaymentSettings
-from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings
+from disquaire.selling.models import Offer, OfferOption, ShippingZone, ShopSettings
 
 
 def demo_shop_create(*, artist: Artist, album: Release, ep: Release) -> None:

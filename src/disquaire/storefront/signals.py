@@ -77,7 +77,7 @@ def track_processed_follow(sender: type, track: Track, **kwargs: Any) -> None:
 def _shop_models() -> tuple[type, ...]:
     from disquaire.orders.models import Order
     from disquaire.payments.models import PaymentSettings
-    from disquaire.shop.models import Offer, OfferOption
+    from disquaire.selling.models import Offer, OfferOption
 
     # PaymentSettings: test mode puts a banner on every page of the artist.
     return (Offer, OfferOption, Order, PaymentSettings)
