@@ -81,7 +81,6 @@ INSTALLED_APPS = [
     "disquaire.payments",
     "disquaire.delivery",
     "disquaire.fans",
-    "disquaire.stock",
     "disquaire.table",
     "disquaire.backstage",
     "disquaire.demo",

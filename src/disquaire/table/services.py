@@ -213,13 +213,16 @@ def show_count(
         if locked.state != Show.State.OPEN:
             raise TableError(_("This show is closed."))
         for item in sorted(counts, key=lambda i: i.pk):
-            count_record(
-                item=item,
-                place=locked.place,
-                counted=counts[item],
-                actor=actor,
-                note=f"{stage} {locked}",
-            )
+            try:
+                count_record(
+                    item=item,
+                    place=locked.place,
+                    counted=counts[item],
+                    actor=actor,
+                    note=f"{stage} {locked}",
+                )
+            except StockError as exc:
+                raise TableError(str(exc)) from exc
             row, _created = ShowCount.objects.update_or_create(
                 show=locked, item=item, stage=stage, defaults={"quantity": counts[item]}
             )
