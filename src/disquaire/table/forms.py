@@ -25,13 +25,13 @@ class ShowForm(forms.Form):
     )
     cut = forms.ChoiceField(label=_("Venue's cut"), choices=Show.Cut.choices, initial="none")
     cut_music = forms.DecimalField(
-        label=_("% of music"), min_value=0, max_value=100, decimal_places=2, required=False
+        label=_("Cut on music, per cent"), min_value=0, max_value=100, decimal_places=2, required=False
     )
     cut_apparel = forms.DecimalField(
-        label=_("% of apparel"), min_value=0, max_value=100, decimal_places=2, required=False
+        label=_("Cut on apparel, per cent"), min_value=0, max_value=100, decimal_places=2, required=False
     )
     cut_other = forms.DecimalField(
-        label=_("% of other"), min_value=0, max_value=100, decimal_places=2, required=False
+        label=_("Cut on the rest, per cent"), min_value=0, max_value=100, decimal_places=2, required=False
     )
     cut_fee = forms.DecimalField(
         label=_("Fixed fee"), min_value=0, decimal_places=2, required=False
