@@ -1,10 +1,10 @@
 """What changes at the merch table: sellers, table products, shows and their counts, and
 the sales the phones send (``sales_sync``).
 
-Every sale is its own transaction: insert the sale (its id, made on the phone, is the
-primary key: a second sending of it waits on the first and then finds it), then take
-its units out of the show's bag through the stock ledger (lock → check → write, in item
-order so two phones never wait on each other in a circle), then keep the answer.
+A batch of sales is one transaction: lock the bag's balances of every item it sells
+(key order: two phones never wait on each other in a circle), find which sales are
+already recorded (a sale's id, made on the phone, is the primary key), then record each
+new one and take its units out of the bag through the stock ledger (check → write).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from disquaire.catalog.models import Artist, Release
 from disquaire.stock.errors import StockError
 from disquaire.stock.models import Item, Place, Reason
-from disquaire.stock.services import count_record, movement_record
+from disquaire.stock.services import balances_lock, count_record, movement_record
 from disquaire.table.errors import SellerRefused, TableError
 from disquaire.table.models import (
     Category,
@@ -293,56 +293,72 @@ def _uuid(value: Any, what: str, *, version: int | None = None) -> uuid.UUID:
     return parsed
 
 
-def _parse(raw: Any, *, seller: Seller) -> _Parsed:
-    """The sale as the phone sent it, checked for what no honest phone sends."""
-    if not isinstance(raw, dict):
-        raise Refused(_("A sale is an object."))
-    stamp = parse_datetime(str(raw.get("device_time", "")))
-    if stamp is None:
-        raise Refused(_("The sale's device time is missing or unreadable."))
-    if timezone.is_naive(stamp):
-        stamp = timezone.make_aware(stamp, timezone.UTC)
-    show = Show.objects.filter(pk=_int(raw.get("show"), "show", low=1)).first()
-    if show is None or show.artist_id != seller.artist_id:
-        raise Refused(_("This show is not the band's."))
-    payment = raw.get("payment")
-    if payment not in Sale.Payment.values:
-        raise Refused(_("Unknown payment: cash, card or free."))
-    tendered = raw.get("tendered")
-    lines = raw.get("lines")
-    if not isinstance(lines, list) or not 1 <= len(lines) <= MAX_LINES:
-        raise Refused(_("A sale has 1 to %(n)s lines.") % {"n": MAX_LINES})
-    parsed = _Parsed(
-        id=_uuid(raw.get("id"), "id", version=7),
-        device_id=_uuid(raw.get("device_id"), "device_id"),
-        device_seq=_int(raw.get("device_seq"), "device_seq", low=1),
-        device_time=stamp,
-        show=show,
-        payment=payment,
-        total=_int(raw.get("total"), "total"),
-        tendered=None if tendered is None else _int(tendered, "tendered"),
-        reference=str(raw.get("reference") or "")[:80],
-    )
-    refs = []
-    for line in lines:
-        if not isinstance(line, dict):
-            raise Refused(_("A sale line is an object."))
-        refs.append(_int(line.get("product"), "product", low=1))
-    products = TableProduct.objects.in_bulk(refs)
-    for line, ref in zip(lines, refs, strict=True):
-        product = products.get(ref)
-        if product is not None and product.artist_id != seller.artist_id:
-            raise Refused(_("This item is not the band's."))
-        parsed.lines.append(
-            _Line(
-                product_ref=ref,
-                product=product,
-                name=str(line.get("name") or "")[:120],
-                quantity=_int(line.get("quantity"), "quantity", low=1, high=MAX_UNITS),
-                unit_price=_int(line.get("unit_price"), "unit_price"),
-            )
+class _Batch:
+    """What the sales of one batch name, read once: shows and products (with their items)."""
+
+    def __init__(self, *, seller: Seller, sales: list[Any]) -> None:
+        self.seller = seller
+        show_ids, product_ids = set(), set()
+        for raw in sales:
+            if isinstance(raw, dict):
+                if isinstance(raw.get("show"), int):
+                    show_ids.add(raw["show"])
+                for line in raw.get("lines") or []:
+                    if isinstance(line, dict) and isinstance(line.get("product"), int):
+                        product_ids.add(line["product"])
+        self.shows = Show.objects.select_related("place").in_bulk(show_ids)
+        self.products = TableProduct.objects.prefetch_related("components__item").in_bulk(
+            product_ids
         )
-    return parsed
+
+    def parse(self, raw: Any) -> _Parsed:
+        """The sale as the phone sent it, checked for what no honest phone sends."""
+        seller = self.seller
+        if not isinstance(raw, dict):
+            raise Refused(_("A sale is an object."))
+        stamp = parse_datetime(str(raw.get("device_time", "")))
+        if stamp is None:
+            raise Refused(_("The sale's device time is missing or unreadable."))
+        if timezone.is_naive(stamp):
+            stamp = timezone.make_aware(stamp, timezone.UTC)
+        show = self.shows.get(_int(raw.get("show"), "show", low=1))
+        if show is None or show.artist_id != seller.artist_id:
+            raise Refused(_("This show is not the band's."))
+        payment = raw.get("payment")
+        if payment not in Sale.Payment.values:
+            raise Refused(_("Unknown payment: cash, card or free."))
+        tendered = raw.get("tendered")
+        lines = raw.get("lines")
+        if not isinstance(lines, list) or not 1 <= len(lines) <= MAX_LINES:
+            raise Refused(_("A sale has 1 to %(n)s lines.") % {"n": MAX_LINES})
+        parsed = _Parsed(
+            id=_uuid(raw.get("id"), "id", version=7),
+            device_id=_uuid(raw.get("device_id"), "device_id"),
+            device_seq=_int(raw.get("device_seq"), "device_seq", low=1),
+            device_time=stamp,
+            show=show,
+            payment=payment,
+            total=_int(raw.get("total"), "total"),
+            tendered=None if tendered is None else _int(tendered, "tendered"),
+            reference=str(raw.get("reference") or "")[:80],
+        )
+        for line in lines:
+            if not isinstance(line, dict):
+                raise Refused(_("A sale line is an object."))
+            ref = _int(line.get("product"), "product", low=1)
+            product = self.products.get(ref)
+            if product is not None and product.artist_id != seller.artist_id:
+                raise Refused(_("This item is not the band's."))
+            parsed.lines.append(
+                _Line(
+                    product_ref=ref,
+                    product=product,
+                    name=str(line.get("name") or "")[:120],
+                    quantity=_int(line.get("quantity"), "quantity", low=1, high=MAX_UNITS),
+                    unit_price=_int(line.get("unit_price"), "unit_price"),
+                )
+            )
+        return parsed
 
 
 def _flags(parsed: _Parsed) -> list[str]:
@@ -369,96 +385,146 @@ def _units(parsed: _Parsed) -> list[tuple[Item, int]]:
     """Units per item the sale takes from the bag, in item order (the lock order)."""
     units: dict[int, list[Any]] = {}
     for line in parsed.lines:
-        assert line.product is not None
-        for comp in line.product.components.select_related("item"):
+        if line.product is None:
+            continue
+        for comp in line.product.components.all():
             units.setdefault(comp.item_id, [comp.item, 0])[1] += comp.quantity * line.quantity
     return [(item, n) for _pk, (item, n) in sorted(units.items())]
 
 
-def sale_take(*, seller: Seller, raw: Any) -> dict[str, Any]:
-    """Record one sale sent by ``seller``'s phone, once; answer what happened to it:
-    ``accepted``, ``flagged`` (recorded, for the band to resolve, with its reasons) or
-    ``refused`` (not recorded: it cannot have come from the app as sent)."""
-    sale_id = raw.get("id") if isinstance(raw, dict) else None
-    try:
-        known = Sale.objects.filter(pk=_uuid(sale_id, "id")).first()
-    except Refused as exc:
-        return {"id": str(sale_id or ""), "status": "refused", "reason": str(exc)}
-    if known is not None:
-        if known.artist_id != seller.artist_id:
-            return {"id": str(sale_id), "status": "refused", "reason": _("This id is taken.")}
-        return known.answer
-    try:
-        parsed = _parse(raw, seller=seller)
-    except Refused as exc:
-        return {"id": str(sale_id), "status": "refused", "reason": str(exc)}
+def _answer(sale_id: Any, flags: list[str]) -> dict[str, Any]:
+    answer: dict[str, Any] = {"id": str(sale_id), "status": "flagged" if flags else "accepted"}
+    if flags:
+        answer["flags"] = flags
+    return answer
+
+
+def _take(*, seller: Seller, parsed: _Parsed) -> dict[str, Any]:
+    """Record one new sale and take its units from the bag (inside the batch's
+    transaction, the bag's balances already locked)."""
     flags = _flags(parsed)
     artist = seller.artist
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                sale = Sale.objects.create(
-                    id=parsed.id,
-                    artist=artist,
-                    show=parsed.show,
-                    seller=seller,
-                    device_id=parsed.device_id,
-                    device_seq=parsed.device_seq,
-                    device_time=parsed.device_time,
-                    payment=parsed.payment,
-                    total=parsed.total,
-                    currency=artist.currency,
-                    tendered=parsed.tendered,
-                    reference=parsed.reference,
-                    status=Sale.Status.FLAGGED if flags else Sale.Status.ACCEPTED,
-                    flags=flags,
-                )
-        except IntegrityError:
-            # Sent twice at once: the other call recorded it first.
-            return Sale.objects.get(pk=parsed.id).answer
-        SaleLine.objects.bulk_create(
-            SaleLine(
-                sale=sale,
-                product=line.product,
-                product_ref=line.product_ref,
-                name=line.product.name if line.product else line.name,
-                category=line.product.category if line.product else Category.OTHER,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
+    try:
+        with transaction.atomic():
+            sale = Sale.objects.create(
+                id=parsed.id,
+                artist=artist,
+                show=parsed.show,
+                seller=seller,
+                device_id=parsed.device_id,
+                device_seq=parsed.device_seq,
+                device_time=parsed.device_time,
+                payment=parsed.payment,
+                total=parsed.total,
+                currency=artist.currency,
+                tendered=parsed.tendered,
+                reference=parsed.reference,
+                status=Sale.Status.FLAGGED if flags else Sale.Status.ACCEPTED,
+                flags=flags,
+                answer=_answer(parsed.id, flags),
             )
-            for line in parsed.lines
+    except IntegrityError:
+        # Sent twice at once: the other call recorded it first.
+        return Sale.objects.get(pk=parsed.id).answer
+    SaleLine.objects.bulk_create(
+        SaleLine(
+            sale=sale,
+            product=line.product,
+            product_ref=line.product_ref,
+            name=line.product.name if line.product else line.name,
+            category=line.product.category if line.product else Category.OTHER,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
         )
-        if not flags:
-            try:
-                with transaction.atomic():
-                    for item, units in _units(parsed):
-                        movement_record(
-                            item=item,
-                            quantity=units,
-                            reason=Reason.SOLD_TABLE,
-                            from_place=parsed.show.place,
-                            actor=seller.user,
-                            reference_type=REFERENCE_TYPE,
-                            reference_id=str(sale.pk),
-                        )
-            except StockError:
-                flags = ["stock"]
-        sale.answer = {"id": str(sale.pk), "status": "flagged" if flags else "accepted"}
-        if flags:
-            sale.answer["flags"] = flags
-        sale.status = Sale.Status.FLAGGED if flags else Sale.Status.ACCEPTED
-        sale.flags = flags
+        for line in parsed.lines
+    )
+    if flags:
+        return sale.answer
+    try:
+        # movement_record checks before it writes; a sale of several items needs them
+        # all or none.
+        with transaction.atomic():
+            for item, units in _units(parsed):
+                movement_record(
+                    item=item,
+                    quantity=units,
+                    reason=Reason.SOLD_TABLE,
+                    from_place=parsed.show.place,
+                    actor=seller.user,
+                    reference_type=REFERENCE_TYPE,
+                    reference_id=str(sale.pk),
+                )
+    except StockError:
+        sale.status = Sale.Status.FLAGGED
+        sale.flags = ["stock"]
+        sale.answer = _answer(sale.pk, sale.flags)
         sale.save(update_fields=["answer", "status", "flags"])
     return sale.answer
 
 
 def sales_sync(*, seller: Seller, sales: list[Any]) -> list[dict[str, Any]]:
     """Take a phone's batch of sales; each is recorded once, whatever the number of
-    times it is sent. Answers one entry per sale, in order."""
+    times it is sent. Answers one entry per sale, in order: ``accepted``, ``flagged``
+    (recorded, for the band to resolve, with its reasons) or ``refused`` (not recorded:
+    it cannot have come from the app as sent, with the reason).
+
+    One transaction for the batch: it first locks the bag balances of every item the
+    batch sells, in key order (so two phones' batches never wait on each other in a
+    circle), then finds the sales already recorded (after the lock: a copy of this batch
+    sent at the same moment has committed by then), then records the new ones."""
     seller_check(seller=seller)
     if len(sales) > MAX_BATCH:
         raise TableError(_("At most %(n)s sales at a time.") % {"n": MAX_BATCH})
-    return [sale_take(seller=seller, raw=raw) for raw in sales]
+    batch = _Batch(seller=seller, sales=sales)
+    ids: list[uuid.UUID | None] = []
+    parsed: list[_Parsed | Refused] = []
+    for raw in sales:
+        try:
+            ids.append(_uuid(raw.get("id") if isinstance(raw, dict) else None, "id"))
+        except Refused:
+            ids.append(None)
+        try:
+            parsed.append(batch.parse(raw))
+        except Refused as exc:
+            parsed.append(exc)
+    pairs = sorted(
+        {
+            (item.pk, p.show.place_id)
+            for p in parsed
+            if isinstance(p, _Parsed)
+            for item, _n in _units(p)
+        }
+    )
+    answers: list[dict[str, Any]] = []
+    with transaction.atomic():
+        balances_lock(pairs=pairs)
+        known = Sale.objects.only("artist_id", "answer").in_bulk([i for i in ids if i])
+        done: dict[uuid.UUID, dict[str, Any]] = {}
+        for raw, sale_id, p in zip(sales, ids, parsed, strict=True):
+            if sale_id is not None and sale_id in done:
+                answers.append(done[sale_id])
+                continue
+            if sale_id is not None and sale_id in known:
+                old = known[sale_id]
+                if old.artist_id != seller.artist_id:
+                    answer = {"id": str(sale_id), "status": "refused",
+                              "reason": _("This id is taken.")}  # fmt: skip
+                else:
+                    answer = old.answer
+            elif isinstance(p, Refused):
+                raw_id = raw.get("id") if isinstance(raw, dict) else ""
+                answer = {"id": str(raw_id or ""), "status": "refused", "reason": str(p)}
+            else:
+                answer = _take(seller=seller, parsed=p)
+            if sale_id is not None:
+                done[sale_id] = answer
+            answers.append(answer)
+    return answers
+
+
+def sale_take(*, seller: Seller, raw: Any) -> dict[str, Any]:
+    """One sale sent alone (see ``sales_sync``)."""
+    return sales_sync(seller=seller, sales=[raw])[0]
 
 
 def sale_resolve(*, sale: Sale, take_stock: bool, note: str = "", actor: Any = None) -> Sale:
