@@ -10,6 +10,7 @@ new one and take its units out of the bag through the stock ledger (check → wr
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -399,14 +400,41 @@ def _answer(sale_id: Any, flags: list[str]) -> dict[str, Any]:
     return answer
 
 
-def _take(*, seller: Seller, parsed: _Parsed) -> dict[str, Any]:
-    """Record one new sale and take its units from the bag (inside the batch's
-    transaction, the bag's balances already locked)."""
-    flags = _flags(parsed)
-    artist = seller.artist
+def _take_units(*, seller: Seller, parsed: _Parsed, sale_id: str) -> list[str]:
+    """Take the sale's units out of the show's bag (its balances already locked); the
+    flags when the bag does not hold them (nothing taken then)."""
+    units = _units(parsed)
     try:
-        with transaction.atomic():
-            sale = Sale.objects.create(
+        # movement_record checks before it writes and rolls itself back; a sale of
+        # several items needs them all or none.
+        with transaction.atomic() if len(units) > 1 else nullcontext():
+            for item, quantity in units:
+                movement_record(
+                    item=item,
+                    quantity=quantity,
+                    reason=Reason.SOLD_TABLE,
+                    from_place=parsed.show.place,
+                    actor=seller.user,
+                    reference_type=REFERENCE_TYPE,
+                    reference_id=sale_id,
+                )
+    except StockError:
+        return ["stock"]
+    return []
+
+
+def _record(*, seller: Seller, new: list[_Parsed]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Record the batch's new sales (their ids checked unknown under the bag's lock):
+    each one's units taken from the bag, then every sale and line in one insert each."""
+    artist = seller.artist
+    sales, lines, answers = [], [], {}
+    for parsed in new:
+        flags = _flags(parsed)
+        if not flags:
+            flags = _take_units(seller=seller, parsed=parsed, sale_id=str(parsed.id))
+        answers[parsed.id] = _answer(parsed.id, flags)
+        sales.append(
+            Sale(
                 id=parsed.id,
                 artist=artist,
                 show=parsed.show,
@@ -421,45 +449,63 @@ def _take(*, seller: Seller, parsed: _Parsed) -> dict[str, Any]:
                 reference=parsed.reference,
                 status=Sale.Status.FLAGGED if flags else Sale.Status.ACCEPTED,
                 flags=flags,
-                answer=_answer(parsed.id, flags),
+                answer=answers[parsed.id],
             )
-    except IntegrityError:
-        # Sent twice at once: the other call recorded it first.
-        return Sale.objects.get(pk=parsed.id).answer
-    SaleLine.objects.bulk_create(
-        SaleLine(
-            sale=sale,
-            product=line.product,
-            product_ref=line.product_ref,
-            name=line.product.name if line.product else line.name,
-            category=line.product.category if line.product else Category.OTHER,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
         )
-        for line in parsed.lines
+        lines += [
+            SaleLine(
+                sale_id=parsed.id,
+                product=line.product,
+                product_ref=line.product_ref,
+                name=line.product.name if line.product else line.name,
+                category=line.product.category if line.product else Category.OTHER,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+            )
+            for line in parsed.lines
+        ]
+    # A sale sent again at this moment by another batch that shares no lock with this
+    # one (no unit to take, or a tampered copy) makes this insert fail: sales_sync then
+    # runs the batch again, and finds it recorded.
+    Sale.objects.bulk_create(sales)
+    SaleLine.objects.bulk_create(lines)
+    return answers
+
+
+def _sync_once(
+    *, seller: Seller, sales: list[Any], ids: list[uuid.UUID | None], parsed: list[Any]
+) -> list[dict[str, Any]]:
+    pairs = sorted(
+        {
+            (item.pk, p.show.place_id)
+            for p in parsed
+            if isinstance(p, _Parsed)
+            for item, _n in _units(p)
+        }
     )
-    if flags:
-        return sale.answer
-    try:
-        # movement_record checks before it writes; a sale of several items needs them
-        # all or none.
-        with transaction.atomic():
-            for item, units in _units(parsed):
-                movement_record(
-                    item=item,
-                    quantity=units,
-                    reason=Reason.SOLD_TABLE,
-                    from_place=parsed.show.place,
-                    actor=seller.user,
-                    reference_type=REFERENCE_TYPE,
-                    reference_id=str(sale.pk),
-                )
-    except StockError:
-        sale.status = Sale.Status.FLAGGED
-        sale.flags = ["stock"]
-        sale.answer = _answer(sale.pk, sale.flags)
-        sale.save(update_fields=["answer", "status", "flags"])
-    return sale.answer
+    with transaction.atomic():
+        balances_lock(pairs=pairs)
+        known = Sale.objects.only("artist_id", "answer").in_bulk([i for i in ids if i])
+        new: dict[uuid.UUID, _Parsed] = {}
+        for sale_id, p in zip(ids, parsed, strict=True):
+            if isinstance(p, _Parsed) and sale_id not in known and sale_id not in new:
+                new[p.id] = p
+        recorded = _record(seller=seller, new=list(new.values()))
+        answers = []
+        for raw, sale_id, p in zip(sales, ids, parsed, strict=True):
+            if sale_id is not None and sale_id in recorded:
+                answers.append(recorded[sale_id])
+            elif sale_id is not None and sale_id in known:
+                old = known[sale_id]
+                if old.artist_id != seller.artist_id:
+                    answers.append({"id": str(sale_id), "status": "refused",
+                                    "reason": _("This id is taken.")})  # fmt: skip
+                else:
+                    answers.append(old.answer)
+            else:
+                raw_id = raw.get("id") if isinstance(raw, dict) else ""
+                answers.append({"id": str(raw_id or ""), "status": "refused", "reason": str(p)})
+    return answers
 
 
 def sales_sync(*, seller: Seller, sales: list[Any]) -> list[dict[str, Any]]:
@@ -487,39 +533,13 @@ def sales_sync(*, seller: Seller, sales: list[Any]) -> list[dict[str, Any]]:
             parsed.append(batch.parse(raw))
         except Refused as exc:
             parsed.append(exc)
-    pairs = sorted(
-        {
-            (item.pk, p.show.place_id)
-            for p in parsed
-            if isinstance(p, _Parsed)
-            for item, _n in _units(p)
-        }
-    )
-    answers: list[dict[str, Any]] = []
-    with transaction.atomic():
-        balances_lock(pairs=pairs)
-        known = Sale.objects.only("artist_id", "answer").in_bulk([i for i in ids if i])
-        done: dict[uuid.UUID, dict[str, Any]] = {}
-        for raw, sale_id, p in zip(sales, ids, parsed, strict=True):
-            if sale_id is not None and sale_id in done:
-                answers.append(done[sale_id])
-                continue
-            if sale_id is not None and sale_id in known:
-                old = known[sale_id]
-                if old.artist_id != seller.artist_id:
-                    answer = {"id": str(sale_id), "status": "refused",
-                              "reason": _("This id is taken.")}  # fmt: skip
-                else:
-                    answer = old.answer
-            elif isinstance(p, Refused):
-                raw_id = raw.get("id") if isinstance(raw, dict) else ""
-                answer = {"id": str(raw_id or ""), "status": "refused", "reason": str(p)}
-            else:
-                answer = _take(seller=seller, parsed=p)
-            if sale_id is not None:
-                done[sale_id] = answer
-            answers.append(answer)
-    return answers
+    for attempt in range(3):
+        try:
+            return _sync_once(seller=seller, sales=sales, ids=ids, parsed=parsed)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def sale_take(*, seller: Seller, raw: Any) -> dict[str, Any]:
