@@ -224,12 +224,9 @@ def main() -> None:
     try:
         table = make_table(devices)
         port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "disquaire", "serve", "--production", "--no-worker"]
-            + ["--no-migrate", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-        )
+        command = [sys.executable, "-m", "disquaire", "serve", "--production", "--no-worker"]
+        command += ["--no-migrate", "--port", str(port)]
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while True:
             try:

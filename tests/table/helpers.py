@@ -58,7 +58,9 @@ def table_build(*, cds: int = 20, shirts: int = 10, artist: Artist | None = None
     for item, n in ((cd, cds), (shirt, shirts)):
         if n:
             movement_record(item=item, quantity=n, reason=Reason.RECEIVED, to_place=home)
-            movement_record(item=item, quantity=n, reason=Reason.MOVED, from_place=home, to_place=bag)
+            movement_record(
+                item=item, quantity=n, reason=Reason.MOVED, from_place=home, to_place=bag
+            )
     cd_product = services.product_save(
         artist=artist, name="CD", price=1500, category="music", components=[(cd, 1)]
     )
@@ -68,7 +70,9 @@ def table_build(*, cds: int = 20, shirts: int = 10, artist: Artist | None = None
     deal = services.product_save(
         artist=artist, name="2 CDs", price=2500, category="music", components=[(cd, 2)]
     )
-    show = services.show_open(artist=artist, date=date(2026, 12, 4), venue="Le Trabendo", town="Paris")
+    show = services.show_open(
+        artist=artist, date=date(2026, 12, 4), venue="Le Trabendo", town="Paris"
+    )
     seller = services.seller_invite(artist=artist, name="Sam")
     services.seller_join(code=seller.code)
     seller.refresh_from_db()

@@ -18,7 +18,9 @@ def test_friend_joins_with_the_short_code_once():
     table = table_build()
     invited = services.seller_invite(artist=table.artist, name="Alex")
     client = Client()
-    response = client.post("/table/join/", {"code": invited.code.lower()[:4] + "-" + invited.code[4:]})
+    response = client.post(
+        "/table/join/", {"code": invited.code.lower()[:4] + "-" + invited.code[4:]}
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/table/{table.artist.slug}/"
     assert client.get(response["Location"]).status_code == 200

@@ -24,7 +24,8 @@ def test_count_in_sell_count_out_reconciles_and_records_the_missing_units():
     phone = Device()
     sync(seller_client(table.seller), table, [
         phone.sale(table, [(table.cd_product, 2)]),
-        phone.sale(table, [(table.deal, 1), (table.shirt_product, 1)], payment="card", reference="T-88"),
+        phone.sale(table, [(table.deal, 1), (table.shirt_product, 1)], payment="card",
+                   reference="T-88"),
         phone.sale(table, [(table.shirt_product, 1)], payment="free"),
     ])  # fmt: skip
     # 4 CDs and 2 shirts sold; one CD walked away, one shirt was found.
@@ -79,7 +80,9 @@ def test_count_in_is_offered_from_the_last_shows_count_out():
     table = table_build()
     services.show_count(show=table.show, stage="out", counts={table.cd: 7, table.shirt: 3})
     services.show_close(show=table.show, cash_counted=None)
-    tomorrow = services.show_open(artist=table.artist, date=date(2026, 12, 5), venue="La Maroquinerie")
+    tomorrow = services.show_open(
+        artist=table.artist, date=date(2026, 12, 5), venue="La Maroquinerie"
+    )
     assert selectors.count_defaults(show=tomorrow, stage=ShowCount.Stage.IN) == {
         table.cd.pk: 7, table.shirt.pk: 3
     }  # fmt: skip

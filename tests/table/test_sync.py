@@ -25,7 +25,11 @@ def test_same_batch_sent_three_times_is_recorded_once():
     table = table_build()
     client = seller_client(table.seller)
     phone = Device()
-    batch = [phone.sale(table), phone.sale(table, [(table.deal, 1)]), phone.sale(table, [(table.shirt_product, 2)])]
+    batch = [
+        phone.sale(table),
+        phone.sale(table, [(table.deal, 1)]),
+        phone.sale(table, [(table.shirt_product, 2)]),
+    ]
     answers = [sync(client, table, batch).json() for _ in range(3)]
     assert answers[0] == answers[1] == answers[2]
     assert [r["status"] for r in answers[0]["results"]] == ["accepted"] * 3
@@ -41,7 +45,7 @@ def test_two_phones_offline_batches_interleaved_lose_nothing_and_repeat_nothing(
     phones = [Device(), Device()]
     queues = {p.id: [p.sale(table, [(table.cd_product, 1)]) for _ in range(30)] for p in phones}
     sent = []
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 (a fixed order of sendings, not a secret)
     for phone in phones * 3:
         queue = queues[phone.id]
         start = rng.randrange(len(queue))
@@ -52,7 +56,9 @@ def test_two_phones_offline_batches_interleaved_lose_nothing_and_repeat_nothing(
         results = sync(client, table, queues[phone.id]).json()["results"]
         assert {r["status"] for r in results} == {"accepted"}
     ids = {s["id"] for q in queues.values() for s in q}
-    assert set(Sale.objects.values_list("id", flat=True).__iter__()) == {__import__("uuid").UUID(i) for i in ids}
+    assert set(Sale.objects.values_list("id", flat=True).__iter__()) == {
+        __import__("uuid").UUID(i) for i in ids
+    }
     assert sold_rows(table).count() == 60
     assert balance(item=table.cd, place=table.bag) == 200 - 60
 
@@ -74,7 +80,9 @@ def test_sale_from_a_deleted_product_is_recorded_and_flagged():
 
 def test_more_units_than_the_bag_holds_is_flagged_and_writes_no_ledger_row():
     table = table_build(cds=1)
-    results = sync(seller_client(table.seller), table, [Device().sale(table, [(table.deal, 1)])]).json()
+    results = sync(
+        seller_client(table.seller), table, [Device().sale(table, [(table.deal, 1)])]
+    ).json()
     assert results["results"][0]["status"] == "flagged"
     assert results["results"][0]["flags"] == ["stock"]
     assert not sold_rows(table).exists()
@@ -180,5 +188,7 @@ def test_free_sale_takes_stock_but_no_money():
 def test_malformed_batch_is_a_400():
     table = table_build()
     client = seller_client(table.seller)
-    response = client.post(f"/table/{table.artist.slug}/sync", data="nope", content_type="application/json")
+    response = client.post(
+        f"/table/{table.artist.slug}/sync", data="nope", content_type="application/json"
+    )
     assert response.status_code == 400

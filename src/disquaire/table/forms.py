@@ -25,13 +25,25 @@ class ShowForm(forms.Form):
     )
     cut = forms.ChoiceField(label=_("Venue's cut"), choices=Show.Cut.choices, initial="none")
     cut_music = forms.DecimalField(
-        label=_("Cut on music, per cent"), min_value=0, max_value=100, decimal_places=2, required=False
+        label=_("Cut on music, per cent"),
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        required=False,
     )
     cut_apparel = forms.DecimalField(
-        label=_("Cut on apparel, per cent"), min_value=0, max_value=100, decimal_places=2, required=False
+        label=_("Cut on apparel, per cent"),
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        required=False,
     )
     cut_other = forms.DecimalField(
-        label=_("Cut on the rest, per cent"), min_value=0, max_value=100, decimal_places=2, required=False
+        label=_("Cut on the rest, per cent"),
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        required=False,
     )
     cut_fee = forms.DecimalField(
         label=_("Fixed fee"), min_value=0, decimal_places=2, required=False
@@ -54,7 +66,9 @@ class ProductForm(forms.Form):
         help_text=_("2 for a deal like “2 CDs for 25 €”."),
     )  # fmt: skip
     release = forms.ModelChoiceField(
-        label=_("Cover from release"), queryset=None, required=False  # type: ignore[arg-type]
+        label=_("Cover from release"),
+        queryset=None,
+        required=False,  # type: ignore[arg-type]
     )
 
     def __init__(self, *args: Any, items: Any, releases: Any, **kwargs: Any) -> None:

@@ -87,6 +87,9 @@ class TableComponent(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.item_id}"
+
 
 class Seller(models.Model):
     """Who sells at the table from a phone: a band member (``user`` set), or a friend
@@ -191,6 +194,9 @@ class ShowCount(models.Model):
             models.UniqueConstraint(fields=["show", "item", "stage"], name="table_count_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.stage} {self.item_id}: {self.quantity}"
+
 
 class Sale(models.Model):
     """One sale made on a phone; recorded once, never deleted."""
@@ -249,3 +255,6 @@ class SaleLine(models.Model):
 
     class Meta:
         ordering: ClassVar = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.name}"

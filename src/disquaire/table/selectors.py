@@ -74,7 +74,9 @@ def catalogue(*, artist: Artist, seller: Seller) -> dict[str, Any]:
         left = min((units.get(c.item_id, 0) // c.quantity for c in comps), default=0)
         image = ""
         if product.release_id and product.release and product.release.cover:
-            image = reverse("storefront:cover", kwargs={"release_id": product.release_id, "width": 300})
+            image = reverse(
+                "storefront:cover", kwargs={"release_id": product.release_id, "width": 300}
+            )
         listed.append(
             {
                 "id": product.pk,
@@ -103,9 +105,7 @@ def catalogue(*, artist: Artist, seller: Seller) -> dict[str, Any]:
 def count_defaults(*, show: Show, stage: str) -> dict[int, int]:
     """What to offer in the count form: the counts already made for this stage; for the
     count in, the last closed show's count out (carried over), else the bag's balance."""
-    done = dict(
-        ShowCount.objects.filter(show=show, stage=stage).values_list("item_id", "quantity")
-    )
+    done = dict(ShowCount.objects.filter(show=show, stage=stage).values_list("item_id", "quantity"))
     if done:
         return done
     if stage == ShowCount.Stage.IN:
@@ -185,7 +185,9 @@ def venue_cut(*, show: Show, by_category: dict[str, int]) -> int:
         Category.APPAREL: show.cut_apparel_bp,
         Category.OTHER: show.cut_other_bp,
     }
-    return sum((amount * rates.get(cat, 0) + 5_000) // 10_000 for cat, amount in by_category.items())
+    return sum(
+        (amount * rates.get(cat, 0) + 5_000) // 10_000 for cat, amount in by_category.items()
+    )
 
 
 def show_report(*, show: Show) -> Report:

@@ -72,7 +72,9 @@ def seller_join(*, code: str) -> Seller:
             or seller.joined_at is not None
             or (seller.code_expires_at is not None and seller.code_expires_at < now)
         ):
-            raise TableError(_("This code is unknown, used or expired: ask the band for a new one."))
+            raise TableError(
+                _("This code is unknown, used or expired: ask the band for a new one.")
+            )
         seller.joined_at = now
         seller.save(update_fields=["joined_at"])
     return seller
@@ -179,9 +181,10 @@ def show_open(
             raise TableError(_("Add a merch bag place on the stock page first."))
     if place.artist_id != artist.pk or place.kind != Place.Kind.BAG:
         raise TableError(_("A show sells from one of the band's merch bags."))
-    if min(cash_float, cut_music_bp, cut_apparel_bp, cut_other_bp, cut_fee) < 0 or max(
-        cut_music_bp, cut_apparel_bp, cut_other_bp
-    ) > 10_000:
+    if (
+        min(cash_float, cut_music_bp, cut_apparel_bp, cut_other_bp, cut_fee) < 0
+        or max(cut_music_bp, cut_apparel_bp, cut_other_bp) > 10_000
+    ):
         raise TableError(_("Amounts cannot be negative, a cut at most 100 %."))
     return Show.objects.create(
         artist=artist,
@@ -374,8 +377,10 @@ def _flags(parsed: _Parsed) -> list[str]:
             flags.append("product_removed")
         elif line.unit_price != line.product.price:
             flags.append("price")
-    expected = 0 if parsed.payment == Sale.Payment.FREE else sum(
-        line.unit_price * line.quantity for line in parsed.lines
+    expected = (
+        0
+        if parsed.payment == Sale.Payment.FREE
+        else sum(line.unit_price * line.quantity for line in parsed.lines)
     )
     if parsed.total != expected:
         flags.append("total")

@@ -15,12 +15,28 @@ urlpatterns = [
     path("<slug:artist>/sync", phone.sync, name="sync"),
     path("<slug:artist>/signout", phone.signout, name="signout"),
     path("<slug:artist>/shows/", shows.shows, name="shows"),
-    path("<slug:artist>/shows/<int:show_id>/count/<str:stage>/", shows.show_count, name="show_count"),
+    path(
+        "<slug:artist>/shows/<int:show_id>/count/<str:stage>/", shows.show_count, name="show_count"
+    ),
     path("<slug:artist>/shows/<int:show_id>/close/", shows.show_close, name="show_close"),
     path("<slug:artist>/shows/<int:show_id>/report/", shows.show_report, name="show_report"),
-    path("<slug:artist>/shows/<int:show_id>/report.csv", shows.show_report_csv, name="show_report_csv"),
+    path(
+        "<slug:artist>/shows/<int:show_id>/report.csv",
+        shows.show_report_csv,
+        name="show_report_csv",
+    ),
     path("<slug:artist>/manage/", manage.manage, name="manage"),
-    path("<slug:artist>/manage/products/<int:product_id>/remove", manage.product_remove, name="product_remove"),
-    path("<slug:artist>/manage/sellers/<int:seller_id>/revoke", manage.seller_revoke, name="seller_revoke"),
-    path("<slug:artist>/manage/sales/<uuid:sale_id>/resolve", shows.sale_resolve, name="sale_resolve"),
+    path(
+        "<slug:artist>/manage/products/<int:product_id>/remove",
+        manage.product_remove,
+        name="product_remove",
+    ),
+    path(
+        "<slug:artist>/manage/sellers/<int:seller_id>/revoke",
+        manage.seller_revoke,
+        name="seller_revoke",
+    ),
+    path(
+        "<slug:artist>/manage/sales/<uuid:sale_id>/resolve", shows.sale_resolve, name="sale_resolve"
+    ),
 ]

@@ -50,7 +50,9 @@ def manage(request: HttpRequest, access: Access) -> HttpResponse:
         seller = services.seller_invite(
             artist=artist, name=seller_form.cleaned_data["name"], created_by=request.user
         )
-        messages.success(request, _("Give %(name)s the code or the link below.") % {"name": seller.name})
+        messages.success(
+            request, _("Give %(name)s the code or the link below.") % {"name": seller.name}
+        )
         return redirect("table:manage", artist=artist.slug)
     invites = [
         (s, request.build_absolute_uri(reverse("table:join_code", kwargs={"seller_code": s.code})))

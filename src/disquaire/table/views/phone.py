@@ -142,7 +142,9 @@ def sync(request: HttpRequest, access: Access) -> JsonResponse:
     """Take a batch of sales: ``{"sales": [...]}`` → ``{"results": [...]}``, one per sale
     (accepted, flagged or refused); sending it again answers the same."""
     if len(request.body) > MAX_BODY:
-        return JsonResponse({"error": "too_big", "message": _("Send fewer sales at a time.")}, status=413)
+        return JsonResponse(
+            {"error": "too_big", "message": _("Send fewer sales at a time.")}, status=413
+        )
     try:
         body: Any = json.loads(request.body or b"{}")
     except ValueError:

@@ -26,7 +26,7 @@ def _show(access: Access, show_id: int) -> Show:
 
 
 def _bp(value: object) -> int:
-    return int(round(float(value or 0) * 100))  # type: ignore[arg-type]
+    return round(float(value or 0) * 100)  # type: ignore[arg-type]
 
 
 @seller_page
@@ -53,7 +53,9 @@ def shows(request: HttpRequest, access: Access) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("The show is open: count the bag in."))
-            return redirect("table:show_count", artist=access.artist.slug, show_id=show.pk, stage="in")
+            return redirect(
+                "table:show_count", artist=access.artist.slug, show_id=show.pk, stage="in"
+            )
     return render(
         request,
         "table/shows.html",
@@ -82,9 +84,7 @@ def show_count(request: HttpRequest, access: Access, show_id: int, stage: str) -
                 break
         else:
             try:
-                services.show_count(
-                    show=show, stage=stage, counts=counts, actor=access.seller.user
-                )
+                services.show_count(show=show, stage=stage, counts=counts, actor=access.seller.user)
             except TableError as exc:
                 messages.error(request, str(exc))
             else:
@@ -154,7 +154,9 @@ def show_report_csv(request: HttpRequest, access: Access, show_id: int) -> HttpR
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="table-{show.date}-{show.pk}.csv"'
     out = csv.writer(response)
-    out.writerow([_("Item"), _("Count in"), _("Sold"), _("Expected"), _("Count out"), _("Difference")])
+    out.writerow(
+        [_("Item"), _("Count in"), _("Sold"), _("Expected"), _("Count out"), _("Difference")]
+    )
     for line in report.lines:
         out.writerow([line.item.name, line.counted_in, line.sold, line.expected_out,
                       line.counted_out, line.difference])  # fmt: skip
