@@ -6,7 +6,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from disquaire.catalog.models import Release
 from disquaire.core.money import Money
+from disquaire.stock.models import Item
 from disquaire.table.models import Category, Show
 
 
@@ -60,15 +62,15 @@ class ProductForm(forms.Form):
     name = forms.CharField(label=_("Name on the button"), max_length=120)
     price = forms.DecimalField(label=_("Table price"), min_value=0, decimal_places=2)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    item = forms.ModelChoiceField(label=_("Item"), queryset=None)  # type: ignore[arg-type]
+    item: forms.ModelChoiceField[Item] = forms.ModelChoiceField(
+        label=_("Item"), queryset=Item.objects.none()
+    )
     units = forms.IntegerField(
         label=_("Units per sale"), min_value=1, max_value=99, initial=1,
         help_text=_("2 for a deal like “2 CDs for 25 €”."),
     )  # fmt: skip
-    release = forms.ModelChoiceField(
-        label=_("Cover from release"),
-        queryset=None,
-        required=False,  # type: ignore[arg-type]
+    release: forms.ModelChoiceField[Release] = forms.ModelChoiceField(
+        label=_("Cover from release"), queryset=Release.objects.none(), required=False
     )
 
     def __init__(self, *args: Any, items: Any, releases: Any, **kwargs: Any) -> None:

@@ -180,7 +180,7 @@ def venue_cut(*, show: Show, by_category: dict[str, int]) -> int:
         return show.cut_fee
     if show.cut != Show.Cut.PERCENT:
         return 0
-    rates = {
+    rates: dict[str, int] = {
         Category.MUSIC: show.cut_music_bp,
         Category.APPAREL: show.cut_apparel_bp,
         Category.OTHER: show.cut_other_bp,
@@ -251,9 +251,9 @@ def device_gaps(*, show: Show) -> dict[str, list[int]]:
     seen: dict[str, set[int]] = {}
     for device, seq in Sale.objects.filter(show=show).values_list("device_id", "device_seq"):
         seen.setdefault(str(device), set()).add(seq)
-    gaps = {}
-    for device, seqs in seen.items():
+    gaps: dict[str, list[int]] = {}
+    for phone, seqs in seen.items():
         missing = sorted(set(range(min(seqs), max(seqs) + 1)) - seqs)
         if missing:
-            gaps[device] = missing[:50]
+            gaps[phone] = missing[:50]
     return gaps

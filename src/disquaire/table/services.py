@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -324,7 +324,7 @@ class _Batch:
         if stamp is None:
             raise Refused(_("The sale's device time is missing or unreadable."))
         if timezone.is_naive(stamp):
-            stamp = timezone.make_aware(stamp, timezone.UTC)
+            stamp = timezone.make_aware(stamp, UTC)
         show = self.shows.get(_int(raw.get("show"), "show", low=1))
         if show is None or show.artist_id != seller.artist_id:
             raise Refused(_("This show is not the band's."))
