@@ -4,6 +4,7 @@ server holds each sale exactly once, even when a phone sends them all again."""
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
 from typing import Any
 
@@ -108,3 +109,8 @@ def test_two_phones_sell_offline_and_the_server_keeps_each_sale_once(
     again = phones[0].evaluate(SEND_AGAIN, [f"{app}sync", phones[0].evaluate(READ_SALES)])
     assert again == ["accepted"] * 3
     assert Sale.objects.count() == 5
+    shots = os.environ.get("DISQUAIRE_TABLE_SCREENSHOT")
+    if shots:  # docs/screenshots/table-phone.png: the app with a cart, for docs/table.md
+        phones[0].click(f"[data-product='{table.deal.pk}']")
+        phones[0].click(f"[data-product='{table.shirt_product.pk}']")
+        phones[0].screenshot(path=shots)
