@@ -130,3 +130,60 @@ def test_places_create_edit_and_one_default_per_kind(band: Band) -> None:
     c.post(_url(band, "stock_place_edit", place_id=garage.pk), {"name": "Garage 2", "kind": "home"})
     garage.refresh_from_db()
     assert garage.name == "Garage 2"
+
+
+def test_the_offer_form_says_which_items_an_offer_uses(band: Band) -> None:
+    from disquaire.selling.models import Offer, OfferItem
+
+    cd = services.item_create(artist=band.artist, name="CD")
+    data = {
+        "kind": "physical",
+        "title": "2 CDs",
+        "includes": "",
+        "pricing": "fixed",
+        "price": "25",
+        "minimum": "",
+        "suggested": "",
+        "stock": "",
+        "active": "on",
+        "track": "",
+        "options-TOTAL_FORMS": "0",
+        "options-INITIAL_FORMS": "0",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-0-item": cd.pk,
+        "items-0-quantity": "2",
+        "items-0-option": "",
+    }
+    r = band.client.post(_url(band, "offer_create"), data)
+    assert r.status_code == 302, r.content.decode()[:3000]
+    offer = Offer.objects.get(title="2 CDs")
+    assert [(u.item, u.quantity, u.option) for u in OfferItem.objects.filter(offer=offer)] == [
+        (cd, 2, None)
+    ]
+    page = band.client.get(_url(band, "offer_edit", offer_id=offer.pk)).content.decode()
+    assert "Stock items each unit sold takes" in page
+    r = band.client.post(_url(band, "stock_item_delete", item_id=cd.pk), follow=True)
+    assert "still used by an offer" in r.content.decode()
+
+
+def test_an_item_of_another_band_cannot_be_used(band: Band, stranger: Band) -> None:
+    theirs = services.item_create(artist=stranger.artist, name="Their CD")
+    data = {
+        "kind": "physical",
+        "title": "CD",
+        "pricing": "fixed",
+        "price": "12",
+        "active": "on",
+        "options-TOTAL_FORMS": "0",
+        "options-INITIAL_FORMS": "0",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-0-item": theirs.pk,
+        "items-0-quantity": "1",
+    }
+    r = band.client.post(_url(band, "offer_create"), data)
+    assert r.status_code == 200
+    from disquaire.selling.models import OfferItem
+
+    assert not OfferItem.objects.exists()

@@ -118,5 +118,5 @@ class LedgerFilterForm(_ArtistStockForm):
     item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.none(), required=False)
     place = forms.ModelChoiceField(label=_("Place"), queryset=Place.objects.none(), required=False)
     reason = forms.ChoiceField(
-        label=_("Reason"), choices=[("", _("Any"))] + list(Reason.choices), required=False
+        label=_("Reason"), choices=[("", _("Any")), *list(Reason.choices)], required=False
     )

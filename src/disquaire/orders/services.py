@@ -513,7 +513,7 @@ def _order_sell(order: Order, *, actor: str, before_stock: Callable[[bool], None
     if order.state == OrderState.PENDING and holds_valid(reservations, timezone.now()):
         order_move(order, OrderState.PAID, actor=actor, action="order.paid")
         before_stock(True)
-        reservations_consume_held(reservations)
+        reservations_consume_held(reservations, order=order)
         return True
     before_stock(False)
     if not reservations_consume(order):

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from disquaire.catalog.models import Artist, Release, Track
+from disquaire.stock.models import Item
 
 
 class ShopSettings(models.Model):
@@ -164,3 +165,52 @@ class OfferOption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer} — {self.label}"
+
+
+class OfferItem(models.Model):
+    """What one unit of an offer takes out of stock: ``quantity`` × ``item``.
+
+    The CD offer uses 1 CD, the CD + download bundle 1 CD, the “2 CDs” deal 2: all three
+    draw on the same box. A row with an ``option`` applies only when the fan chooses that
+    option (the T-shirt in size M uses the item “T-shirt / M”); a row without, to every
+    unit of the offer.
+    """
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="item_uses")
+    option = models.ForeignKey(
+        OfferOption,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="item_uses",
+        verbose_name=_("only with the option"),
+    )
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="offer_uses", verbose_name=_("item")
+    )
+    quantity = models.PositiveSmallIntegerField(
+        _("units per sale"), default=1, db_default=1, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        ordering: ClassVar = ["offer_id", "pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["offer", "item"],
+                condition=models.Q(option__isnull=True),
+                name="offer_item_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["offer", "option", "item"],
+                condition=models.Q(option__isnull=False),
+                name="offer_item_option_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="offer_item_quantity_positive"
+            ),
+        ]
+        verbose_name = _("item used")
+        verbose_name_plural = _("items used")
+
+    def __str__(self) -> str:
+        return f"{self.offer}: {self.quantity} × {self.item}"

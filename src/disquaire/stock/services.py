@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from disquaire.core.queries import insert_row, insert_rows
 from disquaire.stock.errors import StockError
 from disquaire.stock.models import Balance, Item, Movement, Place, Reason
 
@@ -64,25 +65,51 @@ def balances_lock(*, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], 
         return {}
     item_ids = sorted({i for i, _p in wanted})
     place_ids = sorted({p for _i, p in wanted})
-    found = _balances_select(item_ids, place_ids, lock=False)
-    missing = wanted - set(found)
+    # Usually every row exists (a place's row is made with its first movement): one
+    # statement locks them. A missing one is inserted — a rival inserting the same row
+    # waits on ON CONFLICT DO NOTHING — and locked after.
+    locked = _balances_select(item_ids, place_ids, lock=True)
+    missing = wanted - set(locked)
     if missing:
-        # A rival may create the same row now: ON CONFLICT DO NOTHING waits for it.
         Balance.objects.bulk_create(
             [Balance(item_id=i, place_id=p, quantity=0) for i, p in sorted(missing)],
             ignore_conflicts=True,
         )
-    locked = _balances_select(item_ids, place_ids, lock=True)
+        locked = _balances_select(item_ids, place_ids, lock=True)
     return {pair: row for pair, row in locked.items() if pair in wanted}
+
+
+_T_BALANCE = Balance._meta.db_table
 
 
 def _balances_select(
     item_ids: list[int], place_ids: list[int], *, lock: bool
 ) -> dict[tuple[int, int], Balance]:
-    rows = Balance.objects.filter(item_id__in=item_ids, place_id__in=place_ids).order_by("pk")
-    if lock:
-        rows = rows.select_for_update()
-    return {(row.item_id, row.place_id): row for row in rows}
+    # Written out: it runs at every checkout and payment of a physical offer.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, item_id, place_id, quantity FROM {_T_BALANCE} "  # noqa: S608
+            f"WHERE item_id IN ({', '.join(['%s'] * len(item_ids))}) "
+            f"AND place_id IN ({', '.join(['%s'] * len(place_ids))}) ORDER BY id"
+            + (" FOR UPDATE" if lock and connection.features.has_select_for_update else ""),
+            [*item_ids, *place_ids],
+        )
+        rows = cursor.fetchall()
+    found = {}
+    for pk, item_id, place_id, quantity in rows:
+        row = Balance(id=pk, item_id=item_id, place_id=place_id, quantity=quantity)
+        row._state.adding = False
+        found[(item_id, place_id)] = row
+    return found
+
+
+def _balance_add(row: Balance, delta: int) -> None:
+    row.quantity += delta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_T_BALANCE} SET quantity = %s WHERE id = %s",  # noqa: S608
+            [row.quantity, row.pk],
+        )
 
 
 def _check_places(
@@ -185,16 +212,88 @@ def movement_record(
         reference_id=str(reference_id)[:64],
         note=note[:500],
     )
-    movement.save(force_insert=True)
+    insert_row(movement)
     if from_place is not None:
-        row = locked[(item.pk, from_place.pk)]
-        row.quantity -= quantity
-        row.save(update_fields=["quantity"])
+        _balance_add(locked[(item.pk, from_place.pk)], -quantity)
     if to_place is not None:
-        row = locked[(item.pk, to_place.pk)]
-        row.quantity += quantity
-        row.save(update_fields=["quantity"])
+        _balance_add(locked[(item.pk, to_place.pk)], quantity)
     return movement
+
+
+def web_shop_record(
+    *,
+    artist_id: int,
+    place_id: int,
+    quantities: dict[int, int],
+    reason: str,
+    reference_type: str,
+    reference_id: str,
+    note: str = "",
+) -> None:
+    """The web shop's movements of one order at once — ``sold_online`` from its place,
+    or ``restocked`` to it — for {item id: units}: the balance rows locked in one
+    statement (primary-key order), one INSERT of the rows, one UPDATE a balance.
+
+    The units sold are held by the order's checkout, so only the balance itself must
+    cover them; refused with ``StockError`` (nothing written) otherwise. Call it inside
+    the transaction of the order's change (no savepoint of its own: it is on the
+    payment's hot path).
+    """
+    if reason not in (Reason.SOLD_ONLINE, Reason.RESTOCKED):
+        raise StockError(_("Unknown reason for a stock movement."))
+    for quantity in quantities.values():
+        _check_quantity(quantity)
+    if not quantities:
+        return
+    with transaction.atomic(savepoint=False):
+        _web_shop_write(
+            artist_id=artist_id,
+            place_id=place_id,
+            quantities=quantities,
+            reason=reason,
+            reference_type=reference_type,
+            reference_id=reference_id,
+            note=note,
+        )
+
+
+def _web_shop_write(
+    *,
+    artist_id: int,
+    place_id: int,
+    quantities: dict[int, int],
+    reason: str,
+    reference_type: str,
+    reference_id: str,
+    note: str,
+) -> None:
+    locked = balances_lock(pairs=[(item_id, place_id) for item_id in quantities])
+    leaving = reason == Reason.SOLD_ONLINE
+    if leaving:
+        for item_id, quantity in quantities.items():
+            if locked[(item_id, place_id)].quantity < quantity:
+                raise StockError(
+                    _("Only %(there)d units of an item are there.")
+                    % {"there": locked[(item_id, place_id)].quantity}
+                )
+    insert_rows(
+        [
+            Movement(
+                artist_id=artist_id,
+                item_id=item_id,
+                quantity=quantity,
+                from_place_id=place_id if leaving else None,
+                to_place_id=None if leaving else place_id,
+                reason=reason,
+                reference_type=reference_type[:40],
+                reference_id=str(reference_id)[:64],
+                note=note[:500],
+            )
+            for item_id, quantity in sorted(quantities.items())
+        ]
+    )
+    for item_id, quantity in sorted(quantities.items()):
+        _balance_add(locked[(item_id, place_id)], -quantity if leaving else quantity)
 
 
 @transaction.atomic

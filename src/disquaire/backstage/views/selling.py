@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from disquaire.backstage import selectors
 from disquaire.backstage.forms_selling import (
     OfferForm,
+    OfferItemFormSet,
     OfferOptionFormSet,
     ShippingZoneForm,
     ShopSettingsForm,
@@ -24,6 +25,7 @@ from disquaire.catalog.models import Release
 from disquaire.selling import services as selling_services
 from disquaire.selling.models import Offer, ShippingZone
 from disquaire.selling.selectors import shop_settings_for
+from disquaire.stock.models import Item
 
 
 def _offers_url(artist: str, offer: Offer | None = None) -> str:
@@ -45,6 +47,10 @@ def offers(request: HttpRequest, artist: str) -> HttpResponse:
             "unshippable": ships and not _has_shipping_zone(obj),
         },
     )
+
+
+def _ships(form: OfferForm) -> bool:
+    return form.cleaned_data.get("kind") in (Offer.Kind.PHYSICAL, Offer.Kind.BUNDLE)
 
 
 def _has_shipping_zone(artist: Any) -> bool:
@@ -90,7 +96,20 @@ def offer_edit(request: HttpRequest, artist: str, offer_id: int | None = None) -
     data = request.POST if request.method == "POST" else None
     form = OfferForm(data, instance=offer, currency=obj.currency, release=release)
     formset = OfferOptionFormSet(data, instance=offer, prefix="options")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    # The items an offer uses: a form without them (an older page) leaves them as they are.
+    items_posted = data is not None and "items-TOTAL_FORMS" in data
+    items = OfferItemFormSet(
+        data if items_posted else None,
+        instance=offer,
+        prefix="items",
+        form_kwargs={"artist": obj, "offer": offer},
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and formset.is_valid()
+        and (not items_posted or not _ships(form) or items.is_valid())
+    ):
         with transaction.atomic():
             fields = form.service_fields()
             if offer.pk:
@@ -99,6 +118,9 @@ def offer_edit(request: HttpRequest, artist: str, offer_id: int | None = None) -
                 offer = selling_services.offer_create(artist=obj, release=release, **fields)
                 formset.instance = offer
             saved = _options_saved(formset) if offer.ships else True
+            if saved and offer.ships and items_posted:
+                items.instance = offer
+                items.save()
             if not saved:
                 transaction.set_rollback(True)
         if saved:
@@ -121,6 +143,8 @@ def offer_edit(request: HttpRequest, artist: str, offer_id: int | None = None) -
             "release": release,
             "form": form,
             "formset": formset,
+            "items": items,
+            "has_items": Item.objects.filter(artist=obj).exists(),
             "currency": obj.currency,
             "no_shipping_zone": not _has_shipping_zone(obj),
         },
