@@ -80,6 +80,7 @@ def app_strings() -> dict[str, str]:
         "online": _("Online"),
         "offline": _("Offline: sales stay on this phone"),
         "unsent": _("{n} not yet sent"),
+        "unsent_one": _("1 not yet sent"),
         "all_sent": _("All sent"),
         "sending": _("Sending…"),
         "left": _("{n} left"),

@@ -217,7 +217,8 @@ async function drawQueue() {
   const unsent = (await unsentSales()).length;
   const db = await dbReady;
   const refused = (await db.getAllFromIndex("sales", "artist_state", [slug, "refused"])).length;
-  $("[data-unsent]").textContent = unsent ? fill(t.unsent, { n: unsent }) : t.all_sent;
+  $("[data-unsent]").textContent =
+    unsent === 1 ? t.unsent_one : unsent ? fill(t.unsent, { n: unsent }) : t.all_sent;
   $("[data-refused]").textContent = String(refused);
   $("[data-refused-line]").hidden = !refused;
   $("[data-net]").textContent = navigator.onLine ? t.online : t.offline;
