@@ -133,3 +133,22 @@ def test_report_page_and_csv_for_the_band():
     csv = client.get(f"{base}/report.csv")
     assert csv["Content-Type"].startswith("text/csv")
     assert "CD,,1," in csv.content.decode()
+
+
+def test_the_bands_and_the_sellers_actions_are_in_the_audit_log():
+    from disquaire.orders.models import AuditEntry
+
+    table = table_build()
+    client = seller_client(table.seller)
+    base = f"/table/{table.artist.slug}/shows/{table.show.pk}"
+    client.post(f"{base}/count/in/", {f"item-{table.cd.pk}": "20"})
+    client.post(f"{base}/close/", {"cash_counted": "0"})
+    owner = MembershipFactory(artist=table.artist).user
+    band = Client()
+    band.force_login(owner)
+    band.post(f"/table/{table.artist.slug}/manage/sellers/{table.seller.pk}/revoke")
+    entries = {e.action: e.actor for e in AuditEntry.objects.filter(action__startswith="table.")}
+    assert entries["table.show_count_in"] == f"table-seller:{table.seller.pk}:Sam"
+    assert entries["table.show_close"] == f"table-seller:{table.seller.pk}:Sam"
+    assert entries["table.seller_revoke"] == f"backstage:{owner.email}"
+    assert "table.seller_invite" in entries

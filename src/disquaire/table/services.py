@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist, Release
+from disquaire.orders.transitions import audit_log
 from disquaire.stock.errors import StockError
 from disquaire.stock.models import Item, Place, Reason
 from disquaire.stock.services import balances_lock, count_record, movement_record
@@ -43,18 +44,27 @@ MAX_BATCH = 500
 REFERENCE_TYPE = "table_sale"
 
 
+def _trace(*, action: str, obj: Any, by: str, data: dict[str, Any] | None = None) -> None:
+    """One line of the audit log for a table action, written in its transaction."""
+    audit_log(action=f"table.{action}", obj=obj, order=None, actor=by, data=data or {})
+
+
 # -- sellers
 
 
-def seller_invite(*, artist: Artist, name: str, created_by: Any = None) -> Seller:
+def seller_invite(*, artist: Artist, name: str, created_by: Any = None, by: str = "") -> Seller:
     """A seller for a friend running the table: joins with the short code (or its link)
     within CODE_DAYS days, once."""
-    return Seller.objects.create(
-        artist=artist,
-        name=name.strip()[:120] or _("Seller"),
-        created_by=created_by,
-        code_expires_at=timezone.now() + timedelta(days=CODE_DAYS),
-    )
+    with transaction.atomic():
+        seller = Seller.objects.create(
+            artist=artist,
+            name=name.strip()[:120] or _("Seller"),
+            created_by=created_by,
+            code_expires_at=timezone.now() + timedelta(days=CODE_DAYS),
+        )
+        _trace(action="seller_invite", obj=seller, by=by, data={"artist": artist.pk,
+               "name": seller.name})  # fmt: skip
+    return seller
 
 
 def seller_join(*, code: str) -> Seller:
@@ -90,11 +100,13 @@ def seller_for_member(*, artist: Artist, user: Any) -> Seller:
     return seller
 
 
-def seller_revoke(*, seller: Seller) -> None:
+def seller_revoke(*, seller: Seller, by: str = "") -> None:
     """The seller's phone can no longer sell nor sync; its sales stay."""
     if seller.revoked_at is None:
-        seller.revoked_at = timezone.now()
-        seller.save(update_fields=["revoked_at"])
+        with transaction.atomic():
+            seller.revoked_at = timezone.now()
+            seller.save(update_fields=["revoked_at"])
+            _trace(action="seller_revoke", obj=seller, by=by, data={"artist": seller.artist_id})
 
 
 def seller_check(*, seller: Seller) -> None:
@@ -115,6 +127,7 @@ def product_save(
     release: Release | None = None,
     product: TableProduct | None = None,
     position: int = 0,
+    by: str = "",
 ) -> TableProduct:
     """Create (or change) a table product made of ``components`` (item, units)."""
     if price < 0:
@@ -143,14 +156,21 @@ def product_save(
             TableComponent(product=product, item=item, quantity=units)
             for item, units in merged.values()
         )
+        _trace(action="product_save", obj=product, by=by, data={
+            "artist": artist.pk, "name": product.name, "price": price, "category": category,
+            "items": {str(pk): units for pk, (_item, units) in merged.items()},
+        })  # fmt: skip
     return product
 
 
-def product_remove(*, product: TableProduct) -> None:
+def product_remove(*, product: TableProduct, by: str = "") -> None:
     """Off the table; kept for the sales that name it."""
     if product.is_active:
-        product.is_active = False
-        product.save(update_fields=["is_active"])
+        with transaction.atomic():
+            product.is_active = False
+            product.save(update_fields=["is_active"])
+            _trace(action="product_remove", obj=product, by=by,
+                   data={"artist": product.artist_id})  # fmt: skip
 
 
 # -- shows
@@ -169,6 +189,7 @@ def show_open(
     cut_apparel_bp: int = 0,
     cut_other_bp: int = 0,
     cut_fee: int = 0,
+    by: str = "",
 ) -> Show:
     """Open a show at the merch bag ``place`` (the band's default bag when not given)."""
     if place is None:
@@ -186,23 +207,27 @@ def show_open(
         or max(cut_music_bp, cut_apparel_bp, cut_other_bp) > 10_000
     ):
         raise TableError(_("Amounts cannot be negative, a cut at most 100 %."))
-    return Show.objects.create(
-        artist=artist,
-        date=date,
-        venue=venue.strip()[:200],
-        town=town.strip()[:120],
-        place=place,
-        cash_float=cash_float,
-        cut=cut,
-        cut_music_bp=cut_music_bp,
-        cut_apparel_bp=cut_apparel_bp,
-        cut_other_bp=cut_other_bp,
-        cut_fee=cut_fee,
-    )
+    with transaction.atomic():
+        show = Show.objects.create(
+            artist=artist,
+            date=date,
+            venue=venue.strip()[:200],
+            town=town.strip()[:120],
+            place=place,
+            cash_float=cash_float,
+            cut=cut,
+            cut_music_bp=cut_music_bp,
+            cut_apparel_bp=cut_apparel_bp,
+            cut_other_bp=cut_other_bp,
+            cut_fee=cut_fee,
+        )
+        _trace(action="show_open", obj=show, by=by, data={"artist": artist.pk,
+               "date": str(date), "venue": show.venue})  # fmt: skip
+    return show
 
 
 def show_count(
-    *, show: Show, stage: str, counts: dict[Item, int], actor: Any = None
+    *, show: Show, stage: str, counts: dict[Item, int], actor: Any = None, by: str = ""
 ) -> list[ShowCount]:
     """Record what is in the bag per item at the count in or out. The ledger follows the
     count: a difference with the bag's balance is written as ``counted`` rows (missing or
@@ -231,10 +256,17 @@ def show_count(
                 show=locked, item=item, stage=stage, defaults={"quantity": counts[item]}
             )
             written.append(row)
+        tally = {str(i.pk): n for i, n in counts.items()}
+        _trace(
+            action=f"show_count_{stage}",
+            obj=locked,
+            by=by,
+            data={"artist": locked.artist_id, "counts": tally},
+        )
     return written
 
 
-def show_close(*, show: Show, cash_counted: int | None) -> Show:
+def show_close(*, show: Show, cash_counted: int | None, by: str = "") -> Show:
     """Close the show (after its count out): late sales of it are flagged."""
     if cash_counted is not None and cash_counted < 0:
         raise TableError(_("Counted cash cannot be negative."))
@@ -246,6 +278,8 @@ def show_close(*, show: Show, cash_counted: int | None) -> Show:
         locked.cash_counted = cash_counted
         locked.closed_at = timezone.now()
         locked.save(update_fields=["state", "cash_counted", "closed_at"])
+        _trace(action="show_close", obj=locked, by=by, data={
+            "artist": locked.artist_id, "cash_counted": cash_counted})  # fmt: skip
     return locked
 
 
@@ -552,7 +586,9 @@ def sale_take(*, seller: Seller, raw: Any) -> dict[str, Any]:
     return sales_sync(seller=seller, sales=[raw])[0]
 
 
-def sale_resolve(*, sale: Sale, take_stock: bool, note: str = "", actor: Any = None) -> Sale:
+def sale_resolve(
+    *, sale: Sale, take_stock: bool, note: str = "", actor: Any = None, by: str = ""
+) -> Sale:
     """The band settles a flagged sale: its units taken from the bag now (when they are
     there) or left as they are (the count out will tell), with a note."""
     with transaction.atomic():
@@ -587,4 +623,10 @@ def sale_resolve(*, sale: Sale, take_stock: bool, note: str = "", actor: Any = N
         )
         locked.resolved_at = timezone.now()
         locked.save(update_fields=["status", "resolution", "resolved_at"])
+        _trace(
+            action="sale_resolve",
+            obj=locked,
+            by=by,
+            data={"artist": locked.artist_id, "take": take_stock, "note": locked.resolution},
+        )
     return locked

@@ -29,6 +29,14 @@ class Access:
     seller: Seller
     member: bool
 
+    @property
+    def by(self) -> str:
+        """Who did it, for the audit log."""
+        user = self.seller.user
+        if self.member and user is not None:
+            return f"backstage:{getattr(user, 'email', '') or user.pk}"
+        return f"table-seller:{self.seller.pk}:{self.seller.name}"
+
 
 class Revoked(Exception):
     pass

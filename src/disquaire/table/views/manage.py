@@ -40,6 +40,7 @@ def manage(request: HttpRequest, access: Access) -> HttpResponse:
                 category=data["category"],
                 components=[(data["item"], data["units"])],
                 release=data["release"],
+                by=access.by,
             )
         except TableError as exc:
             messages.error(request, str(exc))
@@ -48,7 +49,10 @@ def manage(request: HttpRequest, access: Access) -> HttpResponse:
             return redirect("table:manage", artist=artist.slug)
     if request.method == "POST" and seller_form.is_bound and seller_form.is_valid():
         seller = services.seller_invite(
-            artist=artist, name=seller_form.cleaned_data["name"], created_by=request.user
+            artist=artist,
+            name=seller_form.cleaned_data["name"],
+            created_by=request.user,
+            by=access.by,
         )
         messages.success(
             request, _("Give %(name)s the code or the link below.") % {"name": seller.name}
@@ -80,7 +84,7 @@ def product_remove(request: HttpRequest, access: Access, product_id: int) -> Htt
     product = TableProduct.objects.filter(artist=access.artist, pk=product_id).first()
     if product is None:
         raise Http404
-    services.product_remove(product=product)
+    services.product_remove(product=product, by=access.by)
     messages.success(request, _("The product is off the table."))
     return redirect("table:manage", artist=access.artist.slug)
 
@@ -91,6 +95,6 @@ def seller_revoke(request: HttpRequest, access: Access, seller_id: int) -> HttpR
     seller = Seller.objects.filter(artist=access.artist, user__isnull=True, pk=seller_id).first()
     if seller is None:
         raise Http404
-    services.seller_revoke(seller=seller)
+    services.seller_revoke(seller=seller, by=access.by)
     messages.success(request, _("%(name)s can no longer sell.") % {"name": seller.name})
     return redirect("table:manage", artist=access.artist.slug)

@@ -48,6 +48,7 @@ def shows(request: HttpRequest, access: Access) -> HttpResponse:
                 cut_apparel_bp=_bp(data["cut_apparel"]),
                 cut_other_bp=_bp(data["cut_other"]),
                 cut_fee=to_minor(data["cut_fee"], currency),
+                by=access.by,
             )
         except TableError as exc:
             messages.error(request, str(exc))
@@ -84,7 +85,9 @@ def show_count(request: HttpRequest, access: Access, show_id: int, stage: str) -
                 break
         else:
             try:
-                services.show_count(show=show, stage=stage, counts=counts, actor=access.seller.user)
+                services.show_count(
+                    show=show, stage=stage, counts=counts, actor=access.seller.user, by=access.by
+                )
             except TableError as exc:
                 messages.error(request, str(exc))
             else:
@@ -112,6 +115,7 @@ def show_close(request: HttpRequest, access: Access, show_id: int) -> HttpRespon
             services.show_close(
                 show=show,
                 cash_counted=None if raw is None else to_minor(raw, access.artist.currency),
+                by=access.by,
             )
         except TableError as exc:
             messages.error(request, str(exc))
@@ -191,6 +195,7 @@ def sale_resolve(request: HttpRequest, access: Access, sale_id: str) -> HttpResp
             take_stock=request.POST.get("take") == "1",
             note=str(request.POST.get("note", "")),
             actor=request.user,
+            by=access.by,
         )
     except TableError as exc:
         messages.error(request, str(exc))
