@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 FUZZ_SECONDS ?= 60
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres test-browser lint format bench install clean messages check-deploy lab-check fuzz
+.PHONY: vendor demo test test-sqlite test-postgres test-browser lint format bench install clean messages check-deploy lab-check fuzz
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Disquaire needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -69,6 +69,17 @@ node_modules/.installed: package.json package-lock.json
 	else \
 	  echo "!!! npm not found: the accessibility (axe-core) browser test will be SKIPPED (apt-get install npm)"; \
 	fi
+
+# The merch table's service worker and storage libraries (package.json "dependencies"),
+# copied as they are published: served as static files, no bundler. Commit the result.
+VENDOR := src/disquaire/table/static/table/vendor
+vendor: node_modules/.installed
+	for p in core routing strategies; do \
+	  cp node_modules/workbox-$$p/build/workbox-$$p.prod.js node_modules/workbox-$$p/build/workbox-$$p.prod.js.map $(VENDOR)/; \
+	done
+	cp node_modules/idb/build/index.js $(VENDOR)/idb.js
+	cp node_modules/idb/LICENSE $(VENDOR)/LICENSE-idb
+	cp node_modules/workbox-core/LICENSE $(VENDOR)/LICENSE-workbox
 
 # Exit status 5 is pytest's "no test collected": not a failure while no browser test exists.
 test-browser: $(STAMP) node_modules/.installed

@@ -176,6 +176,28 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("backstage:release_announce",      POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
     ("backstage:upload",                 GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:upload_finish",         POST, LOGIN,  LOGIN,  HIDDEN, BUSY,   BUSY,   HIDDEN),
+    # -- the merch table: the band's members and their invited sellers (a seller's own
+    # session is checked in tests/security/test_table_seller.py); others go to the join page
+    ("table:home",                       GET, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
+    ("table:sw",                         GET, OK,     OK,     OK,     OK,     OK,     OK),
+    ("table:join",                       GET, OK,     OK,     OK,     OK,     OK,     OK),
+    # The invitation link shows a button: a link preview must not use the code up.
+    ("table:join_code",                  GET, OK,     OK,     OK,     OK,     OK,     OK),
+    ("table:app",                        GET, REDIR,  REDIR,  REDIR,  OK,     OK,     REDIR),
+    ("table:manifest",                   GET, REDIR,  REDIR,  REDIR,  OK,     OK,     REDIR),
+    ("table:catalogue",                  GET, DENIED, DENIED, DENIED, OK,     OK,     DENIED),
+    # An empty batch is malformed.
+    ("table:sync",                      POST, DENIED, DENIED, DENIED, BAD,    BAD,    DENIED),
+    ("table:signout",                   POST, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
+    ("table:shows",                      GET, REDIR,  REDIR,  REDIR,  OK,     OK,     REDIR),
+    ("table:show_count",                 GET, REDIR,  REDIR,  REDIR,  OK,     OK,     REDIR),
+    ("table:show_close",                 GET, REDIR,  REDIR,  REDIR,  OK,     OK,     REDIR),
+    ("table:show_report",                GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("table:show_report_csv",            GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("table:manage",                     GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("table:product_remove",            POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
+    ("table:seller_revoke",             POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
+    ("table:sale_resolve",              POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
     # -- shop: public; an order is reached by its code *and* secret (the buyer's link)
     ("shop:cart",                        GET, OK,     OK,     OK,     OK,     OK,     OK),
     ("shop:cart_add",                   POST, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),

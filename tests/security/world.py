@@ -81,6 +81,27 @@ def _user(email: str, **fields: Any) -> Any:
     return UserFactory(username=email, email=email, **fields)
 
 
+def _table_values(artist: Artist) -> dict[str, Any]:
+    """The merch table's objects: a show, a product, an invited seller, a flagged sale."""
+    from disquaire.table import services as table_services
+    from tests.table.helpers import Device, table_build
+
+    table = table_build(artist=artist)
+    invited = table_services.seller_invite(artist=artist, name="Invited")
+    sale = Device().sale(table)
+    sale["lines"][0]["unit_price"] += 1  # not the table's price: flagged
+    sale["total"] = sale["lines"][0]["unit_price"]
+    table_services.sale_take(seller=table.seller, raw=sale)
+    return {
+        "show_id": table.show.pk,
+        "stage": "in",
+        "seller_code": invited.code,
+        "product_id": table.cd_product.pk,
+        "seller_id": invited.pk,
+        "sale_id": sale["id"],
+    }
+
+
 def world_build() -> World:
     """Every object a URL names, belonging to the band ``lesbijoux`` (slug)."""
     owner = _user("owner@example.org")
@@ -214,6 +235,7 @@ def world_build() -> World:
     by_pattern["fans_referrals:share_visit"] = {
         "code": share_link_for(email=FAN_EMAIL, release=release).code
     }
+    values.update(_table_values(artist))
     users = {
         "other_member": stranger,
         "member": member,

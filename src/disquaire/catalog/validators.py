@@ -14,7 +14,7 @@ RESERVED_SLUGS = frozenset(
         "feeds", "healthz", "i18n", "library", "media", "oembed", "orders", "payments",
         "redeem", "robots.txt", "sitemap.xml", "static", "stream", "tags", "track", "jsi18n",
         "favicon.ico", "me", "setup", "fans", "search", "feed.atom", "podcast", "free", "covers",
-        "shop", "account", "login", "logout", "signup", "codes", "u", "artists",
+        "shop", "account", "login", "logout", "signup", "codes", "u", "artists", "table",
     }
 )  # fmt: skip
 

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "disquaire.payments",
     "disquaire.delivery",
     "disquaire.fans",
+    "disquaire.table",
     "disquaire.backstage",
     "disquaire.demo",
 ]
@@ -101,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Names the signed-in user as the actor of the audit log's entries (core.audit).
     "disquaire.core.audit.ActorMiddleware",
+    # A phone signed in as a merch-table seller sees the table and nothing else.
+    "disquaire.table.views.access.SellerFenceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "disquaire.shop.middleware.VisitOriginMiddleware",
     "disquaire.core.replica.ReplicaPinMiddleware",

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TableConfig(AppConfig):
+    name = "disquaire.table"
+    label = "table"
+    verbose_name = _("Merch table")

@@ -1,0 +1,259 @@
+"""What the merch table reads: who may sell, the catalogue a phone keeps offline, a
+show's report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from disquaire.catalog.models import Artist, Membership
+from disquaire.stock.models import Balance, Item, Movement, Reason
+from disquaire.table.models import Category, Sale, SaleLine, Seller, Show, ShowCount, TableProduct
+
+
+def is_member(*, user: Any, artist: Artist) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Membership.objects.filter(artist=artist, user_id=user.pk).exists()
+
+
+def seller_get(*, pk: int) -> Seller | None:
+    return Seller.objects.select_related("artist").filter(pk=pk).first()
+
+
+def sellers(*, artist: Artist) -> QuerySet[Seller]:
+    return Seller.objects.filter(artist=artist, user__isnull=True).order_by("-created_at")
+
+
+def products(*, artist: Artist, active: bool = True) -> QuerySet[TableProduct]:
+    found = TableProduct.objects.filter(artist=artist)
+    if active:
+        found = found.filter(is_active=True)
+    return found.select_related("release").prefetch_related("components__item")
+
+
+def open_show(*, artist: Artist) -> Show | None:
+    return (
+        Show.objects.filter(artist=artist, state=Show.State.OPEN)
+        .select_related("place")
+        .order_by("-date", "-pk")
+        .first()
+    )
+
+
+def shows(*, artist: Artist) -> QuerySet[Show]:
+    return Show.objects.filter(artist=artist).select_related("place")
+
+
+def show_get(*, artist: Artist, pk: int) -> Show | None:
+    return shows(artist=artist).filter(pk=pk).first()
+
+
+def items(*, artist: Artist) -> QuerySet[Item]:
+    return Item.objects.filter(artist=artist).order_by("name", "pk")
+
+
+def bag_units(*, show: Show | None) -> dict[int, int]:
+    """Units per item in the show's bag now."""
+    if show is None:
+        return {}
+    return dict(Balance.objects.filter(place=show.place).values_list("item_id", "quantity"))
+
+
+def catalogue(*, artist: Artist, seller: Seller) -> dict[str, Any]:
+    """What a phone keeps to sell offline: the products, their prices, what the bag holds
+    for each (units of the scarcest item of a bundle), the open show, the seller."""
+    show = open_show(artist=artist)
+    units = bag_units(show=show)
+    listed = []
+    for product in products(artist=artist):
+        comps = list(product.components.all())
+        left = min((units.get(c.item_id, 0) // c.quantity for c in comps), default=0)
+        image = ""
+        if product.release_id and product.release and product.release.cover:
+            image = reverse(
+                "storefront:cover", kwargs={"release_id": product.release_id, "width": 300}
+            )
+        listed.append(
+            {
+                "id": product.pk,
+                "name": product.name,
+                "price": product.price,
+                "category": product.category,
+                "image": image,
+                "left": left,
+            }
+        )
+    return {
+        "artist": {"slug": artist.slug, "name": artist.name, "currency": artist.currency},
+        "seller": {"name": seller.name, "member": seller.is_member},
+        "show": None
+        if show is None
+        else {
+            "id": show.pk,
+            "date": show.date.isoformat(),
+            "venue": show.venue,
+            "town": show.town,
+        },
+        "products": listed,
+    }
+
+
+def count_defaults(*, show: Show, stage: str) -> dict[int, int]:
+    """What to offer in the count form: the counts already made for this stage; for the
+    count in, the last closed show's count out (carried over), else the bag's balance."""
+    done = dict(ShowCount.objects.filter(show=show, stage=stage).values_list("item_id", "quantity"))
+    if done:
+        return done
+    if stage == ShowCount.Stage.IN:
+        last = (
+            Show.objects.filter(artist_id=show.artist_id, state=Show.State.CLOSED)
+            .exclude(pk=show.pk)
+            .order_by("-date", "-closed_at")
+            .first()
+        )
+        if last is not None:
+            carried = dict(
+                ShowCount.objects.filter(show=last, stage=ShowCount.Stage.OUT).values_list(
+                    "item_id", "quantity"
+                )
+            )
+            if carried:
+                return carried
+    return bag_units(show=show)
+
+
+@dataclass
+class ItemLine:
+    item: Item
+    counted_in: int | None
+    sold: int
+    counted_out: int | None
+
+    @property
+    def expected_out(self) -> int | None:
+        return None if self.counted_in is None else self.counted_in - self.sold
+
+    @property
+    def difference(self) -> int | None:
+        """Extra (positive) or missing (negative) units at the count out."""
+        if self.counted_out is None or self.expected_out is None:
+            return None
+        return self.counted_out - self.expected_out
+
+
+@dataclass
+class Report:
+    show: Show
+    lines: list[ItemLine] = field(default_factory=list)
+    gross: int = 0
+    cash: int = 0
+    card: int = 0
+    free_units: int = 0
+    by_category: dict[str, int] = field(default_factory=dict)
+    venue_cut: int = 0
+    sales: int = 0
+    flagged: int = 0
+
+    @property
+    def expected_cash(self) -> int:
+        return self.show.cash_float + self.cash
+
+    @property
+    def cash_difference(self) -> int | None:
+        if self.show.cash_counted is None:
+            return None
+        return self.show.cash_counted - self.expected_cash
+
+    @property
+    def take_home(self) -> int:
+        return self.gross - self.venue_cut
+
+
+def venue_cut(*, show: Show, by_category: dict[str, int]) -> int:
+    """The venue's share: a fixed fee, or a percentage of the merch gross per category
+    (rounded half up, per category)."""
+    if show.cut == Show.Cut.FIXED:
+        return show.cut_fee
+    if show.cut != Show.Cut.PERCENT:
+        return 0
+    rates: dict[str, int] = {
+        Category.MUSIC: show.cut_music_bp,
+        Category.APPAREL: show.cut_apparel_bp,
+        Category.OTHER: show.cut_other_bp,
+    }
+    return sum(
+        (amount * rates.get(cat, 0) + 5_000) // 10_000 for cat, amount in by_category.items()
+    )
+
+
+def show_report(*, show: Show) -> Report:
+    """Count in − sold − count out per item, the money by payment and category, the
+    venue's cut and what the band takes home."""
+    report = Report(show=show)
+    sales = Sale.objects.filter(show=show)
+    report.sales = sales.count()
+    report.flagged = sales.filter(status=Sale.Status.FLAGGED).count()
+    for sale in sales.only("payment", "total"):
+        report.gross += sale.total
+        if sale.payment == Sale.Payment.CASH:
+            report.cash += sale.total
+        elif sale.payment == Sale.Payment.CARD:
+            report.card += sale.total
+    by_category: dict[str, int] = {}
+    for line in SaleLine.objects.filter(sale__show=show).select_related("sale"):
+        if line.sale.payment == Sale.Payment.FREE:
+            report.free_units += line.quantity
+            continue
+        amount = line.unit_price * line.quantity
+        by_category[line.category] = by_category.get(line.category, 0) + amount
+    report.by_category = by_category
+    report.venue_cut = min(venue_cut(show=show, by_category=by_category), report.gross)
+    counts: dict[tuple[int, str], int] = {
+        (c.item_id, c.stage): c.quantity for c in ShowCount.objects.filter(show=show)
+    }
+    sold: dict[int, int] = {}
+    sale_ids = [str(pk) for pk in sales.values_list("pk", flat=True)]
+    for item_id, quantity in Movement.objects.filter(
+        reason=Reason.SOLD_TABLE,
+        from_place=show.place,
+        reference_type="table_sale",
+        reference_id__in=sale_ids,
+    ).values_list("item_id", "quantity"):
+        sold[item_id] = sold.get(item_id, 0) + quantity
+    item_ids = {item_id for item_id, _stage in counts} | set(sold)
+    for item in Item.objects.filter(pk__in=item_ids).order_by("name", "pk"):
+        report.lines.append(
+            ItemLine(
+                item=item,
+                counted_in=counts.get((item.pk, ShowCount.Stage.IN)),
+                sold=sold.get(item.pk, 0),
+                counted_out=counts.get((item.pk, ShowCount.Stage.OUT)),
+            )
+        )
+    return report
+
+
+def flagged_sales(*, artist: Artist) -> QuerySet[Sale]:
+    return (
+        Sale.objects.filter(artist=artist, status=Sale.Status.FLAGGED)
+        .select_related("show", "seller")
+        .prefetch_related("lines")
+    )
+
+
+def device_gaps(*, show: Show) -> dict[str, list[int]]:
+    """Per phone, the sequence numbers missing between its first and last sale here: a
+    sale made but never sent (lost phone, cleared browser)."""
+    seen: dict[str, set[int]] = {}
+    for device, seq in Sale.objects.filter(show=show).values_list("device_id", "device_seq"):
+        seen.setdefault(str(device), set()).add(seq)
+    gaps: dict[str, list[int]] = {}
+    for phone, seqs in seen.items():
+        missing = sorted(set(range(min(seqs), max(seqs) + 1)) - seqs)
+        if missing:
+            gaps[phone] = missing[:50]
+    return gaps

@@ -1,0 +1,459 @@
+// The merch table on a phone: sells with or without a network.
+// Everything it needs is in IndexedDB (the catalogue, the queue of sales); the service
+// worker (/table/sw.js) serves the page and its files offline. A sale is an event made
+// here: a time-ordered id (UUIDv7), this phone's id and sequence number, its clock.
+import { openDB } from "./vendor/idb.js";
+
+const urls = JSON.parse(document.getElementById("table-urls").textContent);
+const t = JSON.parse(document.getElementById("table-strings").textContent);
+const slug = location.pathname.split("/").filter(Boolean)[1];
+const lang = document.documentElement.lang || "en";
+const $ = (sel) => document.querySelector(sel);
+const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
+
+const dbReady = openDB("disquaire-table", 1, {
+  upgrade(db) {
+    db.createObjectStore("meta");
+    db.createObjectStore("catalogue");
+    const sales = db.createObjectStore("sales", { keyPath: "id" });
+    sales.createIndex("artist_state", ["artist", "state"]);
+  },
+});
+
+let catalogue = null;
+let cart = new Map(); // product id → quantity
+let syncing = null;
+
+// -- ids
+
+function hex(bytes) {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function uuid7(now = Date.now()) {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  let ms = now;
+  for (let i = 5; i >= 0; i--) {
+    b[i] = ms % 256;
+    ms = Math.floor(ms / 256);
+  }
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = hex(b);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+async function deviceId() {
+  const db = await dbReady;
+  let id = await db.get("meta", "device_id");
+  if (!id) {
+    id = hex(crypto.getRandomValues(new Uint8Array(16))).replace(
+      /^(.{8})(.{4})(.{4})(.{4})(.{12})$/,
+      "$1-$2-$3-$4-$5",
+    );
+    await db.put("meta", id, "device_id");
+  }
+  return id;
+}
+
+// -- money
+
+function digits(currency) {
+  return new Intl.NumberFormat(lang, { style: "currency", currency }).resolvedOptions()
+    .maximumFractionDigits;
+}
+
+function money(minor) {
+  const currency = catalogue?.artist.currency || "EUR";
+  return new Intl.NumberFormat(lang, { style: "currency", currency }).format(
+    minor / 10 ** digits(currency),
+  );
+}
+
+function toMinor(text) {
+  const value = Number.parseFloat(String(text).replace(",", ".").replace(/\s/g, ""));
+  if (!Number.isFinite(value) || value < 0) return null;
+  return Math.round(value * 10 ** digits(catalogue.artist.currency));
+}
+
+// -- the catalogue
+
+async function catalogueLoad() {
+  const db = await dbReady;
+  try {
+    const response = await fetch(urls.catalogue, { credentials: "same-origin" });
+    if (response.status === 403) {
+      const body = await response.json();
+      notice(body.error === "revoked" ? t.revoked : t.signin);
+    } else if (response.ok) {
+      catalogue = await response.json();
+      await db.put("catalogue", catalogue, slug);
+    }
+  } catch (error) {
+    // Offline: the copy kept from the last time.
+  }
+  if (!catalogue) catalogue = (await db.get("catalogue", slug)) || null;
+}
+
+async function unsentSales() {
+  const db = await dbReady;
+  return db.getAllFromIndex("sales", "artist_state", [slug, "unsent"]);
+}
+
+async function unitsQueued() {
+  const queued = new Map();
+  for (const sale of await unsentSales()) {
+    for (const line of sale.lines) {
+      queued.set(line.product, (queued.get(line.product) || 0) + line.quantity);
+    }
+  }
+  return queued;
+}
+
+// -- drawing
+
+function notice(text) {
+  const box = $("[data-notice]");
+  box.textContent = text || "";
+  box.hidden = !text;
+}
+
+async function drawProducts() {
+  const list = $("[data-products]");
+  list.replaceChildren();
+  if (!catalogue) return;
+  $("[data-show]").textContent = catalogue.show
+    ? `${catalogue.show.venue}${catalogue.show.town ? `, ${catalogue.show.town}` : ""} · ${catalogue.show.date}`
+    : t.no_show;
+  if (!catalogue.show) notice(t.no_show);
+  const queued = await unitsQueued();
+  for (const product of catalogue.products) {
+    const left = Math.max(0, product.left - (queued.get(product.id) || 0) - (cart.get(product.id) || 0));
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "t-product";
+    button.dataset.product = product.id;
+    button.setAttribute("aria-label", fill(t.add, { name: product.name, price: money(product.price) }));
+    if (product.image) {
+      const img = document.createElement("img");
+      img.src = product.image;
+      img.alt = "";
+      img.width = 96;
+      img.height = 96;
+      button.append(img);
+    }
+    const name = document.createElement("span");
+    name.className = "t-product-name";
+    name.textContent = product.name;
+    const price = document.createElement("span");
+    price.className = "t-product-price";
+    price.textContent = money(product.price);
+    const stock = document.createElement("span");
+    stock.className = left ? "t-product-left" : "t-product-left t-none";
+    stock.textContent = left ? fill(t.left, { n: left }) : t.none_left;
+    button.append(name, price, stock);
+    button.addEventListener("click", () => cartAdd(product.id, 1));
+    item.append(button);
+    list.append(item);
+  }
+}
+
+function cartTotal() {
+  let total = 0;
+  for (const [id, n] of cart) {
+    const product = catalogue.products.find((p) => p.id === id);
+    if (product) total += product.price * n;
+  }
+  return total;
+}
+
+function drawCart() {
+  const list = $("[data-cart]");
+  list.replaceChildren();
+  if (!cart.size) {
+    const empty = document.createElement("li");
+    empty.className = "t-muted";
+    empty.textContent = t.empty;
+    list.append(empty);
+  }
+  for (const [id, n] of cart) {
+    const product = catalogue.products.find((p) => p.id === id);
+    if (!product) continue;
+    const line = document.createElement("li");
+    const less = document.createElement("button");
+    less.type = "button";
+    less.className = "t-button t-small";
+    less.textContent = "−";
+    less.setAttribute("aria-label", fill(t.less, { name: product.name }));
+    less.addEventListener("click", () => cartAdd(id, -1));
+    const more = document.createElement("button");
+    more.type = "button";
+    more.className = "t-button t-small";
+    more.textContent = "+";
+    more.setAttribute("aria-label", fill(t.more, { name: product.name }));
+    more.addEventListener("click", () => cartAdd(id, 1));
+    const label = document.createElement("span");
+    label.textContent = `${fill(t.in_cart, { n, name: product.name })} · ${money(product.price * n)}`;
+    line.append(less, label, more);
+    list.append(line);
+  }
+  $("[data-total]").textContent = money(cartTotal());
+  for (const button of document.querySelectorAll("[data-pay]")) {
+    button.disabled = !cart.size || !catalogue?.show;
+  }
+}
+
+function cartAdd(id, delta) {
+  const n = (cart.get(id) || 0) + delta;
+  if (n > 0) cart.set(id, n);
+  else cart.delete(id);
+  drawCart();
+  drawProducts();
+}
+
+async function drawQueue() {
+  const unsent = (await unsentSales()).length;
+  const db = await dbReady;
+  const refused = (await db.getAllFromIndex("sales", "artist_state", [slug, "refused"])).length;
+  $("[data-unsent]").textContent =
+    unsent === 1 ? t.unsent_one : unsent ? fill(t.unsent, { n: unsent }) : t.all_sent;
+  $("[data-refused]").textContent = String(refused);
+  $("[data-refused-line]").hidden = !refused;
+  $("[data-net]").textContent = navigator.onLine ? t.online : t.offline;
+  document.body.classList.toggle("t-offline", !navigator.onLine);
+  return unsent;
+}
+
+// -- selling
+
+async function saleRecord(payment, extra) {
+  const db = await dbReady;
+  const device = await deviceId();
+  const lines = [...cart].map(([id, quantity]) => {
+    const product = catalogue.products.find((p) => p.id === id);
+    return { product: id, name: product.name, quantity, unit_price: product.price };
+  });
+  const total = payment === "free" ? 0 : cartTotal();
+  const tx = db.transaction(["meta", "sales"], "readwrite");
+  const seq = ((await tx.objectStore("meta").get("seq")) || 0) + 1;
+  await tx.objectStore("meta").put(seq, "seq");
+  const sale = {
+    id: uuid7(),
+    artist: slug,
+    state: "unsent",
+    device_id: device,
+    device_seq: seq,
+    device_time: new Date().toISOString(),
+    show: catalogue.show.id,
+    payment,
+    total,
+    tendered: extra.tendered ?? null,
+    reference: extra.reference || "",
+    lines,
+  };
+  await tx.objectStore("sales").put(sale);
+  await tx.done;
+  cart = new Map();
+  notice(fill(t.sold, { total: money(total) }));
+  drawCart();
+  await drawProducts();
+  await drawQueue();
+  sync();
+}
+
+function openPayment(kind) {
+  const dialog = $(`[data-dialog="${kind}"]`);
+  const due = cartTotal();
+  for (const el of dialog.querySelectorAll("[data-due]")) el.textContent = money(kind === "free" ? 0 : due);
+  if (kind === "cash") {
+    const input = dialog.querySelector("[data-tendered]");
+    const quick = dialog.querySelector("[data-quick]");
+    input.value = "";
+    quick.replaceChildren();
+    const unit = 10 ** digits(catalogue.artist.currency);
+    const notes = [due, ...[5, 10, 20, 50, 100].map((n) => n * unit).filter((n) => n > due)].slice(0, 4);
+    for (const amount of notes) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "t-button t-small";
+      button.textContent = amount === due ? t.exact : money(amount);
+      button.addEventListener("click", () => {
+        input.value = String(amount / unit);
+        showChange();
+      });
+      quick.append(button);
+    }
+    showChange();
+  }
+  dialog.showModal();
+}
+
+function showChange() {
+  const dialog = $('[data-dialog="cash"]');
+  const given = toMinor(dialog.querySelector("[data-tendered]").value);
+  const due = cartTotal();
+  dialog.querySelector("[data-change]").textContent =
+    given === null ? "—" : given < due ? t.short : money(given - due);
+}
+
+function bindDialogs() {
+  $("[data-tendered]").addEventListener("input", showChange);
+  for (const kind of ["cash", "card", "free"]) {
+    const dialog = $(`[data-dialog="${kind}"]`);
+    dialog.addEventListener("close", () => {
+      if (dialog.returnValue !== "ok") return;
+      if (kind === "cash") {
+        const given = toMinor(dialog.querySelector("[data-tendered]").value);
+        saleRecord("cash", { tendered: given !== null && given >= cartTotal() ? given : null });
+      } else if (kind === "card") {
+        saleRecord("card", { reference: dialog.querySelector("[data-reference]").value.trim() });
+        dialog.querySelector("[data-reference]").value = "";
+      } else {
+        const why = dialog.querySelector("input[name=why]:checked")?.value || "guest";
+        saleRecord("free", { reference: why });
+      }
+    });
+  }
+  for (const button of document.querySelectorAll("[data-pay]")) {
+    button.addEventListener("click", () => openPayment(button.dataset.pay));
+  }
+  $("[data-clear]").addEventListener("click", () => {
+    cart = new Map();
+    drawCart();
+    drawProducts();
+  });
+}
+
+// -- sending
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+async function syncOnce() {
+  const db = await dbReady;
+  let flagged = 0;
+  let refused = 0;
+  for (;;) {
+    const batch = (await unsentSales()).sort((a, b) => a.device_seq - b.device_seq).slice(0, 200);
+    if (!batch.length) break;
+    $("[data-unsent]").textContent = t.sending;
+    const response = await fetch(urls.sync, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ sales: batch.map(({ artist, state, ...sale }) => sale) }),
+    });
+    if (response.status === 403) {
+      const body = await response.json().catch(() => ({}));
+      notice(body.error === "revoked" ? t.revoked : t.signin);
+      break;
+    }
+    if (!response.ok) break;
+    const { results } = await response.json();
+    const tx = db.transaction("sales", "readwrite");
+    for (const result of results) {
+      const sale = await tx.store.get(result.id);
+      if (!sale) continue;
+      sale.state = result.status === "refused" ? "refused" : "sent";
+      sale.answer = result;
+      if (result.status === "flagged") flagged++;
+      if (result.status === "refused") refused++;
+      await tx.store.put(sale);
+    }
+    await tx.done;
+  }
+  if (flagged) notice(fill(t.flagged, { n: flagged }));
+  if (refused) notice(fill(t.refused, { n: refused }));
+}
+
+async function sync() {
+  if (syncing) return syncing;
+  syncing = (async () => {
+    try {
+      if (navigator.onLine) {
+        await syncOnce();
+        await catalogueLoad();
+        await drawProducts();
+      }
+    } catch (error) {
+      // The network went away mid-way: what was not answered stays unsent.
+    } finally {
+      await drawQueue();
+      syncing = null;
+    }
+  })();
+  return syncing;
+}
+
+async function exportSales() {
+  const db = await dbReady;
+  const all = await db.getAllFromIndex("sales", "artist_state", [slug, "unsent"]);
+  const refused = await db.getAllFromIndex("sales", "artist_state", [slug, "refused"]);
+  const blob = new Blob([JSON.stringify({ artist: slug, exported_at: new Date().toISOString(), sales: [...all, ...refused] }, null, 2)], {
+    type: "application/json",
+  });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = `table-${slug}-${new Date().toISOString().slice(0, 19).replace(/:/g, "")}.json`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+// -- offline
+
+async function keepForOffline() {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    await navigator.serviceWorker.register(urls.sw, { scope: urls.scope });
+    await navigator.serviceWorker.ready;
+    // This first visit was not yet served by the worker: put the page and its files
+    // in its caches now, so that the next one works without a network.
+    const assets = performance
+      .getEntriesByType("resource")
+      .map((entry) => new URL(entry.name))
+      .filter((url) => url.origin === location.origin && url.pathname.startsWith("/static/"))
+      .map((url) => url.href);
+    const modules = [...document.querySelectorAll("script[type=module], link[rel=stylesheet], link[rel=manifest]")].map(
+      (el) => new URL(el.src || el.href, location.href).href,
+    );
+    const files = [...new Set([...assets, ...modules])];
+    await (await caches.open("table-static")).addAll(files.filter((u) => u.includes("/static/")));
+    await (await caches.open("table-shell")).addAll([location.pathname, ...files.filter((u) => !u.includes("/static/"))]);
+    document.body.dataset.offlineReady = "1";
+  } catch (error) {
+    // No worker (private mode, old browser): the table still sells while the page is open.
+  }
+}
+
+async function start() {
+  bindDialogs();
+  $("[data-sync]").addEventListener("click", () => sync());
+  $("[data-export]").addEventListener("click", exportSales);
+  // Never sign out with sales still on the phone: the queue is only here. The check
+  // reads IndexedDB (asynchronous): the form waits for it, then goes on or not.
+  $("[data-signout]").addEventListener("submit", (event) => {
+    event.preventDefault();
+    unsentSales().then((sales) => {
+      if (sales.length) notice(fill(t.signout_refused, { n: sales.length }));
+      else event.target.submit();
+    });
+  });
+  window.addEventListener("online", () => sync());
+  window.addEventListener("offline", () => drawQueue());
+  await catalogueLoad();
+  await drawProducts();
+  drawCart();
+  await drawQueue();
+  document.body.dataset.ready = "1";
+  sync();
+  setInterval(() => sync(), 30_000);
+  keepForOffline();
+}
+
+start();
