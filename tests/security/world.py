@@ -25,7 +25,17 @@ from disquaire.catalog.models import Artist, Concert, Membership, NewsPost, Rele
 from disquaire.core.models import WorkerHeartbeat
 from disquaire.core.signing import token_make
 from disquaire.core.storage import storage_save_bytes
+from disquaire.consignment.links import shop_link_token
+from disquaire.consignment.services import (
+    Line,
+    consignment_place,
+    sales_report,
+    shop_create,
+    statement_create,
+)
 from disquaire.delivery.codes import code_batch_create
+from disquaire.stock.models import Item
+from disquaire.stock.services import movement_record, place_default
 from disquaire.delivery.links import download_token_make
 from disquaire.delivery.services import entitlement_grant
 from disquaire.fans.models import Fan
@@ -122,6 +132,13 @@ def world_build() -> World:
     upload = Upload.objects.create(
         release=release, user=owner, kind="audio", filename="a.flac", size=10
     )
+    # A record shop holding the band's CD, with a statement.
+    item = Item.objects.create(artist=artist, name="CD", release=release)
+    movement_record(item=item, quantity=10, reason="received", to_place=place_default(artist=artist))
+    shop = shop_create(artist=artist, name="Disques", public=True)
+    consignment_place(shop=shop, item=item, quantity=5, price_minor=1200)
+    sales_report(shop=shop, lines=[Line(item, 1)])
+    statement = statement_create(shop=shop)
     # /healthz reports a running worker.
     WorkerHeartbeat.objects.create(worker_id="w1", last_seen=timezone.now())
     week = 7 * 86400
@@ -144,6 +161,8 @@ def world_build() -> World:
         "secret": order.secret,
         "chart": "sales",
         "batch_id": batch.pk,
+        "shop_id": shop.pk,
+        "statement_id": statement.pk,
         "upload_id": upload.pk,
         "entitlement_id": entitlement.pk,
         "key": "flac",
@@ -189,6 +208,8 @@ def world_build() -> World:
         ),
     }
     tokens["delivery:file"] = tokens["delivery:zip"] = tokens["delivery:page"]
+    for name in ("portal", "portal_report", "portal_statement_pdf", "portal_statement_csv"):
+        tokens[f"consignment:{name}"] = shop_link_token(shop=shop)
     by_pattern: dict[str, dict[str, Any]] = {name: {"token": t} for name, t in tokens.items()}
     by_pattern["storefront:free_download"] = {"track_id": tracks[1].pk}
     users = {

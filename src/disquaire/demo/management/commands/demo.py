@@ -15,6 +15,7 @@ from disquaire.catalog.models import Artist, Release
 from disquaire.core.siteurl import site_url_follow
 from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.models import CodeBatch
+from disquaire.consignment.demo import demo_consignment_create
 from disquaire.shop.demo import demo_shop_create
 
 DEMO_LOGIN = "band@example.org"
@@ -47,6 +48,7 @@ class Command(BaseCommand):
             Release.objects.get(artist=artist, title=spec.title) for spec in demo_data.RELEASES
         )
         demo_shop_create(artist=artist, album=album, ep=ep)
+        demo_consignment_create(artist=artist, album=album)
         batch = CodeBatch.objects.filter(release=album).first() or code_batch_create(
             release=album, size=20, label="Demo CD pressing"
         )
