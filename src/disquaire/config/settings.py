@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "disquaire.core",
     "disquaire.catalog",
+    "disquaire.stock",
     "disquaire.storefront",
     "disquaire.shop",
     "disquaire.orders",
