@@ -103,7 +103,7 @@ def test_another_band_s_item_cannot_be_placed(band: Band, other: Band) -> None:
     [
         (999, 699),  # 30 % of 9.99 is 2.997 → 3.00 kept by the shop
         (1000, 750),  # from 10.00: 25 %
-        (1250, 938),  # 25 % of 12.50 is 3.125 → 3.13 (half up)
+        (1250, 937),  # 25 % of 12.50 is 3.125 → 3.13 kept (half up)
         (0, 0),
     ],
 )

@@ -18,6 +18,7 @@ from disquaire.catalog.models import Artist
 from disquaire.consignment.models import ShareKind, Shop
 from disquaire.core.money import Money
 from disquaire.stock.models import Item, Place
+from disquaire.stock.selectors import items_of, places_of
 
 
 def _percent(label: Any, *, required: bool = False, help_text: Any = "") -> forms.DecimalField:
@@ -35,6 +36,12 @@ def _percent(label: Any, *, required: bool = False, help_text: Any = "") -> form
 
 def _bp(value: Decimal | None) -> int | None:
     return None if value is None else int(value * 100)
+
+
+def _https_urls(field: Any, **kwargs: Any) -> Any:
+    if field.name in ("website", "map_url"):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
 
 
 class ShopForm(forms.ModelForm):
@@ -55,6 +62,7 @@ class ShopForm(forms.ModelForm):
             "share_kind",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        formfield_callback = _https_urls
 
     def __init__(self, *args: Any, artist: Artist, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,11 +123,12 @@ class ShopForm(forms.ModelForm):
 
 
 def _items(artist: Artist) -> Any:
-    return Item.objects.filter(artist=artist).order_by("name", "pk")
+    return items_of(artist=artist).order_by("name", "pk")
 
 
 def _home_places(artist: Artist, shop: Shop) -> Any:
-    return Place.objects.filter(artist=artist).exclude(pk=shop.place_id).order_by("name", "pk")
+    """Where units come from or go back to: the band's places other than shops."""
+    return places_of(artist=artist).exclude(kind=Place.Kind.SHOP).order_by("name", "pk")
 
 
 class PlaceForm(forms.Form):
@@ -133,7 +142,8 @@ class PlaceForm(forms.Form):
     def __init__(self, *args: Any, artist: Artist, shop: Shop, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = _items(artist)
-        self.fields["from_place"].queryset = _home_places(artist, shop)
+        # From home, the bag, or another shop (moving records from one shop to another).
+        self.fields["from_place"].queryset = places_of(artist=artist).exclude(pk=shop.place_id)
         self.fields["from_place"].empty_label = _("home (the default place)")
         self.fields["price"] = _money(
             _("Shop's public price"), artist.currency, required=True

@@ -32,16 +32,16 @@ from disquaire.consignment.models import (
 )
 from disquaire.consignment.terms import share_per_unit
 from disquaire.stock.errors import StockError
-from disquaire.stock.models import Balance, Item, Movement, Place
+from disquaire.stock.models import Item, Movement, Place, Reason
 from disquaire.stock.selectors import balance
-from disquaire.stock.services import movement_record, place_default
+from disquaire.stock.services import balances_lock, movement_record, place_default
 
 REFERENCE = "consignment.shop"
 
 # The stock ledger's reasons this room writes.
-CONSIGNED = "consigned"
-SOLD_BY_SHOP = "sold_by_shop"
-RETURNED = "returned"
+CONSIGNED = Reason.CONSIGNED
+SOLD_BY_SHOP = Reason.SOLD_BY_SHOP
+RETURNED = Reason.RETURNED
 
 SHOP_FIELDS = (
     "name",
@@ -63,17 +63,13 @@ SHOP_FIELDS = (
 )
 
 
-def _shop_place_kind() -> Any:
-    return Place.Kind.SHOP
-
-
 @transaction.atomic
 def shop_create(*, artist: Artist, name: str, **fields: Any) -> Shop:
     """A shop and its own stock place (kind SHOP), made together."""
     unknown = set(fields) - set(SHOP_FIELDS)
     if unknown:
         raise TypeError(f"unknown shop fields {sorted(unknown)}")
-    place = Place.objects.create(artist=artist, name=name[:100], kind=_shop_place_kind())
+    place = Place.objects.create(artist=artist, name=name[:100], kind=Place.Kind.SHOP)
     return Shop.objects.create(artist=artist, place=place, name=name, **fields)
 
 
@@ -173,12 +169,8 @@ class Line:
 def _lock_balances(shop: Shop, items: list[Item]) -> dict[int, int]:
     """Lock the shop's balance rows of ``items`` (primary-key order) and return what is
     there, item id → units."""
-    rows = (
-        Balance.objects.select_for_update()
-        .filter(place=shop.place, item__in=[i.pk for i in items])
-        .order_by("pk")
-    )
-    return {row.item_id: row.quantity for row in rows}
+    locked = balances_lock(pairs=[(item.pk, shop.place_id) for item in items])
+    return {item_id: row.quantity for (item_id, _place), row in locked.items()}
 
 
 def _sale_write(
