@@ -49,6 +49,50 @@ def test_shops_page_lists_units_out_sold_and_due(band: Band) -> None:
     assert "€27.00" in text  # 3 × (12.00 − 25 %)
 
 
+def test_shop_page_shows_placements_reports_statements_and_the_private_link(band: Band) -> None:
+    _settled(band)
+    page = band.client.get(_url(band, "consignment_shop"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert band.item.name in text
+    assert shop_link_path(shop=band.shop) in text
+    assert "The shop keeps 30 % of its price. From €10.00 up: 25 %." in text
+    for name in (
+        "consignment_shop_edit",
+        "consignment_place",
+        "consignment_report",
+        "consignment_return",
+        "consignment_settle",
+    ):
+        assert band.client.get(_url(band, name)).status_code == 200, name
+    shop_link_revoke(shop=band.shop)
+    assert (
+        "The link is revoked." in band.client.get(_url(band, "consignment_shop")).content.decode()
+    )
+
+
+def test_band_adds_a_shop_with_tiered_terms(band: Band) -> None:
+    response = band.client.post(
+        reverse("backstage:consignment_shop_create", args=[band.artist.slug]),
+        {
+            "name": "Vinyl Corner",
+            "town": "Rennes",
+            "country": "fr",
+            "website": "vinylcorner.example",
+            "share_kind": "commission",
+            "commission": "30",
+            "tier_from": "10",
+            "tier_commission": "25",
+            "fixed": "",
+        },
+    )
+    assert response.status_code == 302, response.content
+    shop = band.artist.consignment_shops.get(name="Vinyl Corner")
+    assert (shop.commission_bp, shop.tier_from_minor, shop.tier_commission_bp) == (3000, 1000, 2500)
+    assert shop.country == "FR" and shop.website == "https://vinylcorner.example"
+    assert shop.place.kind == "shop" and shop.place.name == "Vinyl Corner"
+
+
 def test_band_places_reports_and_settles_through_the_forms(band: Band) -> None:
     response = band.client.post(
         _url(band, "consignment_place"),

@@ -22,9 +22,6 @@ from disquaire.audio import synth_cover
 from disquaire.backstage.models import Upload
 from disquaire.backstage.services import INVITE_PURPOSE, VERIFY_PURPOSE, _password_seal
 from disquaire.catalog.models import Artist, Concert, Membership, NewsPost, Release
-from disquaire.core.models import WorkerHeartbeat
-from disquaire.core.signing import token_make
-from disquaire.core.storage import storage_save_bytes
 from disquaire.consignment.links import shop_link_token
 from disquaire.consignment.services import (
     Line,
@@ -33,9 +30,10 @@ from disquaire.consignment.services import (
     shop_create,
     statement_create,
 )
+from disquaire.core.models import WorkerHeartbeat
+from disquaire.core.signing import token_make
+from disquaire.core.storage import storage_save_bytes
 from disquaire.delivery.codes import code_batch_create
-from disquaire.stock.models import Item
-from disquaire.stock.services import movement_record, place_default
 from disquaire.delivery.links import download_token_make
 from disquaire.delivery.services import entitlement_grant
 from disquaire.fans.models import Fan
@@ -48,6 +46,8 @@ from disquaire.fans.services import (
 from disquaire.payments.providers.test import TOKEN_PURPOSE as TEST_PAY_PURPOSE
 from disquaire.shop.models import ShippingZone
 from disquaire.shop.services import SUBSCRIBE_PURPOSE
+from disquaire.stock.models import Item
+from disquaire.stock.services import movement_record, place_default
 from disquaire.storefront.listening import STREAM_PURPOSE
 from tests.delivery.conftest import ready_release
 from tests.factories import MembershipFactory, UserFactory
@@ -134,7 +134,9 @@ def world_build() -> World:
     )
     # A record shop holding the band's CD, with a statement.
     item = Item.objects.create(artist=artist, name="CD", release=release)
-    movement_record(item=item, quantity=10, reason="received", to_place=place_default(artist=artist))
+    movement_record(
+        item=item, quantity=10, reason="received", to_place=place_default(artist=artist)
+    )
     shop = shop_create(artist=artist, name="Disques", public=True)
     consignment_place(shop=shop, item=item, quantity=5, price_minor=1200)
     sales_report(shop=shop, lines=[Line(item, 1)])

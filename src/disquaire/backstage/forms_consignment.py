@@ -7,7 +7,7 @@ percent; amounts are typed in the artist's currency and kept in minor units.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -100,7 +100,7 @@ class ShopForm(forms.ModelForm):
         return (self.cleaned_data.get("country") or "").upper()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         kind = data.get("share_kind")
         if kind == ShareKind.COMMISSION and data.get("commission") is None:
             self.add_error("commission", _("Give the shop's commission."))
@@ -122,6 +122,10 @@ class ShopForm(forms.ModelForm):
         return fields
 
 
+def _choices(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
+
+
 def _items(artist: Artist) -> Any:
     return items_of(artist=artist).order_by("name", "pk")
 
@@ -141,13 +145,12 @@ class PlaceForm(forms.Form):
 
     def __init__(self, *args: Any, artist: Artist, shop: Shop, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = _items(artist)
+        _choices(self, "item").queryset = _items(artist)
         # From home, the bag, or another shop (moving records from one shop to another).
-        self.fields["from_place"].queryset = places_of(artist=artist).exclude(pk=shop.place_id)
-        self.fields["from_place"].empty_label = _("home (the default place)")
-        self.fields["price"] = _money(
-            _("Shop's public price"), artist.currency, required=True
-        )
+        source = _choices(self, "from_place")
+        source.queryset = places_of(artist=artist).exclude(pk=shop.place_id)
+        source.empty_label = _("home (the default place)")
+        self.fields["price"] = _money(_("Shop's public price"), artist.currency, required=True)
         self.order_fields(["item", "quantity", "price", "from_place", "note"])
 
 
@@ -161,9 +164,10 @@ class ReturnForm(forms.Form):
 
     def __init__(self, *args: Any, artist: Artist, shop: Shop, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = _items(artist).filter(consignments__shop=shop)
-        self.fields["to_place"].queryset = _home_places(artist, shop)
-        self.fields["to_place"].empty_label = _("home (the default place)")
+        _choices(self, "item").queryset = _items(artist).filter(consignments__shop=shop)
+        target = _choices(self, "to_place")
+        target.queryset = _home_places(artist, shop)
+        target.empty_label = _("home (the default place)")
 
 
 class SettleForm(forms.Form):
@@ -177,9 +181,7 @@ class SettleForm(forms.Form):
 
 
 class PaidForm(forms.Form):
-    paid_on = forms.DateField(
-        label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
     method = forms.CharField(
         label=_("How"), max_length=100, help_text=_("e.g. bank transfer, cash, cheque")
     )

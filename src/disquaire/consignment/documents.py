@@ -34,10 +34,20 @@ def statement_csv(*, statement: Statement) -> str:
     currency = statement.currency
     shop = statement.shop
     writer.writerow([_("Statement"), statement.number, _csv_text(shop.name)])
-    writer.writerow([_("Period"), statement.period_start.isoformat(), statement.period_end.isoformat()])
+    writer.writerow(
+        [_("Period"), statement.period_start.isoformat(), statement.period_end.isoformat()]
+    )
     writer.writerow([])
     writer.writerow(
-        [_("Item"), _("Units sold"), _("Price"), _("Band's share per unit"), _("Sales"), _("Due to the band"), _("Currency")]
+        [
+            _("Item"),
+            _("Units sold"),
+            _("Price"),
+            _("Band's share per unit"),
+            _("Sales"),
+            _("Due to the band"),
+            _("Currency"),
+        ]
     )
     for line in statement_lines(statement=statement):
         writer.writerow(
@@ -52,9 +62,23 @@ def statement_csv(*, statement: Statement) -> str:
             ]
         )
     writer.writerow([])
-    writer.writerow([_("Total"), statement.units, "", "", Money(statement.sales_minor, currency).decimal, Money(statement.due_minor, currency).decimal, currency])
-    writer.writerow([_("Already paid"), "", "", "", "", Money(statement.paid_minor, currency).decimal, currency])
-    writer.writerow([_("Balance"), "", "", "", "", Money(statement.balance_minor, currency).decimal, currency])
+    writer.writerow(
+        [
+            _("Total"),
+            statement.units,
+            "",
+            "",
+            Money(statement.sales_minor, currency).decimal,
+            Money(statement.due_minor, currency).decimal,
+            currency,
+        ]
+    )
+    writer.writerow(
+        [_("Already paid"), "", "", "", "", Money(statement.paid_minor, currency).decimal, currency]
+    )
+    writer.writerow(
+        [_("Balance"), "", "", "", "", Money(statement.balance_minor, currency).decimal, currency]
+    )
     return out.getvalue()
 
 

@@ -17,7 +17,9 @@ TTL_SECONDS = 5 * 365 * 86400
 
 
 def shop_link_token(*, shop: Shop) -> str:
-    return token_make(purpose=PURPOSE, payload={"s": shop.pk, "k": shop.link_key}, ttl_seconds=TTL_SECONDS)
+    return token_make(
+        purpose=PURPOSE, payload={"s": shop.pk, "k": shop.link_key}, ttl_seconds=TTL_SECONDS
+    )
 
 
 def shop_link_path(*, shop: Shop) -> str:

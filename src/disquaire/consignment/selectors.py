@@ -112,9 +112,10 @@ def shop_lines(*, shop: Shop, now: datetime | None = None) -> list[ShopLine]:
     sums = _movement_sums(shop)
     left = dict(Balance.objects.filter(place=shop.place).values_list("item_id", "quantity"))
     last_sales = dict(
-        Sale.objects.filter(shop=shop).values("item_id").annotate(at=Max("created_at")).values_list(
-            "item_id", "at"
-        )
+        Sale.objects.filter(shop=shop)
+        .values("item_id")
+        .annotate(at=Max("created_at"))
+        .values_list("item_id", "at")
     )
     last_placed = dict(
         Movement.objects.filter(to_place=shop.place, reason="consigned")
@@ -193,9 +194,9 @@ def shop_summaries(*, artist: Artist, today: date | None = None) -> list[ShopSum
 
 def shop_reports(*, shop: Shop, limit: int = 20) -> list[Report]:
     return list(
-        shop.reports.select_related("actor").prefetch_related("sales__item").order_by(
-            "-created_at", "-pk"
-        )[:limit]
+        shop.reports.select_related("actor")
+        .prefetch_related("sales__item")
+        .order_by("-created_at", "-pk")[:limit]
     )
 
 
@@ -204,7 +205,9 @@ def shop_statements(*, shop: Shop) -> QuerySet[Statement]:
 
 
 def statement_for_shop(*, shop: Shop, statement_id: int) -> Statement:
-    return get_object_or_404(Statement.objects.select_related("shop__artist"), shop=shop, pk=statement_id)
+    return get_object_or_404(
+        Statement.objects.select_related("shop__artist"), shop=shop, pk=statement_id
+    )
 
 
 def sales_unsettled(*, shop: Shop) -> QuerySet[Sale]:
@@ -245,7 +248,9 @@ def statement_lines(*, statement: Statement) -> list[StatementLine]:
     ]
 
 
-def shops_to_remind(*, artist: Artist | None = None, today: date | None = None) -> list[ShopSummary]:
+def shops_to_remind(
+    *, artist: Artist | None = None, today: date | None = None
+) -> list[ShopSummary]:
     """Shops with records out or money due that have been quiet 30 days or more, or hold
     units unsold too long, for the desk and the reminder e-mails."""
     shops = Shop.objects.select_related("place", "artist")
@@ -303,7 +308,9 @@ def where_to_buy_artist(*, artist: Artist) -> list[PublicShop]:
 # --- stats ------------------------------------------------------------------------------
 
 
-def units_sold_offline_by_month(*, artist: Artist, using: str = "default") -> dict[tuple[int | None, date], dict[str, int]]:
+def units_sold_offline_by_month(
+    *, artist: Artist, using: str = "default"
+) -> dict[tuple[int | None, date], dict[str, int]]:
     """Units sold at the merch table and by shops, per (release id, first day of the month):
     ``{"sold_table": n, "sold_by_shop": n}`` (items without a release under None)."""
     rows = (

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -105,6 +104,11 @@ def shop_link_renew(*, shop: Shop) -> Shop:
     return shop
 
 
+def _user(actor: Any) -> Any:
+    """The signed-in user who did it, or None (a shop through its link, a job)."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def _check_item(shop: Shop, item: Item) -> None:
     if item.artist_id != shop.artist_id:
         raise ConsignmentError(_("This item is not one of this band's."))
@@ -124,7 +128,7 @@ def consignment_place(
     quantity: int,
     price_minor: int,
     from_place: Place | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: Any = None,
     note: str = "",
 ) -> Movement:
     """Leave ``quantity`` units of ``item`` at ``shop``, sold there at ``price_minor``: a
@@ -173,9 +177,7 @@ def _lock_balances(shop: Shop, items: list[Item]) -> dict[int, int]:
     return {item_id: row.quantity for (item_id, _place), row in locked.items()}
 
 
-def _sale_write(
-    *, shop: Shop, report: Report, item: Item, quantity: int, actor: AbstractBaseUser | None
-) -> Sale:
+def _sale_write(*, shop: Shop, report: Report, item: Item, quantity: int, actor: Any) -> Sale:
     consignment = Consignment.objects.filter(shop=shop, item=item).first()
     if consignment is None:
         raise ConsignmentError(
@@ -231,7 +233,7 @@ def sales_report(
     shop: Shop,
     lines: list[Line],
     source: str = ReportSource.BAND,
-    actor: AbstractBaseUser | None = None,
+    actor: Any = None,
     note: str = "",
 ) -> Report:
     """The shop sold these units: one ``sold_by_shop`` movement and one sale (at today's
@@ -247,7 +249,7 @@ def sales_report(
         if line.quantity > left:
             raise ConsignmentError(_over_message(shop, line.item, line.quantity, left))
     report = Report.objects.create(
-        shop=shop, kind=ReportKind.SALES, source=source, actor=actor, note=note[:300]
+        shop=shop, kind=ReportKind.SALES, source=source, actor=_user(actor), note=note[:300]
     )
     for line in lines:
         _sale_write(shop=shop, report=report, item=line.item, quantity=line.quantity, actor=actor)
@@ -260,7 +262,7 @@ def count_report(
     shop: Shop,
     counts: list[Line],
     source: str = ReportSource.BAND,
-    actor: AbstractBaseUser | None = None,
+    actor: Any = None,
     note: str = "",
 ) -> Report:
     """The shop counted what is left: for each item, the difference from what it held is
@@ -291,7 +293,7 @@ def count_report(
         if left - line.quantity:
             sold.append(Line(line.item, left - line.quantity))
     report = Report.objects.create(
-        shop=shop, kind=ReportKind.COUNT, source=source, actor=actor, note=note[:300]
+        shop=shop, kind=ReportKind.COUNT, source=source, actor=_user(actor), note=note[:300]
     )
     for line in sold:
         _sale_write(shop=shop, report=report, item=line.item, quantity=line.quantity, actor=actor)
@@ -305,7 +307,7 @@ def consignment_return(
     item: Item,
     quantity: int,
     to_place: Place | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: Any = None,
     note: str = "",
 ) -> Movement:
     """Units taken back from the shop (home by default): a ``returned`` movement."""
@@ -388,4 +390,3 @@ def statement_mark_paid(
     locked.paid_method = method[:100]
     locked.save(update_fields=["paid_minor", "paid_on", "paid_method"])
     return locked
-

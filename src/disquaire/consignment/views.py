@@ -35,7 +35,9 @@ def _shop(token: str) -> Shop:
     return shop
 
 
-def _page(request: HttpRequest, shop: Shop, token: str, forms: dict[str, LinesForm] | None = None) -> HttpResponse:
+def _page(
+    request: HttpRequest, shop: Shop, token: str, forms: dict[str, LinesForm] | None = None
+) -> HttpResponse:
     summary = selectors.shop_summary(shop=shop)
     forms = forms or {}
     return _private(
@@ -47,8 +49,10 @@ def _page(request: HttpRequest, shop: Shop, token: str, forms: dict[str, LinesFo
                 "band": shop.artist,
                 "summary": summary,
                 "token": token,
-                "sales_form": forms.get(KIND_SALES) or LinesForm(lines=summary.lines, kind=KIND_SALES),
-                "count_form": forms.get(KIND_COUNT) or LinesForm(lines=summary.lines, kind=KIND_COUNT),
+                "sales_form": forms.get(KIND_SALES)
+                or LinesForm(lines=summary.lines, kind=KIND_SALES),
+                "count_form": forms.get(KIND_COUNT)
+                or LinesForm(lines=summary.lines, kind=KIND_COUNT),
                 "statements": selectors.shop_statements(shop=shop),
                 "unsettled": selectors.sales_unsettled(shop=shop),
             },
@@ -73,9 +77,19 @@ def portal_report(request: HttpRequest, token: str) -> HttpResponse:
     if form.is_valid():
         try:
             if kind == KIND_SALES:
-                sales_report(shop=shop, lines=form.result(), source=ReportSource.SHOP, note=form.cleaned_data["note"])
+                sales_report(
+                    shop=shop,
+                    lines=form.result(),
+                    source=ReportSource.SHOP,
+                    note=form.cleaned_data["note"],
+                )
             else:
-                count_report(shop=shop, counts=form.result(), source=ReportSource.SHOP, note=form.cleaned_data["note"])
+                count_report(
+                    shop=shop,
+                    counts=form.result(),
+                    source=ReportSource.SHOP,
+                    note=form.cleaned_data["note"],
+                )
         except ConsignmentError as exc:
             form.add_error(None, str(exc))
         else:
@@ -104,6 +118,8 @@ def portal_statement_pdf(request: HttpRequest, token: str, statement_id: int) ->
 @require_safe
 def portal_statement_csv(request: HttpRequest, token: str, statement_id: int) -> HttpResponse:
     statement = _statement(_shop(token), statement_id)
-    response = HttpResponse(statement_csv(statement=statement), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        statement_csv(statement=statement), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = statement_filename(statement, "csv")
     return _private(response)

@@ -75,9 +75,9 @@ def track_processed_follow(sender: type, track: Track, **kwargs: Any) -> None:
 
 @functools.cache
 def _shop_models() -> tuple[type, ...]:
+    from disquaire.consignment.models import Shop
     from disquaire.orders.models import Order
     from disquaire.payments.models import PaymentSettings
-    from disquaire.consignment.models import Shop
     from disquaire.shop.models import Offer, OfferOption
     from disquaire.stock.models import Movement
 

@@ -86,9 +86,7 @@ def shop_edit(request: HttpRequest, artist: str, shop_id: int | None = None) -> 
             shop = shop_create(artist=obj, name=name, **fields)
             messages.success(request, _("The shop is added: place records in it."))
         return redirect(_shop_url(shop))
-    return render(
-        request, "backstage/shops/form.html", {"artist": obj, "shop": shop, "form": form}
-    )
+    return render(request, "backstage/shops/form.html", {"artist": obj, "shop": shop, "form": form})
 
 
 @login_required
@@ -234,9 +232,7 @@ def shop_settle(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse
         except ConsignmentError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(
-                request, _("Statement no. %(n)s is ready.") % {"n": statement.number}
-            )
+            messages.success(request, _("Statement no. %(n)s is ready.") % {"n": statement.number})
             return redirect(f"{_shop_url(shop)}#statement-{statement.pk}")
     return _form_page(
         request, obj, shop, title=_("Make a statement"), form=form, button=_("Make the statement")

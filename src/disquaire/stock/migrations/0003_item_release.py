@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0005_track_encode_seconds'),
-        ('stock', '0002_movement_append_only_trigger'),
+        ("catalog", "0005_track_encode_seconds"),
+        ("stock", "0002_movement_append_only_trigger"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='item',
-            name='release',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='stock_items', to='catalog.release', verbose_name='release'),
+            model_name="item",
+            name="release",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="stock_items",
+                to="catalog.release",
+                verbose_name="release",
+            ),
         ),
     ]

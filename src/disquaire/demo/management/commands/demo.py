@@ -12,10 +12,10 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from disquaire.catalog import demo as demo_data
 from disquaire.catalog.models import Artist, Release
+from disquaire.consignment.demo import demo_consignment_create
 from disquaire.core.siteurl import site_url_follow
 from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.models import CodeBatch
-from disquaire.consignment.demo import demo_consignment_create
 from disquaire.shop.demo import demo_shop_create
 
 DEMO_LOGIN = "band@example.org"
