@@ -3,7 +3,8 @@ while it holds records or owes money, and units waiting too long without a sale.
 
 ``reminders_send`` is a periodic job (settings.DISQUAIRE_PERIODIC, run by the worker's
 heartbeat): each threshold of each quiet spell is written once as a ``Reminder`` row —
-claimed before the e-mail goes — so running it every few seconds sends each e-mail once.
+claimed before the e-mail goes — so each e-mail is sent once; the shops are looked at once a
+day.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -71,6 +73,10 @@ def reminders_send(*, now: datetime | None = None) -> int:
     local = timezone.localtime(now)
     if local.hour < REMINDER_HOUR:
         return 0
+    # The job is offered every few seconds; the shops are looked at once a day (per
+    # process: the Reminder rows keep a second look from sending anything twice).
+    if not cache.add(f"consignment:reminders:{local.date().isoformat()}", 1, timeout=86400):
+        return 0
     sent = 0
     for summary in shops_to_remind(today=local.date()):
         reminder = _claim(summary)
@@ -79,7 +85,7 @@ def reminders_send(*, now: datetime | None = None) -> int:
         try:
             _send(summary, reminder)
         except Exception:
-            # Forget the claim so the next run tries again.
+            # Forget the claim so that the next day's run tries again.
             logger.exception("consignment reminder for shop %s failed", summary.shop.pk)
             reminder.delete()
             continue

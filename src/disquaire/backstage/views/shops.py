@@ -8,11 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from disquaire.backstage import selectors as backstage_selectors
 from disquaire.backstage.forms_consignment import (
@@ -289,10 +288,11 @@ def statement_csv_download(
 
 
 @login_required
-@require_POST
 def shop_link(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse:
     """Revoke the shop's private link, or make a new one (the old one stops working)."""
     _obj, shop = _shop(request, artist, shop_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     if request.POST.get("action") == "revoke":
         shop_link_revoke(shop=shop)
         messages.success(request, _("The private link no longer works."))
