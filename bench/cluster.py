@@ -370,7 +370,7 @@ def host_setup(data: dict[str, Any]) -> dict[str, Any]:
     from django.conf import settings
 
     from disquaire.catalog.models import Artist, Release
-    from disquaire.shop.models import Offer
+    from disquaire.selling.models import Offer
 
     providers = settings.PAYMENT_PROVIDERS
     pending = work_wait(data["wait_seconds"])
@@ -435,7 +435,7 @@ def host_check(data: dict[str, Any]) -> dict[str, Any]:
         PaymentState,
         Reservation,
     )
-    from disquaire.shop.models import Offer
+    from disquaire.selling.models import Offer
 
     pending = work_wait(data["wait_seconds"])
     problems: list[str] = []

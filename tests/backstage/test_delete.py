@@ -18,7 +18,7 @@ from disquaire.core.storage import AtomicFileSystemStorage, storage_save_bytes
 from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.models import ReleaseZip
 from disquaire.delivery.services import entitlement_grant
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from disquaire.storefront.images import ALLOWED_WIDTHS, release_cover_prefix, variant_name
 from disquaire.storefront.models import Clip
 from tests.backstage.conftest import Band

@@ -13,7 +13,8 @@ from disquaire.backstage.desk import desk_for_artist, desk_todo_counts
 from disquaire.catalog.models import Membership, ProcessingStatus
 from disquaire.orders.models import Order, OrderState
 from disquaire.orders.services import payment_confirm, payment_create
-from disquaire.shop.models import Offer, Subscriber
+from disquaire.selling.models import Offer
+from disquaire.shop.models import Subscriber
 from disquaire.storefront.models import TrackPlayDay
 from tests.backstage.conftest import Band
 from tests.factories import ArtistFactory, MembershipFactory, TrackFactory

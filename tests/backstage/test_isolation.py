@@ -18,7 +18,7 @@ from disquaire.backstage.models import Upload
 from disquaire.catalog.models import Concert, Membership, NewsPost
 from disquaire.core.storage import storage_save_bytes
 from disquaire.delivery.codes import code_batch_create
-from disquaire.shop.models import Offer, ShippingZone
+from disquaire.selling.models import Offer, ShippingZone
 from tests.backstage.conftest import Band
 from tests.factories import TrackFactory
 from tests.shop.factories import OfferFactory

@@ -29,7 +29,7 @@ from disquaire.orders.services import (
     payment_create,
     payment_fail,
 )
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from disquaire.storefront.models import TrackPlayDay
 from tests.backstage.conftest import Band
 from tests.factories import MembershipFactory, TrackFactory, UserFactory

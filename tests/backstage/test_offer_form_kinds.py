@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from disquaire.shop.models import Offer, ShippingZone
+from disquaire.selling.models import Offer, ShippingZone
 from tests.backstage.conftest import Band
 from tests.backstage.test_selling import _offer_data, _url
 from tests.shop.factories import OfferFactory

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from disquaire.orders.models import OrderState, Payment, PaymentState, Refund
 from disquaire.orders.services import payment_confirm, payment_create
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.backstage.conftest import Band
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import order_for

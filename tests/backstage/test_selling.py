@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from disquaire.orders.services import payment_confirm, payment_create
-from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings
+from disquaire.selling.models import Offer, OfferOption, ShippingZone, ShopSettings
 from tests.backstage.conftest import Band
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import order_for
@@ -160,7 +160,7 @@ def test_an_order_written_after_the_check_still_keeps_the_offer(
     caught by its protected reference, and the band gets the same clear refusal."""
     from django.db.models.manager import BaseManager
 
-    from disquaire.shop import services as shop_services
+    from disquaire.selling import services as selling_services
 
     offer = OfferFactory(release=band.release)
     order_for(offer)
@@ -169,12 +169,12 @@ def test_an_order_written_after_the_check_still_keeps_the_offer(
         return False
 
     monkeypatch.setattr(
-        shop_services.Offer.order_lines.related_manager_cls,  # type: ignore[attr-defined]
+        selling_services.Offer.order_lines.related_manager_cls,  # type: ignore[attr-defined]
         "exists",
         as_if_not_yet,
     )
-    with pytest.raises(shop_services.OfferInUse, match="take it off sale"):
-        shop_services.offer_delete(offer=offer)
+    with pytest.raises(selling_services.OfferInUse, match="take it off sale"):
+        selling_services.offer_delete(offer=offer)
     assert Offer.objects.filter(pk=offer.pk).exists()
 
 

@@ -14,7 +14,7 @@ from disquaire.backstage.stats import chart_build
 from disquaire.delivery.services import track_downloads_record
 from disquaire.orders.models import Order
 from disquaire.orders.services import payment_confirm, payment_create
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from disquaire.storefront import listening
 from tests.backstage.conftest import Band
 from tests.factories import TrackFactory

@@ -16,7 +16,7 @@ from disquaire.delivery.services import entitlements_grant_order
 from disquaire.orders.models import AuditEntry, Order, Payment, Reservation
 from disquaire.orders.selectors import units_left
 from disquaire.orders.services import payment_confirm, payment_create
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.backstage.conftest import Band
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import order_for

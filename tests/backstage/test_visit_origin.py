@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from disquaire.orders.models import Order
+from disquaire.selling.models import Offer
 from disquaire.shop.middleware import campaign_clean, referrer_host
-from disquaire.shop.models import Offer
 from tests.factories import ReleaseFactory
 from tests.shop.factories import OfferFactory
 

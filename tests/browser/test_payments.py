@@ -15,7 +15,7 @@ from disquaire.catalog.models import Membership
 from disquaire.core import csp
 from disquaire.orders.models import Order, OrderState, Payment
 from disquaire.payments.models import PaymentSettings
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.factories import ArtistFactory, MembershipFactory, ReleaseFactory, UserFactory
 from tests.payments.fake_stripe import FakeStripe, fake_stripe, fake_stripe_api
 from tests.shop.factories import OfferFactory, PaymentSettingsFactory, ShippingZoneFactory

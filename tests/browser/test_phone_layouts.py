@@ -13,7 +13,7 @@ from disquaire.catalog.models import Membership
 from disquaire.orders.models import Order
 from disquaire.orders.selectors import order_page_path
 from disquaire.orders.services import payment_confirm, payment_create
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.factories import ArtistFactory, MembershipFactory, UserFactory
 from tests.shop.factories import OfferFactory, PaymentSettingsFactory
 from tests.shop.helpers import order_for

@@ -286,7 +286,7 @@ def test_axe_finds_no_serious_violation_on_the_cart_and_checkout(
 ) -> None:
     """The moment of paying, with an item that ships (address, country list, the ways
     to pay as a choice)."""
-    from disquaire.shop.models import Offer, ShippingZone
+    from disquaire.selling.models import Offer, ShippingZone
     from tests.shop.factories import OfferFactory
 
     OfferFactory(release=release, artist=release.artist, kind=Offer.Kind.BUNDLE, title="CD")

@@ -33,7 +33,7 @@ from disquaire.orders.models import (
 )
 from disquaire.orders.services import SoldOut, payment_confirm, payment_create
 from disquaire.payments.providers.stripe import StripeProvider
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.payments.fake_stripe import FakeStripe
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import fake_request, order_for

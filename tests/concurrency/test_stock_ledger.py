@@ -1,10 +1,11 @@
 """The stock ledger hammered from many threads on PostgreSQL: balances never drift.
 
-Web sales, moves, counts and restocks of one item run at once (threads released together
-by a ``threading.Barrier``); afterwards ``disquaire stock-check`` recomputes every
-balance from the ledger and finds no drift. The control takes the balance lock away and
-makes every writer read before any writes (a second barrier): updates are lost, and
-stock-check says so.
+Web sales (real checkouts and payments of an offer using the item), moves, counts and
+refunds (of orders paid beforehand, which restock the units) of one item run at once
+(threads released together by a ``threading.Barrier``); afterwards ``disquaire
+stock-check`` recomputes every balance from the ledger and finds no drift. The control
+takes the balance lock away and makes the writers read before any writes (a second
+barrier): updates are lost, and stock-check says so.
 """
 
 from __future__ import annotations
@@ -16,10 +17,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from disquaire.orders.models import Order, OrderState, Payment
+from disquaire.orders.refunds import payment_refund
+from disquaire.orders.services import payment_confirm, payment_create
+from disquaire.selling.models import Offer, OfferItem
 from disquaire.stock import selectors, services
 from disquaire.stock.errors import StockError
 from disquaire.stock.models import Balance, Movement, Place, Reason
 from tests.concurrency.test_stock import run_at_once
+from tests.shop.factories import OfferFactory
+from tests.shop.helpers import order_for
 from tests.stock.factories import ItemFactory, PlaceFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -28,7 +35,7 @@ THREADS = 24
 
 
 def _scene() -> tuple[Any, Place, Place, Place]:
-    cd = ItemFactory()
+    cd = ItemFactory(name="CD")
     home = services.place_default(artist=cd.artist)
     shipping = PlaceFactory(artist=cd.artist, kind=Place.Kind.SHIPPING, is_default=True)
     bag = PlaceFactory(artist=cd.artist, kind=Place.Kind.BAG)
@@ -39,21 +46,28 @@ def _scene() -> tuple[Any, Place, Place, Place]:
     services.movement_record(
         item=cd, quantity=1, reason=Reason.MOVED, from_place=home, to_place=bag
     )
+    offer = OfferFactory(artist=cd.artist, release=None, kind=Offer.Kind.PHYSICAL, title="CD")
+    OfferItem.objects.create(offer=offer, item=cd, quantity=1)
+    _offers[cd.pk] = offer
+    # Orders paid beforehand, one per refunding thread.
+    _paid[cd.pk] = [_sell(offer) for _ in range(THREADS // 4)]
     return cd, home, shipping, bag
+
+
+_offers: dict[int, Offer] = {}
+_paid: dict[int, list[Payment]] = {}
+
+
+def _sell(offer: Offer, quantity: int = 1) -> Payment:
+    order = order_for(offer, quantity=quantity)
+    return payment_confirm(payment=payment_create(order=order, provider="test"))
 
 
 def _work(i: int, cd: Any, home: Place, shipping: Place, bag: Place) -> str:
     try:
         match i % 4:
-            case 0:  # a web sale
-                services.movement_record(
-                    item=cd,
-                    quantity=1 + i % 3,
-                    reason=Reason.SOLD_ONLINE,
-                    from_place=shipping,
-                    reference_type="order",
-                    reference_id=str(i),
-                )
+            case 0:  # a web sale: checkout, then payment
+                _sell(_offers[cd.pk], quantity=1 + i % 3)
             case 1:  # a move to the merch bag
                 services.movement_record(
                     item=cd, quantity=2, reason=Reason.MOVED, from_place=home, to_place=bag
@@ -62,10 +76,8 @@ def _work(i: int, cd: Any, home: Place, shipping: Place, bag: Place) -> str:
                 services.count_record(
                     item=cd, place=home, counted=selectors.balance(item=cd, place=home) - 1
                 )
-            case _:  # a refund puts a unit back
-                services.movement_record(
-                    item=cd, quantity=1, reason=Reason.RESTOCKED, to_place=shipping
-                )
+            case _:  # a refund of a paid order puts its unit back
+                payment_refund(payment=_paid[cd.pk][i // 4], actor="test")
     except StockError as exc:
         return f"refused: {exc}"
     return "ok"
@@ -81,14 +93,18 @@ def test_many_writers_at_once_leave_no_drift() -> None:
     entered = sum(m.quantity for m in Movement.objects.filter(from_place__isnull=True))
     left = sum(m.quantity for m in Movement.objects.filter(to_place__isnull=True))
     assert sum(selectors.balances(artist=cd.artist).values()) == entered - left
-    assert Movement.objects.filter(reason=Reason.SOLD_ONLINE).count() == THREADS // 4
+    # The sales beforehand and those of the threads; a restock for each refund.
+    assert Movement.objects.filter(reason=Reason.SOLD_ONLINE).count() == THREADS // 2
+    assert Movement.objects.filter(reason=Reason.RESTOCKED).count() == THREADS // 4
+    assert Order.objects.filter(state=OrderState.REFUNDED).count() == THREADS // 4
     assert Balance.objects.filter(quantity__lt=0).count() == 0
 
 
 def test_control_without_the_lock_the_balances_drift(monkeypatch: pytest.MonkeyPatch) -> None:
     """Proves the test above can fail: no lock, every writer reads before any writes."""
     cd, home, shipping, bag = _scene()
-    everyone_read = threading.Barrier(THREADS)
+    # Web sales queue on their offer's row first: they do not wait for the others.
+    everyone_read = threading.Barrier(THREADS - THREADS // 4)
     waited = threading.local()
 
     def read_without_lock(*, pairs: Any) -> dict[tuple[int, int], Balance]:
@@ -98,13 +114,18 @@ def test_control_without_the_lock_the_balances_drift(monkeypatch: pytest.MonkeyP
             for b in Balance.objects.filter(item_id__in={i for i, _ in wanted})
             if (b.item_id, b.place_id) in wanted
         }
-        if not getattr(waited, "done", False):  # a count reads twice: meet once
+        if not getattr(waited, "done", True):  # a count reads twice: meet once
             waited.done = True
             everyone_read.wait(timeout=60)
         return rows
 
     monkeypatch.setattr(services, "balances_lock", read_without_lock)
-    results = run_at_once(THREADS, lambda i: _work(i, cd, home, shipping, bag))
+
+    def work(i: int) -> str:
+        waited.done = i % 4 == 0
+        return _work(i, cd, home, shipping, bag)
+
+    results = run_at_once(THREADS, work)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert selectors.balance_drift() != []
     with pytest.raises(CommandError, match="drift"):

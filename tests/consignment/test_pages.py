@@ -214,3 +214,18 @@ def test_where_to_buy_shows_public_shops_with_stock_only(band: Band) -> None:
     sales_report(shop=band.shop, lines=[Line(band.item, 2)])
     page = Client().get(release_url).content.decode()
     assert band.shop.name not in page
+
+
+def test_the_stock_item_form_links_an_item_to_its_release(band: Band, other: Band) -> None:
+    url = reverse("backstage:stock_item_create", args=[band.artist.slug])
+    page = band.client.get(url).content.decode()
+    assert band.release.title in page and other.release.title not in page
+    response = band.client.post(
+        url, {"name": "LP", "numbered": "", "low_stock_at": 0, "release": band.release.pk}
+    )
+    assert response.status_code == 302, response.content
+    assert band.artist.stock_items.get(name="LP").release == band.release
+    refused = band.client.post(
+        url, {"name": "LP2", "numbered": "", "low_stock_at": 0, "release": other.release.pk}
+    )
+    assert refused.status_code == 200

@@ -36,7 +36,7 @@ from disquaire.delivery.models import Entitlement
 from disquaire.orders.models import AuditEntry, Order, OrderState, Payment, PaymentState
 from disquaire.orders.selectors import order_page_path
 from disquaire.orders.services import payment_confirm, payment_create
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import order_for
 

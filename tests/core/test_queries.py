@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from disquaire.catalog.models import Artist
 from disquaire.core.queries import Compiled
-from disquaire.shop.models import Offer, OfferOption
+from disquaire.selling.models import Offer, OfferOption
 from tests.factories import ArtistFactory, ReleaseFactory, TrackFactory
 from tests.shop.factories import OfferFactory, OfferOptionFactory
 

@@ -21,7 +21,7 @@ from django.urls import reverse
 from disquaire.core import replica
 from disquaire.orders.models import Order
 from disquaire.orders.services import payment_confirm, payment_create
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.factories import ArtistFactory, MembershipFactory, ReleaseFactory, UserFactory
 from tests.shop.factories import OfferFactory, PaymentSettingsFactory
 from tests.shop.helpers import checkout_post, order_for

@@ -12,7 +12,7 @@ from disquaire.delivery.models import Entitlement
 from disquaire.delivery.services import entitlement_revoke, entitlements_grant_order
 from disquaire.orders.models import Order
 from disquaire.orders.services import LineSpec, order_create
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.factories import ReleaseFactory, TrackFactory
 from tests.shop.factories import OfferFactory
 

@@ -11,7 +11,7 @@ from disquaire.delivery.models import Entitlement
 from disquaire.orders.models import Order, OrderState, Payment
 from disquaire.orders.refunds import payment_refund
 from disquaire.orders.selectors import order_page_path
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.factories import ReleaseFactory
 from tests.shop.factories import OfferFactory, PaymentSettingsFactory
 from tests.shop.helpers import checkout_post

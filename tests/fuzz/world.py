@@ -4,7 +4,7 @@ and an order of it waiting for a Stripe payment."""
 from __future__ import annotations
 
 from disquaire.orders.models import Payment, PaymentState
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.factories import ReleaseFactory
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import order_for

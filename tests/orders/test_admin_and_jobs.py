@@ -7,7 +7,7 @@ from django.utils.module_loading import import_string
 
 from disquaire.orders.models import AuditEntry, OrderState, PaymentState
 from disquaire.orders.services import payment_create, reservations_expire
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.factories import UserFactory
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import order_for
@@ -28,7 +28,7 @@ def test_reservation_expiry_is_a_periodic_job() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["orders/order", "shop/offer", "shop/shippingzone", "shop/shopsettings"]
+    "path", ["orders/order", "selling/offer", "selling/shippingzone", "selling/shopsettings"]
 )
 def test_admin_lists_selling_models(admin_client: Client, path: str) -> None:
     order_for(OfferFactory())

@@ -11,7 +11,7 @@ from django.utils import translation
 from disquaire.orders.history import order_history
 from disquaire.orders.models import OrderState
 from disquaire.orders.services import order_fulfil, payment_confirm, payment_create
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import order_for
 

@@ -36,7 +36,7 @@ from disquaire.orders.services import (
 )
 from disquaire.orders.stock import HOLD_MARGIN, HoldLapsed
 from disquaire.orders.transitions import audit_batch, audit_log
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import order_for
 

@@ -33,7 +33,7 @@ from disquaire.orders.services import (
     payment_refund,
     reservations_expire,
 )
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.factories import ReleaseFactory
 from tests.shop.factories import OfferFactory, OfferOptionFactory
 from tests.shop.helpers import order_for

@@ -13,7 +13,8 @@ from django.test import Client, RequestFactory
 from disquaire.orders.models import Order, OrderState, Payment, PaymentState
 from disquaire.orders.selectors import order_page_path
 from disquaire.payments.registry import providers_available
-from disquaire.shop.models import Offer, Subscriber
+from disquaire.selling.models import Offer
+from disquaire.shop.models import Subscriber
 from tests.factories import ReleaseFactory
 from tests.payments.fake_stripe import FakeStripe
 from tests.shop.factories import (

@@ -27,7 +27,7 @@ from disquaire.orders.services import (
 )
 from disquaire.payments.models import WebhookEvent
 from disquaire.payments.providers.stripe import StripeProvider
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.payments.fake_stripe import FakeStripe, sign
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import checkout_post, fake_request, order_for

@@ -131,6 +131,19 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("backstage:code_batch_pdf",         GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     # Every member sees how fans pay; only owners change it (checked on POST).
     ("backstage:payments",               GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    # -- backstage: stock (band members of that artist only)
+    ("backstage:stock",                   GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:stock_ledger",            GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:stock_ledger_csv",        GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:stock_receive",           GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:stock_move",              GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:stock_count",             GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:stock_damaged",           GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:stock_item_create",       GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:stock_item_edit",         GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:stock_item_delete",       GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:stock_place_create",      GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:stock_place_edit",        GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:desk",                   GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:member_emails",          GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     # -- consignment: the band's shops (members of the band only)
@@ -375,7 +388,7 @@ def test_each_role_gets_the_declared_answer(group: str, settings: Any) -> None:
 # The band's objects a backstage URL names next to an artist's slug.
 OBJECT_ARGUMENTS = {
     "release_id", "track_id", "membership_id", "concert_id", "post_id", "offer_id",
-    "zone_id", "code", "batch_id", "shop_id", "statement_id",
+    "zone_id", "code", "batch_id", "item_id", "place_id", "shop_id", "statement_id",
 }  # fmt: skip
 
 # A form that passes the view's own checks, so that only the object's owner can refuse it.

@@ -44,9 +44,9 @@ from disquaire.fans.services import (
     fan_session_key,
 )
 from disquaire.payments.providers.test import TOKEN_PURPOSE as TEST_PAY_PURPOSE
-from disquaire.shop.models import ShippingZone
+from disquaire.selling.models import ShippingZone
 from disquaire.shop.services import SUBSCRIBE_PURPOSE
-from disquaire.stock.models import Item
+from disquaire.stock.models import Item, Place
 from disquaire.stock.services import movement_record, place_default
 from disquaire.storefront.listening import STREAM_PURPOSE
 from tests.delivery.conftest import ready_release
@@ -159,6 +159,8 @@ def world_build() -> World:
         "post_id": NewsPost.objects.create(artist=artist, title="N", slug="n").pk,
         "offer_id": offer.pk,
         "zone_id": ShippingZone.objects.create(artist=artist, name="Z", countries=["FR"]).pk,
+        "item_id": Item.objects.create(artist=artist, name="CD").pk,
+        "place_id": Place.objects.create(artist=artist, name="Van", kind=Place.Kind.BAG).pk,
         "code": order.code,
         "secret": order.secret,
         "chart": "sales",

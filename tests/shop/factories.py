@@ -3,7 +3,7 @@ from __future__ import annotations
 import factory
 
 from disquaire.payments.models import PaymentSettings
-from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings
+from disquaire.selling.models import Offer, OfferOption, ShippingZone, ShopSettings
 from tests.factories import ArtistFactory, ReleaseFactory
 
 

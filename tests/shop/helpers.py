@@ -6,7 +6,7 @@ from django.test import RequestFactory
 
 from disquaire.orders.models import Order
 from disquaire.orders.services import Address, LineSpec, order_create
-from disquaire.shop.models import Offer, OfferOption
+from disquaire.selling.models import Offer, OfferOption
 
 
 def order_for(

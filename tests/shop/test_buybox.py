@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.factories import ReleaseFactory
 from tests.shop.factories import OfferFactory, ShippingZoneFactory
 

@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import translation
 
 from disquaire.orders.models import Order, Payment
-from disquaire.shop.models import Offer, ShippingZone
+from disquaire.selling.models import Offer, ShippingZone
 from tests.payments.fake_stripe import FakeStripe, fake_stripe
 from tests.shop.factories import OfferFactory, PaymentSettingsFactory, ShippingZoneFactory
 from tests.shop.helpers import checkout_post

@@ -6,8 +6,8 @@ import pytest
 
 from disquaire.catalog.models import Release
 from disquaire.core.money import Money
-from disquaire.shop.models import Offer
-from disquaire.shop.pricing import PriceError, offer_price
+from disquaire.selling.models import Offer
+from disquaire.selling.pricing import PriceError, offer_price
 from disquaire.shop.services import (
     CartError,
     ShippingError,

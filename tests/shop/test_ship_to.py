@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from disquaire.shop.selectors import CartGroup
 from disquaire.shop.services import ship_to_countries
 from tests.factories import ArtistFactory

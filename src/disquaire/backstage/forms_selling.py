@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from disquaire.catalog.models import Artist, Release
 from disquaire.core.countries import COUNTRIES, countries_by_name
 from disquaire.core.money import CURRENCIES, Money, MoneyError
-from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings
+from disquaire.selling.models import Offer, OfferItem, OfferOption, ShippingZone, ShopSettings
+from disquaire.stock.models import Item
 
 
 def minor_to_text(minor: int | None, currency: str) -> str:
@@ -172,6 +173,48 @@ class OfferOptionForm(forms.ModelForm):
 
 OfferOptionFormSet = forms.inlineformset_factory(
     Offer, OfferOption, form=OfferOptionForm, extra=2, can_delete=True, max_num=30
+)
+
+
+class OfferItemForm(forms.ModelForm):
+    """One stock item the offer uses, how many per unit sold, and for which option."""
+
+    class Meta:
+        model = OfferItem
+        fields = ["item", "quantity", "option"]
+
+    def __init__(self, *args: Any, artist: Artist, offer: Offer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = Item.objects.filter(artist=artist).order_by("name")  # type: ignore[attr-defined]
+        self.fields["option"].queryset = (  # type: ignore[attr-defined]
+            OfferOption.objects.filter(offer=offer) if offer.pk else OfferOption.objects.none()
+        )
+        self.fields["option"].empty_label = _("every option")  # type: ignore[attr-defined]
+        self.fields["quantity"].min_value = 1  # type: ignore[attr-defined]
+
+
+class _OfferItemBaseFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data.get("item") or data.get("DELETE"):
+                continue
+            key = (data["item"].pk, data["option"].pk if data.get("option") else None)
+            if key in seen:
+                raise forms.ValidationError(_("Each item is listed once (per option)."))
+            seen.add(key)
+
+
+OfferItemFormSet = forms.inlineformset_factory(
+    Offer,
+    OfferItem,
+    form=OfferItemForm,
+    formset=_OfferItemBaseFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=20,
 )
 
 

@@ -25,9 +25,8 @@ from disquaire.catalog.models import (
 from disquaire.core.replica import reporting_db
 from disquaire.delivery.models import CodeBatch
 from disquaire.orders.models import Order, OrderLine, OrderState, Payment
-from disquaire.orders.selectors import units_left
-from disquaire.shop.models import Offer, OfferOption, ShippingZone
-from disquaire.shop.services import offer_sold
+from disquaire.orders.selectors import offer_sold, units_left
+from disquaire.selling.models import Offer, OfferOption, ShippingZone
 
 User = AbstractBaseUser | AnonymousUser
 

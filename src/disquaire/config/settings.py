@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "disquaire.stock",
     "disquaire.storefront",
     "disquaire.shop",
+    "disquaire.selling",
     "disquaire.orders",
     "disquaire.payments",
     "disquaire.delivery",

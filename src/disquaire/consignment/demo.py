@@ -25,6 +25,19 @@ def demo_consignment_create(*, artist: Artist, album: Release) -> None:
         return
     item = Item.objects.filter(artist=artist, release=album).order_by("pk").first()
     if item is None:
+        # The web shop's CD of the album (the selling demo), now known as the album's.
+        item = (
+            Item.objects.filter(
+                artist=artist, release__isnull=True, offer_uses__offer__release=album
+            )
+            .filter(name__istartswith="CD")
+            .order_by("pk")
+            .first()
+        )
+        if item is not None:
+            item.release = album
+            item.save(update_fields=["release"])
+    if item is None:
         item = Item.objects.create(artist=artist, name=f"CD “{album.title}”", release=album)
     home = place_default(artist=artist)
     if balance(item=item, place=home) < 20:

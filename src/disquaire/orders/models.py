@@ -13,7 +13,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from disquaire.catalog.models import Artist, Release, Track
-from disquaire.shop.models import Offer, OfferOption
+from disquaire.selling.models import Offer, OfferOption
+from disquaire.stock.models import Item
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
 
@@ -212,17 +213,43 @@ class EditionCounter(models.Model):
         return f"{self.offer}: {self.issued}"
 
 
+class ItemEditionCounter(models.Model):
+    """How many numbers of a numbered stock item have been handed out, whichever offer
+    sold them (the CD alone and the bundle share the numbers 1..N of the one CD)."""
+
+    item = models.OneToOneField(
+        Item, on_delete=models.CASCADE, primary_key=True, related_name="edition_counter"
+    )
+    issued = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.issued}"
+
+
 class EditionUnit(models.Model):
-    """One numbered unit: the database itself refuses a number handed out twice."""
+    """One numbered unit: the database itself refuses a number handed out twice — per
+    offer, and per stock item when the number is the item's."""
 
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="edition_units")
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, null=True, blank=True, related_name="edition_units"
+    )
     number = models.PositiveIntegerField()
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="edition_units")
 
     class Meta:
         ordering: ClassVar = ["offer_id", "number"]
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["offer", "number"], name="edition_number_unique")
+            models.UniqueConstraint(
+                fields=["offer", "number"],
+                condition=models.Q(item__isnull=True),
+                name="edition_number_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "number"],
+                condition=models.Q(item__isnull=False),
+                name="edition_item_number_unique",
+            ),
         ]
 
     def __str__(self) -> str:

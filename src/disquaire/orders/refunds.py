@@ -14,8 +14,17 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from disquaire.orders.errors import OrderError
-from disquaire.orders.models import Order, OrderState, Payment, PaymentState, Refund
+from disquaire.orders.items import items_restock
+from disquaire.orders.models import (
+    Order,
+    OrderState,
+    Payment,
+    PaymentState,
+    Refund,
+    Reservation,
+)
 from disquaire.orders.signals import order_flagged, refund_done
+from disquaire.orders.stock import order_reservations
 from disquaire.orders.transitions import audit_log, order_move, payment_move
 
 
@@ -153,4 +162,17 @@ def _refund_apply(*, refund: Refund, actor: str) -> None:
     if payment.refunded_minor >= payment.amount_minor and payment.state == PaymentState.CONFIRMED:
         payment_move(payment, PaymentState.REFUNDED, actor=actor, action="payment.refund")
         if order.state in (OrderState.PAID, OrderState.FULFILLED):
+            shipped = order.state == OrderState.FULFILLED
             order_move(order, OrderState.REFUNDED, actor=actor, action="order.refund")
+            if not shipped:
+                # Never sent: its units are back on the shelf. A parcel already sent
+                # comes back (or not) by hand, on the stock page.
+                items_restock(
+                    order=order,
+                    reservations=[
+                        r
+                        for r in order_reservations(order)
+                        if r.state == Reservation.State.CONSUMED
+                    ],
+                    note="refunded before shipping",
+                )

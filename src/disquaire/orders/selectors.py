@@ -5,14 +5,15 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from disquaire.catalog.models import Artist
+from disquaire.orders.items import units_left as items_units_left
 from disquaire.orders.models import Order, OrderLine, OrderState
 from disquaire.orders.stock import units_held
-from disquaire.shop.models import Offer, OfferOption
+from disquaire.selling.models import Offer, OfferOption
 
 
 # Everything that must tell test orders apart (the band's e-mails, the desk's and the
@@ -68,6 +69,10 @@ def units_left(*, offer: Offer, option: OfferOption | None = None) -> int | None
         lefts.append(offer.stock - units_held(offer=offer, option=None, now=now))
     if option is not None and option.stock is not None:
         lefts.append(option.stock - units_held(offer=offer, option=option, now=now))
+    # What the items it uses still have where the web shop ships from.
+    in_items = items_units_left(offer=offer, option=option, now=now)
+    if in_items is not None:
+        lefts.append(in_items)
     return max(0, min(lefts)) if lefts else None
 
 
@@ -108,3 +113,11 @@ def orders_metrics() -> list[Any]:
             samples=[((state,), count) for state, count in counts.items()],
         )
     ]
+
+
+def offer_sold(*, offer: Offer) -> int:
+    """Units of the offer in paid or fulfilled orders."""
+    total = offer.order_lines.filter(
+        order__state__in=[OrderState.PAID, OrderState.FULFILLED]
+    ).aggregate(n=Sum("quantity"))["n"]
+    return int(total or 0)

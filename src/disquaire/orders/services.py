@@ -52,7 +52,7 @@ from disquaire.orders.stock import (
 )
 from disquaire.orders.tasks import order_receipt_task
 from disquaire.orders.transitions import audit_batch, audit_log, order_move, payment_move
-from disquaire.shop.models import Offer, OfferOption
+from disquaire.selling.models import Offer, OfferOption
 
 logger = logging.getLogger(__name__)
 
@@ -513,7 +513,7 @@ def _order_sell(order: Order, *, actor: str, before_stock: Callable[[bool], None
     if order.state == OrderState.PENDING and holds_valid(reservations, timezone.now()):
         order_move(order, OrderState.PAID, actor=actor, action="order.paid")
         before_stock(True)
-        reservations_consume_held(reservations)
+        reservations_consume_held(reservations, order=order)
         return True
     before_stock(False)
     if not reservations_consume(order):

@@ -22,9 +22,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.core.queries import Compiled, insert_rows, save_fields
+from disquaire.orders import items as stock_items
 from disquaire.orders.errors import SoldOut
-from disquaire.orders.models import EditionCounter, EditionUnit, Order, OrderLine, Reservation
-from disquaire.shop.models import Offer, OfferOption
+from disquaire.orders.models import (
+    EditionCounter,
+    EditionUnit,
+    ItemEditionCounter,
+    Order,
+    OrderLine,
+    Reservation,
+)
+from disquaire.selling.models import Offer, OfferOption
 
 M = TypeVar("M", bound=models.Model)
 
@@ -120,6 +128,9 @@ def stock_check(wanted: Sequence[tuple[Offer, OfferOption | None, int]], now: da
             raise SoldOut(
                 _("Only %(left)d of %(title)s left.") % {"left": left, "title": offer.title}
             )
+    # Then the items the offers use, at the place the web shop ships from (their balance
+    # rows are locked after the offer rows).
+    stock_items.items_check(wanted, now)
 
 
 def _lapsed(reservations: Sequence[Reservation], now: datetime) -> list[Reservation]:
@@ -132,10 +143,21 @@ def _lapsed(reservations: Sequence[Reservation], now: datetime) -> list[Reservat
     ]
 
 
-def _number(reservations: Sequence[Reservation]) -> None:
-    """Give the units of numbered offers their numbers (each offer's counter row stays
-    locked until the commit)."""
+def _number(reservations: Sequence[Reservation], uses: Sequence[stock_items.Use] = ()) -> None:
+    """Give the units of numbered items (or, for an offer using none, of a numbered
+    offer) their numbers; each counter row stays locked until the commit."""
+    numbered = {u.item_id for u in uses if u.numbered}
     for reservation in reservations:
+        item_uses = [
+            u
+            for u in uses
+            if u.offer_id == reservation.offer_id
+            and u.applies(reservation.option_id)
+            and u.item_id in numbered
+        ]
+        if item_uses:
+            _number_items(reservation, item_uses)
+            continue
         if not reservation.offer.numbered:
             continue
         line = reservation.line
@@ -190,7 +212,8 @@ def reservations_consume(order: Order) -> bool:
             return False
     todo = [r for r in reservations if r.state != Reservation.State.CONSUMED]
     _consume([r.pk for r in todo])
-    _number(todo)
+    uses = stock_items.items_sell(order=order, reservations=todo)
+    _number(todo, uses)
     return True
 
 
@@ -213,18 +236,41 @@ def holds_valid(reservations: Sequence[Reservation], now: datetime) -> bool:
     )
 
 
-def _numbers_take(offer_id: int, quantity: int) -> list[int]:
+def _number_items(reservation: Reservation, uses: Sequence[stock_items.Use]) -> None:
+    """Numbers of the stock items the reservation's units use: 1..N per item, whichever
+    offer sells them."""
+    line = reservation.line
+    numbers: list[int] = []
+    units: list[EditionUnit] = []
+    for use in sorted(uses, key=lambda u: u.item_id):
+        taken = _numbers_take(
+            use.item_id, reservation.quantity * use.quantity, counter=ItemEditionCounter
+        )
+        numbers += taken
+        units += [
+            EditionUnit(offer_id=reservation.offer_id, item_id=use.item_id, number=n, line=line)
+            for n in taken
+        ]
+    line.edition_numbers = numbers
+    save_fields(line, ["edition_numbers"])
+    insert_rows(units)
+
+
+def _numbers_take(
+    offer_id: int, quantity: int, counter: type[models.Model] = EditionCounter
+) -> list[int]:
     """The next ``quantity`` numbers of a numbered offer.
 
     One statement locks the offer's counter row (creating it at the first number),
     counts and writes: an upsert with ``RETURNING``. Buyers being numbered queue on that
     row until they commit; checkouts, which lock the offer row, do not wait for them.
     """
-    table = connection.ops.quote_name(EditionCounter._meta.db_table)
+    table = connection.ops.quote_name(counter._meta.db_table)
+    key = "item_id" if counter is ItemEditionCounter else "offer_id"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (offer_id, issued) VALUES (%s, %s) "  # noqa: S608
-            f"ON CONFLICT (offer_id) DO UPDATE SET issued = {table}.issued + excluded.issued "
+            f"INSERT INTO {table} ({key}, issued) VALUES (%s, %s) "  # noqa: S608
+            f"ON CONFLICT ({key}) DO UPDATE SET issued = {table}.issued + excluded.issued "
             "RETURNING issued",
             [offer_id, quantity],
         )
@@ -271,18 +317,21 @@ def _numbers_take_and_write(offer_id: int, quantity: int, line_id: int) -> list[
     return [int(n) for n in numbers or []]
 
 
-def reservations_consume_held(reservations: Sequence[Reservation]) -> None:
+def reservations_consume_held(reservations: Sequence[Reservation], *, order: Order) -> None:
     """Turn holds that ``holds_valid`` vouched for into sales, numbering their units.
 
     No stock row needs locking to count: every one of these units is held, and stays
-    counted as held by every other buyer until this commits. Only numbered offers take a
-    row lock — their counter's, last and for the shortest time (the numbering, then the
-    commit) — so buyers of a limited edition queue behind each other for little more
-    than the commit.
+    counted as held by every other buyer until this commits. The items they use leave
+    the shipping place (``sold_online``; their balance rows are locked to write it).
+    Numbered items and offers take their counter's row lock last, for the shortest time
+    (the numbering, then the commit) — so buyers of a limited edition queue behind each
+    other for little more than the commit.
     Raises HoldLapsed if, against ``HOLD_MARGIN``, a hold expired meanwhile.
     """
     _consume([r.pk for r in reservations])
-    _number(reservations)
+    # The units leave the shipping place (its balance rows locked), then the numbers.
+    uses = stock_items.items_sell(order=order, reservations=reservations)
+    _number(reservations, uses)
     if timezone.now() >= min(r.expires_at for r in reservations):
         raise HoldLapsed("a hold expired while its payment was being confirmed")
 

@@ -1,4 +1,4 @@
-"""Reads for the shop: offers for sale, the cart resolved against the database."""
+"""Reads for the shop: offer ladders with what is left of each, the cart's shapes."""
 
 from __future__ import annotations
 
@@ -7,17 +7,8 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 
 from disquaire.catalog.models import Artist, Release
-from disquaire.core.queries import Compiled
 from disquaire.orders.selectors import units_left
-from disquaire.shop.models import Offer, OfferOption, ShippingZone, ShopSettings
-
-
-def offer_for_sale(offer: Offer) -> bool:
-    """On sale, and its release (or its track's release) is public."""
-    if not offer.active:
-        return False
-    release = offer.release or (offer.track.release if offer.track_id and offer.track else None)
-    return release is None or release.is_public
+from disquaire.selling.models import Offer, OfferOption, ShippingZone
 
 
 def _offers_with_left(queryset: QuerySet[Offer]) -> list[Offer]:
@@ -43,46 +34,6 @@ def artist_offers(artist: Artist) -> list[Offer]:
     return _offers_with_left(
         Offer.objects.filter(artist=artist, release__isnull=True, track__isnull=True, active=True)
     )
-
-
-@dataclass
-class ShippingLine:
-    """Where an artist's parcels go and what the first item costs, for the buy box."""
-
-    name: str
-    countries: list[str]
-    first_item_minor: int
-    additional_item_minor: int
-
-
-def shipping_for_offers(offers: list[Offer]) -> list[ShippingLine]:
-    """The zones of the artist of ``offers`` when one of them ships (no query otherwise),
-    cheapest first: what the buy box says under a CD."""
-    shipping = [offer for offer in offers if offer.ships]
-    if not shipping:
-        return []
-    zones = ShippingZone.objects.filter(artist_id=shipping[0].artist_id).order_by(
-        "first_item_minor", "name"
-    )
-    return [
-        ShippingLine(
-            name=zone.name,
-            countries=list(zone.countries),
-            first_item_minor=zone.first_item_minor,
-            additional_item_minor=zone.additional_item_minor,
-        )
-        for zone in zones
-    ]
-
-
-_SETTINGS = Compiled(
-    lambda artist_id: ShopSettings.objects.filter(artist_id=artist_id).order_by()[:1]
-)
-
-
-def shop_settings_for(artist: Artist) -> ShopSettings:
-    found = _SETTINGS.one(artist_id=artist.pk)
-    return found or ShopSettings(artist=artist)
 
 
 @dataclass

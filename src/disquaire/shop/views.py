@@ -28,9 +28,10 @@ from disquaire.core.money import Money
 from disquaire.core.ratelimit import client_ip, rate_hit
 from disquaire.orders.services import Address, OrderError
 from disquaire.payments.registry import providers_available
+from disquaire.selling.selectors import shop_settings_for
 from disquaire.shop.forms import CheckoutForm
 from disquaire.shop.middleware import visit_origin
-from disquaire.shop.selectors import CartGroup, shop_settings_for
+from disquaire.shop.selectors import CartGroup
 from disquaire.shop.services import (
     CartError,
     TotalChanged,

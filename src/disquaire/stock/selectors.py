@@ -109,3 +109,30 @@ def balance_drift(*, artist: Any = None) -> list[tuple[int, int, int, int]]:
         for item_id, place_id in sorted(set(kept) | set(sums))
         if kept.get((item_id, place_id), 0) != sums.get((item_id, place_id), 0)
     ]
+
+
+def stock_grid(*, artist: Any) -> dict[str, Any]:
+    """The items × places table of the stock page: each cell's units and whether it is
+    below the item's warning level, each item's total."""
+    items = list(items_of(artist=artist))
+    places = list(places_of(artist=artist))
+    kept = balances(artist=artist)
+    rows = []
+    for item in items:
+        cells: list[dict[str, Any]] = []
+        for place in places:
+            units = kept.get((item.pk, place.pk), 0)
+            low = (
+                bool(item.low_stock_at)
+                and units < item.low_stock_at
+                and (
+                    place.kind in (Place.Kind.HOME, Place.Kind.SHIPPING)
+                    or (item.pk, place.pk) in kept
+                )
+            )
+            cells.append({"place": place, "units": units, "low": low})
+        total = sum(c["units"] for c in cells)
+        rows.append(
+            {"item": item, "cells": cells, "total": total, "low": any(c["low"] for c in cells)}
+        )
+    return {"items": items, "places": places, "rows": rows}

@@ -12,9 +12,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from disquaire.core.queries import insert_row, insert_rows
 from disquaire.stock.errors import StockError
 from disquaire.stock.models import Balance, Item, Movement, Place, Reason
 
@@ -63,25 +65,51 @@ def balances_lock(*, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], 
         return {}
     item_ids = sorted({i for i, _p in wanted})
     place_ids = sorted({p for _i, p in wanted})
-    found = _balances_select(item_ids, place_ids, lock=False)
-    missing = wanted - set(found)
+    # Usually every row exists (a place's row is made with its first movement): one
+    # statement locks them. A missing one is inserted — a rival inserting the same row
+    # waits on ON CONFLICT DO NOTHING — and locked after.
+    locked = _balances_select(item_ids, place_ids, lock=True)
+    missing = wanted - set(locked)
     if missing:
-        # A rival may create the same row now: ON CONFLICT DO NOTHING waits for it.
         Balance.objects.bulk_create(
             [Balance(item_id=i, place_id=p, quantity=0) for i, p in sorted(missing)],
             ignore_conflicts=True,
         )
-    locked = _balances_select(item_ids, place_ids, lock=True)
+        locked = _balances_select(item_ids, place_ids, lock=True)
     return {pair: row for pair, row in locked.items() if pair in wanted}
+
+
+_T_BALANCE = Balance._meta.db_table
 
 
 def _balances_select(
     item_ids: list[int], place_ids: list[int], *, lock: bool
 ) -> dict[tuple[int, int], Balance]:
-    rows = Balance.objects.filter(item_id__in=item_ids, place_id__in=place_ids).order_by("pk")
-    if lock:
-        rows = rows.select_for_update()
-    return {(row.item_id, row.place_id): row for row in rows}
+    # Written out: it runs at every checkout and payment of a physical offer.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, item_id, place_id, quantity FROM {_T_BALANCE} "  # noqa: S608
+            f"WHERE item_id IN ({', '.join(['%s'] * len(item_ids))}) "
+            f"AND place_id IN ({', '.join(['%s'] * len(place_ids))}) ORDER BY id"
+            + (" FOR UPDATE" if lock and connection.features.has_select_for_update else ""),
+            [*item_ids, *place_ids],
+        )
+        rows = cursor.fetchall()
+    found = {}
+    for pk, item_id, place_id, quantity in rows:
+        row = Balance(id=pk, item_id=item_id, place_id=place_id, quantity=quantity)
+        row._state.adding = False
+        found[(item_id, place_id)] = row
+    return found
+
+
+def _balance_add(row: Balance, delta: int) -> None:
+    row.quantity += delta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_T_BALANCE} SET quantity = %s WHERE id = %s",  # noqa: S608
+            [row.quantity, row.pk],
+        )
 
 
 def _check_places(
@@ -184,16 +212,65 @@ def movement_record(
         reference_id=str(reference_id)[:64],
         note=note[:500],
     )
-    movement.save(force_insert=True)
+    insert_row(movement)
     if from_place is not None:
-        row = locked[(item.pk, from_place.pk)]
-        row.quantity -= quantity
-        row.save(update_fields=["quantity"])
+        _balance_add(locked[(item.pk, from_place.pk)], -quantity)
     if to_place is not None:
-        row = locked[(item.pk, to_place.pk)]
-        row.quantity += quantity
-        row.save(update_fields=["quantity"])
+        _balance_add(locked[(item.pk, to_place.pk)], quantity)
     return movement
+
+
+@transaction.atomic
+def web_shop_record(
+    *,
+    artist_id: int,
+    place_id: int,
+    quantities: dict[int, int],
+    reason: str,
+    reference_type: str,
+    reference_id: str,
+    note: str = "",
+) -> None:
+    """The web shop's movements of one order at once — ``sold_online`` from its place,
+    or ``restocked`` to it — for {item id: units}: the balance rows locked in one
+    statement (primary-key order), one INSERT of the rows, one UPDATE a balance.
+
+    The units sold are held by the order's checkout, so only the balance itself must
+    cover them; refused with ``StockError`` (nothing written) otherwise.
+    """
+    if reason not in (Reason.SOLD_ONLINE, Reason.RESTOCKED):
+        raise StockError(_("Unknown reason for a stock movement."))
+    for quantity in quantities.values():
+        _check_quantity(quantity)
+    if not quantities:
+        return
+    locked = balances_lock(pairs=[(item_id, place_id) for item_id in quantities])
+    leaving = reason == Reason.SOLD_ONLINE
+    if leaving:
+        for item_id, quantity in quantities.items():
+            if locked[(item_id, place_id)].quantity < quantity:
+                raise StockError(
+                    _("Only %(there)d units of an item are there.")
+                    % {"there": locked[(item_id, place_id)].quantity}
+                )
+    insert_rows(
+        [
+            Movement(
+                artist_id=artist_id,
+                item_id=item_id,
+                quantity=quantity,
+                from_place_id=place_id if leaving else None,
+                to_place_id=None if leaving else place_id,
+                reason=reason,
+                reference_type=reference_type[:40],
+                reference_id=str(reference_id)[:64],
+                note=note[:500],
+            )
+            for item_id, quantity in sorted(quantities.items())
+        ]
+    )
+    for item_id, quantity in sorted(quantities.items()):
+        _balance_add(locked[(item_id, place_id)], -quantity if leaving else quantity)
 
 
 @transaction.atomic
@@ -247,3 +324,105 @@ def place_default(*, artist: Any) -> Place:
             )
     except IntegrityError:  # created meanwhile by a rival
         return Place.objects.get(artist=artist, kind=Place.Kind.HOME, is_default=True)
+
+
+# --- items and places ------------------------------------------------------------------
+
+
+def _release_check(artist_id: int, release: Any) -> None:
+    if release is not None and release.artist_id != artist_id:
+        raise StockError(_("That release is another artist's."))
+
+
+def item_create(
+    *,
+    artist: Any,
+    name: str,
+    numbered: bool = False,
+    low_stock_at: int = 0,
+    release: Any = None,
+) -> Item:
+    """A new item of the artist's (a copy of ``release``, or merch when None); it has no
+    units until some are received."""
+    name = name.strip()
+    if not name:
+        raise StockError(_("An item needs a name."))
+    _release_check(artist.pk, release)
+    return Item.objects.create(
+        artist=artist,
+        name=name,
+        numbered=numbered,
+        low_stock_at=max(0, low_stock_at),
+        release=release,
+    )
+
+
+_KEEP: Any = object()
+
+
+def item_update(
+    *, item: Item, name: str, numbered: bool, low_stock_at: int, release: Any = _KEEP
+) -> Item:
+    """Rename, renumber, change the warning or the release (kept when not given)."""
+    name = name.strip()
+    if not name:
+        raise StockError(_("An item needs a name."))
+    if release is _KEEP:
+        release = item.release
+    _release_check(item.artist_id, release)
+    if numbered != item.numbered and item.movements.filter(reason=Reason.SOLD_ONLINE).exists():
+        raise StockError(_("Units of this item were sold: whether it is numbered stays as it is."))
+    item.name, item.numbered, item.low_stock_at = name, numbered, max(0, low_stock_at)
+    item.release = release
+    item.save(update_fields=["name", "numbered", "low_stock_at", "release"])
+    return item
+
+
+@transaction.atomic
+def item_delete(*, item: Item) -> None:
+    """Delete an item no offer uses and no movement ever concerned; refused otherwise."""
+    if item.movements.exists():
+        raise StockError(
+            _(
+                "%(item)s has movements in the ledger, which is never rewritten: "
+                "count it to 0 instead."
+            )
+            % {"item": item.name}
+        )
+    try:
+        item.delete()
+    except ProtectedError as exc:
+        users = sorted({str(obj) for obj in exc.protected_objects})
+        raise StockError(
+            _("%(item)s is still used by an offer (%(offers)s): take it off the offer first.")
+            % {"item": item.name, "offers": ", ".join(users)}
+        ) from exc
+
+
+@transaction.atomic
+def place_save(
+    *,
+    artist: Any,
+    place: Place | None = None,
+    name: str,
+    kind: str,
+    is_default: bool = False,
+) -> Place:
+    """Create or change a place; making it the default of its kind unsets the former one."""
+    name = name.strip()
+    if not name:
+        raise StockError(_("A place needs a name."))
+    if kind not in Place.Kind.values:
+        raise StockError(_("Unknown kind of place."))
+    if place is not None and place.kind != kind and place.balances.exclude(quantity=0).exists():
+        raise StockError(_("Units are stored there: move them before changing its kind."))
+    if is_default:
+        others = Place.objects.filter(artist=artist, kind=kind, is_default=True)
+        if place is not None:
+            others = others.exclude(pk=place.pk)
+        others.update(is_default=False)
+    if place is None:
+        return Place.objects.create(artist=artist, name=name, kind=kind, is_default=is_default)
+    place.name, place.kind, place.is_default = name, kind, is_default
+    place.save(update_fields=["name", "kind", "is_default"])
+    return place

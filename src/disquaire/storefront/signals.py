@@ -78,7 +78,7 @@ def _shop_models() -> tuple[type, ...]:
     from disquaire.consignment.models import Shop
     from disquaire.orders.models import Order
     from disquaire.payments.models import PaymentSettings
-    from disquaire.shop.models import Offer, OfferOption
+    from disquaire.selling.models import Offer, OfferOption
     from disquaire.stock.models import Movement
 
     # PaymentSettings: test mode puts a banner on every page of the artist. Shops and

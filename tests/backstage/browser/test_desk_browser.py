@@ -17,7 +17,7 @@ from django.test import Client
 
 from disquaire.catalog.models import Membership, Release
 from disquaire.orders.models import Order, OrderState
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 from tests.factories import ArtistFactory, MembershipFactory, ReleaseFactory, UserFactory
 from tests.shop.factories import OfferFactory, PaymentSettingsFactory, ShippingZoneFactory
 

@@ -15,15 +15,17 @@ from django.utils.translation import gettext as _
 from disquaire.backstage import selectors
 from disquaire.backstage.forms_selling import (
     OfferForm,
+    OfferItemFormSet,
     OfferOptionFormSet,
     ShippingZoneForm,
     ShopSettingsForm,
 )
 from disquaire.backstage.views.common import confirm_delete
 from disquaire.catalog.models import Release
-from disquaire.shop import services as shop_services
-from disquaire.shop.models import Offer, ShippingZone
-from disquaire.shop.selectors import shop_settings_for
+from disquaire.selling import services as selling_services
+from disquaire.selling.models import Offer, ShippingZone
+from disquaire.selling.selectors import shop_settings_for
+from disquaire.stock.models import Item
 
 
 def _offers_url(artist: str, offer: Offer | None = None) -> str:
@@ -45,6 +47,10 @@ def offers(request: HttpRequest, artist: str) -> HttpResponse:
             "unshippable": ships and not _has_shipping_zone(obj),
         },
     )
+
+
+def _ships(form: OfferForm) -> bool:
+    return form.cleaned_data.get("kind") in (Offer.Kind.PHYSICAL, Offer.Kind.BUNDLE)
 
 
 def _has_shipping_zone(artist: Any) -> bool:
@@ -90,15 +96,31 @@ def offer_edit(request: HttpRequest, artist: str, offer_id: int | None = None) -
     data = request.POST if request.method == "POST" else None
     form = OfferForm(data, instance=offer, currency=obj.currency, release=release)
     formset = OfferOptionFormSet(data, instance=offer, prefix="options")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    # The items an offer uses: a form without them (an older page) leaves them as they are.
+    items_posted = data is not None and "items-TOTAL_FORMS" in data
+    items = OfferItemFormSet(
+        data if items_posted else None,
+        instance=offer,
+        prefix="items",
+        form_kwargs={"artist": obj, "offer": offer},
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and formset.is_valid()
+        and (not items_posted or not _ships(form) or items.is_valid())
+    ):
         with transaction.atomic():
             fields = form.service_fields()
             if offer.pk:
-                shop_services.offer_update(offer=offer, **fields)
+                selling_services.offer_update(offer=offer, **fields)
             else:
-                offer = shop_services.offer_create(artist=obj, release=release, **fields)
+                offer = selling_services.offer_create(artist=obj, release=release, **fields)
                 formset.instance = offer
             saved = _options_saved(formset) if offer.ships else True
+            if saved and offer.ships and items_posted:
+                items.instance = offer
+                items.save()
             if not saved:
                 transaction.set_rollback(True)
         if saved:
@@ -121,6 +143,8 @@ def offer_edit(request: HttpRequest, artist: str, offer_id: int | None = None) -
             "release": release,
             "form": form,
             "formset": formset,
+            "items": items,
+            "has_items": Item.objects.filter(artist=obj).exists(),
             "currency": obj.currency,
             "no_shipping_zone": not _has_shipping_zone(obj),
         },
@@ -133,7 +157,7 @@ def offer_move(request: HttpRequest, artist: str, offer_id: int) -> HttpResponse
     offer = selectors.offer_for_member(user=request.user, slug=artist, offer_id=offer_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    shop_services.offer_move(offer=offer, by=-1 if request.POST.get("direction") == "up" else 1)
+    selling_services.offer_move(offer=offer, by=-1 if request.POST.get("direction") == "up" else 1)
     return redirect(_offers_url(artist, offer))
 
 
@@ -143,8 +167,8 @@ def offer_delete(request: HttpRequest, artist: str, offer_id: int) -> HttpRespon
     if request.method != "POST":
         return confirm_delete(request, artist=offer.artist, thing=offer, cancel="backstage:offers")
     try:
-        shop_services.offer_delete(offer=offer)
-    except shop_services.OfferInUse as exc:
+        selling_services.offer_delete(offer=offer)
+    except selling_services.OfferInUse as exc:
         messages.error(request, str(exc))
         return redirect(_offers_url(artist, offer))
     messages.success(request, _("The offer is deleted."))
@@ -174,7 +198,7 @@ def shipping_zone_edit(
     form = ShippingZoneForm(request.POST or None, currency=obj.currency, zone=zone)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        shop_services.shipping_zone_save(
+        selling_services.shipping_zone_save(
             artist=obj,
             zone=zone,
             name=data["name"],
@@ -198,7 +222,7 @@ def shipping_zone_delete(request: HttpRequest, artist: str, zone_id: int) -> Htt
         return confirm_delete(
             request, artist=zone.artist, thing=zone.name, cancel="backstage:shipping"
         )
-    shop_services.shipping_zone_delete(zone=zone)
+    selling_services.shipping_zone_delete(zone=zone)
     messages.success(request, _("The shipping zone is deleted."))
     return redirect("backstage:shipping", artist=artist)
 
@@ -208,7 +232,7 @@ def shop_settings(request: HttpRequest, artist: str) -> HttpResponse:
     obj = selectors.artist_for_member(user=request.user, slug=artist)
     form = ShopSettingsForm(request.POST or None, instance=shop_settings_for(obj))
     if request.method == "POST" and form.is_valid():
-        shop_services.shop_settings_update(artist=obj, **form.cleaned_data)
+        selling_services.shop_settings_update(artist=obj, **form.cleaned_data)
         messages.success(request, _("The shop settings are saved."))
         return redirect("backstage:shop_settings", artist=obj.slug)
     return render(request, "backstage/selling/settings.html", {"artist": obj, "form": form})

@@ -7,12 +7,8 @@ from django import template
 from disquaire.core.countries import countries_by_name
 from disquaire.core.countries import country_name as _country_name
 from disquaire.core.money import Money, MoneyError, money_format
-from disquaire.shop.selectors import (
-    ShippingLine,
-    artist_offers,
-    release_offers,
-    shipping_for_offers,
-)
+from disquaire.selling.selectors import ShippingLine, shipping_for_offers
+from disquaire.shop.selectors import artist_offers, release_offers
 
 register = template.Library()
 

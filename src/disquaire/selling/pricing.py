@@ -8,7 +8,7 @@ import re
 from django.utils.translation import gettext as _
 
 from disquaire.core.money import CURRENCIES, Money, MoneyError, currency_check, money_format
-from disquaire.shop.models import Offer
+from disquaire.selling.models import Offer
 
 # No single offer costs more than this many whole units of any currency: a typo guard.
 MAX_AMOUNT_MAJOR = 10_000

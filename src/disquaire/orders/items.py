@@ -1,0 +1,229 @@
+"""Orders and the stock ledger: what an offer takes from the items it uses.
+
+An offer uses items (``selling.OfferItem``): the CD offer 1 CD, the bundle 1 CD, the
+“2 CDs” deal 2. What is left of an offer is what its items have at the place the web
+shop ships from, minus what pending checkouts hold of them (held reservations that have
+not expired, times the units each uses). Checkout locks the balance rows of those items
+(``stock.services.balances_lock``, primary-key order, after the offer rows) before it
+counts and holds, so buyers of two offers sharing one box of CDs queue on the same row.
+A paid order becomes ``sold_online`` ledger rows from the shipping place; a refund of
+an order not shipped yet puts its units back (``restocked``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from disquaire.orders.errors import SoldOut
+from disquaire.orders.models import Reservation
+from disquaire.selling.models import OfferItem
+from disquaire.stock import services as stock_services
+from disquaire.stock.models import Item, Place, Reason
+
+
+@dataclass(frozen=True)
+class Use:
+    offer_id: int
+    option_id: int | None
+    item_id: int
+    quantity: int
+    numbered: bool = False
+
+    def applies(self, option_id: int | None) -> bool:
+        return self.option_id is None or self.option_id == option_id
+
+
+_T_USE = OfferItem._meta.db_table
+_T_RES = Reservation._meta.db_table
+_T_PLACE = Place._meta.db_table
+_T_ITEM = Item._meta.db_table
+
+
+def uses_of(offer_ids: Iterable[int]) -> list[Use]:
+    """The items the offers use (one short query; none for offers that use none)."""
+    ids = sorted(set(offer_ids))
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.offer_id, u.option_id, u.item_id, u.quantity, i.numbered "  # noqa: S608
+            f"FROM {_T_USE} u JOIN {_T_ITEM} i ON i.id = u.item_id "
+            f"WHERE u.offer_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY u.item_id",
+            ids,
+        )
+        return [Use(o, opt, i, q, bool(n)) for o, opt, i, q, n in cursor.fetchall()]
+
+
+def needs(wanted: Iterable[tuple[int, int | None, int]], uses: Sequence[Use]) -> dict[int, int]:
+    """Units of each item that ``wanted`` — (offer id, option id, quantity) — takes."""
+    need: dict[int, int] = defaultdict(int)
+    for offer_id, option_id, quantity in wanted:
+        for use in uses:
+            if use.offer_id == offer_id and use.applies(option_id):
+                need[use.item_id] += quantity * use.quantity
+    return dict(need)
+
+
+_SHIPPING_SQL = (
+    f"SELECT id FROM {_T_PLACE} WHERE artist_id = %s AND kind IN (%s, %s) "  # noqa: S608
+    "ORDER BY CASE WHEN kind = %s THEN 0 ELSE 1 END, "
+    "CASE WHEN is_default THEN 0 ELSE 1 END, id LIMIT 1"
+)
+
+
+def shipping_place_id(artist_id: int) -> int | None:
+    """The place the web shop ships from (as ``stock.selectors.place_shipping``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SHIPPING_SQL,
+            [
+                artist_id,
+                Place.Kind.SHIPPING.value,
+                Place.Kind.HOME.value,
+                Place.Kind.SHIPPING.value,
+            ],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+def items_held(item_ids: Iterable[int], now: datetime) -> dict[int, int]:
+    """Units of each item held by pending checkouts (active holds not expired at ``now``)."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.item_id, SUM(r.quantity * u.quantity) FROM {_T_RES} r "  # noqa: S608
+            f"JOIN {_T_USE} u ON u.offer_id = r.offer_id "
+            "AND (u.option_id IS NULL OR u.option_id = r.option_id) "
+            f"WHERE u.item_id IN ({', '.join(['%s'] * len(ids))}) "
+            "AND r.state = %s AND r.expires_at > %s GROUP BY u.item_id",
+            [
+                *ids,
+                Reservation.State.ACTIVE.value,
+                connection.ops.adapt_datetimefield_value(now),
+            ],
+        )
+        return {int(item_id): int(n) for item_id, n in cursor.fetchall()}
+
+
+def held_at(item_ids: list[int], place: Place) -> dict[int, int]:
+    """The stock room's question (registered in ``OrdersConfig.ready``): units of the
+    items that pending checkouts hold at ``place`` — the web shop's place, else none."""
+    if shipping_place_id(place.artist_id) != place.pk:
+        return {}
+    return items_held(item_ids, timezone.now())
+
+
+def _balances(artist_id: int, item_ids: Iterable[int]) -> tuple[int | None, dict[int, int]]:
+    """Lock the items' balance rows at the shipping place; (place id, {item id: units})."""
+    place_id = shipping_place_id(artist_id)
+    ids = sorted(set(item_ids))
+    if place_id is None or not ids:
+        return place_id, {}
+    locked = stock_services.balances_lock(pairs=[(item_id, place_id) for item_id in ids])
+    return place_id, {item_id: row.quantity for (item_id, _p), row in locked.items()}
+
+
+def items_check(wanted: Sequence[tuple[Any, Any, int]], now: datetime) -> None:
+    """Raise SoldOut unless the items that ``wanted`` — (offer, option, quantity) — use
+    are there at the shipping place; locks their balance rows (call inside the checkout's
+    transaction, after the offer rows)."""
+    uses = uses_of(offer.pk for offer, _o, _q in wanted)
+    if not uses:
+        return
+    need = needs(((o.pk, opt.pk if opt else None, q) for o, opt, q in wanted), uses)
+    artist_id = wanted[0][0].artist_id
+    _place_id, there = _balances(artist_id, need)
+    held = items_held(need, now)
+    for item_id, quantity in sorted(need.items()):
+        left = there.get(item_id, 0) - held.get(item_id, 0)
+        if quantity <= left:
+            continue
+        offer = next(
+            o
+            for o, opt, _q in wanted
+            if any(
+                u.offer_id == o.pk and u.item_id == item_id and u.applies(opt.pk if opt else None)
+                for u in uses
+            )
+        )
+        if left <= 0:
+            raise SoldOut(_("%(title)s is sold out.") % {"title": offer.title})
+        per_unit = max(u.quantity for u in uses if u.offer_id == offer.pk and u.item_id == item_id)
+        raise SoldOut(
+            _("Only %(left)d of %(title)s left.") % {"left": left // per_unit, "title": offer.title}
+        )
+
+
+def units_left(*, offer: Any, option: Any = None, now: datetime | None = None) -> int | None:
+    """Units of ``offer`` (with ``option``) its items still allow; None: it uses none."""
+    uses = [u for u in uses_of([offer.pk]) if u.applies(option.pk if option else None)]
+    if option is None:
+        uses = [u for u in uses if u.option_id is None]
+    if not uses:
+        return None
+    place_id = shipping_place_id(offer.artist_id)
+    if place_id is None:
+        return 0
+    ids = sorted({u.item_id for u in uses})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT item_id, quantity FROM stock_balance WHERE place_id = %s "  # noqa: S608
+            f"AND item_id IN ({', '.join(['%s'] * len(ids))})",
+            [place_id, *ids],
+        )
+        there = {int(i): int(q) for i, q in cursor.fetchall()}
+    held = items_held(ids, now or timezone.now())
+    per_unit: dict[int, int] = defaultdict(int)
+    for use in uses:
+        per_unit[use.item_id] += use.quantity
+    return max(0, min((there.get(i, 0) - held.get(i, 0)) // per_unit[i] for i in per_unit))
+
+
+def _reservation_needs(reservations: Sequence[Reservation]) -> tuple[list[Use], dict[int, int]]:
+    uses = uses_of(r.offer_id for r in reservations)
+    if not uses:
+        return uses, {}
+    return uses, needs(((r.offer_id, r.option_id, r.quantity) for r in reservations), uses)
+
+
+def items_sell(*, order: Any, reservations: Sequence[Reservation]) -> list[Use]:
+    """The units of a paid order leave the shipping place: one ``sold_online`` row per
+    item (inside payment confirmation's transaction). Returns the uses, for numbering."""
+    uses, need = _reservation_needs(reservations)
+    if not need:
+        return uses
+    _ledger_write(order=order, need=need, reason=Reason.SOLD_ONLINE, note="")
+    return uses
+
+
+def items_restock(*, order: Any, reservations: Sequence[Reservation], note: str) -> None:
+    """The units of an order refunded before it was shipped go back (``restocked``)."""
+    _uses, need = _reservation_needs(reservations)
+    if need:
+        _ledger_write(order=order, need=need, reason=Reason.RESTOCKED, note=note)
+
+
+def _ledger_write(*, order: Any, need: dict[int, int], reason: str, note: str) -> None:
+    place_id = shipping_place_id(order.artist_id)
+    if place_id is None:
+        place_id = stock_services.place_default(artist=order.artist).pk
+    stock_services.web_shop_record(
+        artist_id=order.artist_id,
+        place_id=place_id,
+        quantities=need,
+        reason=reason,
+        reference_type="order",
+        reference_id=order.code,
+        note=note,
+    )
