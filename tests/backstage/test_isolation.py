@@ -75,7 +75,12 @@ def _shop_objects(band: Band) -> Objects:
     shop = shop_create(artist=band.artist, name="Disques")
     consignment_place(shop=shop, item=item, quantity=3, price_minor=1000)
     sales_report(shop=shop, lines=[Line(item, 1)])
-    return {"shop_id": shop.pk, "statement_id": statement_create(shop=shop).pk}
+    return {
+        "shop_id": shop.pk,
+        "statement_id": statement_create(shop=shop).pk,
+        "item_id": item.pk,
+        "place_id": shop.place_id,
+    }
 
 
 def _pick(*names: str) -> Callable[[Objects], dict[str, Any]]:
@@ -140,6 +145,18 @@ SCOPED: dict[str, Callable[[Objects], dict[str, Any]]] = {
     "order_mark_paid": _pick("artist", "code"),
     "order_ship": _pick("artist", "code"),
     "order_refund": _pick("artist", "code"),
+    "stock": A,
+    "stock_ledger": A,
+    "stock_ledger_csv": A,
+    "stock_receive": A,
+    "stock_move": A,
+    "stock_count": A,
+    "stock_damaged": A,
+    "stock_item_create": A,
+    "stock_item_edit": _pick("artist", "item_id"),
+    "stock_item_delete": _pick("artist", "item_id"),
+    "stock_place_create": A,
+    "stock_place_edit": _pick("artist", "place_id"),
     "consignment_shops": A,
     "consignment_shop_create": A,
     "consignment_shop": _pick("artist", "shop_id"),

@@ -17,6 +17,7 @@ from disquaire.catalog.models import Artist, Release
 from disquaire.consignment.models import Consignment, Report, Sale, Shop, Statement
 from disquaire.core.money import Money
 from disquaire.stock.models import Balance, Movement
+from disquaire.stock.selectors import ledger
 
 # Days without a report or a settlement after which the band is reminded.
 REMINDER_DAYS = (30, 60, 90)
@@ -198,6 +199,11 @@ def shop_reports(*, shop: Shop, limit: int = 20) -> list[Report]:
         .prefetch_related("sales__item")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+def shop_movements(*, shop: Shop, limit: int = 30) -> list[Movement]:
+    """The stock ledger's lines at the shop (placed, sold, taken back), newest first."""
+    return list(ledger(artist=shop.artist, place=shop.place)[:limit])
 
 
 def shop_statements(*, shop: Shop) -> QuerySet[Statement]:

@@ -101,6 +101,7 @@ def shop_detail(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse
             "shop": shop,
             "summary": summary,
             "reports": selectors.shop_reports(shop=shop),
+            "movements": selectors.shop_movements(shop=shop),
             "statements": selectors.shop_statements(shop=shop),
             "unsettled": selectors.sales_unsettled(shop=shop),
             "link": link,
