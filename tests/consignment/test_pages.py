@@ -206,7 +206,10 @@ def test_where_to_buy_shows_public_shops_with_stock_only(band: Band) -> None:
     page = Client().get(release_url).content.decode()
     assert "Where to buy in person" in page and band.shop.name in page
     album = next(d for d in _ld(page) if d.get("@type") == "MusicAlbum")
-    assert album["offers"][0]["availableAtOrFrom"]["name"] == band.shop.name
+    offer = album["offers"][0]
+    assert offer["availableAtOrFrom"]["name"] == band.shop.name
+    assert (offer["price"], offer["priceCurrency"]) == ("12.00", "EUR")
+    assert offer["availableAtOrFrom"]["address"]["addressLocality"] == "Nantes"
     artist_page = Client().get(band.artist.get_absolute_url()).content.decode()
     assert band.shop.name in artist_page
     assert any(d.get("@type") == "Store" for d in _ld(artist_page))

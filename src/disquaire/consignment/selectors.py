@@ -277,9 +277,12 @@ class PublicShop:
     url: str
     map_url: str
     address: str
+    # The shop's price (the lowest of the release's items it holds), for a release's page.
+    price: Money | None = None
 
 
-def _public(shops: QuerySet[Shop]) -> list[PublicShop]:
+def _public(shops: QuerySet[Shop], prices: dict[int, int] | None = None) -> list[PublicShop]:
+    prices = prices or {}
     return [
         PublicShop(
             name=s.name,
@@ -288,8 +291,9 @@ def _public(shops: QuerySet[Shop]) -> list[PublicShop]:
             url=s.website,
             map_url=s.map_url,
             address=s.address,
+            price=Money(prices[s.pk], s.artist.currency) if s.pk in prices else None,
         )
-        for s in shops.order_by("town", "name", "pk")
+        for s in shops.select_related("artist").order_by("town", "name", "pk")
     ]
 
 
@@ -297,10 +301,20 @@ def where_to_buy_release(*, release: Release) -> list[PublicShop]:
     """The public shops holding at least one unit of an item of ``release``."""
     carrying = Balance.objects.filter(
         quantity__gt=0, item__release=release, place__consignment_shop__isnull=False
-    ).values("place_id")
-    return _public(
-        Shop.objects.filter(artist_id=release.artist_id, public=True, place_id__in=carrying)
     )
+    shops = Shop.objects.filter(
+        artist_id=release.artist_id, public=True, place_id__in=carrying.values("place_id")
+    )
+    held = {
+        (item_id, place_id) for item_id, place_id in carrying.values_list("item_id", "place_id")
+    }
+    prices: dict[int, int] = {}
+    for shop_id, place_id, item_id, price in Consignment.objects.filter(
+        shop__in=shops, item__release=release
+    ).values_list("shop_id", "shop__place_id", "item_id", "price_minor"):
+        if (item_id, place_id) in held:
+            prices[shop_id] = min(price, prices.get(shop_id, price))
+    return _public(shops, prices)
 
 
 def where_to_buy_artist(*, artist: Artist) -> list[PublicShop]:

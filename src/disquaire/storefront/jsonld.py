@@ -119,6 +119,18 @@ def record_store(shop: PublicShop, *, context: bool = True) -> dict[str, Any]:
     return data
 
 
+def _in_store_offer(store: PublicShop) -> dict[str, Any]:
+    offer: dict[str, Any] = {
+        "@type": "Offer",
+        "availability": "https://schema.org/InStoreOnly",
+        "availableAtOrFrom": record_store(store, context=False),
+    }
+    if store.price is not None:
+        offer["price"] = str(store.price.decimal)
+        offer["priceCurrency"] = store.price.currency
+    return offer
+
+
 def music_album(
     release: Release, tracks: list[Track], stores: list[PublicShop] | None = None
 ) -> dict[str, Any]:
@@ -140,14 +152,7 @@ def music_album(
         data["description"] = release.description
     if stores:
         # Sold in person at these shops: one in-store offer each.
-        data["offers"] = [
-            {
-                "@type": "Offer",
-                "availability": "https://schema.org/InStoreOnly",
-                "availableAtOrFrom": record_store(store, context=False),
-            }
-            for store in stores
-        ]
+        data["offers"] = [_in_store_offer(store) for store in stores]
     return data
 
 
