@@ -109,3 +109,23 @@ def test_another_bands_owner_cannot_delete_these_test_orders(band: Band, strange
     response = stranger.client.post(_url("payments", band), {"action": "test_delete"})
     assert response.status_code == 404
     assert Order.objects.count() == 1
+
+
+def test_deleting_a_paid_test_order_puts_its_stock_items_back(band: Band) -> None:
+    from disquaire.selling.models import OfferItem
+    from disquaire.stock import selectors as stock_selectors
+    from disquaire.stock import services as stock_services
+    from disquaire.stock.models import Movement, Reason
+
+    cd = stock_services.item_create(artist=band.artist, name="CD")
+    home = stock_services.place_default(artist=band.artist)
+    stock_services.movement_record(item=cd, quantity=10, reason=Reason.RECEIVED, to_place=home)
+    offer = OfferFactory(release=band.release, kind=Offer.Kind.PHYSICAL, price_minor=1200)
+    OfferItem.objects.create(offer=offer, item=cd, quantity=1)
+    _paid(band, test=True, offer=offer, quantity=3)
+    assert stock_selectors.balance(item=cd, place=home) == 7
+    test_orders_delete(artist=band.artist, actor="test")
+    assert stock_selectors.balance(item=cd, place=home) == 10
+    back = Movement.objects.get(reason=Reason.RESTOCKED)
+    assert (back.quantity, back.note) == (3, "test order deleted")
+    assert stock_selectors.balance_drift() == []

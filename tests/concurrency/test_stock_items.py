@@ -8,6 +8,7 @@ never stopped two *different* offers): the same buyers oversell.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from typing import Any
@@ -80,9 +81,15 @@ def test_fifty_buyers_of_two_offers_sharing_ten_cds_make_exactly_ten_sales(
 
 
 def test_control_without_the_balance_lock_the_two_offers_oversell(
-    wide_race_window: None, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Proves the test above can fail: the offers' rows alone do not guard the CDs."""
+    """Proves the test above can fail: the offers' rows alone do not guard the CDs.
+
+    Buyers of one offer still queue on its row, so two checkouts at most — one of each
+    offer — count at once; they meet at a barrier after counting, so each pair counts
+    the same units. One unit is held first: the pairs count 1, 3, 5, 7, 9 — and at 9
+    both hold one.
+    """
 
     def read_only(*, pairs: Any) -> dict[tuple[int, int], Balance]:
         wanted = set(pairs)
@@ -92,8 +99,21 @@ def test_control_without_the_balance_lock_the_two_offers_oversell(
             if (b.item_id, b.place_id) in wanted
         }
 
+    pair_counted = threading.Barrier(2)
+    original = stock_items.items_held
+
+    def counted_together(*args: Any, **kwargs: Any) -> dict[int, int]:
+        held = original(*args, **kwargs)
+        try:
+            pair_counted.wait(timeout=30)
+        except threading.BrokenBarrierError:
+            pair_counted.reset()
+        return held
+
     _cd, _home, offers = _cd_and_bundle()
+    assert _hold(offers[0]) == "held"
     monkeypatch.setattr(stock_services, "balances_lock", read_only)
+    monkeypatch.setattr(stock_items, "items_held", counted_together)
     results = run_at_once(BUYERS, lambda i: _hold(offers[i % 2]))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert _units_taken(offers) > UNITS, Counter(results)

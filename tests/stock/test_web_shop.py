@@ -172,3 +172,11 @@ def test_an_item_an_offer_uses_cannot_be_deleted() -> None:
     OfferItem.objects.create(offer=offer, item=item)
     with pytest.raises(StockError, match="still used by an offer"):
         stock_services.item_delete(item=item)
+
+
+def test_the_buy_box_says_an_offer_of_a_numbered_item_is_numbered() -> None:
+    from disquaire.shop.selectors import artist_offers
+
+    cd, _home, _offers = _box(3, numbered=True)
+    shown = {offer.title: offer for offer in artist_offers(cd.artist)}
+    assert shown["bundle"].numbered_item and shown["bundle"].left == 3  # type: ignore[attr-defined]

@@ -718,7 +718,9 @@ def test_orders_delete(*, artist: Artist, actor: str) -> int:
     """
     from disquaire.delivery.models import Entitlement, EntitlementSource
     from disquaire.delivery.receivers import order_ref
-    from disquaire.orders.models import EditionUnit, Payment, Refund
+    from disquaire.orders.items import items_restock
+    from disquaire.orders.models import EditionUnit, OrderState, Payment, Refund, Reservation
+    from disquaire.orders.stock import order_reservations
     from disquaire.orders.transitions import audit_log
     from disquaire.payments.models import PaymentSettings
 
@@ -732,6 +734,18 @@ def test_orders_delete(*, artist: Artist, actor: str) -> int:
         if not orders:
             return 0
         ids = [o.pk for o in orders]
+        # Units sold to a test order and not shipped go back to the shelf (the ledger
+        # keeps both rows: it is never rewritten).
+        for order in Order.objects.filter(pk__in=ids, state=OrderState.PAID).select_related(
+            "artist"
+        ):
+            items_restock(
+                order=order,
+                reservations=[
+                    r for r in order_reservations(order) if r.state == Reservation.State.CONSUMED
+                ],
+                note="test order deleted",
+            )
         Entitlement.objects.filter(
             source=EntitlementSource.ORDER, source_ref__in=[order_ref(o) for o in orders]
         ).delete()

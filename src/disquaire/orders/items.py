@@ -36,6 +36,8 @@ class Use:
     item_id: int
     quantity: int
     numbered: bool = False
+    # Where the web shop of the offer's artist ships from (None: the artist has no place).
+    place_id: int | None = None
 
     def applies(self, option_id: int | None) -> bool:
         return self.option_id is None or self.option_id == option_id
@@ -47,6 +49,16 @@ _T_PLACE = Place._meta.db_table
 _T_ITEM = Item._meta.db_table
 
 
+_SHIPPING_SQL = (
+    f"SELECT id FROM {_T_PLACE} WHERE artist_id = %s AND kind IN (%s, %s) "  # noqa: S608
+    "ORDER BY CASE WHEN kind = %s THEN 0 ELSE 1 END, "
+    "CASE WHEN is_default THEN 0 ELSE 1 END, id LIMIT 1"
+)
+
+
+_SHIPPING_PARAMS = [Place.Kind.SHIPPING.value, Place.Kind.HOME.value, Place.Kind.SHIPPING.value]
+
+
 def uses_of(offer_ids: Iterable[int]) -> list[Use]:
     """The items the offers use (one short query; none for offers that use none)."""
     ids = sorted(set(offer_ids))
@@ -54,12 +66,18 @@ def uses_of(offer_ids: Iterable[int]) -> list[Use]:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT u.offer_id, u.option_id, u.item_id, u.quantity, i.numbered "  # noqa: S608
+            "SELECT u.offer_id, u.option_id, u.item_id, u.quantity, i.numbered, "  # noqa: S608
+            f"({_SHIPPING_SQL.replace('artist_id = %s', 'artist_id = i.artist_id')}) "
             f"FROM {_T_USE} u JOIN {_T_ITEM} i ON i.id = u.item_id "
             f"WHERE u.offer_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY u.item_id",
-            ids,
+            [*_SHIPPING_PARAMS, *ids],
         )
-        return [Use(o, opt, i, q, bool(n)) for o, opt, i, q, n in cursor.fetchall()]
+        return [Use(o, opt, i, q, bool(n), p) for o, opt, i, q, n, p in cursor.fetchall()]
+
+
+def numbered_by_item(offer_ids: Iterable[int]) -> set[int]:
+    """Those of the offers whose units get a numbered item's numbers."""
+    return {u.offer_id for u in uses_of(offer_ids) if u.numbered}
 
 
 def needs(wanted: Iterable[tuple[int, int | None, int]], uses: Sequence[Use]) -> dict[int, int]:
@@ -70,13 +88,6 @@ def needs(wanted: Iterable[tuple[int, int | None, int]], uses: Sequence[Use]) ->
             if use.offer_id == offer_id and use.applies(option_id):
                 need[use.item_id] += quantity * use.quantity
     return dict(need)
-
-
-_SHIPPING_SQL = (
-    f"SELECT id FROM {_T_PLACE} WHERE artist_id = %s AND kind IN (%s, %s) "  # noqa: S608
-    "ORDER BY CASE WHEN kind = %s THEN 0 ELSE 1 END, "
-    "CASE WHEN is_default THEN 0 ELSE 1 END, id LIMIT 1"
-)
 
 
 def shipping_place_id(artist_id: int) -> int | None:
@@ -124,9 +135,8 @@ def held_at(item_ids: list[int], place: Place) -> dict[int, int]:
     return items_held(item_ids, timezone.now())
 
 
-def _balances(artist_id: int, item_ids: Iterable[int]) -> tuple[int | None, dict[int, int]]:
+def _balances(place_id: int | None, item_ids: Iterable[int]) -> tuple[int | None, dict[int, int]]:
     """Lock the items' balance rows at the shipping place; (place id, {item id: units})."""
-    place_id = shipping_place_id(artist_id)
     ids = sorted(set(item_ids))
     if place_id is None or not ids:
         return place_id, {}
@@ -142,8 +152,7 @@ def items_check(wanted: Sequence[tuple[Any, Any, int]], now: datetime) -> None:
     if not uses:
         return
     need = needs(((o.pk, opt.pk if opt else None, q) for o, opt, q in wanted), uses)
-    artist_id = wanted[0][0].artist_id
-    _place_id, there = _balances(artist_id, need)
+    _place_id, there = _balances(uses[0].place_id, need)
     held = items_held(need, now)
     for item_id, quantity in sorted(need.items()):
         left = there.get(item_id, 0) - held.get(item_id, 0)
@@ -172,7 +181,7 @@ def units_left(*, offer: Any, option: Any = None, now: datetime | None = None) -
         uses = [u for u in uses if u.option_id is None]
     if not uses:
         return None
-    place_id = shipping_place_id(offer.artist_id)
+    place_id = uses[0].place_id
     if place_id is None:
         return 0
     ids = sorted({u.item_id for u in uses})
@@ -203,19 +212,21 @@ def items_sell(*, order: Any, reservations: Sequence[Reservation]) -> list[Use]:
     uses, need = _reservation_needs(reservations)
     if not need:
         return uses
-    _ledger_write(order=order, need=need, reason=Reason.SOLD_ONLINE, note="")
+    _ledger_write(order=order, need=need, reason=Reason.SOLD_ONLINE, note="", uses=uses)
     return uses
 
 
 def items_restock(*, order: Any, reservations: Sequence[Reservation], note: str) -> None:
     """The units of an order refunded before it was shipped go back (``restocked``)."""
-    _uses, need = _reservation_needs(reservations)
+    uses, need = _reservation_needs(reservations)
     if need:
-        _ledger_write(order=order, need=need, reason=Reason.RESTOCKED, note=note)
+        _ledger_write(order=order, need=need, reason=Reason.RESTOCKED, note=note, uses=uses)
 
 
-def _ledger_write(*, order: Any, need: dict[int, int], reason: str, note: str) -> None:
-    place_id = shipping_place_id(order.artist_id)
+def _ledger_write(
+    *, order: Any, need: dict[int, int], reason: str, note: str, uses: Sequence[Use]
+) -> None:
+    place_id = uses[0].place_id
     if place_id is None:
         place_id = stock_services.place_default(artist=order.artist).pk
     stock_services.web_shop_record(

@@ -240,6 +240,14 @@ def _number_items(reservation: Reservation, uses: Sequence[stock_items.Use]) -> 
     """Numbers of the stock items the reservation's units use: 1..N per item, whichever
     offer sells them."""
     line = reservation.line
+    if connection.vendor == "postgresql" and len(uses) == 1:
+        line.edition_numbers = _numbers_take_and_write(
+            reservation.offer_id,
+            reservation.quantity * uses[0].quantity,
+            line.pk,
+            item_id=uses[0].item_id,
+        )
+        return
     numbers: list[int] = []
     units: list[EditionUnit] = []
     for use in sorted(uses, key=lambda u: u.item_id):
@@ -290,25 +298,39 @@ def _consume(pks: Sequence[int]) -> None:
         )
 
 
-def _numbers_take_and_write(offer_id: int, quantity: int, line_id: int) -> list[int]:
+def _numbers_take_and_write(
+    offer_id: int, quantity: int, line_id: int, *, item_id: int | None = None
+) -> list[int]:
     """``_numbers_take``, the units and the line's numbers in one statement (PostgreSQL):
     the counter row stays locked only for the commit after it, not for two more round
-    trips."""
-    counter = connection.ops.quote_name(EditionCounter._meta.db_table)
+    trips. With ``item_id``, the numbers are the stock item's (its own counter)."""
+    by_item = item_id is not None
+    counter = connection.ops.quote_name(
+        (ItemEditionCounter if by_item else EditionCounter)._meta.db_table
+    )
+    key = "item_id" if by_item else "offer_id"
     units = connection.ops.quote_name(EditionUnit._meta.db_table)
     lines = connection.ops.quote_name(OrderLine._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH c AS (INSERT INTO {counter} (offer_id, issued) VALUES (%s, %s) "  # noqa: S608
-            f"ON CONFLICT (offer_id) DO UPDATE SET issued = {counter}.issued + excluded.issued "
+            f"WITH c AS (INSERT INTO {counter} ({key}, issued) VALUES (%s, %s) "  # noqa: S608
+            f"ON CONFLICT ({key}) DO UPDATE SET issued = {counter}.issued + excluded.issued "
             "RETURNING issued), "
             "n AS (SELECT g AS number FROM c, generate_series(c.issued - %s + 1, c.issued) g), "
-            f"u AS (INSERT INTO {units} (offer_id, number, line_id) "
-            "SELECT %s, number, %s FROM n) "
+            f"u AS (INSERT INTO {units} (offer_id, item_id, number, line_id) "
+            "SELECT %s, %s, number, %s FROM n) "
             f"UPDATE {lines} SET edition_numbers = "
             "(SELECT jsonb_agg(number ORDER BY number) FROM n) WHERE id = %s "
             "RETURNING edition_numbers",
-            [offer_id, quantity, quantity, offer_id, line_id, line_id],
+            [
+                item_id if by_item else offer_id,
+                quantity,
+                quantity,
+                offer_id,
+                item_id,
+                line_id,
+                line_id,
+            ],
         )
         row = cursor.fetchone()
     numbers = row[0] if row else None

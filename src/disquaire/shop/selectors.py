@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 
 from disquaire.catalog.models import Artist, Release
+from disquaire.orders.items import numbered_by_item
 from disquaire.orders.selectors import units_left
 from disquaire.selling.models import Offer, OfferOption, ShippingZone
 
@@ -17,7 +18,9 @@ def _offers_with_left(queryset: QuerySet[Offer]) -> list[Offer]:
         .prefetch_related(Prefetch("options", queryset=OfferOption.objects.order_by("position")))
         .order_by("position", "pk")
     )
+    numbered = numbered_by_item({offer.pk for offer in offers if offer.ships})
     for offer in offers:
+        offer.numbered_item = offer.pk in numbered  # type: ignore[attr-defined]
         offer.left = units_left(offer=offer)  # type: ignore[attr-defined]
         for option in offer.options.all():
             option.left = units_left(offer=offer, option=option)  # type: ignore[attr-defined]

@@ -131,8 +131,13 @@ def stock_grid(*, artist: Any) -> dict[str, Any]:
                 )
             )
             cells.append({"place": place, "units": units, "low": low})
-        total = sum(c["units"] for c in cells)
+        total = sum(int(c["units"]) for c in cells)
         rows.append(
-            {"item": item, "cells": cells, "total": total, "low": any(c["low"] for c in cells)}
+            {
+                "item": item,
+                "cells": cells,
+                "total": total,
+                "low": any(bool(c["low"]) for c in cells),
+            }
         )
     return {"items": items, "places": places, "rows": rows}

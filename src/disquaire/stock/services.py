@@ -220,7 +220,6 @@ def movement_record(
     return movement
 
 
-@transaction.atomic
 def web_shop_record(
     *,
     artist_id: int,
@@ -236,7 +235,9 @@ def web_shop_record(
     statement (primary-key order), one INSERT of the rows, one UPDATE a balance.
 
     The units sold are held by the order's checkout, so only the balance itself must
-    cover them; refused with ``StockError`` (nothing written) otherwise.
+    cover them; refused with ``StockError`` (nothing written) otherwise. Call it inside
+    the transaction of the order's change (no savepoint of its own: it is on the
+    payment's hot path).
     """
     if reason not in (Reason.SOLD_ONLINE, Reason.RESTOCKED):
         raise StockError(_("Unknown reason for a stock movement."))
@@ -244,6 +245,28 @@ def web_shop_record(
         _check_quantity(quantity)
     if not quantities:
         return
+    with transaction.atomic(savepoint=False):
+        _web_shop_write(
+            artist_id=artist_id,
+            place_id=place_id,
+            quantities=quantities,
+            reason=reason,
+            reference_type=reference_type,
+            reference_id=reference_id,
+            note=note,
+        )
+
+
+def _web_shop_write(
+    *,
+    artist_id: int,
+    place_id: int,
+    quantities: dict[int, int],
+    reason: str,
+    reference_type: str,
+    reference_id: str,
+    note: str,
+) -> None:
     locked = balances_lock(pairs=[(item_id, place_id) for item_id in quantities])
     leaving = reason == Reason.SOLD_ONLINE
     if leaving:
