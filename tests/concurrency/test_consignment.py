@@ -74,6 +74,11 @@ def test_control_without_the_lock_the_shop_oversells(monkeypatch: pytest.MonkeyP
             everyone_read.wait(timeout=60)
         return seen.rows
 
+    def no_item_lock(*, item_ids: Any) -> None:
+        return None
+
+    monkeypatch.setattr(consignment_services, "items_lock", no_item_lock)
+    monkeypatch.setattr(stock_services, "items_lock", no_item_lock)
     monkeypatch.setattr(consignment_services, "balances_lock", read_without_lock)
     monkeypatch.setattr(stock_services, "balances_lock", read_without_lock)
     results = run_at_once(THREADS, lambda i: _report(cd, shop))

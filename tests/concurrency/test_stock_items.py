@@ -2,8 +2,8 @@
 
 50 buyers of the CD offer and of the CD + download bundle, which both use the same 10
 numbered CDs, all at once: exactly 10 units sold, 0 oversold, numbers 1..10 once. The
-control takes the balance-row lock away (the offers' own rows are still locked, which
-never stopped two *different* offers): the same buyers oversell.
+control takes the item-row lock away (the offers' own rows are still locked, which never
+stopped two *different* offers): the same buyers oversell.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from disquaire.orders.models import EditionUnit, Order, OrderState, Reservation
 from disquaire.selling.models import Offer, OfferItem
 from disquaire.stock import selectors as stock_selectors
 from disquaire.stock import services as stock_services
-from disquaire.stock.models import Balance, Movement, Reason
+from disquaire.stock.models import Movement, Reason
 from tests.concurrency.test_stock import BUYERS, UNITS, buy, run_at_once
 from tests.factories import ArtistFactory
 from tests.shop.factories import OfferFactory
@@ -33,14 +33,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def wide_race_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """A pause between counting what is held and holding: the control's race shows."""
-    original = stock_items.items_held
+    original = stock_items.items_free
 
     def slow(*args: Any, **kwargs: Any) -> dict[int, int]:
-        held = original(*args, **kwargs)
+        free = original(*args, **kwargs)
         time.sleep(0.02)
-        return held
+        return free
 
-    monkeypatch.setattr(stock_items, "items_held", slow)
+    monkeypatch.setattr(stock_items, "items_free", slow)
 
 
 def _cd_and_bundle() -> tuple[Any, Any, list[Offer]]:
@@ -83,7 +83,8 @@ def test_fifty_buyers_of_two_offers_sharing_ten_cds_make_exactly_ten_sales(
 def test_control_without_the_balance_lock_the_two_offers_oversell(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Proves the test above can fail: the offers' rows alone do not guard the CDs.
+    """Proves the test above can fail: the offers' rows alone do not guard the CDs, the
+    item's row does.
 
     Buyers of one offer still queue on its row, so two checkouts at most — one of each
     offer — count at once; they meet at a barrier after counting, so each pair counts
@@ -91,29 +92,21 @@ def test_control_without_the_balance_lock_the_two_offers_oversell(
     both hold one.
     """
 
-    def read_only(*, pairs: Any) -> dict[tuple[int, int], Balance]:
-        wanted = set(pairs)
-        return {
-            (b.item_id, b.place_id): b
-            for b in Balance.objects.filter(item_id__in={i for i, _ in wanted}).order_by("pk")
-            if (b.item_id, b.place_id) in wanted
-        }
-
     pair_counted = threading.Barrier(2)
-    original = stock_items.items_held
+    original = stock_items.items_free
 
     def counted_together(*args: Any, **kwargs: Any) -> dict[int, int]:
-        held = original(*args, **kwargs)
+        free = original(*args, **kwargs)
         try:
             pair_counted.wait(timeout=30)
         except threading.BrokenBarrierError:
             pair_counted.reset()
-        return held
+        return free
 
     _cd, _home, offers = _cd_and_bundle()
     assert _hold(offers[0]) == "held"
-    monkeypatch.setattr(stock_services, "balances_lock", read_only)
-    monkeypatch.setattr(stock_items, "items_held", counted_together)
+    monkeypatch.setattr(stock_services, "items_lock", lambda *, item_ids: None)
+    monkeypatch.setattr(stock_items, "items_free", counted_together)
     results = run_at_once(BUYERS, lambda i: _hold(offers[i % 2]))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert _units_taken(offers) > UNITS, Counter(results)

@@ -33,7 +33,12 @@ from disquaire.consignment.terms import share_per_unit
 from disquaire.stock.errors import StockError
 from disquaire.stock.models import Item, Movement, Place, Reason
 from disquaire.stock.selectors import balance
-from disquaire.stock.services import balances_lock, movement_record, place_default
+from disquaire.stock.services import (
+    balances_lock,
+    items_lock,
+    movement_record,
+    place_default,
+)
 
 REFERENCE = "consignment.shop"
 
@@ -171,8 +176,10 @@ class Line:
 
 
 def _lock_balances(shop: Shop, items: list[Item]) -> dict[int, int]:
-    """Lock the shop's balance rows of ``items`` (primary-key order) and return what is
-    there, item id → units."""
+    """Lock ``items`` and then the shop's balance rows of them (each in primary-key
+    order, the stock services' own order, so that no two writers wait crosswise) and
+    return what is there, item id → units."""
+    items_lock(item_ids=[item.pk for item in items])
     locked = balances_lock(pairs=[(item.pk, shop.place_id) for item in items])
     return {item_id: row.quantity for (item_id, _place), row in locked.items()}
 

@@ -3,11 +3,13 @@
 An offer uses items (``selling.OfferItem``): the CD offer 1 CD, the bundle 1 CD, the
 “2 CDs” deal 2. What is left of an offer is what its items have at the place the web
 shop ships from, minus what pending checkouts hold of them (held reservations that have
-not expired, times the units each uses). Checkout locks the balance rows of those items
-(``stock.services.balances_lock``, primary-key order, after the offer rows) before it
-counts and holds, so buyers of two offers sharing one box of CDs queue on the same row.
-A paid order becomes ``sold_online`` ledger rows from the shipping place; a refund of
-an order not shipped yet puts its units back (``restocked``).
+not expired, times the units each uses). Checkout locks the rows of those items
+(``stock.services.items_lock``, primary-key order, after the offer rows) before it
+counts and holds, so buyers of two offers sharing one box of CDs queue on the same row;
+then it reads balance and holds in one statement (one snapshot). A paid order becomes
+``sold_online`` ledger rows from the shipping place (a relative update of the balance:
+no lock for checkouts to wait on beyond the payment's commit); a refund of an order not
+shipped yet puts its units back (``restocked``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from disquaire.orders.errors import SoldOut
 from disquaire.orders.models import Reservation
 from disquaire.selling.models import OfferItem
 from disquaire.stock import services as stock_services
-from disquaire.stock.models import Item, Place, Reason
+from disquaire.stock.models import Balance, Item, Place, Reason
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ _T_USE = OfferItem._meta.db_table
 _T_RES = Reservation._meta.db_table
 _T_PLACE = Place._meta.db_table
 _T_ITEM = Item._meta.db_table
+_T_BALANCE = Balance._meta.db_table
 
 
 _SHIPPING_SQL = (
@@ -135,27 +138,48 @@ def held_at(item_ids: list[int], place: Place) -> dict[int, int]:
     return items_held(item_ids, timezone.now())
 
 
-def _balances(place_id: int | None, item_ids: Iterable[int]) -> tuple[int | None, dict[int, int]]:
-    """Lock the items' balance rows at the shipping place; (place id, {item id: units})."""
+def items_free(place_id: int, item_ids: Iterable[int], now: datetime) -> dict[int, int]:
+    """Units of each item free at the place: its balance minus the units held by active
+    holds not expired at ``now`` — read in one statement, so in one snapshot: a payment
+    committing meanwhile (balance down, hold sold, together) is seen whole or not at all.
+    """
     ids = sorted(set(item_ids))
-    if place_id is None or not ids:
-        return place_id, {}
-    locked = stock_services.balances_lock(pairs=[(item_id, place_id) for item_id in ids])
-    return place_id, {item_id: row.quantity for (item_id, _p), row in locked.items()}
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.id, COALESCE(b.quantity, 0) - COALESCE(("  # noqa: S608
+            f"SELECT SUM(r.quantity * u.quantity) FROM {_T_RES} r "
+            f"JOIN {_T_USE} u ON u.offer_id = r.offer_id "
+            "AND (u.option_id IS NULL OR u.option_id = r.option_id) "
+            "WHERE u.item_id = i.id AND r.state = %s AND r.expires_at > %s), 0) "
+            f"FROM {_T_ITEM} i LEFT JOIN {_T_BALANCE} b ON b.item_id = i.id AND b.place_id = %s "
+            f"WHERE i.id IN ({', '.join(['%s'] * len(ids))})",
+            [
+                Reservation.State.ACTIVE.value,
+                connection.ops.adapt_datetimefield_value(now),
+                place_id,
+                *ids,
+            ],
+        )
+        return {int(item_id): int(free) for item_id, free in cursor.fetchall()}
 
 
 def items_check(wanted: Sequence[tuple[Any, Any, int]], now: datetime) -> None:
     """Raise SoldOut unless the items that ``wanted`` — (offer, option, quantity) — use
-    are there at the shipping place; locks their balance rows (call inside the checkout's
+    are there at the shipping place; locks their item rows (call inside the checkout's
     transaction, after the offer rows)."""
     uses = uses_of(offer.pk for offer, _o, _q in wanted)
     if not uses:
         return
     need = needs(((o.pk, opt.pk if opt else None, q) for o, opt, q in wanted), uses)
-    _place_id, there = _balances(uses[0].place_id, need)
-    held = items_held(need, now)
+    # Checkouts (and moves, and counts) of these items queue on their rows; then what is
+    # free is read afresh, after the lock.
+    stock_services.items_lock(item_ids=need)
+    place_id = uses[0].place_id
+    free = items_free(place_id, need, now) if place_id is not None else {}
     for item_id, quantity in sorted(need.items()):
-        left = there.get(item_id, 0) - held.get(item_id, 0)
+        left = free.get(item_id, 0)
         if quantity <= left:
             continue
         offer = next(
@@ -184,19 +208,11 @@ def units_left(*, offer: Any, option: Any = None, now: datetime | None = None) -
     place_id = uses[0].place_id
     if place_id is None:
         return 0
-    ids = sorted({u.item_id for u in uses})
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT item_id, quantity FROM stock_balance WHERE place_id = %s "  # noqa: S608
-            f"AND item_id IN ({', '.join(['%s'] * len(ids))})",
-            [place_id, *ids],
-        )
-        there = {int(i): int(q) for i, q in cursor.fetchall()}
-    held = items_held(ids, now or timezone.now())
+    free = items_free(place_id, {u.item_id for u in uses}, now or timezone.now())
     per_unit: dict[int, int] = defaultdict(int)
     for use in uses:
         per_unit[use.item_id] += use.quantity
-    return max(0, min((there.get(i, 0) - held.get(i, 0)) // per_unit[i] for i in per_unit))
+    return max(0, min(free.get(i, 0) // per_unit[i] for i in per_unit))
 
 
 def _reservation_needs(reservations: Sequence[Reservation]) -> tuple[list[Use], dict[int, int]]:

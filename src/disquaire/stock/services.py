@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.core.queries import insert_row, insert_rows
@@ -53,12 +54,36 @@ def units_held(*, item: Item, place: Place) -> int:
     return sum(counter([item.pk], place).get(item.pk, 0) for counter in _held_counters)
 
 
+_T_ITEM = Item._meta.db_table
+
+
+def items_lock(*, item_ids: Iterable[int]) -> None:
+    """Lock the item rows (``FOR NO KEY UPDATE``, primary-key order): whoever counts what
+    is free of an item — a checkout, a move, a count — takes this lock first, so that
+    two of them never both count the same free units. Call inside a transaction.
+
+    A web payment does not take it: it only turns held units into sold ones, which
+    changes nothing that is free (its balance update is relative and atomic). The
+    concurrency tests replace this function to show the race without it.
+    """
+    ids = sorted(set(item_ids))
+    if not ids or not connection.features.has_select_for_update:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {_T_ITEM} WHERE id IN ({', '.join(['%s'] * len(ids))}) "  # noqa: S608
+            "ORDER BY id FOR NO KEY UPDATE",
+            ids,
+        )
+        cursor.fetchall()
+
+
 def balances_lock(*, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Balance]:
     """Lock the balance rows of the (item id, place id) ``pairs``, creating the missing
     ones, in primary-key order; returns them by pair. Call inside a transaction.
 
-    The one place stock rows are locked: the concurrency tests replace it with a plain
-    read to show that the race is real without it.
+    The concurrency tests replace it with a plain read to show that lost updates are
+    real without it.
     """
     wanted = set(pairs)
     if not wanted:
@@ -175,6 +200,8 @@ def movement_record(
     quantity = _check_quantity(quantity)
     _check_places(item=item, reason=reason, from_place=from_place, to_place=to_place)
     places = [p for p in (from_place, to_place) if p is not None]
+    if from_place is not None and reason != Reason.SOLD_ONLINE:
+        items_lock(item_ids=[item.pk])  # what is free there is counted below
     locked = balances_lock(pairs=[(item.pk, p.pk) for p in places])
     if from_place is not None:
         there = locked[(item.pk, from_place.pk)].quantity
@@ -235,7 +262,8 @@ def web_shop_record(
     statement (primary-key order), one INSERT of the rows, one UPDATE a balance.
 
     The units sold are held by the order's checkout, so only the balance itself must
-    cover them; refused with ``StockError`` (nothing written) otherwise. Call it inside
+    cover them; refused with ``StockError`` (nothing written) otherwise. A sale takes
+    no lock beforehand (a relative update); a restock locks the rows as any movement. Call it inside
     the transaction of the order's change (no savepoint of its own: it is on the
     payment's hot path).
     """
@@ -267,23 +295,26 @@ def _web_shop_write(
     reference_id: str,
     note: str,
 ) -> None:
+    if reason == Reason.SOLD_ONLINE:
+        for item_id, quantity in sorted(quantities.items()):
+            _web_sale_write(
+                artist_id=artist_id,
+                item_id=item_id,
+                place_id=place_id,
+                quantity=quantity,
+                reference_type=reference_type[:40],
+                reference_id=str(reference_id)[:64],
+                note=note[:500],
+            )
+        return
     locked = balances_lock(pairs=[(item_id, place_id) for item_id in quantities])
-    leaving = reason == Reason.SOLD_ONLINE
-    if leaving:
-        for item_id, quantity in quantities.items():
-            if locked[(item_id, place_id)].quantity < quantity:
-                raise StockError(
-                    _("Only %(there)d units of an item are there.")
-                    % {"there": locked[(item_id, place_id)].quantity}
-                )
     insert_rows(
         [
             Movement(
                 artist_id=artist_id,
                 item_id=item_id,
                 quantity=quantity,
-                from_place_id=place_id if leaving else None,
-                to_place_id=None if leaving else place_id,
+                to_place_id=place_id,
                 reason=reason,
                 reference_type=reference_type[:40],
                 reference_id=str(reference_id)[:64],
@@ -293,7 +324,76 @@ def _web_shop_write(
         ]
     )
     for item_id, quantity in sorted(quantities.items()):
-        _balance_add(locked[(item_id, place_id)], -quantity if leaving else quantity)
+        _balance_add(locked[(item_id, place_id)], quantity)
+
+
+_T_MOVEMENT = Movement._meta.db_table
+
+
+def _web_sale_write(
+    *,
+    artist_id: int,
+    item_id: int,
+    place_id: int,
+    quantity: int,
+    reference_type: str,
+    reference_id: str,
+    note: str,
+) -> None:
+    """Units sold online leave the place: the balance goes down by ``quantity`` only if it
+    has them, and the ledger row is written by the same statement (or neither is).
+
+    A relative update, so it needs no lock taken beforehand: the row stays locked only
+    for the rest of the payment's transaction, and checkouts (which count under the
+    item's lock, reading balance and holds in one snapshot) never wait for it.
+    """
+    if connection.vendor != "postgresql":  # no UPDATE inside WITH: two statements
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {_T_BALANCE} SET quantity = quantity - %s "  # noqa: S608
+                "WHERE item_id = %s AND place_id = %s AND quantity >= %s",
+                [quantity, item_id, place_id, quantity],
+            )
+            if cursor.rowcount != 1:
+                raise StockError(_("The units sold are no longer at the web shop's place."))
+        insert_row(
+            Movement(
+                artist_id=artist_id,
+                item_id=item_id,
+                quantity=quantity,
+                from_place_id=place_id,
+                reason=Reason.SOLD_ONLINE,
+                reference_type=reference_type,
+                reference_id=reference_id,
+                note=note,
+            )
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH b AS (UPDATE {_T_BALANCE} SET quantity = quantity - %s "  # noqa: S608
+            "WHERE item_id = %s AND place_id = %s AND quantity >= %s RETURNING item_id) "
+            f"INSERT INTO {_T_MOVEMENT} (artist_id, item_id, quantity, from_place_id, "
+            "to_place_id, reason, actor_id, created_at, reference_type, reference_id, note) "
+            "SELECT %s, item_id, %s, %s, NULL, %s, NULL, %s, %s, %s, %s FROM b RETURNING id",
+            [
+                quantity,
+                item_id,
+                place_id,
+                quantity,
+                artist_id,
+                quantity,
+                place_id,
+                Reason.SOLD_ONLINE.value,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                reference_type,
+                reference_id,
+                note,
+            ],
+        )
+        written = cursor.fetchall()
+    if not written:
+        raise StockError(_("The units sold are no longer at the web shop's place."))
 
 
 @transaction.atomic
@@ -309,6 +409,7 @@ def count_record(
         raise StockError(_("A count is a whole number, zero or more."))
     if place.artist_id != item.artist_id:
         raise StockError(_("That place belongs to another artist."))
+    items_lock(item_ids=[item.pk])
     row = balances_lock(pairs=[(item.pk, place.pk)])[(item.pk, place.pk)]
     held = units_held(item=item, place=place)
     if counted < held:
