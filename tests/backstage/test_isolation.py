@@ -58,6 +58,7 @@ def _objects(band: Band) -> Objects:
         "upload_id": Upload.objects.create(
             release=band.release, user=band.user, kind="audio", filename="a.flac", size=10
         ).pk,
+        **_shop_objects(band),
     }
 
 
@@ -70,6 +71,27 @@ def _referral(band: Band) -> int:
     link = services.share_link_for(email="promoter@example.org", release=band.release)
     order = referred_sale(offer, link=link)
     return order.referral.pk
+
+
+def _shop_objects(band: Band) -> Objects:
+    """A record shop holding the band's CD, with a statement."""
+    from disquaire.consignment.services import (
+        Line,
+        consignment_place,
+        sales_report,
+        shop_create,
+        statement_create,
+    )
+    from disquaire.stock.services import movement_record, place_default
+
+    item = Item.objects.create(artist=band.artist, name="CD", release=band.release)
+    movement_record(
+        item=item, quantity=5, reason="received", to_place=place_default(artist=band.artist)
+    )
+    shop = shop_create(artist=band.artist, name="Disques")
+    consignment_place(shop=shop, item=item, quantity=3, price_minor=1000)
+    sales_report(shop=shop, lines=[Line(item, 1)])
+    return {"shop_id": shop.pk, "statement_id": statement_create(shop=shop).pk}
 
 
 def _pick(*names: str) -> Callable[[Objects], dict[str, Any]]:
@@ -160,6 +182,18 @@ SCOPED: dict[str, Callable[[Objects], dict[str, Any]]] = {
     "update_test": _pick("artist", "update_id"),
     "update_send": _pick("artist", "update_id"),
     "release_announce": R,
+    "consignment_shops": A,
+    "consignment_shop_create": A,
+    "consignment_shop": _pick("artist", "shop_id"),
+    "consignment_shop_edit": _pick("artist", "shop_id"),
+    "consignment_place": _pick("artist", "shop_id"),
+    "consignment_report": _pick("artist", "shop_id"),
+    "consignment_return": _pick("artist", "shop_id"),
+    "consignment_settle": _pick("artist", "shop_id"),
+    "consignment_link": _pick("artist", "shop_id"),
+    "consignment_statement_paid": _pick("artist", "shop_id", "statement_id"),
+    "consignment_statement_pdf": _pick("artist", "shop_id", "statement_id"),
+    "consignment_statement_csv": _pick("artist", "shop_id", "statement_id"),
     "upload": _pick("upload_id"),
     "upload_finish": _pick("upload_id"),
 }

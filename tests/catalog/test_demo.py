@@ -55,7 +55,13 @@ def test_demo_creates_the_band_with_its_releases_and_prints_a_login(
     assert Item.objects.filter(numbered=True, offer_uses__isnull=False).exists()
     assert Offer.objects.filter(item_uses__item__name="CD Marée Haute").count() == 2
     kinds = set(Balance.objects.filter(quantity__gt=0).values_list("place__kind", flat=True))
-    assert kinds == {Place.Kind.HOME, Place.Kind.SHIPPING, Place.Kind.BAG}
+    assert kinds == {Place.Kind.HOME, Place.Kind.SHIPPING, Place.Kind.BAG, Place.Kind.SHOP}
+    # A record shop holds CDs of the album on consignment, with a statement.
+    from disquaire.consignment.models import Shop
+
+    shop = Shop.objects.get()
+    assert shop.statements.count() == 1 and shop.reports.count() == 2
+    assert Item.objects.get(name="CD Marée Haute").release is not None
     assert Offer.objects.filter(options__isnull=False).exists()
     batch = CodeBatch.objects.get()
     assert batch.codes.order_by("pk").first().code in text

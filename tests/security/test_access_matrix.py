@@ -154,6 +154,25 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("backstage:stock_place_edit",        GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:desk",                   GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:member_emails",          GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    # -- consignment: the band's shops (members of the band only)
+    ("backstage:consignment_shops",      GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:consignment_shop_create", GET, LOGIN, LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:consignment_shop",       GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:consignment_shop_edit",  GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:consignment_place",      GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:consignment_report",     GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:consignment_return",     GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:consignment_settle",     GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("backstage:consignment_link",      POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
+    ("backstage:consignment_statement_paid", GET, LOGIN, LOGIN, HIDDEN, OK,   OK,     HIDDEN),
+    ("backstage:consignment_statement_pdf", GET, LOGIN, LOGIN, HIDDEN, OK,    OK,     HIDDEN),
+    ("backstage:consignment_statement_csv", GET, LOGIN, LOGIN, HIDDEN, OK,    OK,     HIDDEN),
+    # -- consignment: the shop's private link is the right, whoever holds it; a report
+    # without its kind is not one.
+    ("consignment:portal",               GET, OK,     OK,     OK,     OK,     OK,     OK),
+    ("consignment:portal_report",       POST, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    ("consignment:portal_statement_pdf", GET, OK,     OK,     OK,     OK,     OK,     OK),
+    ("consignment:portal_statement_csv", GET, OK,     OK,     OK,     OK,     OK,     OK),
     ("backstage:stats",                  GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:stats_csv",              GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("backstage:orders",                 GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
@@ -421,7 +440,7 @@ def test_each_role_gets_the_declared_answer(group: str, settings: Any) -> None:
 # The band's objects a backstage URL names next to an artist's slug.
 OBJECT_ARGUMENTS = {
     "release_id", "track_id", "membership_id", "concert_id", "post_id", "offer_id",
-    "zone_id", "code", "batch_id", "item_id", "place_id",
+    "zone_id", "code", "batch_id", "item_id", "place_id", "shop_id", "statement_id",
 }  # fmt: skip
 
 # A form that passes the view's own checks, so that only the object's owner can refuse it.

@@ -23,6 +23,14 @@ from disquaire.backstage.models import Upload
 from disquaire.backstage.services.accounts import VERIFY_PURPOSE, _password_seal
 from disquaire.backstage.services.invitations import INVITE_PURPOSE
 from disquaire.catalog.models import Artist, Concert, Membership, NewsPost, Release
+from disquaire.consignment.links import shop_link_token
+from disquaire.consignment.services import (
+    Line,
+    consignment_place,
+    sales_report,
+    shop_create,
+    statement_create,
+)
 from disquaire.core.models import WorkerHeartbeat
 from disquaire.core.signing import token_make
 from disquaire.core.storage import storage_save_bytes
@@ -41,6 +49,7 @@ from disquaire.fans.services import (
 from disquaire.payments.providers.test import TOKEN_PURPOSE as TEST_PAY_PURPOSE
 from disquaire.selling.models import ShippingZone
 from disquaire.stock.models import Item, Place
+from disquaire.stock.services import movement_record, place_default
 from disquaire.storefront.listening.streams import STREAM_PURPOSE
 from tests.delivery.conftest import ready_release
 from tests.factories import MembershipFactory, UserFactory
@@ -154,6 +163,15 @@ def world_build() -> World:
         consent_at=timezone.now(),
     )
     update = Update.objects.create(artist=artist, subject="News", body="Hello")
+    # A record shop holding the band's CD, with a statement.
+    item = Item.objects.create(artist=artist, name="CD", release=release)
+    movement_record(
+        item=item, quantity=10, reason="received", to_place=place_default(artist=artist)
+    )
+    shop = shop_create(artist=artist, name="Disques", public=True)
+    consignment_place(shop=shop, item=item, quantity=5, price_minor=1200)
+    sales_report(shop=shop, lines=[Line(item, 1)])
+    statement = statement_create(shop=shop)
     # /healthz reports a running worker.
     WorkerHeartbeat.objects.create(worker_id="w1", last_seen=timezone.now())
     week = 7 * 86400
@@ -182,6 +200,8 @@ def world_build() -> World:
         "update_id": update.pk,
         "esp": "postmark",
         "batch_id": batch.pk,
+        "shop_id": shop.pk,
+        "statement_id": statement.pk,
         "upload_id": upload.pk,
         "entitlement_id": entitlement.pk,
         "key": "flac",
@@ -230,6 +250,8 @@ def world_build() -> World:
         ),
     }
     tokens["delivery:file"] = tokens["delivery:zip"] = tokens["delivery:page"]
+    for name in ("portal", "portal_report", "portal_statement_pdf", "portal_statement_csv"):
+        tokens[f"consignment:{name}"] = shop_link_token(shop=shop)
     by_pattern: dict[str, dict[str, Any]] = {name: {"token": t} for name, t in tokens.items()}
     by_pattern["storefront:free_download"] = {"track_id": tracks[1].pk}
     by_pattern["fans_referrals:share_visit"] = {

@@ -13,10 +13,13 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from disquaire.backstage.stats import SOLD_STATES, orders_sold
 from disquaire.catalog.models import Artist, NewsPost, ProcessingStatus, Release, Track
+from disquaire.consignment.selectors import shops_to_remind
 from disquaire.core.money import Money
 from disquaire.fans.follow_models import Follower
 from disquaire.fans.follow_selectors import followers_latest
@@ -123,11 +126,37 @@ def desk_failed_tracks(*, artist: Artist) -> QuerySet[Track]:
 
 
 def desk_settlements_due(*, artist: Artist) -> list[Any]:
-    """Hook for the stock and consignment work: what the band owes or is owed (shops
-    that sold records on consignment, say). Nothing to settle yet; the desk shows a
-    "Settlements due" section as soon as this returns something, each item with
-    ``label`` (text) and ``url`` (where to settle it)."""
-    return []
+    """Shops on consignment to follow up: quiet for 30, 60 or 90 days while holding
+    records or owing money, or holding units unsold for too long; each item with
+    ``label`` (text) and ``url`` (the shop's page)."""
+    items = []
+    for summary in shops_to_remind(artist=artist):
+        parts = []
+        if summary.reminder:
+            parts.append(
+                _("%(shop)s: no news for %(days)s days (%(due)s due, %(out)s units out)")
+                % {
+                    "shop": summary.shop.name,
+                    "days": summary.quiet_days,
+                    "due": summary.due.format(),
+                    "out": summary.out,
+                }
+            )
+        if summary.stale:
+            parts.append(
+                _("%(shop)s: records unsold for over 180 days, to collect")
+                % {"shop": summary.shop.name}
+            )
+        items.append(
+            {
+                "label": "; ".join(parts),
+                "url": reverse(
+                    "backstage:consignment_shop",
+                    kwargs={"artist": artist.slug, "shop_id": summary.shop.pk},
+                ),
+            }
+        )
+    return items
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -7,11 +7,12 @@ is shown as the form's error.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from disquaire.catalog.models import Release
 from disquaire.stock.models import Item, Place, Reason
 
 
@@ -28,6 +29,20 @@ class ItemForm(forms.Form):
         initial=0,
         help_text=_("The stock page warns when a place holds fewer units. 0: never."),
     )
+    release = forms.ModelChoiceField(
+        label=_("Release"),
+        queryset=Release.objects.none(),
+        required=False,
+        help_text=_(
+            "The release this is a copy of (a CD, an LP): the public shops holding it are "
+            "listed on the release's page. Empty for merch."
+        ),
+    )
+
+    def __init__(self, *args: Any, artist: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        releases = cast("forms.ModelChoiceField[Any]", self.fields["release"])
+        releases.queryset = Release.objects.filter(artist=artist).order_by("title", "pk")
 
 
 class PlaceForm(forms.Form):

@@ -13,17 +13,18 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Model, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from disquaire.catalog.models import Artist
+from disquaire.catalog.models import Artist, Release
+from disquaire.consignment.selectors import units_sold_offline_by_month
 from disquaire.core.money import Money
 from disquaire.core.replica import reporting_db
 from disquaire.delivery.models import TrackDownloadDay
@@ -38,6 +39,7 @@ MAX_ROWS = 20
 CHARTS: dict[str, Any] = {
     "sales": gettext_lazy("Sales per day"),
     "offers": gettext_lazy("Sales by offer"),
+    "channels": gettext_lazy("Sales by channel"),
     "countries": gettext_lazy("Sales by country"),
     "origins": gettext_lazy("Sales by origin"),
     "plays": gettext_lazy("Plays"),
@@ -148,6 +150,68 @@ def chart_offers(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
     )
 
 
+CHANNEL_ROWS = 36
+
+
+def _month(value: Any) -> date:
+    if isinstance(value, datetime):
+        value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    return value.replace(day=1)
+
+
+def chart_channels(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
+    """Units sold per release and month by channel: online (paid orders), at the merch
+    table (stock's ``sold_table``) and by shops (``sold_by_shop``)."""
+    online = (
+        OrderLine.objects.using(using)
+        .filter(
+            order__artist=artist,
+            order__state__in=SOLD_STATES,
+            order__currency=artist.currency,
+            order__is_test=False,
+        )
+        .annotate(month=TruncMonth("order__paid_at"))
+        .values("release_id", "month")
+        .annotate(units=Coalesce(Sum("quantity"), 0))
+    )
+    found: dict[tuple[int | None, date], list[int]] = {}
+    for row in online:
+        if row["month"] is None:
+            continue
+        key = (row["release_id"], _month(row["month"]))
+        found.setdefault(key, [0, 0, 0])[0] += int(row["units"])
+    offline = units_sold_offline_by_month(artist=artist, using=using)
+    for key, counts in offline.items():
+        entry = found.setdefault(key, [0, 0, 0])
+        entry[1] += counts["sold_table"]
+        entry[2] += counts["sold_by_shop"]
+    titles = dict(
+        Release.objects.using(using)
+        .filter(pk__in=[k[0] for k in found if k[0]])
+        .values_list("pk", "title")
+    )
+    other = _("other items")
+    keys = sorted(found, key=lambda k: (-k[1].toordinal(), titles.get(k[0] or 0, other)))
+    rows = [
+        (
+            f"{k[1]:%Y-%m} — {titles.get(k[0] or 0, other)}",
+            [*found[k], sum(found[k])],
+        )
+        for k in keys[:CHANNEL_ROWS]
+    ]
+    return Chart(
+        key="channels",
+        title=str(CHARTS["channels"]),
+        description=_(
+            "Units sold per month and release: online (paid orders), at the merch table and "
+            "by shops on consignment (as they report them), newest month first."
+        ),
+        columns=[_("Month — release"), _("Online"), _("Merch table"), _("Shops"), _("Total")],
+        rows=rows,
+        bar_column=3,
+    )
+
+
 def chart_countries(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
     found = orders_sold(artist, using).values("ship_country").annotate(orders=Count("pk"))
     unknown = _("unknown (digital)")
@@ -238,6 +302,7 @@ def chart_downloads(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
 BUILDERS: dict[str, Callable[..., Chart]] = {
     "sales": chart_sales,
     "offers": chart_offers,
+    "channels": chart_channels,
     "countries": chart_countries,
     "origins": chart_origins,
     "plays": chart_plays,

@@ -15,6 +15,7 @@ from disquaire.backstage.views import (
     payments,
     releases,
     selling,
+    shops,
     stats,
     stock,
     uploads,
@@ -36,6 +37,31 @@ _release: list[URLPattern | URLResolver] = [
     path("tracks/<int:track_id>/move/", releases.track_move, name="track_move"),
     path("tracks/<int:track_id>/retry/", releases.track_retry, name="track_retry"),
     path("tracks/<int:track_id>/delete/", releases.track_delete, name="track_delete"),
+]
+
+_shop: list[URLPattern | URLResolver] = [
+    path("", shops.shop_detail, name="consignment_shop"),
+    path("edit/", shops.shop_edit, name="consignment_shop_edit"),
+    path("place/", shops.shop_place, name="consignment_place"),
+    path("report/", shops.shop_report, name="consignment_report"),
+    path("return/", shops.shop_return, name="consignment_return"),
+    path("settle/", shops.shop_settle, name="consignment_settle"),
+    path("link/", shops.shop_link, name="consignment_link"),
+    path(
+        "statements/<int:statement_id>/paid/",
+        shops.statement_paid,
+        name="consignment_statement_paid",
+    ),
+    path(
+        "statements/<int:statement_id>.pdf",
+        shops.statement_pdf_download,
+        name="consignment_statement_pdf",
+    ),
+    path(
+        "statements/<int:statement_id>.csv",
+        shops.statement_csv_download,
+        name="consignment_statement_csv",
+    ),
 ]
 
 _artist: list[URLPattern | URLResolver] = [
@@ -104,6 +130,9 @@ _artist: list[URLPattern | URLResolver] = [
         followers.release_announce,
         name="release_announce",
     ),
+    path("shops/", shops.shops, name="consignment_shops"),
+    path("shops/new/", shops.shop_edit, name="consignment_shop_create"),
+    path("shops/<int:shop_id>/", include(_shop)),
     path("stats/", stats.stats, name="stats"),
     path("stats/<slug:chart>.csv", stats.stats_csv, name="stats_csv"),
     path("orders/", orders.orders, name="orders"),

@@ -15,6 +15,7 @@ RESERVED_SLUGS = frozenset(
         "redeem", "robots.txt", "sitemap.xml", "static", "stream", "tags", "track", "jsi18n",
         "favicon.ico", "me", "setup", "fans", "search", "feed.atom", "podcast", "free", "covers",
         "shop", "account", "login", "logout", "signup", "codes", "u", "artists", "table",
+        "consignment",
     }
 )  # fmt: skip
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "disquaire.delivery",
     "disquaire.fans",
     "disquaire.table",
+    "disquaire.consignment",
     "disquaire.backstage",
     "disquaire.demo",
 ]
@@ -507,6 +508,8 @@ DISQUAIRE_PERIODIC += [
     "disquaire.backstage.member_emails.member_emails_retry",
     "disquaire.backstage.member_emails.daily_summaries_send",
 ]
+# Consignment: the band reminded of shops quiet for 30, 60, 90 days (each once).
+DISQUAIRE_PERIODIC += ["disquaire.consignment.reminders.reminders_send"]
 
 # Who may create a backstage account: "invitation" (someone invited to an artist by its
 # owner or the operator) or "open" (anyone who confirms an email address). And who may

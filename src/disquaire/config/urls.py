@@ -17,6 +17,7 @@ urlpatterns += [
     path("i18n/", include("django.conf.urls.i18n")),
     path("backstage/", include("disquaire.backstage.urls")),
     path("table/", include("disquaire.table.urls")),
+    path("consignment/", include("disquaire.consignment.urls")),
     path("", include("disquaire.shop.urls")),
     path("", include("disquaire.delivery.root_urls")),
     path("", include("disquaire.storefront.urls")),

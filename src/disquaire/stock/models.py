@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from disquaire.catalog.models import Artist
+from disquaire.catalog.models import Artist, Release
 from disquaire.stock.errors import LedgerImmutable
 
 
@@ -36,6 +36,16 @@ class Item(models.Model):
         default=0,
         db_default=0,
         help_text=_("The stock page warns when a place holds fewer units. 0: never."),
+    )
+    # The release the item is a copy of (a CD, an LP): "Where to buy in person" lists the
+    # shops holding one on the release's page. None for merch.
+    release = models.ForeignKey(
+        Release,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="stock_items",
+        verbose_name=_("release"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

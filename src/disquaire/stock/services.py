@@ -453,24 +453,52 @@ def place_default(*, artist: Any) -> Place:
 # --- items and places ------------------------------------------------------------------
 
 
-def item_create(*, artist: Any, name: str, numbered: bool = False, low_stock_at: int = 0) -> Item:
-    """A new item of the artist's; it has no units until some are received."""
+def _release_check(artist_id: int, release: Any) -> None:
+    if release is not None and release.artist_id != artist_id:
+        raise StockError(_("That release is another artist's."))
+
+
+def item_create(
+    *,
+    artist: Any,
+    name: str,
+    numbered: bool = False,
+    low_stock_at: int = 0,
+    release: Any = None,
+) -> Item:
+    """A new item of the artist's (a copy of ``release``, or merch when None); it has no
+    units until some are received."""
     name = name.strip()
     if not name:
         raise StockError(_("An item needs a name."))
+    _release_check(artist.pk, release)
     return Item.objects.create(
-        artist=artist, name=name, numbered=numbered, low_stock_at=max(0, low_stock_at)
+        artist=artist,
+        name=name,
+        numbered=numbered,
+        low_stock_at=max(0, low_stock_at),
+        release=release,
     )
 
 
-def item_update(*, item: Item, name: str, numbered: bool, low_stock_at: int) -> Item:
+_KEEP: Any = object()
+
+
+def item_update(
+    *, item: Item, name: str, numbered: bool, low_stock_at: int, release: Any = _KEEP
+) -> Item:
+    """Rename, renumber, change the warning or the release (kept when not given)."""
     name = name.strip()
     if not name:
         raise StockError(_("An item needs a name."))
+    if release is _KEEP:
+        release = item.release
+    _release_check(item.artist_id, release)
     if numbered != item.numbered and item.movements.filter(reason=Reason.SOLD_ONLINE).exists():
         raise StockError(_("Units of this item were sold: whether it is numbered stays as it is."))
     item.name, item.numbered, item.low_stock_at = name, numbered, max(0, low_stock_at)
-    item.save(update_fields=["name", "numbered", "low_stock_at"])
+    item.release = release
+    item.save(update_fields=["name", "numbered", "low_stock_at", "release"])
     return item
 
 

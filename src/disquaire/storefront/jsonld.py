@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from disquaire.catalog.models import Artist, Concert, Release, Track
+from disquaire.consignment.selectors import PublicShop
 
 # The characters that could end the <script> element or open a comment in it.
 _ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -95,7 +96,44 @@ def music_recording(track: Track, release: Release, *, context: bool = True) -> 
     return data
 
 
-def music_album(release: Release, tracks: list[Track]) -> dict[str, Any]:
+def record_store(shop: PublicShop, *, context: bool = True) -> dict[str, Any]:
+    """A shop that carries the band's records (consignment's public list) as a Store."""
+    data: dict[str, Any] = {"@type": "Store", "name": shop.name}
+    if context:
+        data = {"@context": "https://schema.org", **data}
+    address = {
+        key: value
+        for key, value in (
+            ("streetAddress", shop.address),
+            ("addressLocality", shop.town),
+            ("addressCountry", shop.country),
+        )
+        if value
+    }
+    if address:
+        data["address"] = {"@type": "PostalAddress", **address}
+    if shop.url:
+        data["url"] = shop.url
+    if shop.map_url:
+        data["hasMap"] = shop.map_url
+    return data
+
+
+def _in_store_offer(store: PublicShop) -> dict[str, Any]:
+    offer: dict[str, Any] = {
+        "@type": "Offer",
+        "availability": "https://schema.org/InStoreOnly",
+        "availableAtOrFrom": record_store(store, context=False),
+    }
+    if store.price is not None:
+        offer["price"] = str(store.price.decimal)
+        offer["priceCurrency"] = store.price.currency
+    return offer
+
+
+def music_album(
+    release: Release, tracks: list[Track], stores: list[PublicShop] | None = None
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "MusicAlbum",
@@ -112,6 +150,9 @@ def music_album(release: Release, tracks: list[Track]) -> dict[str, Any]:
         data["datePublished"] = release.release_date.isoformat()
     if release.description:
         data["description"] = release.description
+    if stores:
+        # Sold in person at these shops: one in-store offer each.
+        data["offers"] = [_in_store_offer(store) for store in stores]
     return data
 
 

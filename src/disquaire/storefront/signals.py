@@ -75,18 +75,22 @@ def track_processed_follow(sender: type, track: Track, **kwargs: Any) -> None:
 
 @functools.cache
 def _shop_models() -> tuple[type, ...]:
+    from disquaire.consignment.models import Shop
     from disquaire.orders.models import Order
     from disquaire.payments.models import PaymentSettings
     from disquaire.selling.models import Offer, OfferOption
+    from disquaire.stock.models import Movement
 
-    # PaymentSettings: test mode puts a banner on every page of the artist.
-    return (Offer, OfferOption, Order, PaymentSettings)
+    # PaymentSettings: test mode puts a banner on every page of the artist. Shops and
+    # stock movements: "Where to buy in person" lists the public shops holding units.
+    return (Offer, OfferOption, Order, PaymentSettings, Shop, Movement)
 
 
 @receiver(post_save, dispatch_uid="storefront_page_cache_shop_save")
 @receiver(post_delete, dispatch_uid="storefront_page_cache_shop_delete")
 def page_cache_on_shop_change(sender: type, instance: Any, **kwargs: Any) -> None:
-    """Offers, and orders taking or giving back units, change the buy boxes ("N left")."""
+    """Offers, and orders taking or giving back units, change the buy boxes ("N left");
+    shops and stock movements change "Where to buy in person"."""
     if sender not in _shop_models() or kwargs.get("raw"):
         return
     artist_id = getattr(instance, "artist_id", None)

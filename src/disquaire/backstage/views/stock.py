@@ -181,11 +181,16 @@ def stock_item_edit(request: HttpRequest, artist: str, item_id: int | None = Non
     obj = selectors.artist_for_member(user=request.user, slug=artist)
     item = _item_for(obj, item_id) if item_id else None
     initial = (
-        {"name": item.name, "numbered": item.numbered, "low_stock_at": item.low_stock_at}
+        {
+            "name": item.name,
+            "numbered": item.numbered,
+            "low_stock_at": item.low_stock_at,
+            "release": item.release_id,
+        }
         if item
         else {}
     )
-    form = ItemForm(request.POST or None, initial=initial)
+    form = ItemForm(request.POST or None, initial=initial, artist=obj)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from disquaire.catalog.theme import artist_theme_version
+from disquaire.consignment.selectors import where_to_buy_artist, where_to_buy_release
 from disquaire.storefront import jsonld, selectors
 from disquaire.storefront.cache import (
     GLOBAL,
@@ -81,14 +82,17 @@ def _directory(request: HttpRequest) -> HttpResponse:
 
 def _artist_render(request: HttpRequest, slug: str) -> HttpResponse:
     data = selectors.artist_page(slug=slug)
+    shops = where_to_buy_artist(artist=data.artist)
     ld = [jsonld.music_group(data.artist, data.links)]
     ld += [jsonld.music_event(c, data.artist) for c in data.upcoming]
+    ld += [jsonld.record_store(shop) for shop in shops]
     return render(
         request,
         "storefront/artist.html",
         {
             **_artist_context(data.artist),
             "page": data,
+            "where_to_buy": shops,
             # The same page at / on a one-band site: its one address is the artist's.
             "canonical": jsonld.absolute(data.artist.get_absolute_url()),
             "ld": ld,
@@ -138,6 +142,7 @@ def release(request: HttpRequest, artist: str, release: str) -> HttpResponse:
 
     def page() -> HttpResponse:
         data = selectors.release_page(artist_slug=artist, release_slug=release, preview_token=token)
+        shops = where_to_buy_release(release=data.release)
         return render(
             request,
             "storefront/release.html",
@@ -147,7 +152,8 @@ def release(request: HttpRequest, artist: str, release: str) -> HttpResponse:
                 "release": data.release,
                 "preview_token": data.release.preview_token if data.preview else None,
                 "canonical": jsonld.absolute(data.release.get_absolute_url()),
-                "ld": [jsonld.music_album(data.release, data.tracks)],
+                "ld": [jsonld.music_album(data.release, data.tracks, stores=shops)],
+                "where_to_buy": shops,
                 "title": _("%(title)s, by %(artist)s")
                 % {"title": data.release.title, "artist": data.release.artist.name},
                 "description": _summary(data.release.description),

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from disquaire.catalog import demo as demo_data
 from disquaire.catalog.models import Artist, Release
+from disquaire.consignment.demo import demo_consignment_create
 from disquaire.core.siteurl import site_url_follow
 from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.models import CodeBatch
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         )
         demo_shop_create(artist=artist, album=album, ep=ep)
         demo_followers_create(artist=artist)
+        demo_consignment_create(artist=artist, album=album)
         batch = CodeBatch.objects.filter(release=album).first() or code_batch_create(
             release=album, size=20, label="Demo CD pressing"
         )

@@ -1,0 +1,303 @@
+"""Shops that sell the band's records on consignment: the list, a shop's page and the
+forms to place records, record a report or a count, take records back, settle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from disquaire.backstage import selectors as backstage_selectors
+from disquaire.backstage.forms_consignment import (
+    PaidForm,
+    PlaceForm,
+    ReturnForm,
+    SettleForm,
+    ShopForm,
+)
+from disquaire.catalog.models import Artist
+from disquaire.consignment import selectors
+from disquaire.consignment.documents import statement_csv, statement_pdf
+from disquaire.consignment.errors import ConsignmentError
+from disquaire.consignment.forms import KIND_COUNT, KIND_SALES, LinesForm
+from disquaire.consignment.links import shop_link_path
+from disquaire.consignment.models import ReportSource, Shop
+from disquaire.consignment.services import (
+    consignment_place,
+    consignment_return,
+    count_report,
+    sales_report,
+    shop_create,
+    shop_link_renew,
+    shop_link_revoke,
+    shop_update,
+    statement_create,
+    statement_mark_paid,
+)
+from disquaire.consignment.terms import terms_text
+from disquaire.consignment.views import statement_filename
+
+
+def _artist(request: HttpRequest, slug: str) -> Artist:
+    return backstage_selectors.artist_for_member(user=request.user, slug=slug)
+
+
+def _shop(request: HttpRequest, slug: str, shop_id: int) -> tuple[Artist, Shop]:
+    artist = _artist(request, slug)
+    return artist, selectors.shop_for_artist(artist=artist, shop_id=shop_id)
+
+
+def _shop_url(shop: Shop) -> str:
+    return reverse(
+        "backstage:consignment_shop", kwargs={"artist": shop.artist.slug, "shop_id": shop.pk}
+    )
+
+
+@login_required
+def shops(request: HttpRequest, artist: str) -> HttpResponse:
+    """The shops with units out, sold, sell-through and what they owe."""
+    obj = _artist(request, artist)
+    return render(
+        request,
+        "backstage/shops/list.html",
+        {"artist": obj, "summaries": selectors.shop_summaries(artist=obj)},
+    )
+
+
+@login_required
+def shop_edit(request: HttpRequest, artist: str, shop_id: int | None = None) -> HttpResponse:
+    obj = _artist(request, artist)
+    shop = selectors.shop_for_artist(artist=obj, shop_id=shop_id) if shop_id else Shop(artist=obj)
+    form = ShopForm(request.POST or None, instance=shop, artist=obj)
+    if request.method == "POST" and form.is_valid():
+        fields = form.shop_fields()
+        if shop.pk:
+            shop = shop_update(shop=shop, **fields)
+            messages.success(request, _("The shop is saved."))
+        else:
+            name = fields.pop("name")
+            shop = shop_create(artist=obj, name=name, **fields)
+            messages.success(request, _("The shop is added: place records in it."))
+        return redirect(_shop_url(shop))
+    return render(request, "backstage/shops/form.html", {"artist": obj, "shop": shop, "form": form})
+
+
+@login_required
+def shop_detail(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse:
+    obj, shop = _shop(request, artist, shop_id)
+    summary = selectors.shop_summary(shop=shop)
+    link = settings.SITE_URL + shop_link_path(shop=shop) if shop.link_active else ""
+    return render(
+        request,
+        "backstage/shops/detail.html",
+        {
+            "artist": obj,
+            "shop": shop,
+            "summary": summary,
+            "reports": selectors.shop_reports(shop=shop),
+            "movements": selectors.shop_movements(shop=shop),
+            "statements": selectors.shop_statements(shop=shop),
+            "unsettled": selectors.sales_unsettled(shop=shop),
+            "link": link,
+            "terms": terms_text(shop=shop),
+            "settle": True,
+        },
+    )
+
+
+def _form_page(
+    request: HttpRequest, artist: Artist, shop: Shop, *, title: str, form: Any, button: str
+) -> HttpResponse:
+    return render(
+        request,
+        "backstage/shops/action.html",
+        {"artist": artist, "shop": shop, "title": title, "form": form, "button": button},
+    )
+
+
+@login_required
+def shop_place(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse:
+    obj, shop = _shop(request, artist, shop_id)
+    form = PlaceForm(request.POST or None, artist=obj, shop=shop)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            consignment_place(
+                shop=shop,
+                item=data["item"],
+                quantity=data["quantity"],
+                price_minor=data["price"],
+                from_place=data["from_place"],
+                actor=request.user,
+                note=data["note"],
+            )
+        except ConsignmentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(n)s × “%(item)s” placed at %(shop)s.")
+                % {"n": data["quantity"], "item": data["item"].name, "shop": shop.name},
+            )
+            return redirect(_shop_url(shop))
+    return _form_page(
+        request, obj, shop, title=_("Place records"), form=form, button=_("Place them")
+    )
+
+
+@login_required
+def shop_report(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse:
+    """Record what the shop reported: its sales, or a count of what is left."""
+    obj, shop = _shop(request, artist, shop_id)
+    lines = selectors.shop_lines(shop=shop)
+    kind = request.POST.get("kind") if request.method == "POST" else None
+    forms = {
+        k: LinesForm(request.POST if kind == k else None, lines=lines, kind=k)
+        for k in (KIND_SALES, KIND_COUNT)
+    }
+    if kind in forms and forms[kind].is_valid():
+        form = forms[kind]
+        try:
+            if kind == KIND_SALES:
+                sales_report(
+                    shop=shop,
+                    lines=form.result(),
+                    source=ReportSource.BAND,
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            else:
+                count_report(
+                    shop=shop,
+                    counts=form.result(),
+                    source=ReportSource.BAND,
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
+        except ConsignmentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The report is recorded."))
+            return redirect(_shop_url(shop))
+    return render(
+        request,
+        "backstage/shops/report.html",
+        {
+            "artist": obj,
+            "shop": shop,
+            "sales_form": forms[KIND_SALES],
+            "count_form": forms[KIND_COUNT],
+        },
+    )
+
+
+@login_required
+def shop_return(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse:
+    obj, shop = _shop(request, artist, shop_id)
+    form = ReturnForm(request.POST or None, artist=obj, shop=shop)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            consignment_return(
+                shop=shop,
+                item=data["item"],
+                quantity=data["quantity"],
+                to_place=data["to_place"],
+                actor=request.user,
+                note=data["note"],
+            )
+        except ConsignmentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The records taken back are recorded."))
+            return redirect(_shop_url(shop))
+    return _form_page(
+        request, obj, shop, title=_("Take records back"), form=form, button=_("Record the return")
+    )
+
+
+@login_required
+def shop_settle(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse:
+    obj, shop = _shop(request, artist, shop_id)
+    form = SettleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            statement = statement_create(shop=shop, period_end=form.cleaned_data["period_end"])
+        except ConsignmentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Statement no. %(n)s is ready.") % {"n": statement.number})
+            return redirect(f"{_shop_url(shop)}#statement-{statement.pk}")
+    return _form_page(
+        request, obj, shop, title=_("Make a statement"), form=form, button=_("Make the statement")
+    )
+
+
+@login_required
+def statement_paid(
+    request: HttpRequest, artist: str, shop_id: int, statement_id: int
+) -> HttpResponse:
+    obj, shop = _shop(request, artist, shop_id)
+    statement = selectors.statement_for_shop(shop=shop, statement_id=statement_id)
+    form = PaidForm(request.POST or None, currency=statement.currency)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            statement_mark_paid(
+                statement=statement,
+                amount_minor=data["amount"],
+                paid_on=data["paid_on"],
+                method=data["method"],
+            )
+        except ConsignmentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The payment is recorded."))
+            return redirect(f"{_shop_url(shop)}#statement-{statement.pk}")
+    title = _("Statement no. %(n)s: mark paid") % {"n": statement.number}
+    return _form_page(request, obj, shop, title=title, form=form, button=_("Record the payment"))
+
+
+@login_required
+def statement_pdf_download(
+    request: HttpRequest, artist: str, shop_id: int, statement_id: int
+) -> HttpResponse:
+    _obj, shop = _shop(request, artist, shop_id)
+    statement = selectors.statement_for_shop(shop=shop, statement_id=statement_id)
+    response = HttpResponse(statement_pdf(statement=statement), content_type="application/pdf")
+    response["Content-Disposition"] = statement_filename(statement, "pdf")
+    return response
+
+
+@login_required
+def statement_csv_download(
+    request: HttpRequest, artist: str, shop_id: int, statement_id: int
+) -> HttpResponse:
+    _obj, shop = _shop(request, artist, shop_id)
+    statement = selectors.statement_for_shop(shop=shop, statement_id=statement_id)
+    response = HttpResponse(
+        statement_csv(statement=statement), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = statement_filename(statement, "csv")
+    return response
+
+
+@login_required
+def shop_link(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse:
+    """Revoke the shop's private link, or make a new one (the old one stops working)."""
+    _obj, shop = _shop(request, artist, shop_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if request.POST.get("action") == "revoke":
+        shop_link_revoke(shop=shop)
+        messages.success(request, _("The private link no longer works."))
+    else:
+        shop_link_renew(shop=shop)
+        messages.success(request, _("A new private link is ready; the old one no longer works."))
+    return redirect(f"{_shop_url(shop)}#link")

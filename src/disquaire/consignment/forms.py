@@ -1,0 +1,56 @@
+"""The report forms, shared by the band's backstage and the shop's private page: one
+number per item the shop carries (units sold, or units counted on the shelf)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from disquaire.consignment.selectors import ShopLine
+from disquaire.consignment.services import Line
+
+KIND_SALES = "sales"
+KIND_COUNT = "count"
+
+
+class LinesForm(forms.Form):
+    """``kind`` "sales": how many of each item were sold; "count": how many are left."""
+
+    note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, lines: list[ShopLine], kind: str, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", kind)
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.lines = [line for line in lines if line.left]
+        for line in self.lines:
+            name = f"item_{line.item.pk}"
+            if kind == KIND_COUNT:
+                label = _("“%(item)s”: units left on the shelf (held: %(left)s)") % {
+                    "item": line.item.name,
+                    "left": line.left,
+                }
+            else:
+                label = _("“%(item)s”: units sold (held: %(left)s)") % {
+                    "item": line.item.name,
+                    "left": line.left,
+                }
+            self.fields[name] = forms.IntegerField(
+                label=label,
+                min_value=0,
+                required=kind == KIND_COUNT,
+                initial=None,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+            )
+        self.order_fields([f"item_{line.item.pk}" for line in self.lines] + ["note"])
+
+    def result(self) -> list[Line]:
+        out = []
+        for line in self.lines:
+            value = self.cleaned_data.get(f"item_{line.item.pk}")
+            if value is None:
+                continue
+            out.append(Line(line.item, int(value)))
+        return out
