@@ -15,7 +15,7 @@ from django.test import Client
 
 from disquaire.catalog.models import Artist
 from disquaire.stock.models import Item, Place, Reason
-from disquaire.stock.services import movement_record
+from disquaire.stock.services import movement_record, place_default
 from disquaire.table import services
 from disquaire.table.models import Seller, Show, TableProduct
 from disquaire.table.views.access import SESSION_SELLER
@@ -51,8 +51,11 @@ class Table:
 
 def table_build(*, cds: int = 20, shirts: int = 10, artist: Artist | None = None) -> Table:
     artist = artist or ArtistFactory()
-    bag = Place.objects.create(artist=artist, name="Bag", kind=Place.Kind.BAG, is_default=True)
-    home = Place.objects.create(artist=artist, name="Home", kind=Place.Kind.HOME, is_default=True)
+    # The artist may have its default places already (the shared security world does).
+    bag, _made = Place.objects.get_or_create(
+        artist=artist, kind=Place.Kind.BAG, is_default=True, defaults={"name": "Bag"}
+    )
+    home = place_default(artist=artist)
     cd = Item.objects.create(artist=artist, name="CD")
     shirt = Item.objects.create(artist=artist, name="T-shirt M")
     for item, n in ((cd, cds), (shirt, shirts)):
