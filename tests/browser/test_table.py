@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from disquaire.table import services
 from disquaire.table.models import Sale
@@ -85,8 +86,9 @@ def test_two_phones_sell_offline_and_the_server_keeps_each_sale_once(
     _sell(phones[0], table.deal.pk, pay="free")
     _sell(phones[1], table.cd_product.pk)
     _sell(phones[1], table.shirt_product.pk, times=3)
-    assert phones[0].locator("[data-unsent]").inner_text() == "3 not yet sent"
-    assert phones[1].locator("[data-unsent]").inner_text() == "2 not yet sent"
+    # The badge follows the queue in IndexedDB, written after each tap: wait for it.
+    expect(phones[0].locator("[data-unsent]")).to_have_text("3 not yet sent")
+    expect(phones[1].locator("[data-unsent]")).to_have_text("2 not yet sent")
     # Signing out with unsent sales is refused.
     phones[1].locator("[data-signout] button").click()
     phones[1].wait_for_function(
