@@ -461,6 +461,10 @@ def _restore_same_engine(*, manifest: Manifest, dump: Path, alias: str) -> None:
         [
             "--no-owner",
             "--no-privileges",
+            # Drops what the dump recreates and the table sweep above leaves (functions,
+            # such as the stock ledger's append-only trigger function).
+            "--clean",
+            "--if-exists",
             "--exit-on-error",
             "--single-transaction",
             "--dbname",
