@@ -13,7 +13,7 @@ from disquaire.table.epc import EpcError, epc_amount, epc_payload, sale_referenc
 from disquaire.table.errors import TableError
 from disquaire.table.models import Sale
 from tests.factories import MembershipFactory
-from tests.table.helpers import Device, seller_client, sync, table_build
+from tests.table.helpers import Device, Table, seller_client, sync, table_build
 
 
 def test_epc_payload_has_the_standard_fields_in_order_one_per_line():
@@ -59,7 +59,7 @@ def test_sale_reference_is_the_random_tail_of_the_uuid():
     assert sale_reference(str(sale_id)) == "MT-456789AB"
 
 
-def _bank(table, **fields) -> None:  # type: ignore[no-untyped-def]
+def _bank(table: Table, **fields: str) -> None:
     PaymentSettings.objects.update_or_create(
         artist=table.artist,
         defaults={
