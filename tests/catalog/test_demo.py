@@ -82,7 +82,19 @@ def test_demo_creates_the_band_with_its_releases_and_prints_a_login(
     update = Update.objects.get(artist__name=DEMO_ARTIST)
     assert update.state == "sent" and update.deliveries.filter(state="sent").exists()
 
+    # The merch table: a past show, closed, with its report (one transfer still pending).
+    from disquaire.table import selectors as table_selectors
+    from disquaire.table.models import Show
+
+    show = Show.objects.get(artist__name=DEMO_ARTIST)
+    assert show.state == "closed"
+    report = table_selectors.show_report(show=show)
+    assert report.sales == 7 and report.cash == 5600 and report.bank_pending == 2000
+    assert report.bank == 1200 and report.flagged == 0
+    assert any(line.difference == -1 for line in report.lines)
+
     # A second run keeps the band and gives a new password.
     call_command("demo", no_serve=True, track_seconds=1, stdout=StringIO())
     assert Release.objects.filter(artist__name=DEMO_ARTIST).count() == len(RELEASES)
     assert Update.objects.filter(artist__name=DEMO_ARTIST).count() == 1
+    assert Show.objects.filter(artist__name=DEMO_ARTIST).count() == 1

@@ -213,6 +213,10 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("table:show_close",                 GET, REDIR,  REDIR,  REDIR,  OK,     OK,     REDIR),
     ("table:show_report",                GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("table:show_report_csv",            GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("table:show_report_pdf",            GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
+    ("table:sale_payment_receive",      POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
+    # Without ?sale= and ?amount= the band's own phone gets a 400; no bank details, a 404.
+    ("table:epc_qr",                     GET, DENIED, DENIED, DENIED, HIDDEN, HIDDEN, DENIED),
     ("table:manage",                     GET, LOGIN,  LOGIN,  HIDDEN, OK,     OK,     HIDDEN),
     ("table:product_remove",            POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
     ("table:seller_revoke",             POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
@@ -295,6 +299,9 @@ POST_DIFFERS: dict[tuple[str, str], Cell] = {
     **{("metrics", role): METHOD for role in ROLES},
     # The quote is read-only: a POST is refused by method before the cart is looked at.
     **{("shop:checkout_quote", role): METHOD for role in ROLES},
+    # The EPC QR code is read-only: the band's POST is refused by method before the
+    # bank details are looked at.
+    **{("table:epc_qr", role): METHOD for role in ("member", "owner")},
     # The admin's autocomplete is a GET with parameters (403 without them).
     ("admin:autocomplete", "operator"): METHOD,
     # Only an owner invites: a plain member sees the members but may not add one.

@@ -91,13 +91,15 @@ def _user(email: str, **fields: Any) -> Any:
 
 
 def _table_values(artist: Artist) -> dict[str, Any]:
-    """The merch table's objects: a show, a product, an invited seller, a flagged sale."""
+    """The merch table's objects: a show, a product, an invited seller, a flagged sale
+    waiting for its bank transfer."""
     from disquaire.table import services as table_services
     from tests.table.helpers import Device, table_build
 
     table = table_build(artist=artist)
     invited = table_services.seller_invite(artist=artist, name="Invited")
-    sale = Device().sale(table)
+    # A bank transfer (pending payment) at a price that is not the table's (flagged).
+    sale = Device().sale(table, payment="bank")
     sale["lines"][0]["unit_price"] += 1  # not the table's price: flagged
     sale["total"] = sale["lines"][0]["unit_price"]
     table_services.sale_take(seller=table.seller, raw=sale)

@@ -210,6 +210,9 @@ class Sale(models.Model):
         CASH = "cash", _("cash")
         CARD = "card", _("card")
         FREE = "free", _("free")
+        # A SEPA transfer from the fan's banking app (EPC QR code): pending until the
+        # band sees the money and marks it received.
+        BANK = "bank", _("bank transfer")
 
     id = models.UUIDField(primary_key=True)
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="table_sales")
@@ -228,6 +231,9 @@ class Sale(models.Model):
     flags = models.JSONField(default=list, blank=True)
     resolution = models.CharField(max_length=300, blank=True, db_default="")
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # A bank-transfer sale waits for the band to see the money (null: pending).
+    payment_received_at = models.DateTimeField(null=True, blank=True)
+    payment_received_by = models.CharField(max_length=150, blank=True, db_default="")
     # What the first call answered for this sale: a replay answers the same.
     answer = models.JSONField(default=dict)
 

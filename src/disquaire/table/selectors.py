@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from disquaire.catalog.models import Artist, Membership
+from disquaire.payments.selectors import payment_settings_for
 from disquaire.stock.models import Balance, Item, Movement, Reason
 from disquaire.table.models import Category, Sale, SaleLine, Seller, Show, ShowCount, TableProduct
 
@@ -99,7 +100,20 @@ def catalogue(*, artist: Artist, seller: Seller) -> dict[str, Any]:
             "town": show.town,
         },
         "products": listed,
+        "bank": bank_details(artist=artist),
     }
+
+
+def bank_details(*, artist: Artist) -> dict[str, str] | None:
+    """The band's account for an EPC (SEPA transfer) QR code, kept on the phone for
+    offline use; None unless the shop sells in euros and a holder and IBAN are set."""
+    if artist.currency != "EUR":
+        return None
+    config = payment_settings_for(artist)
+    holder, iban = config.bank_holder.strip(), "".join(config.bank_iban.split()).upper()
+    if not holder or not iban:
+        return None
+    return {"holder": holder, "iban": iban, "bic": "".join(config.bank_bic.split()).upper()}
 
 
 def count_defaults(*, show: Show, stage: str) -> dict[int, int]:
@@ -152,6 +166,10 @@ class Report:
     gross: int = 0
     cash: int = 0
     card: int = 0
+    # Bank transfers (EPC QR code): received, and still waiting for the band's check.
+    bank: int = 0
+    bank_pending: int = 0
+    pending_sales: list[Sale] = field(default_factory=list)
     free_units: int = 0
     by_category: dict[str, int] = field(default_factory=dict)
     venue_cut: int = 0
@@ -197,12 +215,18 @@ def show_report(*, show: Show) -> Report:
     sales = Sale.objects.filter(show=show)
     report.sales = sales.count()
     report.flagged = sales.filter(status=Sale.Status.FLAGGED).count()
-    for sale in sales.only("payment", "total"):
+    for sale in sales.only("payment", "total", "payment_received_at", "device_time"):
         report.gross += sale.total
         if sale.payment == Sale.Payment.CASH:
             report.cash += sale.total
         elif sale.payment == Sale.Payment.CARD:
             report.card += sale.total
+        elif sale.payment == Sale.Payment.BANK:
+            if sale.payment_received_at is None:
+                report.bank_pending += sale.total
+                report.pending_sales.append(sale)
+            else:
+                report.bank += sale.total
     by_category: dict[str, int] = {}
     for line in SaleLine.objects.filter(sale__show=show).select_related("sale"):
         if line.sale.payment == Sale.Payment.FREE:
@@ -242,6 +266,13 @@ def flagged_sales(*, artist: Artist) -> QuerySet[Sale]:
         Sale.objects.filter(artist=artist, status=Sale.Status.FLAGGED)
         .select_related("show", "seller")
         .prefetch_related("lines")
+    )
+
+
+def pending_transfers(*, artist: Artist) -> QuerySet[Sale]:
+    """Bank-transfer sales whose money the band has not yet marked received."""
+    return Sale.objects.filter(
+        artist=artist, payment=Sale.Payment.BANK, payment_received_at__isnull=True
     )
 
 

@@ -364,7 +364,7 @@ class _Batch:
             raise Refused(_("This show is not the band's."))
         payment = raw.get("payment")
         if payment not in Sale.Payment.values:
-            raise Refused(_("Unknown payment: cash, card or free."))
+            raise Refused(_("Unknown payment: cash, card, free or bank transfer."))
         tendered = raw.get("tendered")
         lines = raw.get("lines")
         if not isinstance(lines, list) or not 1 <= len(lines) <= MAX_LINES:
@@ -628,5 +628,26 @@ def sale_resolve(
             obj=locked,
             by=by,
             data={"artist": locked.artist_id, "take": take_stock, "note": locked.resolution},
+        )
+    return locked
+
+
+def sale_payment_receive(*, sale: Sale, by: str = "") -> Sale:
+    """The band saw a bank transfer for this sale on its account: the sale is paid. Only
+    bank-transfer sales wait for this; marking twice answers an error, changes nothing."""
+    with transaction.atomic():
+        locked = Sale.objects.select_for_update().get(pk=sale.pk)
+        if locked.payment != Sale.Payment.BANK:
+            raise TableError(_("Only a bank-transfer sale waits for its payment."))
+        if locked.payment_received_at is not None:
+            raise TableError(_("This payment is already marked received."))
+        locked.payment_received_at = timezone.now()
+        locked.payment_received_by = by[:150]
+        locked.save(update_fields=["payment_received_at", "payment_received_by"])
+        _trace(
+            action="sale_payment_receive",
+            obj=locked,
+            by=by,
+            data={"artist": locked.artist_id, "total": locked.total},
         )
     return locked

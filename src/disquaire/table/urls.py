@@ -25,6 +25,17 @@ urlpatterns = [
         shows.show_report_csv,
         name="show_report_csv",
     ),
+    path(
+        "<slug:artist>/shows/<int:show_id>/report.pdf",
+        shows.show_report_pdf,
+        name="show_report_pdf",
+    ),
+    path(
+        "<slug:artist>/sales/<uuid:sale_id>/received",
+        shows.sale_payment_receive,
+        name="sale_payment_receive",
+    ),
+    path("<slug:artist>/epc.svg", phone.epc_qr, name="epc_qr"),
     path("<slug:artist>/manage/", manage.manage, name="manage"),
     path(
         "<slug:artist>/manage/products/<int:product_id>/remove",

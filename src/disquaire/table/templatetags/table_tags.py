@@ -5,6 +5,7 @@ from typing import Any
 from django import template
 
 from disquaire.core.money import MoneyError, money_format
+from disquaire.table import epc
 
 register = template.Library()
 
@@ -26,3 +27,12 @@ def signed(value: Any) -> str:
     except (TypeError, ValueError):
         return ""
     return f"+{number}" if number > 0 else (f"−{-number}" if number < 0 else "0")
+
+
+@register.filter
+def sale_reference(value: Any) -> str:
+    """A sale's short reference, as the fan's bank transfer carries it: MT-1A2B3C4D."""
+    try:
+        return epc.sale_reference(value)
+    except (TypeError, ValueError):
+        return ""

@@ -4,10 +4,11 @@ IndexedDB, the sync endpoint for its queued sales, joining and leaving."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from disquaire.catalog.models import Artist
 from disquaire.core.ratelimit import client_ip, rate_hit
 from disquaire.table import selectors, services
+from disquaire.table.epc import EpcError, epc_payload, qr_svg, sale_reference
 from disquaire.table.errors import SellerRefused, TableError
 from disquaire.table.views.access import SESSION_SELLER, Access, seller_api, seller_page
 
@@ -120,6 +122,7 @@ def app(request: HttpRequest, access: Access) -> HttpResponse:
             "urls": {
                 "catalogue": reverse("table:catalogue", kwargs={"artist": artist.slug}),
                 "sync": reverse("table:sync", kwargs={"artist": artist.slug}),
+                "epc": reverse("table:epc_qr", kwargs={"artist": artist.slug}),
                 "signout": reverse("table:signout", kwargs={"artist": artist.slug}),
                 "sw": reverse("table:sw"),
                 "scope": reverse("table:home"),
@@ -207,3 +210,27 @@ def manifest(request: HttpRequest, access: Access) -> JsonResponse:
         ],
     }
     return JsonResponse(data, content_type="application/manifest+json")
+
+
+@seller_api
+@require_safe
+def epc_qr(request: HttpRequest, access: Access) -> HttpResponse:
+    """The EPC QR code (SEPA transfer) for one sale: ``?sale=<uuid>&amount=<cents>``.
+    Drawn here while online; offline the phone shows the IBAN and reference as text."""
+    bank = selectors.bank_details(artist=access.artist)
+    if bank is None:
+        raise Http404
+    try:
+        sale_id = uuid.UUID(request.GET.get("sale", ""))
+        payload = epc_payload(
+            bic=bank["bic"],
+            name=bank["holder"],
+            iban=bank["iban"],
+            cents=int(request.GET.get("amount", "")),
+            reference=sale_reference(sale_id),
+        )
+    except (ValueError, EpcError):
+        return HttpResponse(status=400)
+    response = HttpResponse(qr_svg(payload), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -15,6 +15,7 @@ from disquaire.table import selectors, services
 from disquaire.table.errors import TableError
 from disquaire.table.forms import CloseForm, ShowForm, to_minor
 from disquaire.table.models import Show, ShowCount
+from disquaire.table.pdf import report_pdf
 from disquaire.table.views.access import Access, band_page, seller_page
 
 
@@ -169,18 +170,59 @@ def show_report_csv(request: HttpRequest, access: Access, show_id: int) -> HttpR
     def amount(minor: int | None) -> str:
         return "" if minor is None else money_format(minor, currency)
 
-    for label, value in (
+    for label, value in money_rows(report=report):
+        out.writerow([label, amount(value)])
+    return response
+
+
+def money_rows(*, report: selectors.Report) -> list[tuple[str, int | None]]:
+    """The money figures of a report, in the order the CSV and the PDF give them."""
+    rows: list[tuple[str, int | None]] = [
         (_("Gross"), report.gross),
         (_("Cash sales"), report.cash),
         (_("Card sales"), report.card),
+    ]
+    if report.bank or report.bank_pending:
+        rows += [
+            (_("Bank transfers received"), report.bank),
+            (_("Bank transfers pending"), report.bank_pending),
+        ]
+    rows += [
         (_("Expected cash"), report.expected_cash),
-        (_("Counted cash"), show.cash_counted),
+        (_("Counted cash"), report.show.cash_counted),
         (_("Cash difference"), report.cash_difference),
         (_("Venue's cut"), report.venue_cut),
         (_("The band takes home"), report.take_home),
-    ):
-        out.writerow([label, amount(value)])
+    ]
+    return rows
+
+
+@band_page
+@require_safe
+def show_report_pdf(request: HttpRequest, access: Access, show_id: int) -> HttpResponse:
+    """The report as a PDF, with the same figures as the page and the CSV."""
+    show = _show(access, show_id)
+    report = selectors.show_report(show=show)
+    body = report_pdf(report=report, money=money_rows(report=report), artist=access.artist)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="table-{show.date}-{show.pk}.pdf"'
     return response
+
+
+@band_page
+@require_POST
+def sale_payment_receive(request: HttpRequest, access: Access, sale_id: str) -> HttpResponse:
+    """The band saw a fan's bank transfer arrive: the sale is paid."""
+    sale = selectors.pending_transfers(artist=access.artist).filter(pk=sale_id).first()
+    if sale is None:
+        raise Http404
+    try:
+        services.sale_payment_receive(sale=sale, by=access.by)
+    except TableError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The transfer is marked received."))
+    return redirect("table:show_report", artist=access.artist.slug, show_id=sale.show_id)
 
 
 @band_page

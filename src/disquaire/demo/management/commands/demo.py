@@ -19,6 +19,7 @@ from disquaire.delivery.models import CodeBatch
 from disquaire.fans.referrals.demo import DEMO_FAN, demo_referrals_create
 from disquaire.fans.updates_demo import demo_followers_create
 from disquaire.shop.demo import demo_shop_create
+from disquaire.table.demo import demo_table_create
 
 DEMO_LOGIN = "band@example.org"
 
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         demo_shop_create(artist=artist, album=album, ep=ep)
         demo_followers_create(artist=artist)
         demo_consignment_create(artist=artist, album=album)
+        demo_table_create(artist=artist, album=album)
         batch = CodeBatch.objects.filter(release=album).first() or code_batch_create(
             release=album, size=20, label="Demo CD pressing"
         )

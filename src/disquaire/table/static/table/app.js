@@ -3,6 +3,7 @@
 // worker (/table/sw.js) serves the page and its files offline. A sale is an event made
 // here: a time-ordered id (UUIDv7), this phone's id and sequence number, its clock.
 import { openDB } from "./vendor/idb.js";
+import { bindPaymentPanes } from "./payment-panes.js";
 
 const urls = JSON.parse(document.getElementById("table-urls").textContent);
 const t = JSON.parse(document.getElementById("table-strings").textContent);
@@ -240,7 +241,7 @@ async function saleRecord(payment, extra) {
   const seq = ((await tx.objectStore("meta").get("seq")) || 0) + 1;
   await tx.objectStore("meta").put(seq, "seq");
   const sale = {
-    id: uuid7(),
+    id: extra.id || uuid7(),
     artist: slug,
     state: "unsent",
     device_id: device,
@@ -447,6 +448,14 @@ async function start() {
   window.addEventListener("online", () => sync());
   window.addEventListener("offline", () => drawQueue());
   await catalogueLoad();
+  bindPaymentPanes({
+    catalogue: () => catalogue,
+    cartTotal,
+    money,
+    newId: () => uuid7(),
+    record: saleRecord,
+    urls,
+  });
   await drawProducts();
   drawCart();
   await drawQueue();
