@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
+from disquaire.delivery.codes import code_display
 from disquaire.delivery.models import DownloadCode, Entitlement
 from disquaire.fans.follow_models import ConsentSource, Follower, FollowerState
 from disquaire.fans.referrals.services import share_link_for
 from disquaire.table.fan_models import SaleBuyer, SaleCode
+from disquaire.table.fan_selectors import show_came_online
 from disquaire.table.fan_services import claim_hash
 from disquaire.table.models import Sale
 from tests.factories import ReleaseFactory
@@ -100,3 +102,30 @@ def test_flagged_sale_gives_nothing_yet():
     sync(seller_client(table.seller), table, [sale])
     assert Sale.objects.get().status == Sale.Status.FLAGGED
     assert not SaleCode.objects.exists() and not SaleBuyer.objects.exists()
+
+
+def test_qr_claim_opens_the_redeem_page_with_the_sales_code_after_sync_only(client):
+    table = music_table()
+    sale = Device().sale(table, fan={"claim": "s" * 32})
+    url = f"/table/claim/{sale['id']}/{'s' * 32}/"
+    assert client.get(url).status_code == 200  # not synced yet: come back later
+    sync(seller_client(table.seller), table, [sale])
+    code = SaleCode.objects.get().code
+    answer = client.get(url)
+    assert answer.status_code == 302 and code_display(code.code) in answer["Location"]
+    wrong = client.get(f"/table/claim/{sale['id']}/{'t' * 32}/")
+    assert wrong.status_code == 200 and code_display(code.code) not in wrong.content.decode()
+
+
+def test_show_report_counts_buyers_who_came_online(django_capture_on_commit_callbacks):
+    table = music_table()
+    phone = Device()
+    sales = [
+        phone.sale(table, fan={"email": "a@example.org", "consent": True, "wording": WORDING}),
+        phone.sale(table, fan={"email": "b@example.org"}),
+        phone.sale(table, fan={"claim": "c" * 32}),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        sync(seller_client(table.seller), table, sales)
+    online = show_came_online(show=table.show)
+    assert (online.music_sales, online.emails, online.consents, online.redeemed) == (3, 2, 1, 2)
