@@ -4,13 +4,19 @@ request from the table; a fan's share code typed at the table is kept once."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from disquaire.delivery.codes import code_display
 from disquaire.delivery.models import DownloadCode, Entitlement
 from disquaire.fans.follow_models import ConsentSource, Follower, FollowerState
 from disquaire.fans.referrals.services import share_link_for
+from disquaire.fans.updates import segment_followers, update_recipients, update_save
+from disquaire.fans.updates_models import Segment
+from disquaire.table import services
 from disquaire.table.fan_models import SaleBuyer, SaleCode
 from disquaire.table.fan_selectors import show_came_online
 from disquaire.table.fan_services import claim_hash
@@ -129,3 +135,43 @@ def test_show_report_counts_buyers_who_came_online(django_capture_on_commit_call
         sync(seller_client(table.seller), table, sales)
     online = show_came_online(show=table.show)
     assert (online.music_sales, online.emails, online.consents, online.redeemed) == (3, 2, 1, 2)
+
+
+def test_segment_table_show_selects_the_shows_buyers_who_follow():
+    table = music_table()
+    other_show = services.show_open(artist=table.artist, date=date(2026, 12, 5), venue="Elsewhere")
+    phone = Device()
+    sync(
+        seller_client(table.seller),
+        table,
+        [
+            phone.sale(table, fan={"email": "here@example.org", "consent": True, "wording": "w"}),
+            phone.sale(table, fan={"email": "quiet@example.org"}),
+        ],
+    )
+    now = timezone.now()
+    for email in ("here@example.org", "quiet@example.org", "away@example.org"):
+        Follower.objects.update_or_create(
+            artist=table.artist,
+            email=email,
+            defaults={"state": FollowerState.CONFIRMED, "consent_source": "page",
+                      "consent_at": now},
+        )  # fmt: skip
+    chosen = segment_followers(
+        artist=table.artist, segment=Segment.TABLE_SHOW, show_id=table.show.pk
+    )
+    assert set(chosen.values_list("email", flat=True)) == {"here@example.org", "quiet@example.org"}
+    none = segment_followers(artist=table.artist, segment=Segment.TABLE_SHOW, show_id=other_show.pk)
+    assert not none.exists()
+    update = update_save(
+        artist=table.artist,
+        subject="Thanks",
+        body="For coming",
+        segment=Segment.TABLE_SHOW,
+        segment_show_id=table.show.pk,
+    )
+    assert update_recipients(update=update).count() == 2
+    stranger_show = table_build().show
+    assert not segment_followers(
+        artist=table.artist, segment=Segment.TABLE_SHOW, show_id=stranger_show.pk
+    ).exists()
