@@ -202,6 +202,8 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("table:join",                       GET, OK,     OK,     OK,     OK,     OK,     OK),
     # The invitation link shows a button: a link preview must not use the code up.
     ("table:join_code",                  GET, OK,     OK,     OK,     OK,     OK,     OK),
+    # A table buyer's QR code: its secret is the proof (a wrong one: "come back later").
+    ("table:claim",                      GET, OK,     OK,     OK,     OK,     OK,     OK),
     ("table:app",                        GET, REDIR,  REDIR,  REDIR,  OK,     OK,     REDIR),
     ("table:manifest",                   GET, REDIR,  REDIR,  REDIR,  OK,     OK,     REDIR),
     ("table:catalogue",                  GET, DENIED, DENIED, DENIED, OK,     OK,     DENIED),

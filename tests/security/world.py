@@ -110,6 +110,7 @@ def _table_values(artist: Artist) -> dict[str, Any]:
         "product_id": table.cd_product.pk,
         "seller_id": invited.pk,
         "sale_id": sale["id"],
+        "claim_secret": "not-the-phones-secret-0123456789",
     }
 
 

@@ -41,6 +41,7 @@ from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.dispatch import Signal
 from django.utils import timezone
 
 from disquaire.catalog.models import Artist, NewsPost, Release
@@ -77,6 +78,21 @@ class UpdateError(ValueError):
 
 # --- segments ---------------------------------------------------------------------------
 
+# Asked with ``artist`` and ``show_id``: each receiver answers a set of the addresses the
+# buyers gave at that merch table show (the table app, above this one, answers).
+table_show_emails = Signal()
+
+
+def _table_show_emails(*, artist: Artist, show_id: int | None) -> set[str]:
+    if show_id is None:
+        return set()
+    found: set[str] = set()
+    for _receiver, answer in table_show_emails.send(
+        sender=Follower, artist=artist, show_id=show_id
+    ):
+        found |= {email_normalise(e) for e in answer or ()}
+    return found
+
 
 def _paid_orders(artist: Artist) -> QuerySet[Order]:
     # The band's own test orders are no purchases.
@@ -95,6 +111,7 @@ def segment_followers(
     release: Release | None = None,
     min_minor: int | None = None,
     country: str = "",
+    show_id: int | None = None,
 ) -> QuerySet[Follower]:
     """The confirmed followers of ``artist`` an update about ``topic`` goes to:
 
@@ -102,7 +119,8 @@ def segment_followers(
     - ``buyers``: who bought ``release`` (paid, not a test order);
     - ``supporters``: who paid the band more than ``min_minor`` in all (paid orders);
     - ``country``: who live in ``country`` (their follow, or an order shipped there);
-    - ``never_bought``: who follow but never bought anything from the band.
+    - ``never_bought``: who follow but never bought anything from the band;
+    - ``table_show``: who gave their address at the merch table at show ``show_id``.
 
     Followers who turned the topic off in their preferences are left out."""
     followers = Follower.objects.filter(artist=artist, state=FollowerState.CONFIRMED)
@@ -129,6 +147,8 @@ def segment_followers(
         followers = followers.filter(Q(country=code) | Q(email__in=shipped))
     elif segment == Segment.NEVER_BOUGHT:
         followers = followers.exclude(email__in=_emails(paid))
+    elif segment == Segment.TABLE_SHOW:
+        followers = followers.filter(email__in=_table_show_emails(artist=artist, show_id=show_id))
     return followers
 
 
@@ -140,6 +160,7 @@ def update_recipients(*, update: Update) -> QuerySet[Follower]:
         release=update.segment_release,
         min_minor=update.segment_min_minor,
         country=update.segment_country,
+        show_id=update.segment_show_id,
     )
 
 
@@ -169,6 +190,7 @@ def update_save(
     segment_release: Release | None = None,
     segment_min_minor: int | None = None,
     segment_country: str = "",
+    segment_show_id: int | None = None,
     news_post: NewsPost | None = None,
     release: Release | None = None,
     actor: str = "",
@@ -185,6 +207,7 @@ def update_save(
     update.segment_release = segment_release
     update.segment_min_minor = segment_min_minor
     update.segment_country = (segment_country or "").upper()[:2]
+    update.segment_show_id = segment_show_id if segment == Segment.TABLE_SHOW else None
     update.news_post = news_post
     update.release = release
     with transaction.atomic():

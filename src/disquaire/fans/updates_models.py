@@ -39,6 +39,7 @@ class Segment(models.TextChoices):
     SUPPORTERS = "supporters", _("supporters who paid more than an amount")
     COUNTRY = "country", _("followers in a country")
     NEVER_BOUGHT = "never_bought", _("followers who never bought")
+    TABLE_SHOW = "table_show", _("table buyers of a show")
 
 
 class Update(models.Model):
@@ -65,6 +66,9 @@ class Update(models.Model):
     )
     segment_min_minor = models.PositiveIntegerField(null=True, blank=True)
     segment_country = models.CharField(max_length=2, blank=True, db_default="")
+    # A merch table show's id: no foreign key, the table app sits above this one and
+    # answers ``table_show_emails`` with the addresses its buyers gave there.
+    segment_show_id = models.PositiveIntegerField(null=True, blank=True)
     state = models.CharField(
         _("state"),
         max_length=10,

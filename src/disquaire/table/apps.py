@@ -6,3 +6,6 @@ class TableConfig(AppConfig):
     name = "disquaire.table"
     label = "table"
     verbose_name = _("Merch table")
+
+    def ready(self) -> None:
+        from disquaire.table import receivers  # noqa: F401 (connects the receivers)

@@ -264,3 +264,7 @@ class SaleLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.name}"
+
+
+# The buyer side of a sale (download codes, address, consent): its own module.
+from disquaire.table.fan_models import SaleBuyer, SaleCode  # noqa: E402, F401

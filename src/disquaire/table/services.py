@@ -26,6 +26,7 @@ from disquaire.stock.errors import StockError
 from disquaire.stock.models import Item, Place, Reason
 from disquaire.stock.services import balances_lock, count_record, movement_record
 from disquaire.table.errors import SellerRefused, TableError
+from disquaire.table.fan_services import buyers_record
 from disquaire.table.models import (
     Category,
     Sale,
@@ -530,6 +531,7 @@ def _sync_once(
             if isinstance(p, _Parsed) and sale_id not in known and sale_id not in new:
                 new[p.id] = p
         recorded = _record(seller=seller, new=list(new.values()))
+        buyers_record(seller=seller, new=new, sales=sales)
         answers = []
         for raw, sale_id, p in zip(sales, ids, parsed, strict=True):
             if sale_id is not None and sale_id in recorded:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disquaire.table.views import manage, phone, shows
+from disquaire.table.views import claim, manage, phone, shows
 
 app_name = "table"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("sw.js", phone.service_worker, name="sw"),
     path("join/", phone.join, name="join"),
     path("join/<str:seller_code>/", phone.join_code, name="join_code"),
+    path("claim/<uuid:sale_id>/<str:claim_secret>/", claim.claim, name="claim"),
     path("<slug:artist>/", phone.app, name="app"),
     path("<slug:artist>/manifest.webmanifest", phone.manifest, name="manifest"),
     path("<slug:artist>/catalogue.json", phone.catalogue, name="catalogue"),

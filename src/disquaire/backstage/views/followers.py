@@ -24,6 +24,7 @@ from disquaire.fans.follow_models import FollowerState
 from disquaire.fans.follow_selectors import followers_counts, followers_for_artist
 from disquaire.fans.updates_mail import update_render
 from disquaire.fans.updates_models import ReleaseAnnouncement, Segment, Topic, Update, UpdateState
+from disquaire.table.selectors import shows as table_shows
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
@@ -66,6 +67,9 @@ class UpdateForm(forms.Form):
         decimal_places=2,
     )
     segment_country = forms.ChoiceField(label=gettext_lazy("Country"), required=False)
+    segment_show = forms.TypedChoiceField(
+        label=gettext_lazy("Show (table buyers of)"), required=False, coerce=int, empty_value=None
+    )
 
     def __init__(self, *args: Any, artist: Artist, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,6 +77,8 @@ class UpdateForm(forms.Form):
         releases.queryset = Release.objects.filter(artist=artist)  # type: ignore[attr-defined]
         countries = self.fields["segment_country"]
         countries.choices = [("", "—"), *countries_by_name(COUNTRIES)]  # type: ignore[attr-defined]
+        shows = self.fields["segment_show"]
+        shows.choices = [("", "—"), *((s.pk, str(s)) for s in table_shows(artist=artist))]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -83,6 +89,8 @@ class UpdateForm(forms.Form):
             self.add_error("segment_min", _("Give the amount."))
         if segment == Segment.COUNTRY and not data.get("segment_country"):
             self.add_error("segment_country", _("Choose the country."))
+        if segment == Segment.TABLE_SHOW and not data.get("segment_show"):
+            self.add_error("segment_show", _("Choose the show."))
         return data
 
 
@@ -219,6 +227,7 @@ def _form_data(form: UpdateForm) -> dict[str, Any]:
         "segment_release": data.get("segment_release"),
         "segment_min_minor": int(minimum * 100) if minimum is not None else None,
         "segment_country": data.get("segment_country") or "",
+        "segment_show_id": data.get("segment_show"),
     }
 
 
@@ -240,6 +249,7 @@ def update_edit(request: HttpRequest, artist: str, update_id: int | None = None)
             if update.segment_min_minor is not None
             else None,
             "segment_country": update.segment_country,
+            "segment_show": update.segment_show_id,
         }
     elif request.GET.get("news", "").isdigit():
         post = get_object_or_404(NewsPost, pk=int(request.GET["news"]), artist=obj)

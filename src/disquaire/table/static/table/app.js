@@ -4,6 +4,7 @@
 // here: a time-ordered id (UUIDv7), this phone's id and sequence number, its clock.
 import { openDB } from "./vendor/idb.js";
 import { bindPaymentPanes } from "./payment-panes.js";
+import { buyerShow, buyerTake } from "./buyer.js";
 
 const urls = JSON.parse(document.getElementById("table-urls").textContent);
 const t = JSON.parse(document.getElementById("table-strings").textContent);
@@ -254,10 +255,14 @@ async function saleRecord(payment, extra) {
     reference: extra.reference || "",
     lines,
   };
+  const music = lines.some((l) => catalogue.products.find((p) => p.id === l.product)?.category === "music");
+  const fan = buyerTake({ music });
+  if (fan) sale.fan = fan;
   await tx.objectStore("sales").put(sale);
   await tx.done;
   cart = new Map();
   notice(fill(t.sold, { total: money(total) }));
+  buyerShow(sale);
   drawCart();
   await drawProducts();
   await drawQueue();

@@ -1,0 +1,20 @@
+"""The table answers the rooms below it: the addresses its buyers gave at a show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from disquaire.fans.updates import table_show_emails
+from disquaire.table.fan_selectors import show_buyer_emails
+from disquaire.table.models import Show
+
+
+@receiver(table_show_emails)
+def show_emails_answer(sender: Any, artist: Any, show_id: int, **kwargs: Any) -> set[str]:
+    """Every address given at the band's show ``show_id`` (the follower's own consent,
+    checked by the segment, says whether to write to it)."""
+    if not Show.objects.filter(pk=show_id, artist=artist).exists():
+        return set()
+    return show_buyer_emails(show_id=show_id, consented=False)
