@@ -63,7 +63,7 @@ def test_demo_creates_the_band_with_its_releases_and_prints_a_login(
     assert shop.statements.count() == 1 and shop.reports.count() == 2
     assert Item.objects.get(name="CD Marée Haute").release is not None
     assert Offer.objects.filter(options__isnull=False).exists()
-    batch = CodeBatch.objects.get()
+    batch = CodeBatch.objects.get(label="Demo CD pressing")
     assert batch.codes.order_by("pk").first().code in text
     password = text.split("password: ")[1].split()[0]
     assert admin.check_password(password)

@@ -25,8 +25,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Release
+from disquaire.core.addresses import email_normalise
 from disquaire.delivery.codes import code_batch_create, code_redeem
-from disquaire.delivery.selectors import email_normalise
 from disquaire.delivery.services import download_links_mail
 from disquaire.fans.follow import follower_request
 from disquaire.fans.follow_models import ConsentSource

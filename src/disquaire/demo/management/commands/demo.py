@@ -22,6 +22,7 @@ from disquaire.shop.demo import demo_shop_create
 from disquaire.table.demo import demo_table_create
 
 DEMO_LOGIN = "band@example.org"
+DEMO_CARDS = "Demo CD pressing"
 
 
 class Command(BaseCommand):
@@ -54,9 +55,10 @@ class Command(BaseCommand):
         demo_followers_create(artist=artist)
         demo_consignment_create(artist=artist, album=album)
         demo_table_create(artist=artist, album=album)
-        batch = CodeBatch.objects.filter(release=album).first() or code_batch_create(
-            release=album, size=20, label="Demo CD pressing"
-        )
+        # The demo's own cards (the merch table's sales have batches of their own).
+        batch = CodeBatch.objects.filter(
+            release=album, label=DEMO_CARDS
+        ).first() or code_batch_create(release=album, size=20, label=DEMO_CARDS)
         code = batch.codes.order_by("pk").first()
 
         password = secrets.token_urlsafe(12)
