@@ -46,8 +46,9 @@ REFERENCE_TYPE = "table_sale"
 
 
 def _trace(*, action: str, obj: Any, by: str, data: dict[str, Any] | None = None) -> None:
-    """A table action in the band's activity log (``core.audit``), in its transaction. The
-    line in ``orders.AuditEntry`` stays while table sales are reconciled from that log."""
+    """A table action in the band's activity log (``core.audit``), in its transaction. Its
+    older line in ``orders.AuditEntry`` is still written (the table's actions were read
+    there first); dropping it is a change of its own."""
     data = data or {}
     audit_log(action=f"table.{action}", obj=obj, order=None, actor=by, data=data)
     artist_id = data.get("artist", getattr(obj, "artist_id", None))
