@@ -94,26 +94,26 @@ def shop_update(*, shop: Shop, **fields: Any) -> Shop:
     return shop
 
 
-@transaction.atomic
+def _link_set(shop: Shop, *, active: bool) -> Shop:
+    with transaction.atomic():
+        shop.link_key = link_key_new()
+        shop.link_active = active
+        shop.save(update_fields=["link_key", "link_active"])
+        action = "consignment.link_renew" if active else "consignment.link_revoke"
+        activity_record(
+            artist_id=shop.artist_id, action=action, obj=shop, after={"link_active": active}
+        )
+    return shop
+
+
 def shop_link_revoke(*, shop: Shop) -> Shop:
     """The private link stops working (and every older one with it)."""
-    shop.link_key = link_key_new()
-    shop.link_active = False
-    shop.save(update_fields=["link_key", "link_active"])
-    activity_record(artist_id=shop.artist_id, action="consignment.link_revoke", obj=shop,
-                    after={"link_active": False})  # fmt: skip
-    return shop
+    return _link_set(shop, active=False)
 
 
-@transaction.atomic
 def shop_link_renew(*, shop: Shop) -> Shop:
     """A new private link; the old one stops working."""
-    shop.link_key = link_key_new()
-    shop.link_active = True
-    shop.save(update_fields=["link_key", "link_active"])
-    activity_record(artist_id=shop.artist_id, action="consignment.link_renew", obj=shop,
-                    after={"link_active": True})  # fmt: skip
-    return shop
+    return _link_set(shop, active=True)
 
 
 def _user(actor: Any) -> Any:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from disquaire.core.csvsafe import csv_safe
+from disquaire.core.csvsafe import csv_text
 from disquaire.stock.models import Movement
 
 LEDGER_CSV_HEADER = [
@@ -17,15 +15,14 @@ LEDGER_CSV_HEADER = [
 
 def ledger_csv(*, movements: Iterable[Movement]) -> str:
     """The movements as CSV, one row each, cells made safe for spreadsheets."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(LEDGER_CSV_HEADER)
+    return csv_text(header=LEDGER_CSV_HEADER, rows=_ledger_rows(movements))
+
+
+def _ledger_rows(movements: Iterable[Movement]) -> Iterator[list[object]]:
     for m in movements:
-        row = [
+        yield [
             m.created_at.isoformat(), m.item.name, m.quantity,
             m.from_place.name if m.from_place else "", m.to_place.name if m.to_place else "",
             m.reason, getattr(m.actor, "email", "") if m.actor else "", m.reference_type,
             m.reference_id, m.note,
         ]  # fmt: skip
-        writer.writerow([csv_safe(v) for v in row])
-    return out.getvalue()
