@@ -55,7 +55,7 @@ def test_a_valid_hold_is_sold_without_locking_the_stock_first(
     careful: list[object] = []
     original = stock.reservations_consume
     monkeypatch.setattr(
-        "disquaire.orders.services.reservations_consume",
+        "disquaire.orders.paying.reservations_consume",
         lambda o: careful.append(o) or original(o),
     )
 
@@ -76,7 +76,7 @@ def test_a_hold_about_to_expire_goes_the_careful_way(monkeypatch: pytest.MonkeyP
     careful: list[object] = []
     original = stock.reservations_consume
     monkeypatch.setattr(
-        "disquaire.orders.services.reservations_consume",
+        "disquaire.orders.paying.reservations_consume",
         lambda o: careful.append(o) or original(o),
     )
 

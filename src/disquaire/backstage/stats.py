@@ -317,7 +317,7 @@ def chart_build(*, key: str, artist: Artist, using: str | None = None) -> Chart:
     return chart
 
 
-def chart_csv(chart: Chart) -> str:
+def chart_csv(*, chart: Chart) -> str:
     """The chart's rows as CSV; amounts as decimals in the artist's currency."""
     out = io.StringIO()
     writer = csv.writer(out)

@@ -30,6 +30,7 @@ from disquaire.consignment.models import (
     link_key_new,
 )
 from disquaire.consignment.terms import share_per_unit
+from disquaire.core.audit import activity_record
 from disquaire.stock.errors import StockError
 from disquaire.stock.models import Item, Movement, Place, Reason
 from disquaire.stock.selectors import balance
@@ -93,20 +94,26 @@ def shop_update(*, shop: Shop, **fields: Any) -> Shop:
     return shop
 
 
+def _link_set(shop: Shop, *, active: bool) -> Shop:
+    with transaction.atomic():
+        shop.link_key = link_key_new()
+        shop.link_active = active
+        shop.save(update_fields=["link_key", "link_active"])
+        action = "consignment.link_renew" if active else "consignment.link_revoke"
+        activity_record(
+            artist_id=shop.artist_id, action=action, obj=shop, after={"link_active": active}
+        )
+    return shop
+
+
 def shop_link_revoke(*, shop: Shop) -> Shop:
     """The private link stops working (and every older one with it)."""
-    shop.link_key = link_key_new()
-    shop.link_active = False
-    shop.save(update_fields=["link_key", "link_active"])
-    return shop
+    return _link_set(shop, active=False)
 
 
 def shop_link_renew(*, shop: Shop) -> Shop:
     """A new private link; the old one stops working."""
-    shop.link_key = link_key_new()
-    shop.link_active = True
-    shop.save(update_fields=["link_key", "link_active"])
-    return shop
+    return _link_set(shop, active=True)
 
 
 def _user(actor: Any) -> Any:
@@ -378,6 +385,14 @@ def statement_create(*, shop: Shop, period_end: date | None = None) -> Statement
         due_minor=sum(s.quantity * s.share_minor for s in found),
     )
     Sale.objects.filter(pk__in=[s.pk for s in found]).update(statement=statement)
+    activity_record(
+        artist_id=locked.artist_id,
+        action="consignment.statement_create",
+        obj=statement,
+        label=f"{locked.name} #{statement.number}",
+        after={"period_start": str(statement.period_start), "period_end": str(period_end),
+               "units": statement.units, "due_minor": statement.due_minor},
+    )  # fmt: skip
     return statement
 
 
@@ -392,8 +407,18 @@ def statement_mark_paid(
         raise ConsignmentError(_("This statement is already paid."))
     if amount > locked.balance_minor:
         raise ConsignmentError(_("That is more than the statement's balance."))
+    before = {"paid_minor": locked.paid_minor}
     locked.paid_minor += amount
     locked.paid_on = paid_on
     locked.paid_method = method[:100]
     locked.save(update_fields=["paid_minor", "paid_on", "paid_method"])
+    activity_record(
+        artist_id=locked.shop.artist_id,
+        action="consignment.statement_paid",
+        obj=locked,
+        label=f"{locked.shop.name} #{locked.number}",
+        before=before,
+        after={"paid_minor": locked.paid_minor, "paid_on": str(paid_on),
+               "paid_method": locked.paid_method},
+    )  # fmt: skip
     return locked

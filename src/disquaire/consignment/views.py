@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from disquaire.consignment import selectors
-from disquaire.consignment.documents import statement_csv, statement_pdf
+from disquaire.consignment.documents import statement_pdf
 from disquaire.consignment.errors import ConsignmentError
 from disquaire.consignment.forms import KIND_COUNT, KIND_SALES, LinesForm
 from disquaire.consignment.links import shop_from_token
 from disquaire.consignment.models import ReportSource, Shop, Statement
 from disquaire.consignment.services import count_report, sales_report
+from disquaire.core.exporters import exporter_response
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -102,9 +103,13 @@ def _statement(shop: Shop, statement_id: int) -> Statement:
     return selectors.statement_for_shop(shop=shop, statement_id=statement_id)
 
 
-def statement_filename(statement: Statement, extension: str) -> str:
+def statement_name(statement: Statement, extension: str) -> str:
     stem = slugify(f"{statement.shop.name}-statement-{statement.number}") or "statement"
-    return f'attachment; filename="{stem}.{extension}"'
+    return f"{stem}.{extension}"
+
+
+def statement_filename(statement: Statement, extension: str) -> str:
+    return f'attachment; filename="{statement_name(statement, extension)}"'
 
 
 @require_safe
@@ -118,8 +123,8 @@ def portal_statement_pdf(request: HttpRequest, token: str, statement_id: int) ->
 @require_safe
 def portal_statement_csv(request: HttpRequest, token: str, statement_id: int) -> HttpResponse:
     statement = _statement(_shop(token), statement_id)
-    response = HttpResponse(
-        statement_csv(statement=statement), content_type="text/csv; charset=utf-8"
+    return _private(
+        exporter_response(
+            "consignment-statement", filename=statement_name(statement, "csv"), statement=statement
+        )
     )
-    response["Content-Disposition"] = statement_filename(statement, "csv")
-    return _private(response)

@@ -25,9 +25,17 @@ class FansConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import tracking
 
+        from disquaire.core.exporters import exporter_register
         from disquaire.delivery.signals import news_requested
+        from disquaire.fans.follow import followers_export
         from disquaire.fans.referrals import receivers  # noqa: F401 - connects the receivers
         from disquaire.fans.updates_webhooks import tracking_received
 
         tracking.connect(tracking_received, dispatch_uid="fans.tracking")
         news_requested.connect(_news_from_code, dispatch_uid="fans.news_from_code")
+        exporter_register(
+            "followers",
+            label=_("Followers"),
+            content_type="text/csv; charset=utf-8",
+            build=followers_export,
+        )

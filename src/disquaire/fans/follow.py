@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
 from disquaire.core.addresses import email_normalise
+from disquaire.core.audit import activity_record
 from disquaire.core.signing import TokenError, token_make, token_read
 from disquaire.fans.follow_models import ConsentSource, Follower, FollowerState
 from disquaire.fans.models import Fan
@@ -386,15 +387,12 @@ def followers_import(
             },
         )
         result.added += 1
-    from disquaire.orders.transitions import audit_log
-
-    audit_log(
+    activity_record(
+        artist_id=artist.pk,
         action="followers.import",
         obj=artist,
-        order=None,
         actor=actor,
-        data={
-            "artist": artist.pk,
+        after={
             "added": result.added,
             "confirmation_sent": result.confirmation_sent,
             "already": result.already,

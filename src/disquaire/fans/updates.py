@@ -46,6 +46,7 @@ from django.utils import timezone
 
 from disquaire.catalog.models import Artist, NewsPost, Release
 from disquaire.core.addresses import email_normalise
+from disquaire.core.audit import activity_record
 from disquaire.fans.follow import follow_urls_for
 from disquaire.fans.follow_models import Follower, FollowerState
 from disquaire.fans.updates_mail import (
@@ -168,14 +169,9 @@ def update_recipients(*, update: Update) -> QuerySet[Follower]:
 
 
 def _audit(*, update: Update, action: str, actor: str, **data: Any) -> None:
-    from disquaire.orders.transitions import audit_log
-
-    audit_log(
-        action=f"updates.{action}",
-        obj=update,
-        order=None,
-        actor=actor,
-        data={"artist": update.artist_id, **data},
+    """The band's action on an update, in its activity log (``core.audit``)."""
+    activity_record(
+        artist_id=update.artist_id, action=f"updates.{action}", obj=update, actor=actor, after=data
     )
 
 
@@ -565,18 +561,18 @@ def updates_due() -> int:
 
 def release_announce_set(*, release: Release, enabled: bool, actor: str = "") -> None:
     """Whether ``release`` announces itself to followers on its release day."""
-    from disquaire.orders.transitions import audit_log
-
     with transaction.atomic():
         announcement, _created = ReleaseAnnouncement.objects.get_or_create(release=release)
         announcement.enabled = enabled
         announcement.save(update_fields=["enabled"])
-        audit_log(
+        activity_record(
+            artist_id=release.artist_id,
+            release_id=release.pk,
             action="updates.release_announce",
             obj=announcement,
-            order=None,
+            label=str(release),
             actor=actor,
-            data={"artist": release.artist_id, "enabled": enabled},
+            after={"enabled": enabled},
         )
 
 

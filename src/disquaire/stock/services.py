@@ -17,6 +17,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disquaire.core.audit import audited
 from disquaire.core.queries import insert_row, insert_rows
 from disquaire.stock.errors import StockError
 from disquaire.stock.models import Balance, Item, Movement, Place, Reason
@@ -458,6 +459,7 @@ def _release_check(artist_id: int, release: Any) -> None:
         raise StockError(_("That release is another artist's."))
 
 
+@audited("stock.item_create")
 def item_create(
     *,
     artist: Any,
@@ -484,6 +486,7 @@ def item_create(
 _KEEP: Any = object()
 
 
+@audited("stock.item_update", subject="item")
 def item_update(
     *, item: Item, name: str, numbered: bool, low_stock_at: int, release: Any = _KEEP
 ) -> Item:
@@ -502,7 +505,7 @@ def item_update(
     return item
 
 
-@transaction.atomic
+@audited("stock.item_delete", subject="item")
 def item_delete(*, item: Item) -> None:
     """Delete an item no offer uses and no movement ever concerned; refused otherwise."""
     if item.movements.exists():
@@ -523,7 +526,7 @@ def item_delete(*, item: Item) -> None:
         ) from exc
 
 
-@transaction.atomic
+@audited("stock.place_save", subject="place")
 def place_save(
     *,
     artist: Any,

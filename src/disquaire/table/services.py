@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist, Release
+from disquaire.core.audit import activity_record
 from disquaire.orders.transitions import audit_log
 from disquaire.stock.errors import StockError
 from disquaire.stock.models import Item, Place, Reason
@@ -46,8 +47,17 @@ REFERENCE_TYPE = "table_sale"
 
 
 def _trace(*, action: str, obj: Any, by: str, data: dict[str, Any] | None = None) -> None:
-    """One line of the audit log for a table action, written in its transaction."""
-    audit_log(action=f"table.{action}", obj=obj, order=None, actor=by, data=data or {})
+    """A table action in the band's activity log (``core.audit``), in its transaction. Its
+    older line in ``orders.AuditEntry`` is still written (the table's actions were read
+    there first); dropping it is a change of its own."""
+    data = data or {}
+    audit_log(action=f"table.{action}", obj=obj, order=None, actor=by, data=data)
+    artist_id = data.get("artist", getattr(obj, "artist_id", None))
+    if artist_id is not None:
+        after = {k: v for k, v in data.items() if k != "artist"}
+        activity_record(
+            artist_id=int(artist_id), action=f"table.{action}", obj=obj, actor=by, after=after
+        )
 
 
 # -- sellers

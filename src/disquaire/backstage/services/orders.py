@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from django.db import transaction
 
 from disquaire.catalog.models import Artist
-from disquaire.core.csvsafe import csv_safe
+from disquaire.core.csvsafe import csv_text
 from disquaire.core.money import Money
 from disquaire.orders.emails import order_shipped_send
 from disquaire.orders.models import Order
@@ -100,9 +98,10 @@ ORDERS_CSV_HEADER = [
 
 def orders_csv(*, orders: Iterable[Order]) -> str:
     """The orders as CSV (one row per line), amounts as decimals, for a spreadsheet."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(ORDERS_CSV_HEADER)
+    return csv_text(header=ORDERS_CSV_HEADER, rows=_orders_rows(orders))
+
+
+def _orders_rows(orders: Iterable[Order]) -> Iterator[list[object]]:
     for order in orders:
 
         def money(minor: int, currency: str = order.currency) -> Decimal:
@@ -118,5 +117,4 @@ def orders_csv(*, orders: Iterable[Order]) -> str:
                 order.ship_country, order.tracking_number, order.referrer, order.campaign,
                 order.delivery if line.ships else "",
             ]  # fmt: skip
-            writer.writerow([csv_safe(v) for v in row])
-    return out.getvalue()
+            yield row

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from disquaire.backstage import selectors
 from disquaire.backstage.forms_selling import CodeBatchForm
+from disquaire.core.exporters import exporter_response
 from disquaire.delivery.cards import code_batch_pdf
-from disquaire.delivery.codes import code_batch_create, code_batch_csv
+from disquaire.delivery.codes import code_batch_create
 from disquaire.delivery.models import CodeBatch
 
 
@@ -46,22 +47,20 @@ def code_batches(request: HttpRequest, artist: str) -> HttpResponse:
     )
 
 
-def _filename(batch: CodeBatch, extension: str) -> str:
+def _name(batch: CodeBatch, extension: str) -> str:
     stem = slugify(f"{batch.release.title}-{batch.label or 'codes'}-{batch.pk}") or "codes"
-    return f'attachment; filename="{stem}.{extension}"'
+    return f"{stem}.{extension}"
 
 
 @login_required
 def code_batch_csv_download(request: HttpRequest, artist: str, batch_id: int) -> HttpResponse:
     batch = selectors.code_batch_for_member(user=request.user, slug=artist, batch_id=batch_id)
-    response = HttpResponse(code_batch_csv(batch=batch), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = _filename(batch, "csv")
-    return response
+    return exporter_response("codes", filename=_name(batch, "csv"), batch=batch)
 
 
 @login_required
 def code_batch_pdf_download(request: HttpRequest, artist: str, batch_id: int) -> HttpResponse:
     batch = selectors.code_batch_for_member(user=request.user, slug=artist, batch_id=batch_id)
     response = HttpResponse(code_batch_pdf(batch=batch), content_type="application/pdf")
-    response["Content-Disposition"] = _filename(batch, "pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_name(batch, "pdf")}"'
     return response

@@ -19,6 +19,7 @@ from disquaire.backstage import selectors
 from disquaire.backstage.views.common import actor_of
 from disquaire.catalog.models import Artist, NewsPost, Release
 from disquaire.core.countries import COUNTRIES, countries_by_name
+from disquaire.core.exporters import exporter_response
 from disquaire.fans import follow, updates
 from disquaire.fans.follow_models import FollowerState
 from disquaire.fans.follow_selectors import followers_counts, followers_for_artist
@@ -171,11 +172,7 @@ def followers_import(request: HttpRequest, artist: str) -> HttpResponse:
 @login_required
 def followers_export(request: HttpRequest, artist: str) -> HttpResponse:
     obj = selectors.artist_for_member(user=request.user, slug=artist)
-    response = HttpResponse(
-        follow.followers_export(artist=obj), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{obj.slug}-followers.csv"'
-    return response
+    return exporter_response("followers", filename=f"{obj.slug}-followers.csv", artist=obj)
 
 
 # --- updates --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from disquaire.backstage import selectors
 from disquaire.backstage.services import orders as order_services
 from disquaire.backstage.views.common import actor_of, require_post_for_members
 from disquaire.catalog.models import Artist
+from disquaire.core.exporters import exporter_response
 from disquaire.orders.errors import OrderError
 from disquaire.orders.history import order_history
 from disquaire.orders.models import Order, OrderLine, OrderState, PaymentState, Refund
@@ -83,11 +84,12 @@ def orders_export(request: HttpRequest, artist: str) -> HttpResponse:
     """The orders of the current search and filters, as CSV."""
     obj = selectors.artist_for_member(user=request.user, slug=artist)
     found, _params = _filtered(request, obj, export=True)
-    body = order_services.orders_csv(orders=found.prefetch_related("lines"))
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{obj.slug}-orders-{stamp}.csv"'
-    return response
+    return exporter_response(
+        "orders",
+        filename=f"{obj.slug}-orders-{stamp}.csv",
+        orders=found.prefetch_related("lines"),
+    )
 
 
 @login_required

@@ -23,7 +23,7 @@ from disquaire.backstage.forms_consignment import (
 )
 from disquaire.catalog.models import Artist
 from disquaire.consignment import selectors
-from disquaire.consignment.documents import statement_csv, statement_pdf
+from disquaire.consignment.documents import statement_pdf
 from disquaire.consignment.errors import ConsignmentError
 from disquaire.consignment.forms import KIND_COUNT, KIND_SALES, LinesForm
 from disquaire.consignment.links import shop_link_path
@@ -41,7 +41,8 @@ from disquaire.consignment.services import (
     statement_mark_paid,
 )
 from disquaire.consignment.terms import terms_text
-from disquaire.consignment.views import statement_filename
+from disquaire.consignment.views import statement_filename, statement_name
+from disquaire.core.exporters import exporter_response
 
 
 def _artist(request: HttpRequest, slug: str) -> Artist:
@@ -281,11 +282,9 @@ def statement_csv_download(
 ) -> HttpResponse:
     _obj, shop = _shop(request, artist, shop_id)
     statement = selectors.statement_for_shop(shop=shop, statement_id=statement_id)
-    response = HttpResponse(
-        statement_csv(statement=statement), content_type="text/csv; charset=utf-8"
+    return exporter_response(
+        "consignment-statement", filename=statement_name(statement, "csv"), statement=statement
     )
-    response["Content-Disposition"] = statement_filename(statement, "csv")
-    return response
 
 
 @login_required

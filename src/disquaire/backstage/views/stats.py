@@ -8,7 +8,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from disquaire.backstage import selectors
-from disquaire.backstage.stats import CHARTS, chart_build, chart_csv
+from disquaire.backstage.stats import CHARTS, chart_build
+from disquaire.core.exporters import exporter_response
 from disquaire.core.replica import reporting_db
 
 
@@ -25,8 +26,9 @@ def stats_csv(request: HttpRequest, artist: str, chart: str) -> HttpResponse:
     obj = selectors.artist_for_member(user=request.user, slug=artist)
     if chart not in CHARTS:
         raise Http404
-    body = chart_csv(chart_build(key=chart, artist=obj))
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{obj.slug}-{chart}-{stamp}.csv"'
-    return response
+    return exporter_response(
+        "stats",
+        filename=f"{obj.slug}-{chart}-{stamp}.csv",
+        chart=chart_build(key=chart, artist=obj),
+    )

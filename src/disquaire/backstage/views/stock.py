@@ -3,8 +3,6 @@ damaged forms, items and places. Every change goes through ``disquaire.stock.ser
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +27,7 @@ from disquaire.backstage.forms_stock import (
     ReceiveForm,
 )
 from disquaire.backstage.views.common import delete_after_confirming
-from disquaire.core.csvsafe import csv_safe
+from disquaire.core.exporters import exporter_response
 from disquaire.stock import selectors as stock_selectors
 from disquaire.stock import services as stock_services
 from disquaire.stock.errors import StockError
@@ -86,35 +84,14 @@ def stock_ledger(request: HttpRequest, artist: str) -> HttpResponse:
     )
 
 
-LEDGER_CSV_HEADER = [
-    "time", "item", "quantity", "from", "to", "reason", "by", "reference_type",
-    "reference_id", "note",
-]  # fmt: skip
-
-
-def ledger_csv(rows: Any) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(LEDGER_CSV_HEADER)
-    for m in rows:
-        row = [
-            m.created_at.isoformat(), m.item.name, m.quantity,
-            m.from_place.name if m.from_place else "", m.to_place.name if m.to_place else "",
-            m.reason, getattr(m.actor, "email", "") if m.actor else "", m.reference_type,
-            m.reference_id, m.note,
-        ]  # fmt: skip
-        writer.writerow([csv_safe(v) for v in row])
-    return out.getvalue()
-
-
 @login_required
 def stock_ledger_csv(request: HttpRequest, artist: str) -> HttpResponse:
     obj = selectors.artist_for_member(user=request.user, slug=artist)
     rows, _form = _filtered(request, obj)
-    response = HttpResponse(ledger_csv(rows.iterator()), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{obj.slug}-stock-{stamp}.csv"'
-    return response
+    return exporter_response(
+        "stock-ledger", filename=f"{obj.slug}-stock-{stamp}.csv", movements=rows.iterator()
+    )
 
 
 def _record(form: forms.Form, user: Any, kind: str) -> Movement | None:

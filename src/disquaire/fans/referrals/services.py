@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist, Release
 from disquaire.core.addresses import email_normalise
+from disquaire.core.audit import activity_record
 from disquaire.core.money import Money
 from disquaire.fans.referrals.models import (
     CreditAccount,
@@ -417,6 +418,15 @@ def credit_void(*, referral: Referral, reason: str, actor: str) -> CreditEntry |
             to_state=Referral.State.VOIDED,
             data={"reason": reason, "amount_minor": entry.amount_minor if entry else 0},
         )
+        activity_record(
+            artist_id=referral.artist_id,
+            action="referral.void",
+            obj=referral,
+            actor=actor,
+            before={"state": Referral.State.COUNTED},
+            after={"state": Referral.State.VOIDED, "reason": reason,
+                   "amount_minor": entry.amount_minor if entry else 0},
+        )  # fmt: skip
     return entry
 
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from disquaire.core.money import money_format
+from disquaire.core.exporters import exporter_response
 from disquaire.table import selectors, services
 from disquaire.table.errors import TableError
+from disquaire.table.exports import money_rows
 from disquaire.table.forms import CloseForm, ShowForm, to_minor
 from disquaire.table.models import Show, ShowCount
 from disquaire.table.pdf import report_pdf
@@ -154,47 +153,9 @@ def show_report(request: HttpRequest, access: Access, show_id: int) -> HttpRespo
 def show_report_csv(request: HttpRequest, access: Access, show_id: int) -> HttpResponse:
     """The report as a spreadsheet: one row per item, then the money."""
     show = _show(access, show_id)
-    report = selectors.show_report(show=show)
-    currency = access.artist.currency
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="table-{show.date}-{show.pk}.csv"'
-    out = csv.writer(response)
-    out.writerow(
-        [_("Item"), _("Count in"), _("Sold"), _("Expected"), _("Count out"), _("Difference")]
+    return exporter_response(
+        "table-show-report", filename=f"table-{show.date}-{show.pk}.csv", show=show
     )
-    for line in report.lines:
-        out.writerow([line.item.name, line.counted_in, line.sold, line.expected_out,
-                      line.counted_out, line.difference])  # fmt: skip
-    out.writerow([])
-
-    def amount(minor: int | None) -> str:
-        return "" if minor is None else money_format(minor, currency)
-
-    for label, value in money_rows(report=report):
-        out.writerow([label, amount(value)])
-    return response
-
-
-def money_rows(*, report: selectors.Report) -> list[tuple[str, int | None]]:
-    """The money figures of a report, in the order the CSV and the PDF give them."""
-    rows: list[tuple[str, int | None]] = [
-        (_("Gross"), report.gross),
-        (_("Cash sales"), report.cash),
-        (_("Card sales"), report.card),
-    ]
-    if report.bank or report.bank_pending:
-        rows += [
-            (_("Bank transfers received"), report.bank),
-            (_("Bank transfers pending"), report.bank_pending),
-        ]
-    rows += [
-        (_("Expected cash"), report.expected_cash),
-        (_("Counted cash"), report.show.cash_counted),
-        (_("Cash difference"), report.cash_difference),
-        (_("Venue's cut"), report.venue_cut),
-        (_("The band takes home"), report.take_home),
-    ]
-    return rows
 
 
 @band_page
