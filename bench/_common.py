@@ -94,3 +94,26 @@ def tree_cpu_seconds(*roots: int) -> float:
     table = proc_table()
     pids = {pid for root in roots for pid in proc_tree(root, table) if pid in table}
     return sum(table[pid][2] for pid in pids)
+
+
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def pg_database(action: str, name: str) -> None:
+    """Create (``action="create"``) or drop a bench's own PostgreSQL database."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        if action == "create":
+            conn.execute(f'CREATE DATABASE "{name}"')
+        else:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -32,17 +32,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import measure, proc_table, setup_django
+from _common import free_port, measure, proc_table, setup_django
 
 TARGET_RATIO = 0.5
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def sink_cpu(pid: int) -> float:

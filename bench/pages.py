@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from _common import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_SITE = ROOT / "deploy" / "nginx" / "disquaire.conf"
@@ -66,12 +67,6 @@ def tools_ensure() -> None:
 def _which(tool: str) -> str | None:
     # nginx lives in /usr/sbin, which a non-login shell may not have on its PATH.
     return shutil.which(tool) or shutil.which(tool, path="/usr/sbin:/sbin")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
