@@ -10,21 +10,13 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from disquaire.consignment.models import Statement
 from disquaire.consignment.selectors import statement_lines
+from disquaire.core.csvsafe import csv_safe
 from disquaire.core.money import Money
-
-
-def _money(minor: int, currency: str) -> str:
-    # Helvetica's encoding has no narrow no-break space (French thousands): a plain one.
-    return Money(minor, currency).format().replace("\u202f", " ").replace("\u00a0", " ")
-
-
-def _csv_text(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+from disquaire.core.pdf import pdf_fit, pdf_money
 
 
 def statement_csv(*, statement: Statement) -> str:
@@ -33,7 +25,7 @@ def statement_csv(*, statement: Statement) -> str:
     writer = csv.writer(out)
     currency = statement.currency
     shop = statement.shop
-    writer.writerow([_("Statement"), statement.number, _csv_text(shop.name)])
+    writer.writerow([_("Statement"), statement.number, csv_safe(shop.name)])
     writer.writerow(
         [_("Period"), statement.period_start.isoformat(), statement.period_end.isoformat()]
     )
@@ -52,7 +44,7 @@ def statement_csv(*, statement: Statement) -> str:
     for line in statement_lines(statement=statement):
         writer.writerow(
             [
-                _csv_text(line.item),
+                csv_safe(line.item),
                 line.units,
                 Money(line.price_minor, currency).decimal,
                 Money(line.share_minor, currency).decimal,
@@ -80,14 +72,6 @@ def statement_csv(*, statement: Statement) -> str:
         [_("Balance"), "", "", "", "", Money(statement.balance_minor, currency).decimal, currency]
     )
     return out.getvalue()
-
-
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    while text and stringWidth(text, font, size) > width:
-        text = text[:-2] + "…"
-        if len(text) <= 1:
-            break
-    return text
 
 
 def statement_pdf(*, statement: Statement) -> bytes:
@@ -120,7 +104,7 @@ def statement_pdf(*, statement: Statement) -> bytes:
         period,
     ):
         if text:
-            canvas.drawString(left, y, _fit(text, "Helvetica", 10, right - left))
+            canvas.drawString(left, y, pdf_fit(text, "Helvetica", 10, right - left))
             y -= 5.5 * mm
     y -= 6 * mm
 
@@ -140,7 +124,7 @@ def statement_pdf(*, statement: Statement) -> bytes:
         canvas.setFont(font, 10)
         for (x, _label, align), cell in zip(columns, cells, strict=True):
             if align == "l":
-                canvas.drawString(x, y, _fit(cell, font, 10, 90 * mm))
+                canvas.drawString(x, y, pdf_fit(cell, font, 10, 90 * mm))
             else:
                 canvas.drawRightString(x, y, cell)
         y -= 6 * mm
@@ -153,19 +137,19 @@ def statement_pdf(*, statement: Statement) -> bytes:
             [
                 line.item,
                 str(line.units),
-                _money(line.price_minor, currency),
-                _money(line.share_minor, currency),
-                _money(line.due_minor, currency),
+                pdf_money(line.price_minor, currency),
+                pdf_money(line.share_minor, currency),
+                pdf_money(line.due_minor, currency),
             ]
         )
     canvas.line(left, y + 4 * mm, right, y + 4 * mm)
     y -= 2 * mm
     totals = [
         (_("Units sold"), str(statement.units)),
-        (_("Sales at the shop's prices"), _money(statement.sales_minor, currency)),
-        (_("Due to the band"), _money(statement.due_minor, currency)),
-        (_("Already paid"), _money(statement.paid_minor, currency)),
-        (_("Balance"), _money(statement.balance_minor, currency)),
+        (_("Sales at the shop's prices"), pdf_money(statement.sales_minor, currency)),
+        (_("Due to the band"), pdf_money(statement.due_minor, currency)),
+        (_("Already paid"), pdf_money(statement.paid_minor, currency)),
+        (_("Balance"), pdf_money(statement.balance_minor, currency)),
     ]
     for label, value in totals:
         canvas.setFont("Helvetica-Bold" if label == _("Balance") else "Helvetica", 10)

@@ -9,33 +9,17 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from disquaire.catalog.models import Artist
-from disquaire.core.money import Money
+from disquaire.core.pdf import pdf_fit, pdf_money
 from disquaire.table.selectors import Report
-
-
-def _money(minor: int | None, currency: str) -> str:
-    if minor is None:
-        return "—"
-    # Helvetica's encoding has no narrow no-break space (French thousands): a plain one.
-    return Money(minor, currency).format().replace("\u202f", " ").replace("\u00a0", " ")
 
 
 def _num(value: int | None, signed: bool = False) -> str:
     if value is None:
         return "—"
     return f"{value:+d}" if signed and value else str(value)
-
-
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    while text and stringWidth(text, font, size) > width:
-        text = text[:-2] + "…"
-        if len(text) <= 1:
-            break
-    return text
 
 
 def report_pdf(*, report: Report, money: list[tuple[str, int | None]], artist: Artist) -> bytes:
@@ -61,7 +45,7 @@ def report_pdf(*, report: Report, money: list[tuple[str, int | None]], artist: A
         f"{place} · {formats.date_format(show.date, 'SHORT_DATE_FORMAT')}",
         _("Sales: %(n)s") % {"n": report.sales},
     ):
-        canvas.drawString(left, y, _fit(text, "Helvetica", 10, right - left))
+        canvas.drawString(left, y, pdf_fit(text, "Helvetica", 10, right - left))
         y -= 5.5 * mm
     y -= 6 * mm
 
@@ -86,7 +70,7 @@ def report_pdf(*, report: Report, money: list[tuple[str, int | None]], artist: A
         canvas.setFont(font, 10)
         for (x, _label, align), cell in zip(columns, cells, strict=True):
             if align == "l":
-                canvas.drawString(x, y, _fit(cell, font, 10, 70 * mm))
+                canvas.drawString(x, y, pdf_fit(cell, font, 10, 70 * mm))
             else:
                 canvas.drawRightString(x, y, cell)
         y -= 6 * mm
@@ -112,7 +96,7 @@ def report_pdf(*, report: Report, money: list[tuple[str, int | None]], artist: A
         page_room()
         canvas.setFont("Helvetica-Bold" if label == last else "Helvetica", 10)
         canvas.drawString(left + 85 * mm, y, label)
-        canvas.drawRightString(right, y, _money(value, currency))
+        canvas.drawRightString(right, y, pdf_money(value, currency))
         y -= 6 * mm
     canvas.showPage()
     canvas.save()
