@@ -9,42 +9,18 @@ at once from being recorded twice, which no code of ours can remove.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connections
 
 from disquaire.stock.models import Movement, Reason
 from disquaire.stock.selectors import balance
 from disquaire.table import services
 from disquaire.table.models import Sale
+from tests.meeting import run_at_once
 from tests.table.helpers import Device, table_build
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def runner(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_two_phones_syncing_at_once_each_batch_twice_record_every_sale_once():

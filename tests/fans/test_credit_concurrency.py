@@ -8,39 +8,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from disquaire.fans.referrals import selectors, services
 from disquaire.fans.referrals.models import CreditAccount, CreditEntry
 from disquaire.orders.models import Order
 from disquaire.orders.services import LineSpec, order_create_paying
 from tests.fans.referral_helpers import REFERRER, band_offer, referred_sale, rewards_on
+from tests.meeting import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CHECKOUTS = 8
-
-
-def run_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``count`` threads released together; results or exceptions."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def runner(i: int) -> None:
-        try:
-            barrier.wait(timeout=60)
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def _fan_with_credit() -> Any:
