@@ -109,6 +109,28 @@ class FakeStripe:
             }
             return dict(session)
 
+    def complete_delayed(self, session_id: str) -> dict[str, Any]:
+        """The buyer chose a bank debit: the session is complete, the money not there yet."""
+        session = self.complete(session_id)
+        with self._lock:
+            self.sessions[session_id]["payment_status"] = "unpaid"
+            self.intents[session["payment_intent"]]["status"] = "processing"
+            return dict(self.sessions[session_id])
+
+    def fail_delayed(self, session_id: str) -> dict[str, Any]:
+        """The bank refused the debit, days later."""
+        with self._lock:
+            session = self.sessions[session_id]
+            self.intents[session["payment_intent"]]["status"] = "requires_payment_method"
+            return dict(session)
+
+    def succeed_delayed(self, session_id: str) -> dict[str, Any]:
+        with self._lock:
+            session = self.sessions[session_id]
+            session["payment_status"] = "paid"
+            self.intents[session["payment_intent"]]["status"] = "succeeded"
+            return dict(session)
+
     def expire(self, session_id: str) -> dict[str, Any]:
         with self._lock:
             self.sessions[session_id].update(status="expired")
@@ -224,11 +246,22 @@ class FakeStripe:
                     )
                 match = re.fullmatch(r"/v1/checkout/sessions/([\w-]+)", url.path)
                 if match:
+                    expand = [v for k, v in parse_qsl(url.query) if k.startswith("expand")]
                     with fake._lock:
                         found = fake.sessions.get(match.group(1))
-                    if found is None:
-                        return self._missing("checkout.session")
-                    return self._send(200, found)
+                        if found is None:
+                            return self._missing("checkout.session")
+                        body = json.loads(json.dumps(found))
+                        intent = fake.intents.get(str(body.get("payment_intent")))
+                        if intent is not None and any(
+                            e.startswith("payment_intent") for e in expand
+                        ):
+                            # As Stripe expands it: the object instead of its id.
+                            body["payment_intent"] = json.loads(json.dumps(intent))
+                            if "payment_intent.latest_charge" not in expand:
+                                charge = body["payment_intent"]["latest_charge"]
+                                body["payment_intent"]["latest_charge"] = charge["id"]
+                    return self._send(200, body)
                 match = re.fullmatch(r"/v1/payment_intents/([\w-]+)", url.path)
                 if match:
                     with fake._lock:

@@ -304,6 +304,38 @@ def test_async_payment_succeeded_confirms_a_delayed_payment(
     assert payment.state == PaymentState.CONFIRMED
 
 
+def test_a_delayed_payment_waits_then_its_failure_is_recorded(
+    fake_stripe: FakeStripe, client: Client
+) -> None:
+    offer = OfferFactory(price_minor=1500, stock=3)
+    payment = started(fake_stripe, offer)
+    session = fake_stripe.complete_delayed(payment.provider_ref)
+    deliver(client, *fake_stripe.event("checkout.session.completed", session))
+    payment.refresh_from_db()
+    # Complete but not paid: the order keeps waiting for the bank.
+    assert payment.state == PaymentState.PENDING
+    assert units_left(offer=offer) == 2
+    failed = fake_stripe.fail_delayed(payment.provider_ref)
+    deliver(client, *fake_stripe.event("checkout.session.async_payment_failed", failed))
+    payment.refresh_from_db()
+    # Failed with its reason; the order stays pending as after a declined card, and its
+    # units come back when its hold runs out, as for any unpaid order.
+    assert payment.state == PaymentState.FAILED
+    assert payment.order.state == OrderState.PENDING
+
+
+def test_a_failed_event_for_a_delayed_payment_that_succeeded_changes_nothing(
+    fake_stripe: FakeStripe, client: Client
+) -> None:
+    payment = started(fake_stripe)
+    session = fake_stripe.complete_delayed(payment.provider_ref)
+    fake_stripe.succeed_delayed(payment.provider_ref)
+    # A forged or stale "failed" event: the API says paid, and paid it is.
+    deliver(client, *fake_stripe.event("checkout.session.async_payment_failed", session))
+    payment.refresh_from_db()
+    assert payment.state == PaymentState.CONFIRMED
+
+
 def test_webhook_without_a_configured_secret_is_refused(settings: Any, client: Client) -> None:
     settings.DISQUAIRE_STRIPE_WEBHOOK_SECRET = ""
     body = b'{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {}}}'

@@ -31,6 +31,7 @@ from disquaire.payments.models import PaymentSettings, WebhookEvent
 from disquaire.payments.outcomes import (
     Checkout,
     Expired,
+    Failed,
     Outcome,
     Paid,
     PaymentLookup,
@@ -297,6 +298,10 @@ class StripeProvider(BasePaymentProvider):
             ]
         if session.get("status") == "expired":
             return [Expired(**which, reason="session expired")]
+        if session.get("status") == "complete" and _delayed_payment_failed(session):
+            # A bank debit (SEPA, …) the bank refused days after the buyer left: the
+            # order stops waiting and gives its units back at once.
+            return [Failed(**which, reason="delayed payment failed")]
         return []
 
     def _refund_outcomes(self, intent_id: str, lookup: PaymentLookup) -> list[Outcome]:
@@ -366,6 +371,17 @@ def card_fingerprint(session: dict[str, Any]) -> str:
     card = details.get("card") if isinstance(details, dict) else None
     fingerprint = card.get("fingerprint") if isinstance(card, dict) else None
     return str(fingerprint)[:100] if fingerprint else ""
+
+
+def _delayed_payment_failed(session: dict[str, Any]) -> bool:
+    """A completed session whose delayed payment the bank refused: still unpaid, and its
+    payment intent back to asking for a payment method (or canceled)."""
+    if session.get("payment_status") == "paid":
+        return False
+    intent = session.get("payment_intent")
+    if not isinstance(intent, dict):
+        return False
+    return intent.get("status") in {"requires_payment_method", "canceled"}
 
 
 def _id(value: Any) -> str:
