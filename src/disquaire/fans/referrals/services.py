@@ -176,14 +176,21 @@ def release_reward_use(*, reward: ReleaseReward, release: Release, email: str) -
     now = timezone.now()
     with transaction.atomic():
         account = account_lock(artist_id=reward.artist_id, email=reward.email)
-        reward = ReleaseReward.objects.select_for_update().get(pk=reward.pk)
+        reward = (
+            ReleaseReward.objects.select_for_update(of=("self",))
+            .select_related("referral__order")
+            .get(pk=reward.pk)
+        )
         if reward.email != email_normalise(email) or reward.state != ReleaseReward.State.EARNED:
             raise CreditError(_("This reward is no longer available."))
         if reward.available_at > now:
             raise CreditError(_("This reward becomes available after the holding period."))
         value = release_value(release)
         rules = referral_settings_for(account.artist)
-        room = reward_room(account=account, rules=rules, is_test=False, now=now)
+        # A reward earned in test mode is measured against the fan's test orders.
+        order = reward.referral.order
+        is_test = bool(order is not None and order.is_test)
+        room = reward_room(account=account, rules=rules, is_test=is_test, now=now)
         if room is not None and value > room:
             raise CreditError(
                 _(
