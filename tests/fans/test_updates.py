@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from disquaire.catalog.models import Artist, Release
-from disquaire.fans import updates
+from disquaire.fans import updates, updates_sending
 from disquaire.fans.models import (
     ConsentSource,
     Delivery,
@@ -159,7 +159,7 @@ def test_a_refusing_server_leaves_the_recipient_queued_and_a_retry_sends_it(
     update = _update(artist)
     updates.update_start(update=update)
     smtp.refuse = 1  # "451 try again later" for the first mail
-    assert updates.update_send(update_id=update.pk) == 0
+    assert updates_sending.update_send(update_id=update.pk) == 0
     first = Delivery.objects.get(attempts=1)
     assert first.state == DeliveryState.QUEUED
     assert first.next_attempt_at is not None and "451" in first.error
@@ -167,9 +167,9 @@ def test_a_refusing_server_leaves_the_recipient_queued_and_a_retry_sends_it(
     behind = Delivery.objects.get(state=DeliveryState.QUEUED, attempts=0)
     # ... and waits as long as the first: the server is not asked again at once.
     assert behind.next_attempt_at == first.next_attempt_at
-    assert updates.update_send(update_id=update.pk) == 0 and smtp.messages == []
+    assert updates_sending.update_send(update_id=update.pk) == 0 and smtp.messages == []
     Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    assert updates.update_send(update_id=update.pk) == 2
+    assert updates_sending.update_send(update_id=update.pk) == 2
     assert sorted(smtp.to()) == ["a@example.org", "b@example.org"]
     update.refresh_from_db()
     assert update.state == UpdateState.SENT
@@ -185,7 +185,7 @@ def test_a_server_that_is_down_loses_no_one(settings: Any) -> None:
     follower(artist, "a@example.org")
     update = _update(artist)
     updates.update_start(update=update)
-    assert updates.update_send(update_id=update.pk) == 0
+    assert updates_sending.update_send(update_id=update.pk) == 0
     delivery = Delivery.objects.get()
     assert delivery.state == DeliveryState.QUEUED and delivery.attempts == 1
 
@@ -219,18 +219,18 @@ def test_a_crash_mid_send_never_sends_twice_to_the_same_person(
 
     monkeypatch.setattr(EmailBackend, "send_messages", dying_send)
     with pytest.raises(Crash):
-        updates.update_send(update_id=update.pk)
+        updates_sending.update_send(update_id=update.pk)
     monkeypatch.setattr(EmailBackend, "send_messages", real_send)
     # The second batch (mails 5 to 8) is claimed, two of its mails went out, none marked.
     assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 4
     assert Delivery.objects.filter(state=DeliveryState.SENDING).count() == 4
     # Another sender coming by meanwhile leaves the claimed rows alone.
-    updates.update_send(update_id=update.pk)
+    updates_sending.update_send(update_id=update.pk)
     assert Delivery.objects.filter(state=DeliveryState.SENDING).count() == 4
     # After the claim timeout they are given up, not sent again: at most once.
     settings.DISQUAIRE_UPDATES_CLAIM_TIMEOUT = 0
-    assert updates.deliveries_recover() == 4
-    updates.update_send(update_id=update.pk)
+    assert updates_sending.deliveries_recover() == 4
+    updates_sending.update_send(update_id=update.pk)
     received = Counter(smtp.to())
     assert max(received.values()) == 1
     assert len(received) == 8  # 4 + 2 of the claimed batch + the last 2
@@ -248,11 +248,11 @@ def test_a_scheduled_update_starts_when_its_time_comes(
     follower(artist, "a@example.org")
     update = _update(artist)
     updates.update_schedule(update=update, send_at=timezone.now() + timedelta(hours=1))
-    updates.updates_due()
+    updates_sending.updates_due()
     assert smtp.messages == []
     Update.objects.filter(pk=update.pk).update(send_at=timezone.now() - timedelta(seconds=1))
     with django_capture_on_commit_callbacks(execute=True):
-        updates.updates_due()
+        updates_sending.updates_due()
     assert smtp.to() == ["a@example.org"]
 
 
@@ -265,9 +265,9 @@ def test_a_release_announces_itself_once_on_its_release_day(
     updates.release_announce_set(release=silent, enabled=False)
     follower(release.artist, "a@example.org", language="fr")
     with django_capture_on_commit_callbacks(execute=True):
-        updates.updates_due()
+        updates_sending.updates_due()
     with django_capture_on_commit_callbacks(execute=True):
-        updates.updates_due()
+        updates_sending.updates_due()
     (message,) = smtp.messages
     assert message["Subject"] == "Sous la pluie"
     text = next(p for p in message.walk() if p.get_content_type() == "text/plain")

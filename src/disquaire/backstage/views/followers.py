@@ -20,7 +20,7 @@ from disquaire.backstage.views.common import actor_of
 from disquaire.catalog.models import Artist, NewsPost, Release
 from disquaire.core.countries import COUNTRIES, countries_by_name
 from disquaire.core.exporters import exporter_response
-from disquaire.fans import follow, updates
+from disquaire.fans import follow_io, updates
 from disquaire.fans.follow_models import FollowerState
 from disquaire.fans.follow_selectors import followers_counts, followers_for_artist
 from disquaire.fans.updates_mail import update_render
@@ -142,7 +142,7 @@ def followers_import(request: HttpRequest, artist: str) -> HttpResponse:
             form.add_error("file", _("The file is too large (5 MB at most)."))
         else:
             data = upload.read().decode("utf-8-sig", errors="replace")
-            result = follow.followers_import(
+            result = follow_io.followers_import(
                 artist=obj,
                 data=data,
                 consent=form.cleaned_data["consent"],

@@ -149,5 +149,3 @@ def credit_void(*, referral: Referral, reason: str, actor: str) -> CreditEntry |
                    "amount_minor": entry.amount_minor if entry else 0},
         )  # fmt: skip
     return entry
-
-
