@@ -385,3 +385,78 @@ def test_a_mail_prepared_once_per_language_equals_the_one_built_for_the_recipien
             assert str(fast[header]).strip() == str(slow[header]).strip(), header
         assert fast["List-Unsubscribe"].strip() == slow["List-Unsubscribe"].strip()
         assert parts(fast) == parts(slow)
+
+
+def _concert(artist: Artist, country: str = "FR") -> Any:
+    from disquaire.catalog.models import Concert
+
+    return Concert.objects.create(
+        artist=artist,
+        starts_at=timezone.now() + timedelta(days=20),
+        venue="Le Trabendo",
+        city="Paris",
+        country=country,
+    )
+
+
+def test_an_update_about_a_concert_goes_to_followers_nearby_who_want_concerts() -> None:
+    release = ReleaseFactory()
+    artist = release.artist
+    follower(artist, "paris@example.org", country="FR")
+    follower(artist, "lyon-no-concerts@example.org", country="FR", wants_concerts=False)
+    follower(artist, "brussels@example.org", country="BE")
+    follower(artist, "unknown@example.org")
+    follower(artist, "shipped@example.org")
+    bought(release, "shipped@example.org", 800, country="FR")  # a parcel went to France
+    update = _update(artist, concert=_concert(artist, "FR"), topic=Topic.NEWS)
+    assert update.topic == Topic.CONCERTS  # a concert's update is about concerts
+    assert emails(updates.update_recipients(update=update)) == {
+        "paris@example.org",
+        "shipped@example.org",
+    }
+    # Within a segment too: buyers of the release near the concert.
+    update = _update(
+        artist, concert=_concert(artist, "FR"), segment=Segment.BUYERS, segment_release=release
+    )
+    assert emails(updates.update_recipients(update=update)) == {"shipped@example.org"}
+
+
+def test_an_update_about_concerts_without_a_concert_honours_the_topic_only() -> None:
+    artist = ArtistFactory()
+    follower(artist, "yes@example.org", country="BE")
+    follower(artist, "no@example.org", wants_concerts=False)
+    update = _update(artist, topic=Topic.CONCERTS)
+    assert emails(updates.update_recipients(update=update)) == {"yes@example.org"}
+
+
+def test_another_bands_concert_is_refused_and_nothing_saved() -> None:
+    artist = ArtistFactory()
+    with pytest.raises(updates.UpdateError):
+        _update(artist, concert=_concert(ArtistFactory()))
+    assert not Update.objects.exists()
+
+
+def test_the_follower_says_where_they_live_on_the_preferences_page() -> None:
+    from django.test import Client
+
+    from disquaire.fans import follow
+
+    artist = ArtistFactory()
+    fan = follower(artist, "fan@example.org")
+    url = follow.follow_urls(follower=fan)["preferences"].removeprefix("http://testserver")
+    page = Client().get(url).content.decode()
+    assert 'aria-describedby="country-help"' in page
+    Client().post(url, {"concerts": "on", "country": "be"})
+    fan.refresh_from_db()
+    assert (fan.wants_concerts, fan.country) == (True, "")  # "be" is no choice: refused
+    Client().post(url, {"concerts": "on", "country": "BE"})
+    fan.refresh_from_db()
+    assert (fan.wants_concerts, fan.country) == (True, "BE")
+    concert_update = _update(artist, concert=_concert(artist, "BE"))
+    assert emails(updates.update_recipients(update=concert_update)) == {"fan@example.org"}
+    with pytest.raises(ValueError, match="unknown country"):
+        follow.follower_preferences_set(
+            follower=fan, news=True, releases=True, concerts=True, country="XX"
+        )
+    fan.refresh_from_db()
+    assert fan.country == "BE"

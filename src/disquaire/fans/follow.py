@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
 from disquaire.core.addresses import email_normalise
+from disquaire.core.countries import COUNTRIES
 from disquaire.core.signing import TokenError, token_make, token_read
 from disquaire.fans.follow_models import ConsentSource, Follower, FollowerState
 from disquaire.fans.models import Fan
@@ -266,15 +267,24 @@ def follower_unsubscribe(*, follower: Follower) -> None:
 
 
 def follower_preferences_set(
-    *, follower: Follower, news: bool, releases: bool, concerts: bool
+    *, follower: Follower, news: bool, releases: bool, concerts: bool, country: str | None = None
 ) -> None:
-    """What ``follower`` wants to hear about."""
+    """What ``follower`` wants to hear about, and where they live (``country``, an ISO
+    code, "" for unknown; None leaves it): news of a concert goes to those in its
+    country. A code that is no country is refused (ValueError), nothing saved."""
+    fields = ["wants_news", "wants_releases", "wants_concerts"]
+    if country is not None:
+        code = country.strip().upper()
+        if code and code not in COUNTRIES:
+            raise ValueError(f"unknown country {country!r}")
+        follower.country = code
+        fields.append("country")
     follower.wants_news, follower.wants_releases, follower.wants_concerts = (
         news,
         releases,
         concerts,
     )
-    follower.save(update_fields=["wants_news", "wants_releases", "wants_concerts"])
+    follower.save(update_fields=fields)
 
 
 def follower_block(*, email: str, reason: str) -> int:
