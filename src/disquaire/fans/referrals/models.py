@@ -144,8 +144,8 @@ class Referral(models.Model):
     )
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="referrals")
     referrer_email = models.EmailField(db_index=True)
-    # Where it came from: "link" (a share link) or, later, "table" (a QR code scanned at
-    # the merch table: the table app calls referral_attach with its own source).
+    # Where it came from: "link" (a share link) or "table" (a QR code scanned at the
+    # merch table: the table app calls referral_sale_record; ``visited_at`` is the sync).
     source = models.CharField(max_length=10, default="link", db_default="link")
     visited_at = models.DateTimeField()
     buyer_device = models.CharField(max_length=64, blank=True)
