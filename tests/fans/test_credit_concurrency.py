@@ -181,3 +181,70 @@ def test_control_without_the_account_lock_rewards_pass_the_cap_together(
     monkeypatch.setattr(services, "reward_room", room_then_wait)
     results = run_at_once(REWARDS, _choose(rewards, release))
     assert _used() > 1, results  # 20.00 or more given under a 15.00 cap: the lock prevents it
+
+
+# --- table sales credited at the same moment: the monthly cap holds ----------------------
+
+SALES = 4
+
+
+def _table_sales_at_once() -> tuple[Any, Callable[[int], Any]]:
+    """A promoter's code scanned with four table sales of 15.00 synced at once (1.50 each
+    at 10 %), under a monthly cap of 3.00."""
+    offer = band_offer(1000)
+    rewards_on(offer.artist, hold_days=0, monthly_cap_minor=300)
+    link = services.share_link_for(email=REFERRER, release=offer.release)
+    services._account(artist_id=offer.artist_id, email=REFERRER)  # a fan who earned before
+
+    def work(i: int) -> Any:
+        return services.referral_sale_record(
+            artist_id=offer.artist_id,
+            sale_ref=f"table:race-{i}",
+            code=link.code,
+            buyer_email=f"buyer{i}@example.org",
+            amount_minor=1500,
+            currency=offer.artist.currency,
+            paid=True,
+        )
+
+    return offer, work
+
+
+def _earned() -> int:
+    return sum(
+        CreditEntry.objects.filter(kind=CreditEntry.Kind.EARNED).values_list(
+            "amount_minor", flat=True
+        )
+    )
+
+
+def test_table_sales_credited_at_once_stay_within_the_monthly_cap() -> None:
+    _offer, work = _table_sales_at_once()
+    results = run_at_once(SALES, work)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert _earned() == 300
+
+
+def test_control_without_the_account_lock_table_sales_pass_the_cap_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from disquaire.fans.referrals import credit
+    from tests.meeting import meeting_point
+
+    _offer, work = _table_sales_at_once()
+    met = meeting_point(SALES)
+    original = credit.reward_room
+
+    def unlocked(*, artist_id: int, email: str) -> CreditAccount:
+        return credit._account(artist_id=artist_id, email=email)
+
+    def room_then_wait(**kwargs: Any) -> Any:
+        room = original(**kwargs)
+        met()
+        return room
+
+    monkeypatch.setattr(credit, "account_lock", unlocked)
+    monkeypatch.setattr(credit, "reward_room", room_then_wait)
+    results = run_at_once(SALES, work)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert _earned() > 300  # more than the cap: the lock is what prevents it

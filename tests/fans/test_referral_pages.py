@@ -219,3 +219,26 @@ def test_a_fan_chooses_the_release_their_reward_gives(owner_client: Any) -> None
     again = fan.post(f"/fans/rewards/{reward.pk}/", {"release": offer.release.pk})
     assert "reward=refused" in again["Location"]
     assert fan_client("other@example.org").post(f"/fans/rewards/{reward.pk}/").status_code == 404
+
+
+def test_the_band_sees_a_table_referral_and_voids_it(owner_client: Any) -> None:
+    client, offer = owner_client
+    link = services.share_link_for(email=REFERRER, release=offer.release)
+    referral = services.referral_sale_record(
+        artist_id=offer.artist_id,
+        sale_ref="table:0190aaaa-0000-7000-8000-000000000001",
+        code=link.code,
+        buyer_email="friend@example.org",
+        amount_minor=1500,
+        currency=offer.artist.currency,
+        paid=True,
+        label="2026-12-01 Le Trabendo",
+    )
+    assert referral is not None and referral.state == Referral.State.COUNTED
+    base = f"/backstage/artists/{offer.artist.slug}/referrals/"
+    page = client.get(base).content.decode()
+    assert "Le Trabendo" in page and REFERRER in page
+    client.post(f"{base}{referral.pk}/void/", {"reason": "Bought for a friend of theirs"})
+    referral.refresh_from_db()
+    assert referral.state == Referral.State.VOIDED
+    assert CreditEntry.objects.filter(kind=CreditEntry.Kind.VOIDED, referral=referral).exists()
