@@ -82,7 +82,7 @@ def run(*, recipients: int, port: int, sink: subprocess.Popen[str], counts_file:
     from django.utils import timezone
 
     from disquaire.catalog.models import Artist
-    from disquaire.fans import updates
+    from disquaire.fans import updates, updates_sending
     from disquaire.fans.follow import follow_urls_for
     from disquaire.fans.follow_models import Follower
     from disquaire.fans.updates_mail import sender_address, update_message, update_render
@@ -138,7 +138,7 @@ def run(*, recipients: int, port: int, sink: subprocess.Popen[str], counts_file:
     sink_before = sink_cpu(sink.pid)
     with measure() as ours:
         queued = updates.update_start(update=update)
-        sent = updates.update_send(update_id=update.pk)
+        sent = updates_sending.update_send(update_id=update.pk)
     sink_ours = sink_cpu(sink.pid) - sink_before
     states = {k: v for k, v in updates.update_counts(update=update).items() if v}
 

@@ -119,3 +119,28 @@ def test_release_day_announcement_can_be_turned_off(band: Any) -> None:
     )
     release.refresh_from_db()
     assert release.announcement.enabled is False
+
+
+def test_an_update_about_a_concert_counts_only_the_followers_nearby(band: Any) -> None:
+    from datetime import timedelta
+
+    from disquaire.catalog.models import Concert
+
+    artist, client = band
+    Follower.objects.filter(email="a@example.org").update(country="FR")
+    when = timezone.now() + timedelta(days=10)
+    concert = Concert.objects.create(
+        artist=artist, starts_at=when, venue="La Cigale", city="Paris", country="FR"
+    )
+    elsewhere = Concert.objects.create(
+        artist=ArtistFactory(), starts_at=when, venue="AB", city="Brussels", country="BE"
+    )
+    base = f"/backstage/artists/{artist.slug}/updates/"
+    fields = {"subject": "Paris!", "body": "See you", "topic": "news", "segment": "all"}
+    response = client.post(base + "new/", {**fields, "concert": elsewhere.pk})
+    assert response.status_code == 200 and not Update.objects.exists()  # not the band's
+    response = client.post(base + "new/", {**fields, "concert": concert.pk})
+    update = Update.objects.get()
+    assert (update.concert, update.topic) == (concert, "concerts")
+    page = client.get(response["Location"]).content.decode()
+    assert "1 follower would get it now." in page

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from disquaire.fans import updates
+from disquaire.fans import updates, updates_sending
 from disquaire.fans.models import ConsentSource, Delivery, DeliveryState, Follower
 from tests.factories import ArtistFactory
 from tests.fans.smtp import SMTPServer
@@ -52,7 +52,7 @@ def sending(settings: Any) -> Any:
 
 def test_several_senders_at_once_mail_each_follower_exactly_once(sending: Any) -> None:
     update, inbox = sending
-    results = run_at_once(SENDERS, lambda i: updates.update_send(update_id=update.pk))
+    results = run_at_once(SENDERS, lambda i: updates_sending.update_send(update_id=update.pk))
     assert not [r for r in results if isinstance(r, Exception)], results
     received = Counter(inbox.to())
     assert len(received) == FOLLOWERS and max(received.values()) == 1
@@ -67,7 +67,7 @@ def test_control_claiming_without_the_conditional_update_mails_people_twice(
     first_round = threading.Barrier(SENDERS)
     local = threading.local()
 
-    def naive_claim(*, update_id: int, limit: int) -> list[updates.Claimed]:
+    def naive_claim(*, update_id: int, limit: int) -> list[updates_sending.Claimed]:
         rows = list(
             Delivery.objects.filter(update_id=update_id, state=DeliveryState.QUEUED)
             .order_by("pk")
@@ -79,9 +79,9 @@ def test_control_claiming_without_the_conditional_update_mails_people_twice(
         Delivery.objects.filter(pk__in=[r[0] for r in rows]).update(
             state=DeliveryState.SENDING, claimed_at=timezone.now()
         )
-        return [updates.Claimed(*r) for r in rows]
+        return [updates_sending.Claimed(*r) for r in rows]
 
-    monkeypatch.setattr(updates, "_claim", naive_claim)
-    run_at_once(SENDERS, lambda i: updates.update_send(update_id=update.pk))
+    monkeypatch.setattr(updates_sending, "_claim", naive_claim)
+    run_at_once(SENDERS, lambda i: updates_sending.update_send(update_id=update.pk))
     received = Counter(inbox.to())
     assert max(received.values()) > 1

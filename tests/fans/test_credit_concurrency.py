@@ -107,3 +107,144 @@ def test_control_without_the_account_lock_the_credit_is_spent_twice(
     monkeypatch.setattr(services, "credit_balance", original)
     account = CreditAccount.objects.get(email=REFERRER)
     assert selectors.credit_balance(account=account).owed > 0
+
+
+# --- release rewards chosen at the same moment: the caps hold ----------------------------
+
+REWARDS = 4
+
+
+def _rewards_to_choose() -> tuple[list[Any], Any]:
+    """A promoter with four release rewards ready and a monthly cap with room for one
+    10.00 release."""
+    from disquaire.fans.referrals.models import ReleaseReward
+    from tests.factories import ReleaseFactory
+    from tests.shop.factories import OfferFactory
+
+    offer = band_offer(1000)
+    rewards_on(
+        offer.artist,
+        credit_basis_points=0,
+        free_release_after=1,
+        hold_days=0,
+        monthly_cap_minor=1500,
+    )
+    link = services.share_link_for(email=REFERRER, release=offer.release)
+    for i in range(REWARDS):
+        referred_sale(offer, link=link, email=f"buyer{i}@example.org")
+    release = ReleaseFactory(artist=offer.artist)
+    OfferFactory(artist=offer.artist, release=release, price_minor=1000)
+    return list(ReleaseReward.objects.order_by("pk")), release
+
+
+def _choose(rewards: list[Any], release: Any) -> Callable[[int], Any]:
+    def work(i: int) -> Any:
+        return services.release_reward_use(reward=rewards[i], release=release, email=REFERRER)
+
+    return work
+
+
+def _used() -> int:
+    from disquaire.fans.referrals.models import ReleaseReward
+
+    return ReleaseReward.objects.filter(state=ReleaseReward.State.USED).count()
+
+
+def test_release_rewards_chosen_at_once_stay_within_the_monthly_cap() -> None:
+    rewards, release = _rewards_to_choose()
+    results = run_at_once(REWARDS, _choose(rewards, release))
+    refused = [r for r in results if isinstance(r, services.CreditError)]
+    assert len(refused) == REWARDS - 1, results
+    assert _used() == 1
+
+
+def test_control_without_the_account_lock_rewards_pass_the_cap_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same choices with the account's row lock taken away; each waits after
+    measuring the room until every other one has measured it (a barrier, not a sleep)."""
+    from tests.meeting import meeting_point
+
+    rewards, release = _rewards_to_choose()
+    met = meeting_point(REWARDS)
+    original = services.reward_room
+
+    def unlocked(*, artist_id: int, email: str) -> CreditAccount:
+        return services._account(artist_id=artist_id, email=email)
+
+    def room_then_wait(**kwargs: Any) -> Any:
+        room = original(**kwargs)
+        met()
+        return room
+
+    monkeypatch.setattr(services, "account_lock", unlocked)
+    monkeypatch.setattr(services, "reward_room", room_then_wait)
+    results = run_at_once(REWARDS, _choose(rewards, release))
+    assert _used() > 1, results  # 20.00 or more given under a 15.00 cap: the lock prevents it
+
+
+# --- table sales credited at the same moment: the monthly cap holds ----------------------
+
+SALES = 4
+
+
+def _table_sales_at_once() -> tuple[Any, Callable[[int], Any]]:
+    """A promoter's code scanned with four table sales of 15.00 synced at once (1.50 each
+    at 10 %), under a monthly cap of 3.00."""
+    offer = band_offer(1000)
+    rewards_on(offer.artist, hold_days=0, monthly_cap_minor=300)
+    link = services.share_link_for(email=REFERRER, release=offer.release)
+    services._account(artist_id=offer.artist_id, email=REFERRER)  # a fan who earned before
+
+    def work(i: int) -> Any:
+        return services.referral_sale_record(
+            artist_id=offer.artist_id,
+            sale_ref=f"table:race-{i}",
+            code=link.code,
+            buyer_email=f"buyer{i}@example.org",
+            amount_minor=1500,
+            currency=offer.artist.currency,
+            paid=True,
+        )
+
+    return offer, work
+
+
+def _earned() -> int:
+    return sum(
+        CreditEntry.objects.filter(kind=CreditEntry.Kind.EARNED).values_list(
+            "amount_minor", flat=True
+        )
+    )
+
+
+def test_table_sales_credited_at_once_stay_within_the_monthly_cap() -> None:
+    _offer, work = _table_sales_at_once()
+    results = run_at_once(SALES, work)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert _earned() == 300
+
+
+def test_control_without_the_account_lock_table_sales_pass_the_cap_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from disquaire.fans.referrals import credit
+    from tests.meeting import meeting_point
+
+    _offer, work = _table_sales_at_once()
+    met = meeting_point(SALES)
+    original = credit.reward_room
+
+    def unlocked(*, artist_id: int, email: str) -> CreditAccount:
+        return credit._account(artist_id=artist_id, email=email)
+
+    def room_then_wait(**kwargs: Any) -> Any:
+        room = original(**kwargs)
+        met()
+        return room
+
+    monkeypatch.setattr(credit, "account_lock", unlocked)
+    monkeypatch.setattr(credit, "reward_room", room_then_wait)
+    results = run_at_once(SALES, work)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert _earned() > 300  # more than the cap: the lock is what prevents it

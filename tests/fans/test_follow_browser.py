@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from disquaire.fans import updates
+from disquaire.fans import updates, updates_sending
 from disquaire.fans.models import Follower, FollowerState
 from tests.factories import ArtistFactory
 
@@ -39,7 +39,7 @@ def test_follow_confirm_then_unsubscribe_from_the_update(
 
     update = updates.update_save(artist=artist, subject="New songs", body="Four of them.")
     updates.update_start(update=update)
-    updates.update_send(update_id=update.pk)
+    updates_sending.update_send(update_id=update.pk)
     news = mail.outbox[-1]
     assert news.subject == "New songs"
     unsubscribe = news.extra_headers["List-Unsubscribe"].strip("<>")

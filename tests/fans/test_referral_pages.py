@@ -13,9 +13,11 @@ from disquaire.catalog.models import Membership
 from disquaire.fans.referrals import services
 from disquaire.fans.referrals.models import (
     CreditEntry,
+    DeviceSeen,
     PromoterThanks,
     Referral,
     ReferralSettings,
+    ReleaseReward,
 )
 from disquaire.fans.referrals.web import DEVICE_COOKIE, REF_COOKIE, referral_visit
 from disquaire.orders.models import AuditEntry
@@ -73,7 +75,7 @@ def test_the_referrer_opening_their_own_link_is_not_their_own_referral() -> None
     assert REF_COOKIE not in response.cookies
     device = response.cookies[DEVICE_COOKIE].value
     # The browser is now known as the referrer's: a purchase from it is refused.
-    assert services.DeviceSeen.objects.filter(email=REFERRER, device=device).exists()
+    assert DeviceSeen.objects.filter(email=REFERRER, device=device).exists()
 
 
 def test_the_share_page_gives_a_signed_in_fan_their_link_and_others_the_sign_in() -> None:
@@ -209,7 +211,7 @@ def test_a_fan_chooses_the_release_their_reward_gives(owner_client: Any) -> None
     fan = fan_client(REFERRER)
     page = fan.get("/library/").content.decode()
     assert "A release of your choice from" in page
-    reward = services.ReleaseReward.objects.get()
+    reward = ReleaseReward.objects.get()
     response = fan.post(f"/fans/rewards/{reward.pk}/", {"release": offer.release.pk})
     assert response.status_code == 302 and "reward=used" in response["Location"]
     assert offer.release.entitlements.filter(email=REFERRER, source="free").exists()
@@ -217,3 +219,26 @@ def test_a_fan_chooses_the_release_their_reward_gives(owner_client: Any) -> None
     again = fan.post(f"/fans/rewards/{reward.pk}/", {"release": offer.release.pk})
     assert "reward=refused" in again["Location"]
     assert fan_client("other@example.org").post(f"/fans/rewards/{reward.pk}/").status_code == 404
+
+
+def test_the_band_sees_a_table_referral_and_voids_it(owner_client: Any) -> None:
+    client, offer = owner_client
+    link = services.share_link_for(email=REFERRER, release=offer.release)
+    referral = services.referral_sale_record(
+        artist_id=offer.artist_id,
+        sale_ref="table:0190aaaa-0000-7000-8000-000000000001",
+        code=link.code,
+        buyer_email="friend@example.org",
+        amount_minor=1500,
+        currency=offer.artist.currency,
+        paid=True,
+        label="2026-12-01 Le Trabendo",
+    )
+    assert referral is not None and referral.state == Referral.State.COUNTED
+    base = f"/backstage/artists/{offer.artist.slug}/referrals/"
+    page = client.get(base).content.decode()
+    assert "Le Trabendo" in page and REFERRER in page
+    client.post(f"{base}{referral.pk}/void/", {"reason": "Bought for a friend of theirs"})
+    referral.refresh_from_db()
+    assert referral.state == Referral.State.VOIDED
+    assert CreditEntry.objects.filter(kind=CreditEntry.Kind.VOIDED, referral=referral).exists()

@@ -274,3 +274,79 @@ def test_the_card_fingerprint_is_read_from_stripes_expanded_session() -> None:
     assert card_fingerprint(session) == "Xt5EWLL"
     assert card_fingerprint({"payment_intent": "pi_1"}) == ""
     assert card_fingerprint({}) == ""
+
+
+def _reward_ready(offer, **rules):  # type: ignore[no-untyped-def]
+    """A promoter with one release reward to choose (one referred sale earns it)."""
+    rewards_on(offer.artist, credit_basis_points=0, free_release_after=1, hold_days=0, **rules)
+    link = services.share_link_for(email=REFERRER, release=offer.release)
+    referred_sale(offer, link=link, email=f"buyer{ReleaseReward.objects.count()}@example.org")
+    return ReleaseReward.objects.filter(state=ReleaseReward.State.EARNED).latest("pk")
+
+
+def _priced_release(artist, price):  # type: ignore[no-untyped-def]
+    release = ReleaseFactory(artist=artist)
+    OfferFactory(artist=artist, release=release, price_minor=price)
+    return release
+
+
+def test_a_release_reward_worth_more_than_the_monthly_cap_leaves_is_refused() -> None:
+    offer = band_offer(1000)
+    reward = _reward_ready(offer, monthly_cap_minor=800)
+    dear, cheap = _priced_release(offer.artist, 900), _priced_release(offer.artist, 700)
+    with pytest.raises(services.CreditError):
+        services.release_reward_use(reward=reward, release=dear, email=REFERRER)
+    reward.refresh_from_db()
+    assert reward.state == ReleaseReward.State.EARNED  # nothing written
+    assert not dear.entitlements.exists()
+    services.release_reward_use(reward=reward, release=cheap, email=REFERRER)
+    reward.refresh_from_db()
+    assert (reward.state, reward.value_minor) == (ReleaseReward.State.USED, 700)
+    # The 7.00 counts against the month: a second reward has only 1.00 of room.
+    second = _reward_ready(offer, monthly_cap_minor=800)
+    with pytest.raises(services.CreditError):
+        services.release_reward_use(reward=second, release=cheap, email=REFERRER)
+
+
+def test_a_chosen_release_counts_against_credit_earned_in_the_month() -> None:
+    offer = band_offer(1000)
+    reward = _reward_ready(offer, monthly_cap_minor=800)
+    services.release_reward_use(
+        reward=reward, release=_priced_release(offer.artist, 700), email=REFERRER
+    )
+    rewards_on(offer.artist, credit_basis_points=5000, free_release_after=0, monthly_cap_minor=800)
+    referred_sale(offer, link=reward.referral.link, email="later@example.org")  # 5.00 asked
+    assert CreditEntry.objects.get(kind="earned").amount_minor == 100  # 1.00 left
+
+
+def test_a_release_reward_never_exceeds_what_the_fan_spent_unless_the_band_allows() -> None:
+    offer = band_offer(1000)
+    reward = _reward_ready(offer, cap_to_spent=True)
+    release = _priced_release(offer.artist, 500)
+    with pytest.raises(services.CreditError):  # the promoter never bought anything
+        services.release_reward_use(reward=reward, release=release, email=REFERRER)
+    referred_sale(  # the promoter buys for 6.00 (test orders, as the referred one)
+        OfferFactory(price_minor=600, release=offer.release, artist=offer.artist),
+        link=reward.referral.link,
+        email=REFERRER,
+    )
+    services.release_reward_use(reward=reward, release=release, email=REFERRER)
+    assert release.entitlements.filter(email=REFERRER).exists()
+    # A release without a digital offer is worth nothing and always fits.
+    second = _reward_ready(offer, cap_to_spent=True)
+    services.release_reward_use(
+        reward=second, release=ReleaseFactory(artist=offer.artist), email=REFERRER
+    )
+
+
+def test_the_library_offers_only_releases_that_fit_the_caps() -> None:
+    from disquaire.fans.referrals.selectors import library_referrals
+
+    offer = band_offer(1000)
+    _reward_ready(offer, monthly_cap_minor=800)
+    cheap = _priced_release(offer.artist, 700)
+    _priced_release(offer.artist, 900)
+    [reward] = library_referrals(email=REFERRER)["rewards"]
+    assert cheap in reward.choices
+    assert all(r.title != "" for r in reward.choices)
+    assert not [r for r in reward.choices if r.offers.filter(price_minor=900).exists()]

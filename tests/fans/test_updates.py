@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from disquaire.catalog.models import Artist, Release
-from disquaire.fans import updates
+from disquaire.fans import updates, updates_sending
 from disquaire.fans.models import (
     ConsentSource,
     Delivery,
@@ -159,7 +159,7 @@ def test_a_refusing_server_leaves_the_recipient_queued_and_a_retry_sends_it(
     update = _update(artist)
     updates.update_start(update=update)
     smtp.refuse = 1  # "451 try again later" for the first mail
-    assert updates.update_send(update_id=update.pk) == 0
+    assert updates_sending.update_send(update_id=update.pk) == 0
     first = Delivery.objects.get(attempts=1)
     assert first.state == DeliveryState.QUEUED
     assert first.next_attempt_at is not None and "451" in first.error
@@ -167,9 +167,9 @@ def test_a_refusing_server_leaves_the_recipient_queued_and_a_retry_sends_it(
     behind = Delivery.objects.get(state=DeliveryState.QUEUED, attempts=0)
     # ... and waits as long as the first: the server is not asked again at once.
     assert behind.next_attempt_at == first.next_attempt_at
-    assert updates.update_send(update_id=update.pk) == 0 and smtp.messages == []
+    assert updates_sending.update_send(update_id=update.pk) == 0 and smtp.messages == []
     Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    assert updates.update_send(update_id=update.pk) == 2
+    assert updates_sending.update_send(update_id=update.pk) == 2
     assert sorted(smtp.to()) == ["a@example.org", "b@example.org"]
     update.refresh_from_db()
     assert update.state == UpdateState.SENT
@@ -185,7 +185,7 @@ def test_a_server_that_is_down_loses_no_one(settings: Any) -> None:
     follower(artist, "a@example.org")
     update = _update(artist)
     updates.update_start(update=update)
-    assert updates.update_send(update_id=update.pk) == 0
+    assert updates_sending.update_send(update_id=update.pk) == 0
     delivery = Delivery.objects.get()
     assert delivery.state == DeliveryState.QUEUED and delivery.attempts == 1
 
@@ -219,18 +219,18 @@ def test_a_crash_mid_send_never_sends_twice_to_the_same_person(
 
     monkeypatch.setattr(EmailBackend, "send_messages", dying_send)
     with pytest.raises(Crash):
-        updates.update_send(update_id=update.pk)
+        updates_sending.update_send(update_id=update.pk)
     monkeypatch.setattr(EmailBackend, "send_messages", real_send)
     # The second batch (mails 5 to 8) is claimed, two of its mails went out, none marked.
     assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 4
     assert Delivery.objects.filter(state=DeliveryState.SENDING).count() == 4
     # Another sender coming by meanwhile leaves the claimed rows alone.
-    updates.update_send(update_id=update.pk)
+    updates_sending.update_send(update_id=update.pk)
     assert Delivery.objects.filter(state=DeliveryState.SENDING).count() == 4
     # After the claim timeout they are given up, not sent again: at most once.
     settings.DISQUAIRE_UPDATES_CLAIM_TIMEOUT = 0
-    assert updates.deliveries_recover() == 4
-    updates.update_send(update_id=update.pk)
+    assert updates_sending.deliveries_recover() == 4
+    updates_sending.update_send(update_id=update.pk)
     received = Counter(smtp.to())
     assert max(received.values()) == 1
     assert len(received) == 8  # 4 + 2 of the claimed batch + the last 2
@@ -248,11 +248,11 @@ def test_a_scheduled_update_starts_when_its_time_comes(
     follower(artist, "a@example.org")
     update = _update(artist)
     updates.update_schedule(update=update, send_at=timezone.now() + timedelta(hours=1))
-    updates.updates_due()
+    updates_sending.updates_due()
     assert smtp.messages == []
     Update.objects.filter(pk=update.pk).update(send_at=timezone.now() - timedelta(seconds=1))
     with django_capture_on_commit_callbacks(execute=True):
-        updates.updates_due()
+        updates_sending.updates_due()
     assert smtp.to() == ["a@example.org"]
 
 
@@ -265,9 +265,9 @@ def test_a_release_announces_itself_once_on_its_release_day(
     updates.release_announce_set(release=silent, enabled=False)
     follower(release.artist, "a@example.org", language="fr")
     with django_capture_on_commit_callbacks(execute=True):
-        updates.updates_due()
+        updates_sending.updates_due()
     with django_capture_on_commit_callbacks(execute=True):
-        updates.updates_due()
+        updates_sending.updates_due()
     (message,) = smtp.messages
     assert message["Subject"] == "Sous la pluie"
     text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
@@ -385,3 +385,78 @@ def test_a_mail_prepared_once_per_language_equals_the_one_built_for_the_recipien
             assert str(fast[header]).strip() == str(slow[header]).strip(), header
         assert fast["List-Unsubscribe"].strip() == slow["List-Unsubscribe"].strip()
         assert parts(fast) == parts(slow)
+
+
+def _concert(artist: Artist, country: str = "FR") -> Any:
+    from disquaire.catalog.models import Concert
+
+    return Concert.objects.create(
+        artist=artist,
+        starts_at=timezone.now() + timedelta(days=20),
+        venue="Le Trabendo",
+        city="Paris",
+        country=country,
+    )
+
+
+def test_an_update_about_a_concert_goes_to_followers_nearby_who_want_concerts() -> None:
+    release = ReleaseFactory()
+    artist = release.artist
+    follower(artist, "paris@example.org", country="FR")
+    follower(artist, "lyon-no-concerts@example.org", country="FR", wants_concerts=False)
+    follower(artist, "brussels@example.org", country="BE")
+    follower(artist, "unknown@example.org")
+    follower(artist, "shipped@example.org")
+    bought(release, "shipped@example.org", 800, country="FR")  # a parcel went to France
+    update = _update(artist, concert=_concert(artist, "FR"), topic=Topic.NEWS)
+    assert update.topic == Topic.CONCERTS  # a concert's update is about concerts
+    assert emails(updates.update_recipients(update=update)) == {
+        "paris@example.org",
+        "shipped@example.org",
+    }
+    # Within a segment too: buyers of the release near the concert.
+    update = _update(
+        artist, concert=_concert(artist, "FR"), segment=Segment.BUYERS, segment_release=release
+    )
+    assert emails(updates.update_recipients(update=update)) == {"shipped@example.org"}
+
+
+def test_an_update_about_concerts_without_a_concert_honours_the_topic_only() -> None:
+    artist = ArtistFactory()
+    follower(artist, "yes@example.org", country="BE")
+    follower(artist, "no@example.org", wants_concerts=False)
+    update = _update(artist, topic=Topic.CONCERTS)
+    assert emails(updates.update_recipients(update=update)) == {"yes@example.org"}
+
+
+def test_another_bands_concert_is_refused_and_nothing_saved() -> None:
+    artist = ArtistFactory()
+    with pytest.raises(updates.UpdateError):
+        _update(artist, concert=_concert(ArtistFactory()))
+    assert not Update.objects.exists()
+
+
+def test_the_follower_says_where_they_live_on_the_preferences_page() -> None:
+    from django.test import Client
+
+    from disquaire.fans import follow
+
+    artist = ArtistFactory()
+    fan = follower(artist, "fan@example.org")
+    url = follow.follow_urls(follower=fan)["preferences"].removeprefix("http://testserver")
+    page = Client().get(url).content.decode()
+    assert 'aria-describedby="country-help"' in page
+    Client().post(url, {"concerts": "on", "country": "be"})
+    fan.refresh_from_db()
+    assert (fan.wants_concerts, fan.country) == (True, "")  # "be" is no choice: refused
+    Client().post(url, {"concerts": "on", "country": "BE"})
+    fan.refresh_from_db()
+    assert (fan.wants_concerts, fan.country) == (True, "BE")
+    concert_update = _update(artist, concert=_concert(artist, "BE"))
+    assert emails(updates.update_recipients(update=concert_update)) == {"fan@example.org"}
+    with pytest.raises(ValueError, match="unknown country"):
+        follow.follower_preferences_set(
+            follower=fan, news=True, releases=True, concerts=True, country="XX"
+        )
+    fan.refresh_from_db()
+    assert fan.country == "BE"

@@ -464,7 +464,7 @@ DISQUAIRE_SIGNIN_PASSWORD_PER_IP = env_int("DISQUAIRE_SIGNIN_PASSWORD_PER_IP", 2
 DISQUAIRE_TRUSTED_PROXIES = env_list("DISQUAIRE_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 DISQUAIRE_PERIODIC += ["disquaire.delivery.services.entitlements_unlock_notify"]
 
-# Updates to followers (fans/updates.py): mails per second handed to the mail server (0:
+# Updates to followers (fans/updates_sending.py): mails per second handed to the mail server (0:
 # no limit), recipients claimed per batch, tries before a recipient is given up, seconds
 # a task sends before letting other work run, and seconds after which a recipient
 # claimed by a sender that died is marked failed (never sent twice).
@@ -473,7 +473,7 @@ DISQUAIRE_UPDATES_BATCH = env_int("DISQUAIRE_UPDATES_BATCH", 50)
 DISQUAIRE_UPDATES_MAX_ATTEMPTS = env_int("DISQUAIRE_UPDATES_MAX_ATTEMPTS", 5)
 DISQUAIRE_UPDATES_TASK_SECONDS = env_int("DISQUAIRE_UPDATES_TASK_SECONDS", 300)
 DISQUAIRE_UPDATES_CLAIM_TIMEOUT = env_int("DISQUAIRE_UPDATES_CLAIM_TIMEOUT", 600)
-DISQUAIRE_PERIODIC += ["disquaire.fans.updates.updates_due"]
+DISQUAIRE_PERIODIC += ["disquaire.fans.updates_sending.updates_due"]
 
 # Backstage (the band's dashboard at /backstage/): sign-in with email and password, and
 # resumable uploads sent in chunks of DISQUAIRE_UPLOAD_CHUNK_BYTES (audio up to

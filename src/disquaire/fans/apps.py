@@ -27,7 +27,7 @@ class FansConfig(AppConfig):
 
         from disquaire.core.exporters import exporter_register
         from disquaire.delivery.signals import news_requested
-        from disquaire.fans.follow import followers_export
+        from disquaire.fans.follow_io import followers_export
         from disquaire.fans.referrals import receivers  # noqa: F401 - connects the receivers
         from disquaire.fans.updates_webhooks import tracking_received
 

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from disquaire.catalog.models import Artist
+from disquaire.core.countries import COUNTRIES, countries_by_name
 from disquaire.core.ratelimit import client_ip, rate_hit
 from disquaire.fans import follow
 from disquaire.fans.follow_models import ConsentSource, FollowerState
@@ -34,6 +35,17 @@ class PreferencesForm(forms.Form):
     news = forms.BooleanField(label=gettext_lazy("News from the band"), required=False)
     releases = forms.BooleanField(label=gettext_lazy("New releases"), required=False)
     concerts = forms.BooleanField(label=gettext_lazy("Concerts nearby"), required=False)
+    country = forms.ChoiceField(
+        label=gettext_lazy("I live in (for concerts nearby)"),
+        required=False,
+        help_text=gettext_lazy("News of a concert goes to the followers in its country."),
+        widget=forms.Select(attrs={"aria-describedby": "country-help"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        country = self.fields["country"]
+        country.choices = [("", "—"), *countries_by_name(COUNTRIES)]  # type: ignore[attr-defined]
 
 
 def _render(request: HttpRequest, template: str, status: int = 200, **context: Any) -> HttpResponse:
@@ -206,6 +218,7 @@ def preferences_view(request: HttpRequest, token: str) -> HttpResponse:
         "news": follower.wants_news,
         "releases": follower.wants_releases,
         "concerts": follower.wants_concerts,
+        "country": follower.country,
     }
     form = PreferencesForm(request.POST or None, initial=initial)
     saved = False
@@ -216,6 +229,7 @@ def preferences_view(request: HttpRequest, token: str) -> HttpResponse:
             news=data["news"],
             releases=data["releases"],
             concerts=data["concerts"],
+            country=data.get("country") or "",
         )
         saved = True
     return _render(

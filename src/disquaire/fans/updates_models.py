@@ -69,6 +69,17 @@ class Update(models.Model):
     # A merch table show's id: no foreign key, the table app sits above this one and
     # answers ``table_show_emails`` with the addresses its buyers gave there.
     segment_show_id = models.PositiveIntegerField(null=True, blank=True)
+    # An update about one of the band's concerts goes only to the followers who want
+    # "concerts nearby" and live in the concert's country (none: a tour, to everyone
+    # who wants concerts).
+    concert = models.ForeignKey(
+        "catalog.Concert",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="updates",
+        verbose_name=_("concert"),
+    )
     state = models.CharField(
         _("state"),
         max_length=10,

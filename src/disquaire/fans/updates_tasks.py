@@ -7,6 +7,6 @@ from django_tasks import task
 
 @task()
 def update_send_task(update_id: int) -> None:
-    from disquaire.fans.updates import update_send
+    from disquaire.fans.updates_sending import update_send
 
     update_send(update_id=update_id)

@@ -8,8 +8,9 @@ is made or mailed twice. Per accepted sale of music (an item copy of a release):
 - when the phone sent the buyer's address: the code redeemed for it and the download
   link mailed (after commit), and, with the consent box ticked, a follow request with
   source ``table`` (the usual double opt-in: the wording, the show and the seller kept);
-- a fan's share code typed at the table, kept with the referrer unless it is the
-  buyer's own link.
+- a fan's share code typed (or its QR code scanned) at the table, kept with the
+  referrer unless it is the buyer's own link, and counted as a referral by the fans
+  room (``referral_sale_record``: store credit for the fan, under the band's rules).
 
 The phone may show a QR code of ``/table/claim/<sale id>/<secret>/`` at once, offline:
 the secret is random, made on the phone, and only its hash is stored; the page answers
@@ -30,7 +31,7 @@ from disquaire.delivery.codes import code_batch_create, code_redeem
 from disquaire.delivery.services import download_links_mail
 from disquaire.fans.follow import follower_request
 from disquaire.fans.follow_models import ConsentSource
-from disquaire.fans.referrals.models import ShareLink
+from disquaire.fans.referrals.credit import referral_sale_record
 from disquaire.table.fan_models import SaleBuyer, SaleCode
 from disquaire.table.models import Sale, Seller
 
@@ -107,9 +108,20 @@ def sale_buyer_record(
     email = fields.get("email", "")
     referrer = ""
     if fields.get("referral"):
-        link = ShareLink.objects.filter(code=fields["referral"], artist=sale.artist_id).first()
-        if link is not None and email_normalise(link.email) != email:
-            referrer = link.email
+        # The fans room counts it as a referral (its rules; a bank transfer waits for
+        # the money, see ``table.receivers``).
+        referral = referral_sale_record(
+            artist_id=sale.artist_id,
+            sale_ref=f"table:{sale.pk}",
+            code=fields["referral"],
+            buyer_email=email,
+            amount_minor=sale.total,
+            currency=sale.currency,
+            paid=sale.payment != Sale.Payment.BANK or sale.payment_received_at is not None,
+            label=str(sale.show)[:200],
+        )
+        if referral is not None and referral.refusal != "self:email":
+            referrer = referral.referrer_email
     buyer = SaleBuyer.objects.create(
         sale=sale,
         show=sale.show,

@@ -1,14 +1,17 @@
-"""The table answers the rooms below it: the addresses its buyers gave at a show."""
+"""The table answers the rooms below it: the addresses its buyers gave at a show, and a
+bank-transfer sale paid for the fan whose QR code brought it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from disquaire.fans.referrals.credit import referral_sale_paid
 from disquaire.fans.updates import table_show_emails
 from disquaire.table.fan_selectors import show_buyer_emails
-from disquaire.table.models import Show
+from disquaire.table.models import Sale, Show
 
 
 @receiver(table_show_emails)
@@ -18,3 +21,13 @@ def show_emails_answer(sender: Any, artist: Any, show_id: int, **kwargs: Any) ->
     if not Show.objects.filter(pk=show_id, artist=artist).exists():
         return set()
     return show_buyer_emails(show_id=show_id, consented=False)
+
+
+@receiver(post_save, sender=Sale, dispatch_uid="table_sale_referral_paid")
+def sale_paid_referral(
+    sender: Any, instance: Sale, update_fields: Any = None, **kwargs: Any
+) -> None:
+    """A bank-transfer sale's money was marked received: a fan's referral waiting for it
+    counts now (in the same transaction)."""
+    if update_fields and "payment_received_at" in update_fields and instance.payment_received_at:
+        referral_sale_paid(sale_ref=f"table:{instance.pk}")

@@ -3,6 +3,7 @@ email (write, choose who, preview, test, schedule, send, follow the sending)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -17,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from disquaire.backstage import selectors
 from disquaire.backstage.views.common import actor_of
-from disquaire.catalog.models import Artist, NewsPost, Release
+from disquaire.catalog.models import Artist, Concert, NewsPost, Release
 from disquaire.core.countries import COUNTRIES, countries_by_name
 from disquaire.core.exporters import exporter_response
-from disquaire.fans import follow, updates
+from disquaire.fans import follow_io, updates
 from disquaire.fans.follow_models import FollowerState
 from disquaire.fans.follow_selectors import followers_counts, followers_for_artist
 from disquaire.fans.updates_mail import update_render
@@ -71,6 +72,15 @@ class UpdateForm(forms.Form):
     segment_show = forms.TypedChoiceField(
         label=gettext_lazy("Show (table buyers of)"), required=False, coerce=int, empty_value=None
     )
+    concert = forms.ModelChoiceField(
+        label=gettext_lazy("About a concert (only followers in its country)"),
+        queryset=Concert.objects.none(),
+        required=False,
+        help_text=gettext_lazy(
+            "Sent only to the followers who want news of concerts nearby and live in the "
+            "concert's country."
+        ),
+    )
 
     def __init__(self, *args: Any, artist: Artist, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,6 +88,10 @@ class UpdateForm(forms.Form):
         releases.queryset = Release.objects.filter(artist=artist)  # type: ignore[attr-defined]
         countries = self.fields["segment_country"]
         countries.choices = [("", "—"), *countries_by_name(COUNTRIES)]  # type: ignore[attr-defined]
+        concerts = self.fields["concert"]
+        concerts.queryset = Concert.objects.filter(  # type: ignore[attr-defined]
+            artist=artist, starts_at__gte=timezone.now() - timedelta(days=1)
+        )
         shows = self.fields["segment_show"]
         shows.choices = [("", "—"), *((s.pk, str(s)) for s in table_shows(artist=artist))]  # type: ignore[attr-defined]
 
@@ -142,7 +156,7 @@ def followers_import(request: HttpRequest, artist: str) -> HttpResponse:
             form.add_error("file", _("The file is too large (5 MB at most)."))
         else:
             data = upload.read().decode("utf-8-sig", errors="replace")
-            result = follow.followers_import(
+            result = follow_io.followers_import(
                 artist=obj,
                 data=data,
                 consent=form.cleaned_data["consent"],
@@ -225,6 +239,7 @@ def _form_data(form: UpdateForm) -> dict[str, Any]:
         "segment_min_minor": int(minimum * 100) if minimum is not None else None,
         "segment_country": data.get("segment_country") or "",
         "segment_show_id": data.get("segment_show"),
+        "concert": data.get("concert"),
     }
 
 
@@ -247,6 +262,7 @@ def update_edit(request: HttpRequest, artist: str, update_id: int | None = None)
             else None,
             "segment_country": update.segment_country,
             "segment_show": update.segment_show_id,
+            "concert": update.concert,
         }
     elif request.GET.get("news", "").isdigit():
         post = get_object_or_404(NewsPost, pk=int(request.GET["news"]), artist=obj)

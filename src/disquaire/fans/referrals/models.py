@@ -108,7 +108,12 @@ class DeviceSeen(models.Model):
 
 
 class Referral(models.Model):
-    """An order made through a share link (first touch, within 30 days of the visit)."""
+    """A sale a fan brought: an order made through their share link (first touch, within
+    30 days of the visit), or a merch-table sale where their QR code was scanned.
+
+    Exactly one of ``order`` and ``sale_ref`` is set (a check constraint). A table sale
+    is named by a generic reference (``"table:<sale id>"``): the table room sits above
+    this one and tells it the sale's amount and buyer (``referral_sale_record``)."""
 
     class State(models.TextChoices):
         OPEN = "open", _("waiting for payment")
@@ -119,15 +124,28 @@ class Referral(models.Model):
 
     # The order's id (orders sit below fans: no foreign key into the orders room's
     # internals is needed beyond this one).
-    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="referral")
+    order = models.OneToOneField(
+        "orders.Order",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="referral",
+    )
+    # A sale made elsewhere than the web shop (the merch table): its reference, amount
+    # (minor units), currency, buyer's address and a label for the band's pages.
+    sale_ref = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    sale_minor = models.PositiveIntegerField(default=0, db_default=0)
+    sale_currency = models.CharField(max_length=3, blank=True, db_default="")
+    sale_label = models.CharField(max_length=200, blank=True, db_default="")
+    buyer_email = models.EmailField(blank=True, db_default="")
     # Kept when the link's release is deleted (the referrer's address stays below).
     link = models.ForeignKey(
         ShareLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
     )
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="referrals")
     referrer_email = models.EmailField(db_index=True)
-    # Where it came from: "link" (a share link) or, later, "table" (a QR code scanned at
-    # the merch table: the table app calls referral_attach with its own source).
+    # Where it came from: "link" (a share link) or "table" (a QR code scanned at the
+    # merch table: the table app calls referral_sale_record; ``visited_at`` is the sync).
     source = models.CharField(max_length=10, default="link", db_default="link")
     visited_at = models.DateTimeField()
     buyer_device = models.CharField(max_length=64, blank=True)
@@ -139,9 +157,18 @@ class Referral(models.Model):
     class Meta:
         ordering: ClassVar = ["-created_at"]
         indexes: ClassVar = [models.Index(fields=["artist", "referrer_email", "state"])]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(order__isnull=False, sale_ref__isnull=True)
+                    | models.Q(order__isnull=True, sale_ref__isnull=False)
+                ),
+                name="referral_order_or_sale",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.referrer_email} → order {self.order_id}"
+        return f"{self.referrer_email} → {self.sale_ref or f'order {self.order_id}'}"
 
 
 class CreditAccount(models.Model):
@@ -224,6 +251,9 @@ class ReleaseReward(models.Model):
         Release, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     used_at = models.DateTimeField(null=True, blank=True)
+    # What the chosen release is worth (its digital price), counted with earned credit
+    # against the monthly cap and what the fan has spent with the band.
+    value_minor = models.PositiveIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from disquaire.catalog.models import Artist
+from disquaire.catalog.models import Artist, Release
 from disquaire.core.addresses import email_normalise
 from disquaire.fans.referrals.models import (
     CreditAccount,
@@ -18,6 +19,7 @@ from disquaire.fans.referrals.models import (
     ReleaseReward,
 )
 from disquaire.orders.models import Order, OrderState
+from disquaire.selling.models import Offer
 
 # A spend stops counting (the credit comes back) when its order will never be paid.
 SPEND_RETURNED_STATES = (OrderState.CANCELLED, OrderState.EXPIRED, OrderState.REFUNDED)
@@ -141,14 +143,17 @@ class Promoter:
 
 
 def top_promoters(*, artist: Artist, is_test: bool = False, limit: int = 20) -> list[Promoter]:
-    """The fans whose links brought the most counted sales: real orders, or test orders
-    only (``is_test``: the shop is in test mode)."""
+    """The fans whose links brought the most counted sales: real orders and table sales,
+    or test orders only (``is_test``: the shop is in test mode)."""
+    made = Q(order__is_test=is_test)
+    if not is_test:
+        made |= Q(order__isnull=True)  # merch-table sales are never test sales
     rows = (
-        Referral.objects.filter(artist=artist, state=Referral.State.COUNTED, order__is_test=is_test)
+        Referral.objects.filter(made, artist=artist, state=Referral.State.COUNTED)
         .values("referrer_email")
         .annotate(
             n=Count("pk"),
-            sales=Sum("order__items_minor"),
+            sales=Sum(Coalesce("order__items_minor", "sale_minor")),
         )
         .order_by("-n", "-sales", "referrer_email")[:limit]
     )
@@ -181,6 +186,19 @@ def recent_referrals(*, artist: Artist, limit: int = 50) -> QuerySet[Referral]:
     )
 
 
+def release_value(release: Release) -> int:
+    """What a release reward is worth when it gives ``release``: the lowest price of the
+    release's digital offers on sale (the suggested price, or the minimum, for "name
+    your price"); 0 when it is not sold digitally."""
+    prices = [
+        o.price_minor
+        if o.pricing == Offer.Pricing.FIXED
+        else max(o.minimum_minor, o.suggested_minor or 0)
+        for o in Offer.objects.filter(release=release, kind=Offer.Kind.DIGITAL, active=True)
+    ]
+    return min(prices, default=0)
+
+
 def spent_with_artist(*, artist: Artist, email: str, is_test: bool = False) -> int:
     """What ``email`` has paid the artist (paid or shipped orders, money not credit);
     test orders count only against test orders (``is_test``)."""
@@ -196,15 +214,28 @@ def spent_with_artist(*, artist: Artist, email: str, is_test: bool = False) -> i
 def library_referrals(*, email: str, now: datetime | None = None) -> dict[str, object]:
     """What the library shows of referrals: credit per band, release rewards to choose
     (each with ``choices``, the band's public releases, and ``ready``)."""
-    from disquaire.catalog.models import Release
+    from disquaire.fans.referrals.credit import reward_room
 
     now = now or timezone.now()
     rewards = list(fan_release_rewards(email=email))
     for reward in rewards:
+        # Only the releases whose value fits the band's caps now (a read: the choice is
+        # checked again under the account's lock).
+        account = credit_account_find(artist=reward.artist, email=email)
+        room = (
+            reward_room(
+                account=account,
+                rules=referral_settings_for(reward.artist),
+                is_test=False,
+                now=now,
+            )
+            if account is not None
+            else None
+        )
         reward.choices = [  # type: ignore[attr-defined]
             r
             for r in Release.objects.filter(artist_id=reward.artist_id).order_by("title")
-            if r.is_public
+            if r.is_public and (room is None or release_value(r) <= room)
         ]
         reward.ready = reward.available_at <= now  # type: ignore[attr-defined]
     return {"credits": fan_credits(email=email, now=now), "rewards": rewards}

@@ -1,0 +1,160 @@
+"""Followers in and out: a CSV import with the consent the band states, the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.core.validators import validate_email
+from django.utils import timezone
+
+from disquaire.catalog.models import Artist
+from disquaire.core.addresses import email_normalise
+from disquaire.core.audit import activity_record
+from disquaire.fans.follow import _get_or_create, _language, follower_request
+from disquaire.fans.follow_models import ConsentSource, Follower, FollowerState
+
+# --- import and export -----------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    added: int = 0
+    confirmation_sent: int = 0
+    already: int = 0
+    invalid: list[str] = field(default_factory=list)
+
+
+IMPORT_MAX_ROWS = 50_000
+
+
+def followers_import(
+    *,
+    artist: Artist,
+    data: str,
+    consent: str,
+    reconfirm: bool,
+    language: str,
+    actor: str = "",
+) -> ImportResult:
+    """Add the addresses of a CSV (a column "email", or the first column; optional
+    "language" and "country" columns). ``consent`` is the band's statement of the consent
+    it holds (kept as the wording); with ``reconfirm`` each new address is mailed a
+    confirmation link instead and followed only once it confirms."""
+    result = ImportResult()
+    rows = list(csv.reader(io.StringIO(data)))[: IMPORT_MAX_ROWS + 1]
+    if not rows:
+        return result
+    header = [cell.strip().lower() for cell in rows[0]]
+    if "email" in header:
+        column = {name: header.index(name) for name in header}
+        rows = rows[1:]
+    else:
+        column = {"email": 0}
+    now = timezone.now()
+    for row in rows:
+
+        def cell(name: str, row: list[str] = row) -> str:
+            index = column.get(name)
+            return row[index].strip() if index is not None and index < len(row) else ""
+
+        address = email_normalise(cell("email"))
+        if not address:
+            continue
+        try:
+            validate_email(address)
+        except Exception:
+            result.invalid.append(address[:200])
+            continue
+        lang = _language(cell("language") or language)
+        if Follower.objects.filter(artist=artist, email=address).exists():
+            result.already += 1
+            continue
+        if reconfirm:
+            follower_request(
+                artist=artist,
+                email=address,
+                source=ConsentSource.IMPORT,
+                wording=consent,
+                where="import (confirmation asked)",
+                language=lang,
+                country=cell("country"),
+            )
+            result.confirmation_sent += 1
+            continue
+        _get_or_create(
+            artist=artist,
+            email=address,
+            defaults={
+                "state": FollowerState.CONFIRMED,
+                "confirmed_at": now,
+                "consent_source": ConsentSource.IMPORT,
+                "consent_at": now,
+                "consent_text": consent,
+                "consent_where": "import",
+                "language": lang,
+                "country": cell("country")[:2].upper(),
+            },
+        )
+        result.added += 1
+    activity_record(
+        artist_id=artist.pk,
+        action="followers.import",
+        obj=artist,
+        actor=actor,
+        after={
+            "added": result.added,
+            "confirmation_sent": result.confirmation_sent,
+            "already": result.already,
+            "invalid": len(result.invalid),
+            "consent": consent[:500],
+        },
+    )
+    return result
+
+
+EXPORT_COLUMNS = [
+    "email",
+    "state",
+    "language",
+    "country",
+    "consent_source",
+    "consent_at",
+    "consent_where",
+    "consent_text",
+    "confirmed_at",
+    "news",
+    "releases",
+    "concerts",
+]
+
+
+def followers_export(*, artist: Artist) -> str:
+    """Every follower of ``artist`` with their consent, as CSV."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for f in Follower.objects.filter(artist=artist).order_by("email").iterator():
+        writer.writerow(
+            [
+                _csv_safe(f.email),
+                f.state,
+                f.language,
+                f.country,
+                f.consent_source,
+                f.consent_at.isoformat(),
+                _csv_safe(f.consent_where),
+                _csv_safe(f.consent_text),
+                f.confirmed_at.isoformat() if f.confirmed_at else "",
+                int(f.wants_news),
+                int(f.wants_releases),
+                int(f.wants_concerts),
+            ]
+        )
+    return out.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    """No formula injection when the band opens the file in a spreadsheet."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
