@@ -41,7 +41,7 @@ def claim_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _releases(*, artist_id: int, lines: list[Any]) -> list[Release]:
+def sale_releases(*, artist_id: int, lines: list[Any]) -> list[Release]:
     """The releases a sale's lines (as parsed: ``.product``) carry copies of, in id order."""
     found: dict[int, Release] = {}
     for line in lines:
@@ -67,7 +67,7 @@ def buyers_record(*, seller: Seller, new: dict[Any, Any], sales: list[Any]) -> N
             seller=seller,
             sale=sale,
             raw=raws.get(str(sale_id)),
-            releases=_releases(artist_id=sale.artist_id, lines=parsed.lines),
+            releases=sale_releases(artist_id=sale.artist_id, lines=parsed.lines),
         )
 
 

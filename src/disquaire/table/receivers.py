@@ -1,4 +1,5 @@
-"""The table answers the rooms below it: the addresses its buyers gave at a show."""
+"""The table answers the rooms below it: the addresses its buyers gave at a show, and
+the orders of sales paid on a fan's phone (paid, or closed unpaid)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any
 from django.dispatch import receiver
 
 from disquaire.fans.updates import table_show_emails
+from disquaire.orders.signals import order_paid, order_unpaid_closed
 from disquaire.table.fan_selectors import show_buyer_emails
 from disquaire.table.models import Show
+from disquaire.table.phone_pay import phone_sale_lapsed, phone_sale_paid
 
 
 @receiver(table_show_emails)
@@ -18,3 +21,13 @@ def show_emails_answer(sender: Any, artist: Any, show_id: int, **kwargs: Any) ->
     if not Show.objects.filter(pk=show_id, artist=artist).exists():
         return set()
     return show_buyer_emails(show_id=show_id, consented=False)
+
+
+@receiver(order_paid)
+def order_paid_answer(sender: Any, order: Any, **kwargs: Any) -> None:
+    phone_sale_paid(order=order)
+
+
+@receiver(order_unpaid_closed)
+def order_unpaid_closed_answer(sender: Any, order: Any, **kwargs: Any) -> None:
+    phone_sale_lapsed(order=order)

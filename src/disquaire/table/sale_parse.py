@@ -97,7 +97,7 @@ class SaleBatch:
             raise Refused(_("This show is not the band's."))
         payment = raw.get("payment")
         if payment not in Sale.Payment.values:
-            raise Refused(_("Unknown payment: cash, card, free or bank transfer."))
+            raise Refused(_("Unknown payment: cash, card, free, bank transfer or online (phone)."))
         tendered = raw.get("tendered")
         lines = raw.get("lines")
         if not isinstance(lines, list) or not 1 <= len(lines) <= MAX_LINES:

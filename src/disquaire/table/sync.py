@@ -174,9 +174,15 @@ def sales_sync(*, seller: Seller, sales: list[Any]) -> list[dict[str, Any]]:
         except Refused:
             ids.append(None)
         try:
-            parsed.append(batch.parse(raw))
+            one = batch.parse(raw)
         except Refused as exc:
             parsed.append(exc)
+            continue
+        if one.payment == Sale.Payment.PHONE:
+            # Started online only (``phone_pay``); once recorded, a replay answers it.
+            parsed.append(Refused(_("A sale paid on the fan's phone starts online.")))
+        else:
+            parsed.append(one)
     for attempt in range(3):
         try:
             return _sync_once(seller=seller, sales=sales, ids=ids, parsed=parsed)

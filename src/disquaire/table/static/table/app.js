@@ -5,6 +5,7 @@
 import { openDB } from "./vendor/idb.js";
 import { bindPaymentPanes } from "./payment-panes.js";
 import { buyerShow, buyerTake } from "./buyer.js";
+import { bindPhonePay } from "./phone-pay.js";
 
 const urls = JSON.parse(document.getElementById("table-urls").textContent);
 const t = JSON.parse(document.getElementById("table-strings").textContent);
@@ -202,9 +203,10 @@ function drawCart() {
     list.append(line);
   }
   $("[data-total]").textContent = money(cartTotal());
-  for (const button of document.querySelectorAll("[data-pay]")) {
+  for (const button of document.querySelectorAll("[data-pay], [data-pay-phone]")) {
     button.disabled = !cart.size || !catalogue?.show;
   }
+  document.dispatchEvent(new Event("table:cart"));
 }
 
 function cartAdd(id, delta) {
@@ -230,7 +232,10 @@ async function drawQueue() {
 
 // -- selling
 
-async function saleRecord(payment, extra) {
+// A sale as the phone makes it (its id, this phone's id and next sequence number, its
+// clock), with the buyer's fields; kept in the same IndexedDB transaction as its number
+// when ``keep`` (a crash never leaves a number without its sale).
+async function saleBuild(payment, extra, keep) {
   const db = await dbReady;
   const device = await deviceId();
   const lines = [...cart].map(([id, quantity]) => {
@@ -258,14 +263,34 @@ async function saleRecord(payment, extra) {
   const music = lines.some((l) => catalogue.products.find((p) => p.id === l.product)?.category === "music");
   const fan = buyerTake({ music });
   if (fan) sale.fan = fan;
-  await tx.objectStore("sales").put(sale);
+  if (keep) await tx.objectStore("sales").put(sale);
   await tx.done;
+  return sale;
+}
+
+// A number taken for a sale that was never made (a checkout the server refused): given
+// back when it is still the last, so that the band sees no gap in this phone's sales.
+async function seqRelease(seq) {
+  const db = await dbReady;
+  const tx = db.transaction("meta", "readwrite");
+  if ((await tx.store.get("seq")) === seq) await tx.store.put(seq - 1, "seq");
+  await tx.done;
+}
+
+// Keep the sale on this phone (IndexedDB, unless kept already), empty the cart.
+async function saleKeep(sale, put = true) {
+  if (put) await (await dbReady).put("sales", sale);
   cart = new Map();
-  notice(fill(t.sold, { total: money(total) }));
-  buyerShow(sale);
   drawCart();
   await drawProducts();
   await drawQueue();
+}
+
+async function saleRecord(payment, extra) {
+  const sale = await saleBuild(payment, extra, true);
+  await saleKeep(sale, false);
+  notice(fill(t.sold, { total: money(sale.total) }));
+  buyerShow(sale);
   sync();
 }
 
@@ -459,6 +484,23 @@ async function start() {
     money,
     newId: () => uuid7(),
     record: saleRecord,
+    urls,
+  });
+  bindPhonePay({
+    catalogue: () => catalogue,
+    cartTotal,
+    money,
+    build: () => saleBuild("phone", {}, false),
+    release: seqRelease,
+    keep: saleKeep,
+    restore: (lines) => {
+      cart = new Map(lines.map((l) => [l.product, l.quantity]));
+      drawCart();
+      drawProducts();
+    },
+    notice,
+    csrf: csrfToken,
+    strings: t,
     urls,
   });
   await drawProducts();
