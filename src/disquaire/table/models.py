@@ -251,7 +251,7 @@ class Sale(models.Model):
         blank=True,
         related_name="table_sale",
     )
-    pay_url = models.URLField(max_length=2000, blank=True, db_default="")
+    pay_url = models.CharField(max_length=2000, blank=True, db_default="")
     buyer_sent = models.JSONField(default=dict, blank=True, db_default={})
 
     class Meta:

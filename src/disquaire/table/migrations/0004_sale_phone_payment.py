@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="sale",
             name="pay_url",
-            field=models.URLField(blank=True, db_default="", max_length=2000),
+            field=models.CharField(blank=True, db_default="", max_length=2000),
         ),
         migrations.AlterField(
             model_name="sale",
