@@ -498,6 +498,7 @@ async function start() {
       drawCart();
       drawProducts();
     },
+    paid: () => sync(),
     notice,
     csrf: csrfToken,
     strings: t,

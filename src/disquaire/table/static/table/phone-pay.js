@@ -9,7 +9,7 @@ import { buyerShow } from "./buyer.js";
 const POLL_MS = 3000;
 
 // ctx: { catalogue(), cartTotal(), money(minor), build(), release(seq), keep(sale, put),
-//        restore(lines), notice(text), csrf(), strings, urls }
+//        restore(lines), paid(), notice(text), csrf(), strings, urls }
 export function bindPhonePay(ctx) {
   const button = document.querySelector("[data-pay-phone]");
   const reason = document.querySelector("[data-pay-phone-reason]");
@@ -41,6 +41,7 @@ export function bindPhonePay(ctx) {
     if (status === "accepted" || status === "flagged") {
       dialog.querySelector("[data-phone-qr]").hidden = true;
       if (current) buyerShow(current.sale);
+      ctx.paid(); // what the bag holds now
     }
   }
 
