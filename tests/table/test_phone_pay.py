@@ -161,9 +161,12 @@ def test_bad_checkouts_are_refused_and_write_nothing():
         response = _checkout(client, table, bad)
         assert response.status_code == 400, bad
         assert response.json()["message"]
-    assert client.post(
-        f"/table/{table.artist.slug}/checkout", data=b"{", content_type="application/json"
-    ).status_code == 400
+    assert (
+        client.post(
+            f"/table/{table.artist.slug}/checkout", data=b"{", content_type="application/json"
+        ).status_code
+        == 400
+    )
     assert not Sale.objects.exists() and not Order.objects.exists()
 
 
@@ -171,7 +174,12 @@ def test_units_waiting_for_a_phone_payment_are_not_offered_twice():
     table = _ready()
     client = seller_client(table.seller)
     device = Device()
-    assert _checkout(client, table, device.sale(table, [(table.cd_product, 15)], payment="phone")).status_code == 200  # noqa: E501
+    assert (
+        _checkout(
+            client, table, device.sale(table, [(table.cd_product, 15)], payment="phone")
+        ).status_code
+        == 200
+    )  # noqa: E501
     again = _checkout(client, table, device.sale(table, [(table.cd_product, 6)], payment="phone"))
     assert again.status_code == 400
     assert "5" in again.json()["message"]

@@ -4,6 +4,8 @@ them on the stock ledger when ``order_paid`` is sent."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 
 from disquaire.catalog.models import Artist
@@ -22,7 +24,7 @@ def order_create_handed(
     provider: str,
     started: bool,
     is_test: bool,
-    expires_at: object,
+    expires_at: datetime,
     actor: str,
     note: str = "",
 ) -> tuple[Order, Payment]:
