@@ -211,3 +211,26 @@ def test_another_bands_seller_sees_no_phone_sale():
     band = Client()
     band.force_login(owner)
     assert band.get(f"/table/{table.artist.slug}/sales/{sale['id']}/status").status_code == 200
+
+
+def test_a_cd_paid_on_the_phone_gives_its_buyer_the_album_once_paid(
+    django_capture_on_commit_callbacks,
+):
+    from disquaire.table.fan_models import SaleBuyer, SaleCode
+    from tests.factories import ReleaseFactory
+
+    table = _ready()
+    table.cd.release = ReleaseFactory(artist=table.artist)
+    table.cd.save(update_fields=["release"])
+    client = seller_client(table.seller)
+    sale = Device().sale(table, payment="phone")
+    sale["fan"] = {"email": " Buyer@Example.org ", "claim": "c" * 32}
+    _checkout(client, table, sale)
+    recorded = Sale.objects.get(pk=sale["id"])
+    assert recorded.order.email == "buyer@example.org"
+    assert not SaleCode.objects.exists()  # nothing given before the money is there
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_confirm(payment=Payment.objects.get(order=recorded.order), actor="test")
+    buyer = SaleBuyer.objects.get(sale=recorded)
+    assert buyer.email == "buyer@example.org" and buyer.claim_hash
+    assert SaleCode.objects.get(sale=recorded).code.uses == 1

@@ -71,7 +71,7 @@ def buyers_record(*, seller: Seller, new: dict[Any, Any], sales: list[Any]) -> N
         )
 
 
-def _buyer_fields(raw: Any) -> dict[str, Any]:
+def buyer_fields(raw: Any) -> dict[str, Any]:
     """What the phone sent about the buyer (``fan``: email, consent, wording, referral,
     claim), cleaned; an unreadable address is dropped."""
     fan = raw.get("fan") if isinstance(raw, dict) else None
@@ -96,7 +96,7 @@ def sale_buyer_record(
     """Give a newly recorded ``sale`` its codes and record its buyer (see the module)."""
     if sale.status != Sale.Status.ACCEPTED:
         return None
-    fields = _buyer_fields(raw)
+    fields = buyer_fields(raw)
     if not releases and not fields.get("email") and not fields.get("referral"):
         return None
     codes = []

@@ -35,7 +35,7 @@ from disquaire.stock.errors import StockError
 from disquaire.stock.models import Reason
 from disquaire.stock.services import balances_lock, movement_record
 from disquaire.table.errors import TableError
-from disquaire.table.fan_services import sale_buyer_record, sale_releases
+from disquaire.table.fan_services import buyer_fields, sale_buyer_record, sale_releases
 from disquaire.table.models import Category, Sale, SaleLine, Seller
 from disquaire.table.sale_parse import Refused, SaleBatch, sale_flags, sale_units
 from disquaire.table.selectors import phone_provider
@@ -113,9 +113,8 @@ def phone_checkout(
             artist = seller.artist
             order, payment = order_create_handed(
                 artist=artist,
-                email=str((raw.get("fan") or {}).get("email") or "")[:254]
-                if isinstance(raw.get("fan"), dict)
-                else "",
+                # The buyer's address when the seller typed one: the receipt goes there.
+                email=buyer_fields(raw).get("email", ""),
                 total_minor=parsed.total,
                 provider=provider.identifier,
                 started=provider.starts_at_once,
