@@ -6,6 +6,9 @@ import { openDB } from "./vendor/idb.js";
 import { bindPaymentPanes } from "./payment-panes.js";
 import { buyerShow, buyerTake } from "./buyer.js";
 import { bindPhonePay } from "./phone-pay.js";
+import { csrfToken, exportSales, hex, keepForOffline, uuid7 } from "./device.js";
+
+export { uuid7 };
 
 const urls = JSON.parse(document.getElementById("table-urls").textContent);
 const t = JSON.parse(document.getElementById("table-strings").textContent);
@@ -26,26 +29,6 @@ const dbReady = openDB("disquaire-table", 1, {
 let catalogue = null;
 let cart = new Map(); // product id → quantity
 let syncing = null;
-
-// -- ids
-
-function hex(bytes) {
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-export function uuid7(now = Date.now()) {
-  const b = new Uint8Array(16);
-  crypto.getRandomValues(b);
-  let ms = now;
-  for (let i = 5; i >= 0; i--) {
-    b[i] = ms % 256;
-    ms = Math.floor(ms / 256);
-  }
-  b[6] = (b[6] & 0x0f) | 0x70;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = hex(b);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 async function deviceId() {
   const db = await dbReady;
@@ -359,11 +342,6 @@ function bindDialogs() {
 
 // -- sending
 
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
 async function syncOnce() {
   const db = await dbReady;
   let flagged = 0;
@@ -420,52 +398,10 @@ async function sync() {
   return syncing;
 }
 
-async function exportSales() {
-  const db = await dbReady;
-  const all = await db.getAllFromIndex("sales", "artist_state", [slug, "unsent"]);
-  const refused = await db.getAllFromIndex("sales", "artist_state", [slug, "refused"]);
-  const blob = new Blob([JSON.stringify({ artist: slug, exported_at: new Date().toISOString(), sales: [...all, ...refused] }, null, 2)], {
-    type: "application/json",
-  });
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(blob);
-  link.download = `table-${slug}-${new Date().toISOString().slice(0, 19).replace(/:/g, "")}.json`;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-}
-
-// -- offline
-
-async function keepForOffline() {
-  if (!("serviceWorker" in navigator)) return;
-  try {
-    await navigator.serviceWorker.register(urls.sw, { scope: urls.scope });
-    await navigator.serviceWorker.ready;
-    // This first visit was not yet served by the worker: put the page and its files
-    // in its caches now, so that the next one works without a network.
-    const assets = performance
-      .getEntriesByType("resource")
-      .map((entry) => new URL(entry.name))
-      .filter((url) => url.origin === location.origin && url.pathname.startsWith("/static/"))
-      .map((url) => url.href);
-    const modules = [...document.querySelectorAll("script[type=module], link[rel=stylesheet], link[rel=manifest]")].map(
-      (el) => new URL(el.src || el.href, location.href).href,
-    );
-    const files = [...new Set([...assets, ...modules])];
-    await (await caches.open("table-static")).addAll(files.filter((u) => u.includes("/static/")));
-    await (await caches.open("table-shell")).addAll([location.pathname, ...files.filter((u) => !u.includes("/static/"))]);
-    document.body.dataset.offlineReady = "1";
-  } catch (error) {
-    // No worker (private mode, old browser): the table still sells while the page is open.
-  }
-}
-
 async function start() {
   bindDialogs();
   $("[data-sync]").addEventListener("click", () => sync());
-  $("[data-export]").addEventListener("click", exportSales);
+  $("[data-export]").addEventListener("click", async () => exportSales(await dbReady, slug));
   // Never sign out with sales still on the phone: the queue is only here. The check
   // reads IndexedDB (asynchronous): the form waits for it, then goes on or not.
   $("[data-signout]").addEventListener("submit", (event) => {
@@ -510,7 +446,7 @@ async function start() {
   document.body.dataset.ready = "1";
   sync();
   setInterval(() => sync(), 30_000);
-  keepForOffline();
+  keepForOffline(urls);
 }
 
 start();
