@@ -174,12 +174,8 @@ def test_units_waiting_for_a_phone_payment_are_not_offered_twice():
     table = _ready()
     client = seller_client(table.seller)
     device = Device()
-    assert (
-        _checkout(
-            client, table, device.sale(table, [(table.cd_product, 15)], payment="phone")
-        ).status_code
-        == 200
-    )  # noqa: E501
+    first = _checkout(client, table, device.sale(table, [(table.cd_product, 15)], payment="phone"))
+    assert first.status_code == 200
     again = _checkout(client, table, device.sale(table, [(table.cd_product, 6)], payment="phone"))
     assert again.status_code == 400
     assert "5" in again.json()["message"]
