@@ -96,6 +96,11 @@ def test_confirmed_by_the_provider_it_is_sold_from_the_bag_once_with_the_order_a
     assert _bag(table, table.cd) == 18
     order = Order.objects.get(pk=recorded.order_id)
     assert order.state == OrderState.FULFILLED  # handed over at the table
+    # The fan's phone comes back from the provider to the order's page: it shows.
+    from disquaire.orders.selectors import order_page_path
+
+    assert Client().get(order_page_path(order)).status_code == 200
+    assert Client().get(f"/table/pay/{sale['id']}/").status_code == 200  # paid: no redirect
     status = client.get(f"/table/{table.artist.slug}/sales/{sale['id']}/status").json()
     assert status == {"id": sale["id"], "status": "accepted"}
     report = selectors.show_report(show=table.show)
