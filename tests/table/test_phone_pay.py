@@ -106,6 +106,12 @@ def test_confirmed_by_the_provider_it_is_sold_from_the_bag_once_with_the_order_a
     report = selectors.show_report(show=table.show)
     assert report.online == 2500 and report.gross == 2500 and report.cash == 0
     assert [(line.item.pk, line.sold) for line in report.lines] == [(table.cd.pk, 2)]
+    owner = MembershipFactory(artist=table.artist).user
+    band = Client()
+    band.force_login(owner)
+    base = f"/table/{table.artist.slug}/shows/{table.show.pk}"
+    assert "Online (phone),€25.00" in band.get(f"{base}/report.csv").content.decode()
+    assert "Online (phone)" in band.get(f"{base}/report/").content.decode()
 
 
 def test_an_expired_order_cancels_the_sale_and_nothing_is_sold():
