@@ -80,6 +80,10 @@ vendor: node_modules/.installed
 	cp node_modules/idb/build/index.js $(VENDOR)/idb.js
 	cp node_modules/idb/LICENSE $(VENDOR)/LICENSE-idb
 	cp node_modules/workbox-core/LICENSE $(VENDOR)/LICENSE-workbox
+	cp node_modules/uqr/dist/index.mjs $(VENDOR)/uqr.js
+	cp node_modules/uqr/LICENSE $(VENDOR)/LICENSE-uqr
+	cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsQR.js
+	cp node_modules/jsqr/LICENSE $(VENDOR)/LICENSE-jsqr
 
 # Exit status 5 is pytest's "no test collected": not a failure while no browser test exists.
 test-browser: $(STAMP) node_modules/.installed

@@ -56,3 +56,76 @@ def test_two_phones_selling_more_than_the_bag_holds_flag_the_excess():
     assert statuses == {"accepted": 30, "flagged": 10}
     assert Sale.objects.count() == 40  # none dropped
     assert balance(item=table.cd, place=table.bag) == 0
+
+
+# -- pay on your phone: lock the bag's balances → check (new sale, units left less those
+# of waiting phone sales) → write the order and the sale.
+
+
+def _phone_ready(cds: int) -> tuple[object, object]:
+    from django.test import RequestFactory
+
+    from disquaire.payments.models import PaymentSettings
+
+    table = table_build(cds=cds, shirts=0)
+    PaymentSettings.objects.create(artist=table.artist, test_mode=True)
+    return table, RequestFactory().get("/")
+
+
+def _checkout(table: object, raw: dict, request: object) -> object:
+    from disquaire.table.phone_pay import phone_checkout
+
+    return phone_checkout(seller=table.seller, raw=raw, request=request)  # type: ignore[attr-defined]
+
+
+def test_the_same_phone_checkout_sent_twice_at_once_makes_one_order():
+    from disquaire.orders.models import Order
+
+    table, request = _phone_ready(10)
+    raw = Device().sale(table, payment="phone")
+    results = run_at_once(2, lambda i: _checkout(table, raw, request))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert results[0] == results[1]
+    assert Sale.objects.count() == 1 and Order.objects.count() == 1
+
+
+def test_two_phone_checkouts_for_the_last_units_one_is_refused():
+    table, request = _phone_ready(3)
+    device = Device()
+    raws = [device.sale(table, [(table.deal, 1)], payment="phone") for _ in range(2)]
+    results = run_at_once(2, lambda i: _checkout(table, raws[i], request))
+    assert sorted(type(r).__name__ for r in results) == ["TableError", "dict"]
+    assert Sale.objects.filter(status=Sale.Status.PENDING).count() == 1
+
+
+def test_control_without_the_lock_two_phone_checkouts_oversell_the_bag(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from disquaire.stock import services as stock_services
+    from disquaire.table import phone_pay
+    from tests.meeting import meeting_point
+
+    table, request = _phone_ready(3)
+    device = Device()
+    raws = [device.sale(table, [(table.deal, 1)], payment="phone") for _ in range(2)]
+
+    def plain_read(*, pairs):  # the balances read, not locked
+        pairs = set(pairs)
+        items = sorted({i for i, _p in pairs})
+        places = sorted({p for _i, p in pairs})
+        return stock_services._balances_select(items, places, lock=False)
+
+    meet = meeting_point(2)
+    counted = phone_pay._pending_units
+
+    def count_then_meet(**kwargs):
+        held = counted(**kwargs)
+        meet()
+        return held
+
+    monkeypatch.setattr(phone_pay, "balances_lock", plain_read)
+    monkeypatch.setattr(phone_pay, "_pending_units", count_then_meet)
+    results = run_at_once(2, lambda i: _checkout(table, raws[i], request))
+    assert [type(r).__name__ for r in results] == ["dict", "dict"], results
+    # Both passed the check: 4 units waiting for payment from a bag of 3.
+    assert Sale.objects.filter(status=Sale.Status.PENDING).count() == 2

@@ -209,6 +209,12 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("table:catalogue",                  GET, DENIED, DENIED, DENIED, OK,     OK,     DENIED),
     # An empty batch is malformed.
     ("table:sync",                      POST, DENIED, DENIED, DENIED, BAD,    BAD,    DENIED),
+    # Pay on your phone: the table starts the checkout and asks how it stands; the QR
+    # code's link is the fan's (the sale's id is the key; it only lets them pay).
+    ("table:phone_checkout",            POST, DENIED, DENIED, DENIED, BAD,    BAD,    DENIED),
+    ("table:phone_status",               GET, DENIED, DENIED, DENIED, OK,     OK,     DENIED),
+    ("table:phone_cancel",              POST, DENIED, DENIED, DENIED, OK,     OK,     DENIED),
+    ("table:phone_pay",                  GET, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
     ("table:signout",                   POST, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),
     ("table:shows",                      GET, REDIR,  REDIR,  REDIR,  OK,     OK,     REDIR),
     ("table:show_count",                 GET, REDIR,  REDIR,  REDIR,  OK,     OK,     REDIR),

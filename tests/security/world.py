@@ -103,7 +103,19 @@ def _table_values(artist: Artist) -> dict[str, Any]:
     sale["lines"][0]["unit_price"] += 1  # not the table's price: flagged
     sale["total"] = sale["lines"][0]["unit_price"]
     table_services.sale_take(seller=table.seller, raw=sale)
+    # A sale waiting for the fan to pay on their phone (started with test payments).
+    from django.test import RequestFactory
+
+    from disquaire.payments.models import PaymentSettings
+    from disquaire.table.phone_pay import phone_checkout
+
+    PaymentSettings.objects.update_or_create(artist=artist, defaults={"test_mode": True})
+    phone = Device().sale(table, payment="phone")
+    phone_checkout(seller=table.seller, raw=phone, request=RequestFactory().get("/"))
+    # Off again: the world's test payment page answers 404 (its own row says so).
+    PaymentSettings.objects.filter(artist=artist).update(test_mode=False)
     return {
+        "phone_sale_id": phone["id"],
         "show_id": table.show.pk,
         "stage": "in",
         "seller_code": invited.code,
@@ -261,6 +273,8 @@ def world_build() -> World:
         "code": share_link_for(email=FAN_EMAIL, release=release).code
     }
     values.update(_table_values(artist))
+    for name in ("table:phone_pay", "table:phone_status", "table:phone_cancel"):
+        by_pattern[name] = {"sale_id": values["phone_sale_id"]}
     users = {
         "other_member": stranger,
         "member": member,

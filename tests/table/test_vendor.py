@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "src/disquaire/table/static/table/vendor"
 COPIES = {
     "idb.js": "idb/build/index.js",
+    "uqr.js": "uqr/dist/index.mjs",
+    "jsQR.js": "jsqr/dist/jsQR.js",
     **{
         f"workbox-{p}.prod.js{ext}": f"workbox-{p}/build/workbox-{p}.prod.js{ext}"
         for p in ("core", "routing", "strategies")

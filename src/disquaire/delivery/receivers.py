@@ -18,7 +18,11 @@ def order_ref(order: Any) -> str:
 
 @receiver(order_paid, dispatch_uid="delivery_order_paid")
 def order_paid_grant(sender: type, order: Any, **kwargs: Any) -> None:
-    """Every line that includes a download becomes an entitlement of the buyer's email."""
+    """Every line that includes a download becomes an entitlement of the buyer's email.
+    An order without an address has no line (a merch-table sale paid on the fan's phone,
+    whose codes the table gives): nothing to grant."""
+    if not order.email:
+        return
     entitlements_grant_order(
         order_id=order.pk, email=order.email, source=EntitlementSource.ORDER, ref=order_ref(order)
     )

@@ -274,9 +274,17 @@ def order_receipt_send_once(*, order_id: int) -> bool:
     """Send the receipt unless already sent; record the error on the order if it fails."""
     from disquaire.orders.emails import order_receipt_send
 
-    claimed = Order.objects.filter(
-        pk=order_id, receipt_sent_at__isnull=True, state__in=[OrderState.PAID, OrderState.FULFILLED]
-    ).update(receipt_sent_at=timezone.now(), receipt_error="")
+    # An order without an address (paid on a fan's phone at the merch table, no address
+    # typed there) has no receipt to send: the provider's own receipt is the fan's.
+    claimed = (
+        Order.objects.filter(
+            pk=order_id,
+            receipt_sent_at__isnull=True,
+            state__in=[OrderState.PAID, OrderState.FULFILLED],
+        )
+        .exclude(email="")
+        .update(receipt_sent_at=timezone.now(), receipt_error="")
+    )
     if not claimed:
         return False
     try:
@@ -312,6 +320,7 @@ def receipts_retry(*, now: datetime | None = None) -> int:
         state__in=[OrderState.PAID, OrderState.FULFILLED],
         receipt_sent_at__isnull=True,
         receipt_attempts__lt=RECEIPT_MAX_ATTEMPTS,
+        email__gt="",
         paid_at__lte=now - RECEIPT_RETRY_FIRST,
         paid_at__gte=now - RECEIPT_RETRY_WITHIN,
     ).values_list("pk", "paid_at", "receipt_attempts", "receipt_tried_at")

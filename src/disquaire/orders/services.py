@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from disquaire.catalog.models import Artist
 from disquaire.core.queries import insert_row, insert_rows
 from disquaire.orders.errors import OrderError, SoldOut, TransitionError
+from disquaire.orders.handed import order_create_handed
 from disquaire.orders.models import (
     Delivery,
     Order,
@@ -71,6 +72,7 @@ __all__ = [
     "order_collect",
     "order_collect_cash",
     "order_create",
+    "order_create_handed",
     "order_create_paying",
     "order_flag",
     "order_fulfil",

@@ -6,6 +6,9 @@ from django.dispatch import Signal
 # downloads in that same transaction), and when it is refunded (delivery takes them back).
 order_paid = Signal()
 order_refunded = Signal()
+# Sent with ``order`` inside the transaction that moves it, unpaid, to expired or
+# cancelled (the merch table cancels the sale a fan did not pay on their phone).
+order_unpaid_closed = Signal()
 
 # Sent inside the transaction that records them, for whoever tells the band
 # (backstage's e-mails to members, after commit):

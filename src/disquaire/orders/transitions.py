@@ -24,7 +24,12 @@ from disquaire.orders.models import (
     Payment,
     PaymentState,
 )
-from disquaire.orders.signals import order_paid, order_refunded, payment_failed
+from disquaire.orders.signals import (
+    order_paid,
+    order_refunded,
+    order_unpaid_closed,
+    payment_failed,
+)
 
 # Entries written by audit_log() inside ``audit_batch()`` wait here, per thread, and go to
 # the database in one INSERT when the batch ends (or is flushed).
@@ -109,6 +114,8 @@ def order_move(
         order_paid.send(sender=Order, order=order)
     elif to == OrderState.REFUNDED:
         order_refunded.send(sender=Order, order=order)
+    elif to in (OrderState.EXPIRED, OrderState.CANCELLED) and before == OrderState.PENDING:
+        order_unpaid_closed.send(sender=Order, order=order)
 
 
 def payment_move(

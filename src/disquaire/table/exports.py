@@ -41,6 +41,8 @@ def money_rows(*, report: selectors.Report) -> list[tuple[str, int | None]]:
         (_("Cash sales"), report.cash),
         (_("Card sales"), report.card),
     ]
+    if report.online or report.online_waiting:
+        rows.append((_("Online (phone)"), report.online))
     if report.bank or report.bank_pending:
         rows += [
             (_("Bank transfers received"), report.bank),

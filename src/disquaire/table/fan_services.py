@@ -42,7 +42,7 @@ def claim_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _releases(*, artist_id: int, lines: list[Any]) -> list[Release]:
+def sale_releases(*, artist_id: int, lines: list[Any]) -> list[Release]:
     """The releases a sale's lines (as parsed: ``.product``) carry copies of, in id order."""
     found: dict[int, Release] = {}
     for line in lines:
@@ -68,11 +68,11 @@ def buyers_record(*, seller: Seller, new: dict[Any, Any], sales: list[Any]) -> N
             seller=seller,
             sale=sale,
             raw=raws.get(str(sale_id)),
-            releases=_releases(artist_id=sale.artist_id, lines=parsed.lines),
+            releases=sale_releases(artist_id=sale.artist_id, lines=parsed.lines),
         )
 
 
-def _buyer_fields(raw: Any) -> dict[str, Any]:
+def buyer_fields(raw: Any) -> dict[str, Any]:
     """What the phone sent about the buyer (``fan``: email, consent, wording, referral,
     claim), cleaned; an unreadable address is dropped."""
     fan = raw.get("fan") if isinstance(raw, dict) else None
@@ -97,7 +97,7 @@ def sale_buyer_record(
     """Give a newly recorded ``sale`` its codes and record its buyer (see the module)."""
     if sale.status != Sale.Status.ACCEPTED:
         return None
-    fields = _buyer_fields(raw)
+    fields = buyer_fields(raw)
     if not releases and not fields.get("email") and not fields.get("referral"):
         return None
     codes = []

@@ -205,6 +205,10 @@ class Sale(models.Model):
         ACCEPTED = "accepted", _("accepted")
         FLAGGED = "flagged", _("to resolve")
         RESOLVED = "resolved", _("resolved")
+        # Paid on the fan's phone: waiting for the provider (nothing sold yet), then
+        # accepted, or cancelled when the order expired or was cancelled unpaid.
+        PENDING = "pending", _("waiting for payment")
+        CANCELLED = "cancelled", _("cancelled")
 
     class Payment(models.TextChoices):
         CASH = "cash", _("cash")
@@ -213,6 +217,8 @@ class Sale(models.Model):
         # A SEPA transfer from the fan's banking app (EPC QR code): pending until the
         # band sees the money and marks it received.
         BANK = "bank", _("bank transfer")
+        # A checkout of the shop's providers, paid on the fan's own phone (online only).
+        PHONE = "phone", _("online (phone)")
 
     id = models.UUIDField(primary_key=True)
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="table_sales")
@@ -236,6 +242,17 @@ class Sale(models.Model):
     payment_received_by = models.CharField(max_length=150, blank=True, db_default="")
     # What the first call answered for this sale: a replay answers the same.
     answer = models.JSONField(default=dict)
+    # Paid on the fan's phone: the shop's order the provider confirms, the provider's
+    # page for it, and the buyer as the phone sent it (recorded when it is paid).
+    order = models.OneToOneField(
+        "orders.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="table_sale",
+    )
+    pay_url = models.CharField(max_length=2000, blank=True, db_default="")
+    buyer_sent = models.JSONField(default=dict, blank=True, db_default={})
 
     class Meta:
         ordering: ClassVar = ["device_time", "pk"]

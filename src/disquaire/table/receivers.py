@@ -1,5 +1,6 @@
-"""The table answers the rooms below it: the addresses its buyers gave at a show, and a
-bank-transfer sale paid for the fan whose QR code brought it."""
+"""The table answers the rooms below it: the addresses its buyers gave at a show, a
+bank-transfer sale paid for the fan whose QR code brought it, and the orders of sales
+paid on a fan's phone (paid, or closed unpaid)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from django.dispatch import receiver
 
 from disquaire.fans.referrals.credit import referral_sale_paid
 from disquaire.fans.updates import table_show_emails
+from disquaire.orders.signals import order_paid, order_unpaid_closed
 from disquaire.table.fan_selectors import show_buyer_emails
 from disquaire.table.models import Sale, Show
+from disquaire.table.phone_pay import phone_sale_lapsed, phone_sale_paid
 
 
 @receiver(table_show_emails)
@@ -31,3 +34,13 @@ def sale_paid_referral(
     counts now (in the same transaction)."""
     if update_fields and "payment_received_at" in update_fields and instance.payment_received_at:
         referral_sale_paid(sale_ref=f"table:{instance.pk}")
+
+
+@receiver(order_paid)
+def order_paid_answer(sender: Any, order: Any, **kwargs: Any) -> None:
+    phone_sale_paid(order=order)
+
+
+@receiver(order_unpaid_closed)
+def order_unpaid_closed_answer(sender: Any, order: Any, **kwargs: Any) -> None:
+    phone_sale_lapsed(order=order)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from disquaire.catalog.models import Artist, Membership
+from disquaire.payments.base import BasePaymentProvider
+from disquaire.payments.registry import providers_available
 from disquaire.payments.selectors import payment_settings_for
 from disquaire.stock.models import Balance, Item, Movement, Reason
 from disquaire.table.models import Category, Sale, SaleLine, Seller, Show, ShowCount, TableProduct
@@ -101,7 +103,23 @@ def catalogue(*, artist: Artist, seller: Seller) -> dict[str, Any]:
         },
         "products": listed,
         "bank": bank_details(artist=artist),
+        # Whether "pay on your phone" can be offered (online only, whatever this says).
+        "phone_pay": phone_provider(artist=artist) is not None,
     }
+
+
+# Ways to pay that a provider confirms while the fan waits at the table (not a transfer
+# the band checks days later, not cash on collection).
+NOT_ONLINE = frozenset({"manual", "cash", "free"})
+
+
+def phone_provider(*, artist: Artist) -> BasePaymentProvider | None:
+    """The first way to pay online the band has ready (card first), or None: what a sale
+    paid on the fan's phone goes through."""
+    for provider in providers_available(artist):
+        if provider.identifier not in NOT_ONLINE and not provider.needs_pickup:
+            return provider
+    return None
 
 
 def bank_details(*, artist: Artist) -> dict[str, str] | None:
@@ -169,6 +187,10 @@ class Report:
     # Bank transfers (EPC QR code): received, and still waiting for the band's check.
     bank: int = 0
     bank_pending: int = 0
+    # Paid on the fan's phone through the shop's providers (confirmed ones only); those
+    # still waiting count nowhere but here.
+    online: int = 0
+    online_waiting: int = 0
     pending_sales: list[Sale] = field(default_factory=list)
     free_units: int = 0
     by_category: dict[str, int] = field(default_factory=dict)
@@ -212,7 +234,9 @@ def show_report(*, show: Show) -> Report:
     """Count in − sold − count out per item, the money by payment and category, the
     venue's cut and what the band takes home."""
     report = Report(show=show)
-    sales = Sale.objects.filter(show=show)
+    unpaid = (Sale.Status.PENDING, Sale.Status.CANCELLED)
+    report.online_waiting = Sale.objects.filter(show=show, status=Sale.Status.PENDING).count()
+    sales = Sale.objects.filter(show=show).exclude(status__in=unpaid)
     report.sales = sales.count()
     report.flagged = sales.filter(status=Sale.Status.FLAGGED).count()
     for sale in sales.only("payment", "total", "payment_received_at", "device_time"):
@@ -227,8 +251,14 @@ def show_report(*, show: Show) -> Report:
                 report.pending_sales.append(sale)
             else:
                 report.bank += sale.total
+        elif sale.payment == Sale.Payment.PHONE:
+            report.online += sale.total
     by_category: dict[str, int] = {}
-    for line in SaleLine.objects.filter(sale__show=show).select_related("sale"):
+    for line in (
+        SaleLine.objects.filter(sale__show=show)
+        .exclude(sale__status__in=unpaid)
+        .select_related("sale")
+    ):
         if line.sale.payment == Sale.Payment.FREE:
             report.free_units += line.quantity
             continue
@@ -241,11 +271,17 @@ def show_report(*, show: Show) -> Report:
     }
     sold: dict[int, int] = {}
     sale_ids = [str(pk) for pk in sales.values_list("pk", flat=True)]
+    # A sale paid on the fan's phone is on the ledger under its order (``phone_pay``).
+    order_codes = list(
+        sales.filter(payment=Sale.Payment.PHONE, order__isnull=False).values_list(
+            "order__code", flat=True
+        )
+    )
     for item_id, quantity in Movement.objects.filter(
+        Q(reference_type="table_sale", reference_id__in=sale_ids)
+        | Q(reference_type="order", reference_id__in=order_codes),
         reason=Reason.SOLD_TABLE,
         from_place=show.place,
-        reference_type="table_sale",
-        reference_id__in=sale_ids,
     ).values_list("item_id", "quantity"):
         sold[item_id] = sold.get(item_id, 0) + quantity
     item_ids = {item_id for item_id, _stage in counts} | set(sold)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disquaire.table.views import claim, manage, phone, shows
+from disquaire.table.views import claim, manage, pay, phone, shows
 
 app_name = "table"
 
@@ -10,11 +10,15 @@ urlpatterns = [
     path("join/", phone.join, name="join"),
     path("join/<str:seller_code>/", phone.join_code, name="join_code"),
     path("claim/<uuid:sale_id>/<str:claim_secret>/", claim.claim, name="claim"),
+    path("pay/<uuid:sale_id>/", pay.pay, name="phone_pay"),
     path("<slug:artist>/", phone.app, name="app"),
     path("<slug:artist>/manifest.webmanifest", phone.manifest, name="manifest"),
     path("<slug:artist>/catalogue.json", phone.catalogue, name="catalogue"),
     path("<slug:artist>/sync", phone.sync, name="sync"),
     path("<slug:artist>/signout", phone.signout, name="signout"),
+    path("<slug:artist>/checkout", pay.checkout, name="phone_checkout"),
+    path("<slug:artist>/sales/<uuid:sale_id>/status", pay.status, name="phone_status"),
+    path("<slug:artist>/sales/<uuid:sale_id>/cancel", pay.cancel, name="phone_cancel"),
     path("<slug:artist>/shows/", shows.shows, name="shows"),
     path(
         "<slug:artist>/shows/<int:show_id>/count/<str:stage>/", shows.show_count, name="show_count"

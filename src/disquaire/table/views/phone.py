@@ -23,6 +23,7 @@ from disquaire.table.epc import EpcError, epc_payload, qr_svg, sale_reference
 from disquaire.table.errors import SellerRefused, TableError
 from disquaire.table.views.access import SESSION_SELLER, Access, seller_api, seller_page
 
+ZERO = uuid.UUID(int=0)
 JOIN_LIMIT = 20  # tries per address per hour: a code has 31^8 values
 MAX_BODY = 2 * 1024 * 1024
 
@@ -103,6 +104,12 @@ def app_strings() -> dict[str, str]:
         "signin": _("Join the table again to send the sales."),
         "flagged": _("{n} sales were kept for the band to check."),
         "refused": _("{n} sales were refused by the server: export them for the band."),
+        "phone_offline": _("Pay on your phone needs a network: this phone is offline."),
+        "phone_failed": _("The payment could not start: try again, or take another way to pay."),
+        "phone_pending": _("Waiting for the fan's payment…"),
+        "phone_accepted": _("Paid. Hand over the merch."),
+        "phone_flagged": _("Paid; kept for the band to check."),
+        "phone_cancelled": _("Cancelled: nothing was sold."),
     }
 
 
@@ -123,6 +130,14 @@ def app(request: HttpRequest, access: Access) -> HttpResponse:
                 "catalogue": reverse("table:catalogue", kwargs={"artist": artist.slug}),
                 "sync": reverse("table:sync", kwargs={"artist": artist.slug}),
                 "epc": reverse("table:epc_qr", kwargs={"artist": artist.slug}),
+                "checkout": reverse("table:phone_checkout", kwargs={"artist": artist.slug}),
+                # {id} is replaced by the sale's id.
+                "phone_status": reverse(
+                    "table:phone_status", kwargs={"artist": artist.slug, "sale_id": ZERO}
+                ).replace(str(ZERO), "{id}"),
+                "phone_cancel": reverse(
+                    "table:phone_cancel", kwargs={"artist": artist.slug, "sale_id": ZERO}
+                ).replace(str(ZERO), "{id}"),
                 "signout": reverse("table:signout", kwargs={"artist": artist.slug}),
                 "sw": reverse("table:sw"),
                 "scope": reverse("table:home"),

@@ -5,6 +5,10 @@
 import { openDB } from "./vendor/idb.js";
 import { bindPaymentPanes } from "./payment-panes.js";
 import { buyerShow, buyerTake } from "./buyer.js";
+import { bindPhonePay } from "./phone-pay.js";
+import { csrfToken, exportSales, hex, keepForOffline, uuid7 } from "./device.js";
+
+export { uuid7 };
 
 const urls = JSON.parse(document.getElementById("table-urls").textContent);
 const t = JSON.parse(document.getElementById("table-strings").textContent);
@@ -25,26 +29,6 @@ const dbReady = openDB("disquaire-table", 1, {
 let catalogue = null;
 let cart = new Map(); // product id → quantity
 let syncing = null;
-
-// -- ids
-
-function hex(bytes) {
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-export function uuid7(now = Date.now()) {
-  const b = new Uint8Array(16);
-  crypto.getRandomValues(b);
-  let ms = now;
-  for (let i = 5; i >= 0; i--) {
-    b[i] = ms % 256;
-    ms = Math.floor(ms / 256);
-  }
-  b[6] = (b[6] & 0x0f) | 0x70;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = hex(b);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 async function deviceId() {
   const db = await dbReady;
@@ -202,9 +186,10 @@ function drawCart() {
     list.append(line);
   }
   $("[data-total]").textContent = money(cartTotal());
-  for (const button of document.querySelectorAll("[data-pay]")) {
+  for (const button of document.querySelectorAll("[data-pay], [data-pay-phone]")) {
     button.disabled = !cart.size || !catalogue?.show;
   }
+  document.dispatchEvent(new Event("table:cart"));
 }
 
 function cartAdd(id, delta) {
@@ -230,7 +215,10 @@ async function drawQueue() {
 
 // -- selling
 
-async function saleRecord(payment, extra) {
+// A sale as the phone makes it (its id, this phone's id and next sequence number, its
+// clock), with the buyer's fields; kept in the same IndexedDB transaction as its number
+// when ``keep`` (a crash never leaves a number without its sale).
+async function saleBuild(payment, extra, keep) {
   const db = await dbReady;
   const device = await deviceId();
   const lines = [...cart].map(([id, quantity]) => {
@@ -258,14 +246,34 @@ async function saleRecord(payment, extra) {
   const music = lines.some((l) => catalogue.products.find((p) => p.id === l.product)?.category === "music");
   const fan = buyerTake({ music });
   if (fan) sale.fan = fan;
-  await tx.objectStore("sales").put(sale);
+  if (keep) await tx.objectStore("sales").put(sale);
   await tx.done;
+  return sale;
+}
+
+// A number taken for a sale that was never made (a checkout the server refused): given
+// back when it is still the last, so that the band sees no gap in this phone's sales.
+async function seqRelease(seq) {
+  const db = await dbReady;
+  const tx = db.transaction("meta", "readwrite");
+  if ((await tx.store.get("seq")) === seq) await tx.store.put(seq - 1, "seq");
+  await tx.done;
+}
+
+// Keep the sale on this phone (IndexedDB, unless kept already), empty the cart.
+async function saleKeep(sale, put = true) {
+  if (put) await (await dbReady).put("sales", sale);
   cart = new Map();
-  notice(fill(t.sold, { total: money(total) }));
-  buyerShow(sale);
   drawCart();
   await drawProducts();
   await drawQueue();
+}
+
+async function saleRecord(payment, extra) {
+  const sale = await saleBuild(payment, extra, true);
+  await saleKeep(sale, false);
+  notice(fill(t.sold, { total: money(sale.total) }));
+  buyerShow(sale);
   sync();
 }
 
@@ -334,11 +342,6 @@ function bindDialogs() {
 
 // -- sending
 
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
 async function syncOnce() {
   const db = await dbReady;
   let flagged = 0;
@@ -395,52 +398,10 @@ async function sync() {
   return syncing;
 }
 
-async function exportSales() {
-  const db = await dbReady;
-  const all = await db.getAllFromIndex("sales", "artist_state", [slug, "unsent"]);
-  const refused = await db.getAllFromIndex("sales", "artist_state", [slug, "refused"]);
-  const blob = new Blob([JSON.stringify({ artist: slug, exported_at: new Date().toISOString(), sales: [...all, ...refused] }, null, 2)], {
-    type: "application/json",
-  });
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(blob);
-  link.download = `table-${slug}-${new Date().toISOString().slice(0, 19).replace(/:/g, "")}.json`;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-}
-
-// -- offline
-
-async function keepForOffline() {
-  if (!("serviceWorker" in navigator)) return;
-  try {
-    await navigator.serviceWorker.register(urls.sw, { scope: urls.scope });
-    await navigator.serviceWorker.ready;
-    // This first visit was not yet served by the worker: put the page and its files
-    // in its caches now, so that the next one works without a network.
-    const assets = performance
-      .getEntriesByType("resource")
-      .map((entry) => new URL(entry.name))
-      .filter((url) => url.origin === location.origin && url.pathname.startsWith("/static/"))
-      .map((url) => url.href);
-    const modules = [...document.querySelectorAll("script[type=module], link[rel=stylesheet], link[rel=manifest]")].map(
-      (el) => new URL(el.src || el.href, location.href).href,
-    );
-    const files = [...new Set([...assets, ...modules])];
-    await (await caches.open("table-static")).addAll(files.filter((u) => u.includes("/static/")));
-    await (await caches.open("table-shell")).addAll([location.pathname, ...files.filter((u) => !u.includes("/static/"))]);
-    document.body.dataset.offlineReady = "1";
-  } catch (error) {
-    // No worker (private mode, old browser): the table still sells while the page is open.
-  }
-}
-
 async function start() {
   bindDialogs();
   $("[data-sync]").addEventListener("click", () => sync());
-  $("[data-export]").addEventListener("click", exportSales);
+  $("[data-export]").addEventListener("click", async () => exportSales(await dbReady, slug));
   // Never sign out with sales still on the phone: the queue is only here. The check
   // reads IndexedDB (asynchronous): the form waits for it, then goes on or not.
   $("[data-signout]").addEventListener("submit", (event) => {
@@ -461,13 +422,31 @@ async function start() {
     record: saleRecord,
     urls,
   });
+  bindPhonePay({
+    catalogue: () => catalogue,
+    cartTotal,
+    money,
+    build: () => saleBuild("phone", {}, false),
+    release: seqRelease,
+    keep: saleKeep,
+    restore: (lines) => {
+      cart = new Map(lines.map((l) => [l.product, l.quantity]));
+      drawCart();
+      drawProducts();
+    },
+    paid: () => sync(),
+    notice,
+    csrf: csrfToken,
+    strings: t,
+    urls,
+  });
   await drawProducts();
   drawCart();
   await drawQueue();
   document.body.dataset.ready = "1";
   sync();
   setInterval(() => sync(), 30_000);
-  keepForOffline();
+  keepForOffline(urls);
 }
 
 start();

@@ -3,6 +3,9 @@
 // (/table/claim/<sale id>/<secret>/) gives the buyer the album once the sale has synced.
 // Kept apart from app.js: app.js only asks buyerTake() for the sale's "fan" field.
 
+import { qrDraw } from "./qr.js";
+import { bindScanner } from "./scan.js";
+
 const $ = (sel) => document.querySelector(sel);
 
 function secret() {
@@ -32,7 +35,8 @@ export function buyerTake({ music }) {
   return Object.keys(fan).length ? fan : null;
 }
 
-// After a sale of music: the link the buyer opens (or scans) for their album.
+// After a sale of music: the link the buyer scans (a QR code drawn here, offline) or
+// opens for their album.
 export function buyerShow(sale) {
   const out = $("[data-buyer-claim]");
   if (!out || !sale.fan?.claim) return;
@@ -40,5 +44,13 @@ export function buyerShow(sale) {
   const a = out.querySelector("a");
   a.href = link;
   a.textContent = link;
+  qrDraw(out.querySelector("[data-buyer-claim-qr]"), link);
   out.hidden = false;
 }
+
+// A fan's share code read with the camera into the referral field (typing stays).
+bindScanner({
+  button: $("[data-scan]"),
+  dialog: $('[data-dialog="scan"]'),
+  input: $("[data-buyer-referral]"),
+});

@@ -1,0 +1,165 @@
+"""A sale as a phone sends it, read and checked: what no honest phone sends is refused,
+what the server cannot take as it is gets its flags, and the units it takes per item."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from disquaire.stock.models import Item
+from disquaire.table.models import Sale, Seller, Show, TableProduct
+
+MAX_LINES = 50
+MAX_UNITS = 999
+
+
+class Refused(Exception):
+    """A sale that cannot have come from our app as sent: refused, not recorded."""
+
+
+@dataclass
+class ParsedLine:
+    product_ref: int
+    product: TableProduct | None
+    name: str
+    quantity: int
+    unit_price: int
+
+
+@dataclass
+class Parsed:
+    id: uuid.UUID
+    device_id: uuid.UUID
+    device_seq: int
+    device_time: datetime
+    show: Show
+    payment: str
+    total: int
+    tendered: int | None
+    reference: str
+    lines: list[ParsedLine] = field(default_factory=list)
+
+
+def _int(value: Any, what: str, *, low: int = 0, high: int = 2**31 - 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise Refused(_("%(what)s must be a whole number from %(low)s to %(high)s.") % {
+            "what": what, "low": low, "high": high,
+        })  # fmt: skip
+    return value
+
+
+def parse_uuid(value: Any, what: str, *, version: int | None = None) -> uuid.UUID:
+    try:
+        parsed = uuid.UUID(str(value))
+    except ValueError:
+        raise Refused(_("%(what)s is not an id.") % {"what": what}) from None
+    if version is not None and parsed.version != version:
+        raise Refused(_("%(what)s is not a time-ordered id (UUIDv7).") % {"what": what})
+    return parsed
+
+
+class SaleBatch:
+    """What the sales of one batch name, read once: shows and products (with their items)."""
+
+    def __init__(self, *, seller: Seller, sales: list[Any]) -> None:
+        self.seller = seller
+        show_ids, product_ids = set(), set()
+        for raw in sales:
+            if isinstance(raw, dict):
+                if isinstance(raw.get("show"), int):
+                    show_ids.add(raw["show"])
+                for line in raw.get("lines") or []:
+                    if isinstance(line, dict) and isinstance(line.get("product"), int):
+                        product_ids.add(line["product"])
+        self.shows = Show.objects.select_related("place").in_bulk(show_ids)
+        self.products = TableProduct.objects.prefetch_related("components__item").in_bulk(
+            product_ids
+        )
+
+    def parse(self, raw: Any) -> Parsed:
+        """The sale as the phone sent it, checked for what no honest phone sends."""
+        seller = self.seller
+        if not isinstance(raw, dict):
+            raise Refused(_("A sale is an object."))
+        stamp = parse_datetime(str(raw.get("device_time", "")))
+        if stamp is None:
+            raise Refused(_("The sale's device time is missing or unreadable."))
+        if timezone.is_naive(stamp):
+            stamp = timezone.make_aware(stamp, UTC)
+        show = self.shows.get(_int(raw.get("show"), "show", low=1))
+        if show is None or show.artist_id != seller.artist_id:
+            raise Refused(_("This show is not the band's."))
+        payment = raw.get("payment")
+        if payment not in Sale.Payment.values:
+            raise Refused(_("Unknown payment: cash, card, free, bank transfer or online (phone)."))
+        tendered = raw.get("tendered")
+        lines = raw.get("lines")
+        if not isinstance(lines, list) or not 1 <= len(lines) <= MAX_LINES:
+            raise Refused(_("A sale has 1 to %(n)s lines.") % {"n": MAX_LINES})
+        parsed = Parsed(
+            id=parse_uuid(raw.get("id"), "id", version=7),
+            device_id=parse_uuid(raw.get("device_id"), "device_id"),
+            device_seq=_int(raw.get("device_seq"), "device_seq", low=1),
+            device_time=stamp,
+            show=show,
+            payment=payment,
+            total=_int(raw.get("total"), "total"),
+            tendered=None if tendered is None else _int(tendered, "tendered"),
+            reference=str(raw.get("reference") or "")[:80],
+        )
+        for line in lines:
+            if not isinstance(line, dict):
+                raise Refused(_("A sale line is an object."))
+            ref = _int(line.get("product"), "product", low=1)
+            product = self.products.get(ref)
+            if product is not None and product.artist_id != seller.artist_id:
+                raise Refused(_("This item is not the band's."))
+            parsed.lines.append(
+                ParsedLine(
+                    product_ref=ref,
+                    product=product,
+                    name=str(line.get("name") or "")[:120],
+                    quantity=_int(line.get("quantity"), "quantity", low=1, high=MAX_UNITS),
+                    unit_price=_int(line.get("unit_price"), "unit_price"),
+                )
+            )
+        return parsed
+
+
+def sale_flags(parsed: Parsed) -> list[str]:
+    """What keeps the sale from being taken as is (before stock)."""
+    flags = []
+    if parsed.show.state != Show.State.OPEN:
+        flags.append("show_closed")
+    for line in parsed.lines:
+        if line.product is None:
+            flags.append("product_deleted")
+        elif not line.product.is_active:
+            flags.append("product_removed")
+        elif line.unit_price != line.product.price:
+            flags.append("price")
+    expected = (
+        0
+        if parsed.payment == Sale.Payment.FREE
+        else sum(line.unit_price * line.quantity for line in parsed.lines)
+    )
+    if parsed.total != expected:
+        flags.append("total")
+    return sorted(set(flags))
+
+
+def sale_units(parsed: Parsed) -> list[tuple[Item, int]]:
+    """Units per item the sale takes from the bag, in item order (the lock order)."""
+    units: dict[int, list[Any]] = {}
+    for line in parsed.lines:
+        if line.product is None:
+            continue
+        for comp in line.product.components.all():
+            units.setdefault(comp.item_id, [comp.item, 0])[1] += comp.quantity * line.quantity
+    return [(item, n) for _pk, (item, n) in sorted(units.items())]
