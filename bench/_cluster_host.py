@@ -52,7 +52,9 @@ def host_setup(data: dict[str, Any]) -> dict[str, Any]:
     from django.conf import settings
 
     from disquaire.catalog.models import Artist, Release
+    from disquaire.orders.items import shipping_place_id
     from disquaire.selling.models import Offer
+    from disquaire.stock.models import Balance
 
     providers = settings.PAYMENT_PROVIDERS
     pending = work_wait(data["wait_seconds"])
@@ -60,7 +62,21 @@ def host_setup(data: dict[str, Any]) -> dict[str, Any]:
     assert artist is not None, "the demo band is missing"
     album = Release.objects.filter(artist=artist).order_by("pk").first()
     assert album is not None
-    limited = Offer.objects.filter(artist=artist, numbered=True).order_by("pk").first()
+    # The numbered edition: the offer using the demo's numbered vinyl, as many units for
+    # sale as the web shop's shelf holds (the shipping place's balance).
+    limited = (
+        Offer.objects.filter(artist=artist, item_uses__item__numbered=True).order_by("pk").first()
+    )
+    shelf = shipping_place_id(artist.pk)
+    limited_stock = None
+    if limited is not None and shelf is not None:
+        limited_stock = (
+            Balance.objects.filter(
+                place_id=shelf, item__offer_uses__offer=limited, item__numbered=True
+            )
+            .values_list("quantity", flat=True)
+            .first()
+        )
     digital, _ = Offer.objects.get_or_create(
         artist=artist,
         release=album,
@@ -74,10 +90,11 @@ def host_setup(data: dict[str, Any]) -> dict[str, Any]:
             for r in Release.objects.filter(artist=artist, visibility=Release.Visibility.PUBLISHED)
         ],
         "limited_offer": limited.pk if limited else None,
-        "limited_stock": limited.stock if limited else None,
+        "limited_stock": limited_stock,
         "digital_offer": digital.pk,
         "stripe_api": settings.DISQUAIRE_STRIPE_API_BASE if "stripe" in providers else "",
         "stripe_webhook_secret": settings.DISQUAIRE_STRIPE_WEBHOOK_SECRET,
+        "stripe_secret_key": settings.DISQUAIRE_STRIPE_SECRET_KEY,
         "pending_before": pending,
     }
 
@@ -120,7 +137,7 @@ def host_check(data: dict[str, Any]) -> dict[str, Any]:
         Reservation,
     )
     from disquaire.selling.models import Offer
-    from disquaire.stock.models import Movement
+    from disquaire.stock.models import Balance, Movement
     from disquaire.stock.selectors import balance_drift
 
     pending = work_wait(data["wait_seconds"])
@@ -174,6 +191,20 @@ def host_check(data: dict[str, Any]) -> dict[str, Any]:
         if sold > offer.stock:
             oversold += sold - offer.stock
             problems.append(f"offer {offer.pk}: {sold} sold of {offer.stock}")
+    # The numbered edition: no more sold than the shelf held when the run began, no
+    # balance below zero.
+    if data.get("limited_offer") and data.get("limited_stock") is not None:
+        sold = (
+            Reservation.objects.filter(
+                offer_id=data["limited_offer"], state=Reservation.State.CONSUMED
+            ).aggregate(n=Sum("quantity"))["n"]
+            or 0
+        )
+        problems.append(f"numbered edition: {sold} sold of {data['limited_stock']}")
+        oversold += max(0, sold - data["limited_stock"])
+    for balance in Balance.objects.filter(quantity__lt=0):
+        oversold += -balance.quantity
+        problems.append(f"balance below zero: {balance}")
     oversold += (
         EditionUnit.objects.values("offer", "number").annotate(n=Count("pk")).filter(n__gt=1)
     ).count()

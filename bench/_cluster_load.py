@@ -370,6 +370,7 @@ def stripe_fake_start(spec: dict[str, Any]) -> Any:
     from tests.payments.fake_stripe import FakeStripe
 
     fake = FakeStripe(webhook_secret=spec["stripe_webhook_secret"])
+    fake.keys.add(spec["stripe_secret_key"])  # the lab's DISQUAIRE_STRIPE_SECRET_KEY
     fake.server.server_close()  # its own server on 127.0.0.1: one on the lab address instead
     address = urlsplit(spec["stripe_api"])
     fake.server = ThreadingHTTPServer((address.hostname, address.port), fake._handler())
