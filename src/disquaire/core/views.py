@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from disquaire.core import replica
 from disquaire.core.http import bearer_matches
 from disquaire.core.models import WorkerHeartbeat
 from disquaire.core.ratelimit import client_ip
-from disquaire.core import replica
 
 WORKER_FRESH = timedelta(seconds=60)
 logger = logging.getLogger(__name__)
