@@ -2,8 +2,9 @@
 
 Builds the lab (nginx, two app hosts, two workers, PostgreSQL primary + streaming
 replica, Redis, Ceph's RADOS Gateway — each host in its own network namespace), publishes
-the demo band's releases, then for a fixed time drives from the `fan` host a mix of
-traffic through the load balancer: page views (nginx-cached and not), plays (the player's
+the demo band's releases, then for a fixed time sends from the `fan` host visitors
+through the load balancer, each flow arriving on a schedule (an open loop: RATES, Poisson
+arrivals a second, whether or not the earlier visitors were answered): page views (nginx-cached and not), plays (the player's
 data, then its stream with a Range header, followed to S3), add-to-cart + checkout +
 payment confirmation of a numbered limited edition and of a digital album — by the test
 provider, or by card through the Stripe fake of tests/payments/fake_stripe.py (run on the
@@ -14,16 +15,19 @@ one app host and one worker host, restarts the PostgreSQL primary once, and unpl
 S3 host for 10 s.
 
 Afterwards, from the database: every order whose payment was confirmed is paid exactly
-once with its entitlements; no unit oversold; no task lost (every track, rendition and
-zip finished or failed with a reason); every download either served whole or refused
-cleanly. Last line, one JSON object:
+once with its entitlements and its sold_online ledger rows; no unit oversold; 0 drift in
+`disquaire stock-check`; no task lost (every track, rendition and zip finished or failed
+with a reason); every download either served whole or refused cleanly. It reports
+p50/p95/p99 per class in and out of the fault windows, and the CPU seconds of every host
+and program of the lab (bench/_labcpu.py). Last line, one JSON object:
 
-    {"bench": "cluster", "page_rps", "checkouts_per_s", "p99_ms", "errors_during_faults",
-     "lost_orders", "double_fulfilled", "oversold", "lost_tasks", ...}
+    {"bench": "cluster", "latency_valid", "arrivals_per_s", "page_rps", "checkouts_per_s",
+     "p99_ms", "latency_ms", "errors_during_faults", "lost_orders", "double_fulfilled",
+     "oversold", "lost_tasks", "ledger_wrong", "stock_drift", "cpu_s_by_program", ...}
 
 Needs root and `ip netns` (the lab's network namespaces); skipped with one line otherwise.
 
-    python bench/cluster.py [--quick] [--seconds 180] [--fans 16] [--keep]
+    python bench/cluster.py [--quick] [--seconds 180] [--scale 1.0] [--keep]
 """
 
 from __future__ import annotations
