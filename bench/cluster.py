@@ -1,18 +1,18 @@
 """Release day on several machines, with faults: the lab of deploy/lab/lab.sh under load.
 
-Builds the lab (nginx, two app hosts, two workers, PostgreSQL primary + streaming
-replica, Redis, Ceph's RADOS Gateway — each host in its own network namespace), publishes
-the demo band's releases, then for a fixed time sends from the `fan` host visitors
-through the load balancer, each flow arriving on a schedule (an open loop: RATES, Poisson
-arrivals a second, whether or not the earlier visitors were answered): page views (nginx-cached and not), plays (the player's
-data, then its stream with a Range header, followed to S3), add-to-cart + checkout +
-payment confirmation of a numbered limited edition and of a digital album — by the test
-provider, or by card through the Stripe fake of tests/payments/fake_stripe.py (run on the
-fan host), confirmed by its signed webhook, delivered again until answered 2xx and
-sometimes twice — and downloads of the paid zip. A second release is published as the
-run starts, so that encodings are under way when the faults come. Meanwhile it SIGKILLs
-one app host and one worker host, restarts the PostgreSQL primary once, and unplugs the
-S3 host for 10 s.
+Builds the lab (nginx, two app hosts, two workers, PostgreSQL primary + streaming replica,
+Redis, Ceph's RADOS Gateway — each host in its own network namespace), publishes the demo
+band's releases, then for a fixed time sends from the `fan` host visitors through the load
+balancer, each flow arriving on a schedule (an open loop: RATES, Poisson arrivals a
+second, whether or not the earlier visitors were answered): page views (nginx-cached and
+not), plays (the player's data, then its stream with a Range header, followed to S3), add-
+to-cart + checkout + payment confirmation of a numbered limited edition and of a digital
+album — by the test provider, or by card through the Stripe fake of
+tests/payments/fake_stripe.py (run on the fan host), confirmed by its signed webhook,
+delivered again until answered 2xx and sometimes twice — and downloads of the paid zip. A
+second release is published as the run starts, so that encodings are under way when the
+faults come. Meanwhile it SIGKILLs one app host and one worker host, restarts the
+PostgreSQL primary once, and unplugs the S3 host for 10 s.
 
 Afterwards, from the database: every order whose payment was confirmed is paid exactly
 once with its entitlements and its sold_online ledger rows; no unit oversold; 0 drift in
