@@ -349,6 +349,8 @@ class Driver:
     async def run(self) -> None:
         await self.warm_up()
         self.started = time.time()
+        # The orchestrator times the faults from here (bench/cluster.py, faults_run).
+        Path(self.spec["started_file"]).write_text(str(self.started))
         deadline = self.started + self.spec["seconds"]
         rates = self.spec["rates"]
         await asyncio.gather(

@@ -132,8 +132,18 @@ def on_host(host: str, mode: str, data: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def faults_run(seconds: float, started: float, log: list[dict[str, Any]]) -> None:
-    """The faults, at fixed points of the run (a thread of the orchestrator)."""
+def faults_run(seconds: float, started_file: Path, log: list[dict[str, Any]]) -> None:
+    """The faults, at fixed points of the run (a thread of the orchestrator), timed from
+    the moment the load generator starts its schedule (it may take seconds to start on a
+    busy machine); at most two minutes are waited for it."""
+    deadline = time.time() + 120
+    started = 0.0
+    while not started and time.time() < deadline:
+        try:
+            started = float(started_file.read_text())
+        except (OSError, ValueError):  # not written yet
+            time.sleep(0.1)
+    started = started or time.time()
 
     def at(fraction: float) -> None:
         time.sleep(max(0.0, started + seconds * fraction - time.time()))
@@ -189,6 +199,7 @@ def main() -> None:
         setup["seconds"] = seconds
         setup["rates"] = rates
         spec = Path(tempfile.gettempdir()) / f"dq-cluster-{os.getpid()}.json"
+        setup["started_file"] = str(spec) + ".started"
         spec.write_text(json.dumps(setup))
 
         # The lab at rest first: what its daemons burn with no visitor at all.
@@ -199,14 +210,15 @@ def main() -> None:
         faults: list[dict[str, Any]] = []
         publish = {"tracks": 4, "seconds": 8} if args.quick else {"tracks": 6, "seconds": 20}
         meter = LabCpu()
-        started = time.time()
         # A second release goes out as the traffic starts: its encodings are running on
         # the workers when one of them is killed.
         publisher = threading.Thread(
             target=lambda: on_host("worker1", "--publish", publish), daemon=True
         )
         publisher.start()
-        fault_thread = threading.Thread(target=faults_run, args=(seconds, started, faults))
+        fault_thread = threading.Thread(
+            target=faults_run, args=(seconds, Path(setup["started_file"]), faults)
+        )
         fault_thread.start()
         driver = subprocess.run(
             ["ip", "netns", "exec", "dqlab-fan", sys.executable, __file__, "--drive", str(spec)],
@@ -291,16 +303,19 @@ def report(
 ) -> None:
     windows = [(f["start"], f["end"] + RECOVERY_SECONDS) for f in faults]
 
-    def in_fault(t: float) -> bool:
-        return any(a <= t <= b for a, b in windows)
+    def in_fault(r: list[Any]) -> bool:
+        # A request belongs to a fault when any part of it overlaps the window: one sent
+        # just before a host is killed dies in flight with it.
+        sent, ended = r[0], r[0] + r[3] / 1000
+        return any(sent <= b and ended >= a for a, b in windows)
 
     requests = records["requests"]  # [t, kind, status, ms, outcome]
     # The public pages (nginx's cache, or an app host's shared cache behind it): the
     # target. Signed-in visitors' pages are reported apart.
     pages = [r for r in requests if r[1] in ("page_cached", "page_app")]
-    calm_pages = [r[3] for r in pages if not in_fault(r[0]) and r[4] == "ok"]
-    errors_in = [r for r in requests if in_fault(r[0]) and r[4] != "ok"]
-    errors_out = [r for r in requests if not in_fault(r[0]) and r[4] != "ok"]
+    calm_pages = [r[3] for r in pages if not in_fault(r) and r[4] == "ok"]
+    errors_in = [r for r in requests if in_fault(r) and r[4] != "ok"]
+    errors_out = [r for r in requests if not in_fault(r) and r[4] != "ok"]
     broken = [r for r in requests if r[4] == "broken"]
     kinds: dict[str, dict[str, int]] = {}
     for r in requests:
@@ -310,8 +325,8 @@ def report(
     for name, members in CLASSES.items():
         ok = [r for r in requests if r[1] in members and r[4] == "ok"]
         classes[name] = {
-            "calm": latency([r[3] for r in ok if not in_fault(r[0])]),
-            "faults": latency([r[3] for r in ok if in_fault(r[0])]),
+            "calm": latency([r[3] for r in ok if not in_fault(r)]),
+            "faults": latency([r[3] for r in ok if in_fault(r)]),
         }
     paid = len(records["paid_codes"])
     cpu = lab_info["cpu"]
