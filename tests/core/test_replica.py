@@ -17,8 +17,10 @@ from django.db.utils import load_backend
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from disquaire.core import replica
+from disquaire.core.models import WorkerHeartbeat
 from disquaire.orders.models import Order
 from disquaire.orders.services import payment_confirm, payment_create
 from disquaire.selling.models import Offer
@@ -166,3 +168,43 @@ def test_an_unreachable_replica_sends_reports_to_the_primary(
         caplog.clear()
         assert replica.reporting_db() == DEFAULT_DB_ALIAS
         assert caplog.text == ""
+
+
+def _healthz(client: Client) -> Any:
+    WorkerHeartbeat.objects.create(worker_id="w1", last_seen=timezone.now())
+    return client.get("/healthz")
+
+
+def test_healthz_says_nothing_of_a_replica_when_none_is_configured(client: Client) -> None:
+    response = _healthz(client)
+    assert response.status_code == 200
+    assert "replica" not in response.json()
+
+
+def test_healthz_reports_a_reachable_replica(replica_db: Any, client: Client) -> None:
+    response = _healthz(client)
+    assert response.status_code == 200
+    state = response.json()["replica"]
+    assert state["ok"] is True and state["reachable"] is True
+    if replica_db.vendor == "postgresql":
+        # The test alias mirrors the primary: reachable, but no standby, so no lag.
+        assert state["standby"] is False and state["lag_seconds"] is None
+
+
+def test_healthz_reports_an_unreachable_replica_and_stays_healthy(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, client: Client
+) -> None:
+    monkeypatch.setattr(replica, "replica_configured", lambda: True)
+    monkeypatch.setattr(replica, "_failed_at", {})
+    broken = dict(connections[DEFAULT_DB_ALIAS].settings_dict)
+    broken.update(
+        ENGINE="django.db.backends.sqlite3",
+        NAME=str(tmp_path / "no-such-folder" / "db.sqlite3"),
+        OPTIONS={},
+    )
+    for _wrapper in _alias_to(broken):
+        response = _healthz(client)
+        # The reports read the primary meanwhile: the machine serves everything still.
+        assert response.status_code == 200
+        assert response.json()["status"] == "ok"
+        assert response.json()["replica"] == {"ok": False, "reachable": False}

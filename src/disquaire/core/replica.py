@@ -80,6 +80,40 @@ def _replica_reachable() -> bool:
     return True
 
 
+# On a standby, how far its replay is behind: 0 when it has replayed all it received
+# (an idle primary sends nothing, and the last replayed transaction only grows older).
+_LAG_SQL = (
+    "SELECT pg_is_in_recovery(), CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()"
+    " THEN 0 ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
+)
+
+
+def replica_state() -> dict[str, object]:
+    """What ``/healthz`` tells of the replica: reachable, a standby, its lag in seconds.
+
+    Tried afresh each time (a monitor must see it come back), with the connection's own
+    timeout (``DISQUAIRE_DB_CONNECT_TIMEOUT``).
+    """
+    wrapper = connections[REPLICA]
+    try:
+        with wrapper.cursor() as cursor:
+            if wrapper.vendor != "postgresql":
+                cursor.execute("SELECT 1")
+                return {"ok": True, "reachable": True}
+            cursor.execute(_LAG_SQL)
+            standby, lag = cursor.fetchone()
+    except DatabaseError:
+        logger.warning("the read replica cannot be reached: reports read the primary")
+        wrapper.close()
+        return {"ok": False, "reachable": False}
+    return {
+        "ok": True,
+        "reachable": True,
+        "standby": bool(standby),
+        "lag_seconds": round(float(lag), 3) if standby and lag is not None else None,
+    }
+
+
 def reporting_db() -> str:
     """The alias a report, a stats chart or a search reads from.
 

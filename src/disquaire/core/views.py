@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from disquaire.core import replica
 from disquaire.core.http import bearer_matches
 from disquaire.core.models import WorkerHeartbeat
 from disquaire.core.ratelimit import client_ip
@@ -70,7 +71,9 @@ def _may_see_health(request: HttpRequest) -> bool:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database, storage and worker status: 200 when all are healthy, 503 otherwise.
+    """Database, storage and worker status: 200 when all are healthy, 503 otherwise;
+    with a read replica configured, its state too (reachable, lag), which does not
+    change the status.
 
     Answered to the machine itself and to a monitor holding the token only (404 to
     anyone else); a failure is logged, and the answer says only which check failed.
@@ -89,6 +92,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
             logger.exception("health check %s failed", name)
             checks[name] = {"ok": False}
     healthy = all(item["ok"] for item in checks.values())
+    if replica.replica_configured():
+        # Told, not counted in the status: while the replica is away the reports read
+        # the primary, so the machine still serves everything and stays in the upstream.
+        checks["replica"] = replica.replica_state()
     return JsonResponse(
         {"status": "ok" if healthy else "unhealthy", **checks}, status=200 if healthy else 503
     )

@@ -32,6 +32,7 @@ from disquaire.storefront.listening.access import (
     release_preview_digest,
 )
 from disquaire.storefront.listening.plays import listen_play_claim, listen_plays_left
+from disquaire.storefront.listening.shared import shared_entries
 from disquaire.storefront.models import Clip
 
 STREAM_PURPOSE = "stream"
@@ -94,7 +95,11 @@ def _source_type(*, track: Track, key: str) -> str:
 
 def stream_url(*, track: Track, key: str, mode: str, preview_digest: str | None = None) -> str:
     """A signed, expiring ``/stream/<token>`` URL (path only) for one stream."""
-    payload: dict[str, Any] = {"t": track.pk, "f": key, "m": mode}
+    return _stream_url(track_id=track.pk, key=key, mode=mode, preview_digest=preview_digest)
+
+
+def _stream_url(*, track_id: int, key: str, mode: str, preview_digest: str | None) -> str:
+    payload: dict[str, Any] = {"t": track_id, "f": key, "m": mode}
     if preview_digest:
         payload["p"] = preview_digest
     token = token_make(purpose=STREAM_PURPOSE, payload=payload, ttl_seconds=_stream_ttl())
@@ -104,6 +109,25 @@ def stream_url(*, track: Track, key: str, mode: str, preview_digest: str | None 
 def _sources(*, track: Track, mode: str, preview_digest: str | None) -> list[dict[str, str]]:
     """Playable sources of ``track`` in ``mode``, Opus first (smaller, where supported),
     then the universal stream; empty when nothing is ready yet."""
+    return _signed(track.pk, _source_keys(track=track, mode=mode), mode, preview_digest)
+
+
+def _signed(
+    track_id: int, keys: list[tuple[str, str]], mode: str, preview_digest: str | None
+) -> list[dict[str, str]]:
+    return [
+        {
+            "src": _stream_url(
+                track_id=track_id, key=key, mode=mode, preview_digest=preview_digest
+            ),
+            "type": kind,
+        }
+        for key, kind in keys
+    ]
+
+
+def _source_keys(*, track: Track, mode: str) -> list[tuple[str, str]]:
+    """(stream key, source type) of each playable source of ``track`` in ``mode``."""
     renditions = list(track.renditions.all())
     keys = track_stream_keys(track=track, renditions=renditions)
     if mode == FULL:
@@ -117,13 +141,7 @@ def _sources(*, track: Track, mode: str, preview_digest: str | None) -> list[dic
         }
     usable = [key for key in keys if key in ready]
     usable.sort(key=lambda key: 0 if key == "opus-96" else 1)
-    return [
-        {
-            "src": stream_url(track=track, key=key, mode=mode, preview_digest=preview_digest),
-            "type": _source_type(track=track, key=key),
-        }
-        for key in usable
-    ]
+    return [(key, _source_type(track=track, key=key)) for key in usable]
 
 
 def _peaks(peaks: Any, points: int = PEAKS_POINTS) -> list[float]:
@@ -157,17 +175,25 @@ def listen_track_entry(
     sources = [] if claim_url else _sources(track=track, mode=mode, preview_digest=preview_digest)
     if mode == CLIP and not sources:
         clips_request(track=track)
+    return _entry_with(_entry_shared(track=track, mode=mode), sources, claim_url)
+
+
+def _entry_with(
+    shared: dict[str, Any], sources: list[dict[str, str]], claim: str | None
+) -> dict[str, Any]:
+    return {**shared, "sources": sources, "claim": claim, "pending": not sources and not claim}
+
+
+def _entry_shared(*, track: Track, mode: str) -> dict[str, Any]:
+    """What a track entry holds for every visitor alike (no signed URL)."""
     return {
         "id": track.pk,
         "position": track.position,
         "title": track.title,
         "duration": track.duration_s,
         "peaks": _peaks(track.peaks),
-        "sources": sources,
         "mode": mode,
         "clip_seconds": track.release.preview_clip_seconds if mode == CLIP else None,
-        "claim": claim_url,
-        "pending": not sources and not claim_url,
     }
 
 
@@ -195,16 +221,29 @@ def listen_data_build(
         assert listener is not None
         plays_left = listen_plays_left(release=release, listener=listener)
     mode = CLIP if plays_left == 0 else base
+    claims = limited and mode == FULL
     tracks = []
-    for track in listen_tracks(release=release):
-        claim = None
-        if limited and mode == FULL:
-            claim = reverse(
-                "storefront:listen_play", kwargs={"release_id": release.pk, "track_id": track.pk}
+    if digest is None:
+        # Every visitor of the release in this mode shares the list: only the signed
+        # URLs are theirs (listening.shared).
+        def build() -> list[tuple[Track, dict[str, Any], list[tuple[str, str]]]]:
+            return [
+                (track, _entry_shared(track=track, mode=mode), _source_keys(track=track, mode=mode))
+                for track in listen_tracks(release=release)
+            ]
+
+        for shared, keys in shared_entries(release=release, mode=mode, build=build):
+            claim = _claim_url(release.pk, shared["id"]) if claims else None
+            sources = [] if claim else _signed(shared["id"], keys, mode, None)
+            if mode == CLIP and not sources and not claim:
+                clips_request(track=Track.objects.get(pk=shared["id"]))
+            tracks.append(_entry_with(shared, sources, claim))
+    else:
+        for track in listen_tracks(release=release):
+            claim = _claim_url(release.pk, track.pk) if claims else None
+            tracks.append(
+                listen_track_entry(track=track, mode=mode, preview_digest=digest, claim_url=claim)
             )
-        tracks.append(
-            listen_track_entry(track=track, mode=mode, preview_digest=digest, claim_url=claim)
-        )
     return {
         "release": release.pk,
         "policy": release.preview_policy,
@@ -214,6 +253,12 @@ def listen_data_build(
         "buy_url": release.get_absolute_url() + "#buy-title",
         "tracks": tracks,
     }
+
+
+def _claim_url(release_id: int, track_id: int) -> str:
+    return reverse(
+        "storefront:listen_play", kwargs={"release_id": release_id, "track_id": track_id}
+    )
 
 
 def listen_play_start(
