@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from disquaire.consignment.links import shop_link_path
+from disquaire.consignment.links import shop_from_token, shop_link_path
 from disquaire.consignment.models import Sale
 from disquaire.consignment.services import (
     Line,
@@ -55,7 +55,11 @@ def test_shop_page_shows_placements_reports_statements_and_the_private_link(band
     assert page.status_code == 200
     text = page.content.decode()
     assert band.item.name in text
-    assert shop_link_path(shop=band.shop) in text
+    # The link shown opens this shop's page (its token carries the time it was signed).
+    prefix = shop_link_path(shop=band.shop).rsplit("/", 2)[0] + "/"
+    shown = re.search(re.escape(prefix) + r"([^/\"<\s]+)/", text)
+    assert shown is not None
+    assert shop_from_token(token=shown.group(1)) == band.shop
     assert "The shop keeps 30 % of its price. From €10.00 up: 25 %." in text
     for name in (
         "consignment_shop_edit",
