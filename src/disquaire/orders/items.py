@@ -29,6 +29,7 @@ from disquaire.orders.models import Reservation
 from disquaire.selling.models import OfferItem
 from disquaire.stock import services as stock_services
 from disquaire.stock.models import Balance, Item, Place, Reason
+from disquaire.stock.web_shop import web_shop_record
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,7 @@ def _ledger_write(
     place_id = uses[0].place_id
     if place_id is None:
         place_id = stock_services.place_default(artist=order.artist).pk
-    stock_services.web_shop_record(
+    web_shop_record(
         artist_id=order.artist_id,
         place_id=place_id,
         quantities=need,
