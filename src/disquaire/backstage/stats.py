@@ -4,7 +4,8 @@ Each chart is a ``Chart``: a title, a sentence saying what is counted (and what 
 and rows of (label, values). The same rows feed the SVG, the table beside it (for screen
 readers and for anyone who prefers numbers) and the CSV download, so the three never
 disagree. Drawing is done here, in Python, into SVG shapes: no JavaScript library, no
-CDN, no inline style (colours come from backstage.css classes).
+CDN, no inline style (colours come from backstage.css classes); the shapes are worked out
+in ``backstage.stats_svg``.
 """
 
 from __future__ import annotations
