@@ -241,7 +241,6 @@ def test_shop_settings_saved(band: Band) -> None:
         {
             "ship_from_country": "fr",
             "vat_note": "VAT not applicable",
-            "manual_payment_instructions": "IBAN FR76…",
         },
     )
     assert response.status_code == 302
