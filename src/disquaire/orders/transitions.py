@@ -41,7 +41,7 @@ def _artist_of(obj: models.Model, order: Order | None, order_id: int | None) -> 
     if order is not None:
         return int(order.artist_id)
     artist_id = getattr(obj, "artist_id", None)
-    if artist_id is None:  # a payment alone: one small read
+    if artist_id is None and order_id is not None:  # a payment alone: one small read
         artist_id = Order.objects.values_list("artist_id", flat=True).get(pk=order_id)
     return int(artist_id)
 

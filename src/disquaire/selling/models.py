@@ -18,7 +18,7 @@ from disquaire.stock.models import Item
 
 class ShopSettings(models.Model):
     """One artist's shop: where parcels leave from, the VAT note, local pick-up. (How fans
-pay, bank details included, is ``payments.PaymentSettings``.)"""
+    pay, bank details included, is ``payments.PaymentSettings``.)"""
 
     artist = models.OneToOneField(Artist, on_delete=models.CASCADE, related_name="shop_settings")
     ship_from_country = models.CharField(
