@@ -41,9 +41,10 @@ def _artist_of(obj: models.Model, order: Order | None, order_id: int | None) -> 
     if order is not None:
         return int(order.artist_id)
     artist_id = getattr(obj, "artist_id", None)
-    if artist_id is None and order_id is not None:  # a payment alone: one small read
-        artist_id = Order.objects.values_list("artist_id", flat=True).get(pk=order_id)
-    return int(artist_id)
+    if artist_id is not None:
+        return int(artist_id)
+    # A payment alone: one small read.
+    return int(Order.objects.values_list("artist_id", flat=True).get(pk=order_id or 0))
 
 
 def audit_log(
