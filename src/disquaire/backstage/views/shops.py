@@ -22,6 +22,7 @@ from disquaire.backstage.forms_consignment import (
     SettleForm,
     ShopForm,
 )
+from disquaire.backstage.views.common import form_page
 from disquaire.catalog.models import Artist
 from disquaire.consignment import selectors
 from disquaire.consignment.documents import statement_pdf
@@ -123,20 +124,13 @@ def _form_page(
     button: str,
     act: Callable[[dict[str, Any]], tuple[str, str]],
 ) -> HttpResponse:
-    """A form that runs one consignment service: ``act(cleaned data)`` returns the message
-    and the address to go to; a ConsignmentError is shown on the form, nothing done."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            message, url = act(form.cleaned_data)
-        except ConsignmentError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, message)
-            return redirect(url)
-    return render(
+    return form_page(
         request,
-        "backstage/shops/action.html",
-        {"artist": artist, "shop": shop, "title": title, "form": form, "button": button},
+        form=form,
+        template="backstage/shops/action.html",
+        context={"artist": artist, "shop": shop, "title": title, "button": button},
+        act=act,
+        refused=ConsignmentError,
     )
 
 
