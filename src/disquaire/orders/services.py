@@ -348,8 +348,11 @@ def order_flag(*, order: Order, note: str, actor: str) -> None:
         entry = audit_log(
             action="order.flag", obj=order, order=order, actor=actor, data={"note": note}
         )
-        # The audit entry names this flag (inside an audit batch it has no id yet).
-        key = f"flag-{entry.pk}" if entry.pk else f"flag-{order.pk}-{timezone.now().timestamp()}"
+        # The audit entry names this flag (inside an audit batch it has no id yet). "log-":
+        # ids of the one audit log, never taken for those of the older table ("flag-<id>").
+        key = (
+            f"flag-log-{entry.pk}" if entry.pk else f"flag-{order.pk}-{timezone.now().timestamp()}"
+        )
         order_flagged.send(sender=Order, order=order, note=note, key=key)
 
 
