@@ -374,15 +374,9 @@ def main() -> None:
     data_dir = Path(args.data_dir)
     prepare_demo(data_dir)
     port = free_port()
-    from disquaire.cli import DEMO_PROVIDERS
-
-    # As ``disquaire demo`` serves it: with the test provider, so the demo band (in test
-    # mode) can be paid without money for the order pictures.
-    env = {
-        **os.environ,
-        "DISQUAIRE_DATA_DIR": str(data_dir),
-        "DISQUAIRE_PAYMENT_PROVIDERS": DEMO_PROVIDERS,
-    }
+    # As ``disquaire demo`` serves it: the demo band is in test mode, which offers the
+    # test payment by itself, so the order pictures are paid without money.
+    env = {**os.environ, "DISQUAIRE_DATA_DIR": str(data_dir)}
     server = subprocess.Popen(
         [str(BIN / "disquaire"), "serve", "--port", str(port)],
         env=env,

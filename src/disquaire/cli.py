@@ -14,7 +14,6 @@ import sys
 from disquaire.config.env import FALSE
 
 ALIASES = {"import": "import_release"}
-DEMO_PROVIDERS = "stripe,manual,test"
 
 
 class Refused(SystemExit):
@@ -32,9 +31,6 @@ def environment_prepare(args: list[str], environ: os._Environ[str] | dict[str, s
                 f"{environ['DISQUAIRE_PRODUCTION']!r} says otherwise: set one or the other."
             )
         environ["DISQUAIRE_PRODUCTION"] = "1"
-    elif command == "demo":
-        # The demo shows checkout without money: it asks for the test provider itself.
-        environ.setdefault("DISQUAIRE_PAYMENT_PROVIDERS", DEMO_PROVIDERS)
 
 
 def main(argv: list[str] | None = None) -> None:

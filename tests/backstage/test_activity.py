@@ -13,7 +13,7 @@ from django.utils import translation
 
 from disquaire.backstage.services import deletions, invitations, members
 from disquaire.catalog.models import Membership, Release, Track
-from disquaire.core.audit import acting_as
+from disquaire.core.audit import acting_as, activity_for_artist
 from disquaire.core.models import ActivityEntry
 from disquaire.delivery.codes import code_batch_create
 from disquaire.selling import services as shop_services
@@ -27,7 +27,8 @@ pytestmark = pytest.mark.django_db
 
 
 def entries(band: Band) -> list[ActivityEntry]:
-    return list(ActivityEntry.objects.filter(artist_id=band.artist.pk).order_by("pk"))
+    """The band's back-office actions (not the steps of its orders' histories)."""
+    return list(activity_for_artist(artist_id=band.artist.pk).order_by("pk"))
 
 
 def only(band: Band, action: str) -> ActivityEntry:
@@ -94,6 +95,16 @@ def test_a_refused_deletion_leaves_no_entry(band: Band) -> None:
         deletions.release_delete(release=band.release)
     assert Release.objects.filter(pk=band.release.pk).exists()
     assert entries(band) == []
+
+
+def test_an_orders_history_is_kept_in_the_same_log_but_shown_on_its_own_page(band: Band) -> None:
+    order = order_for(OfferFactory(release=band.release, artist=band.artist))
+    history = list(order.audit_entries)
+    assert [e.action for e in history][:1] == ["order.create"]
+    assert {(e.artist_id, e.order_id) for e in history} == {(band.artist.pk, order.pk)}
+    assert entries(band) == []
+    page = band.client.get(reverse("backstage:activity", kwargs={"artist": band.artist.slug}))
+    assert "order.create" not in page.content.decode()
 
 
 # --- offers, shipping, shop settings, codes ------------------------------------------------

@@ -3,6 +3,7 @@ language, and never for test orders."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from disquaire.backstage import member_emails as member_emails_module
 from disquaire.backstage.member_emails import (
     daily_summaries_send,
     member_email_settings_save,
@@ -144,6 +146,35 @@ def test_each_member_reads_in_their_own_language(
     (message,) = _member_mails(band.user.email)
     assert "Nouvelle commande" in message.subject
     assert "12,00\u00a0€" in message.body and "À envoyer" in message.body
+
+
+def test_an_event_is_written_once_per_language_not_once_per_member(
+    band: Band, django_capture_on_commit_callbacks: Any
+) -> None:
+    for n in range(3):
+        member = UserFactory(email=f"member{n}@example.org")
+        MembershipFactory(artist=band.artist, user=member, role=Membership.Role.MEMBER)
+    member_email_settings_save(membership=_membership(band), choices={"language": "fr"})
+    order = order_for(_cd(band))
+    Order.objects.filter(pk=order.pk).update(state="paid")
+    built: list[str] = []
+    real = member_emails_module.event_for
+
+    def counting(*args: Any) -> Any:
+        event = real(*args)
+
+        def build() -> Any:
+            built.append("built")
+            return event.build()
+
+        return dataclasses.replace(event, build=build)
+
+    with mock.patch.object(member_emails_module, "event_for", counting):
+        sent = member_emails_send(
+            kind=MemberEmailKind.NEW_ORDER, key=f"order-{order.pk}", object_id=order.pk,
+            artist_id=band.artist.pk,
+        )  # fmt: skip
+    assert sent == 4 and len(built) == 2  # English for three members, French for one
 
 
 def test_a_refused_payment_and_a_flag_are_payment_problems(

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from disquaire.selling.models import Offer, ShippingZone
 from tests.backstage.conftest import Band
-from tests.backstage.test_selling import _offer_data, _url
+from tests.backstage.helpers import offer_form_data
+from tests.backstage.test_selling import _url
 from tests.shop.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_values_typed_for_another_kind_are_ignored(band: Band) -> None:
     track = band.release.tracks.create(position=1, title="One", slug="one", duration_ms=1000)
     response = band.client.post(
         _url("offer_create", band) + f"?release={band.release.pk}",
-        _offer_data(kind="digital", track=str(track.pk), pricing="free", price="9"),
+        offer_form_data(kind="digital", track=str(track.pk), pricing="free", price="9"),
     )
     assert response.status_code == 302
     offer = Offer.objects.get()
@@ -60,7 +61,7 @@ def test_a_physical_offer_without_shipping_zone_warns(band: Band) -> None:
 
     response = band.client.post(
         _url("offer_create", band) + f"?release={band.release.pk}",
-        _offer_data(kind="bundle", title="CD"),
+        offer_form_data(kind="bundle", title="CD"),
         follow=True,
     )
     page = response.content.decode()
@@ -80,7 +81,7 @@ def test_no_warning_once_a_zone_exists_or_for_digital_offers(band: Band) -> None
     assert NO_ZONE not in form.content.decode()
     response = band.client.post(
         _url("offer_create", band) + f"?release={band.release.pk}",
-        _offer_data(kind="bundle", title="CD"),
+        offer_form_data(kind="bundle", title="CD"),
         follow=True,
     )
     assert "No fan can order it yet" not in response.content.decode()

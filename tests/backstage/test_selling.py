@@ -10,6 +10,7 @@ from django.urls import reverse
 from disquaire.orders.services import payment_confirm, payment_create
 from disquaire.selling.models import Offer, OfferOption, ShippingZone, ShopSettings
 from tests.backstage.conftest import Band
+from tests.backstage.helpers import offer_form_data
 from tests.shop.factories import OfferFactory
 from tests.shop.helpers import order_for
 
@@ -20,28 +21,9 @@ def _url(name: str, band: Band, **kwargs: Any) -> str:
     return reverse(f"backstage:{name}", kwargs={"artist": band.artist.slug, **kwargs})
 
 
-def _offer_data(**overrides: Any) -> dict[str, Any]:
-    data = {
-        "kind": "digital",
-        "title": "Digital album",
-        "includes": "FLAC\nMP3",
-        "pricing": "fixed",
-        "price": "8,50",
-        "minimum": "",
-        "suggested": "",
-        "stock": "",
-        "active": "on",
-        "track": "",
-        "options-TOTAL_FORMS": "0",
-        "options-INITIAL_FORMS": "0",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_fixed_price_typed_as_decimal_is_stored_in_minor_units(band: Band) -> None:
     response = band.client.post(
-        _url("offer_create", band) + f"?release={band.release.pk}", _offer_data()
+        _url("offer_create", band) + f"?release={band.release.pk}", offer_form_data()
     )
     assert response.status_code == 302
     offer = Offer.objects.get(release=band.release)
@@ -51,7 +33,7 @@ def test_fixed_price_typed_as_decimal_is_stored_in_minor_units(band: Band) -> No
 def test_pay_what_you_want_keeps_minimum_and_suggested(band: Band) -> None:
     band.client.post(
         _url("offer_create", band) + f"?release={band.release.pk}",
-        _offer_data(pricing="pwyw", price="", minimum="0", suggested="7"),
+        offer_form_data(pricing="pwyw", price="", minimum="0", suggested="7"),
     )
     offer = Offer.objects.get(release=band.release)
     assert (offer.minimum_minor, offer.suggested_minor, offer.price_minor) == (0, 700, 0)
@@ -60,13 +42,13 @@ def test_pay_what_you_want_keeps_minimum_and_suggested(band: Band) -> None:
 def test_amount_that_is_not_money_gets_a_clear_form_error(band: Band) -> None:
     response = band.client.post(
         _url("offer_create", band) + f"?release={band.release.pk}",
-        _offer_data(price="douze"),
+        offer_form_data(price="douze"),
     )
     assert response.status_code == 200
     assert "Type an amount in EUR" in response.content.decode()
     response = band.client.post(
         _url("offer_create", band) + f"?release={band.release.pk}",
-        _offer_data(price="1.234"),
+        offer_form_data(price="1.234"),
     )
     assert "Type an amount in EUR" in response.content.decode()
     assert not Offer.objects.exists()
@@ -75,7 +57,7 @@ def test_amount_that_is_not_money_gets_a_clear_form_error(band: Band) -> None:
 def test_suggested_below_minimum_is_refused(band: Band) -> None:
     response = band.client.post(
         _url("offer_create", band) + f"?release={band.release.pk}",
-        _offer_data(pricing="pwyw", minimum="5", suggested="3"),
+        offer_form_data(pricing="pwyw", minimum="5", suggested="3"),
     )
     assert response.status_code == 200 and not Offer.objects.exists()
 
@@ -83,7 +65,7 @@ def test_suggested_below_minimum_is_refused(band: Band) -> None:
 def test_merch_with_options_each_with_its_stock(band: Band) -> None:
     response = band.client.post(
         _url("offer_create", band),
-        _offer_data(
+        offer_form_data(
             kind="physical",
             title="T-shirt",
             price="20",
@@ -107,7 +89,7 @@ def test_merch_with_options_each_with_its_stock(band: Band) -> None:
 
 def test_another_artists_release_cannot_get_an_offer(band: Band, stranger: Band) -> None:
     response = band.client.post(
-        _url("offer_create", band) + f"?release={stranger.release.pk}", _offer_data()
+        _url("offer_create", band) + f"?release={stranger.release.pk}", offer_form_data()
     )
     assert response.status_code == 404 and not Offer.objects.exists()
 
@@ -117,7 +99,7 @@ def test_edit_shows_decimals_and_saves_changes(band: Band) -> None:
     page = band.client.get(_url("offer_edit", band, offer_id=offer.pk)).content.decode()
     assert 'value="10.00"' in page
     band.client.post(
-        _url("offer_edit", band, offer_id=offer.pk), _offer_data(title="New", price="12")
+        _url("offer_edit", band, offer_id=offer.pk), offer_form_data(title="New", price="12")
     )
     offer.refresh_from_db()
     assert (offer.title, offer.price_minor) == ("New", 1200)
@@ -184,7 +166,7 @@ def test_ordered_option_is_kept(band: Band) -> None:
     order_for(offer, option=option)
     response = band.client.post(
         _url("offer_edit", band, offer_id=offer.pk),
-        _offer_data(
+        offer_form_data(
             kind="physical",
             price="20",
             **{
@@ -241,7 +223,6 @@ def test_shop_settings_saved(band: Band) -> None:
         {
             "ship_from_country": "fr",
             "vat_note": "VAT not applicable",
-            "manual_payment_instructions": "IBAN FR76…",
         },
     )
     assert response.status_code == 302
@@ -261,7 +242,7 @@ def test_edit_form_shows_only_the_amounts_of_its_pricing(band: Band) -> None:
 def test_free_offer_keeps_no_stale_price(band: Band) -> None:
     offer = OfferFactory(release=band.release, price_minor=900)
     band.client.post(
-        _url("offer_edit", band, offer_id=offer.pk), _offer_data(pricing="free", price="9")
+        _url("offer_edit", band, offer_id=offer.pk), offer_form_data(pricing="free", price="9")
     )
     offer.refresh_from_db()
     assert (offer.pricing, offer.price_minor, offer.minimum_minor) == ("free", 0, 0)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from disquaire.stock import selectors, services
 from disquaire.stock.models import Item, Movement, Place, Reason
 from tests.backstage.conftest import Band
+from tests.backstage.helpers import items_form_data, offer_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -136,25 +137,9 @@ def test_the_offer_form_says_which_items_an_offer_uses(band: Band) -> None:
     from disquaire.selling.models import Offer, OfferItem
 
     cd = services.item_create(artist=band.artist, name="CD")
-    data = {
-        "kind": "physical",
-        "title": "2 CDs",
-        "includes": "",
-        "pricing": "fixed",
-        "price": "25",
-        "minimum": "",
-        "suggested": "",
-        "stock": "",
-        "active": "on",
-        "track": "",
-        "options-TOTAL_FORMS": "0",
-        "options-INITIAL_FORMS": "0",
-        "items-TOTAL_FORMS": "1",
-        "items-INITIAL_FORMS": "0",
-        "items-0-item": cd.pk,
-        "items-0-quantity": "2",
-        "items-0-option": "",
-    }
+    data = offer_form_data(
+        kind="physical", title="2 CDs", includes="", price="25", **items_form_data((cd.pk, "2"))
+    )
     r = band.client.post(_url(band, "offer_create"), data)
     assert r.status_code == 302, r.content.decode()[:3000]
     offer = Offer.objects.get(title="2 CDs")
@@ -169,19 +154,9 @@ def test_the_offer_form_says_which_items_an_offer_uses(band: Band) -> None:
 
 def test_an_item_of_another_band_cannot_be_used(band: Band, stranger: Band) -> None:
     theirs = services.item_create(artist=stranger.artist, name="Their CD")
-    data = {
-        "kind": "physical",
-        "title": "CD",
-        "pricing": "fixed",
-        "price": "12",
-        "active": "on",
-        "options-TOTAL_FORMS": "0",
-        "options-INITIAL_FORMS": "0",
-        "items-TOTAL_FORMS": "1",
-        "items-INITIAL_FORMS": "0",
-        "items-0-item": theirs.pk,
-        "items-0-quantity": "1",
-    }
+    data = offer_form_data(
+        kind="physical", title="CD", includes="", price="12", **items_form_data((theirs.pk, "1"))
+    )
     r = band.client.post(_url(band, "offer_create"), data)
     assert r.status_code == 200
     from disquaire.selling.models import OfferItem

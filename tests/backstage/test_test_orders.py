@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from disquaire.backstage.services.orders import test_orders_delete
 from disquaire.backstage.stats import chart_build
+from disquaire.core.models import ActivityEntry
 from disquaire.delivery.models import Entitlement
 from disquaire.delivery.services import entitlements_grant_order
-from disquaire.orders.models import AuditEntry, Order, Payment, Reservation
+from disquaire.orders.models import Order, Payment, Reservation
 from disquaire.orders.selectors import units_left
 from disquaire.orders.services import payment_confirm, payment_create
 from disquaire.selling.models import Offer
@@ -93,15 +94,18 @@ def test_deleting_test_orders_takes_only_them_with_their_downloads_and_holds(ban
     assert set(Entitlement.objects.values_list("source_ref", flat=True)) == {f"order:{real.code}"}
     assert not Reservation.objects.exclude(line__order=real).exists()
     assert units_left(offer=stocked) == 4
-    entry = AuditEntry.objects.get(action="orders.test_delete")
-    assert entry.data["count"] == 2 and set(entry.data["codes"]) == {fake.code, pending.code}
+    entry = ActivityEntry.objects.get(action="orders.test_delete", artist_id=band.artist.pk)
+    assert entry.after["count"] == 2 and set(entry.after["codes"]) == {fake.code, pending.code}
+    assert not ActivityEntry.objects.filter(order_id__in=[fake.pk, pending.pk]).exists()
     assert entry.actor.startswith("backstage:")
 
 
 def test_deleting_with_no_test_orders_changes_nothing(band: Band) -> None:
     _paid(band, test=False)
     assert test_orders_delete(artist=band.artist, actor="band") == 0
-    assert Order.objects.count() == 1 and not AuditEntry.objects.filter(action="orders.test_delete")
+    assert Order.objects.count() == 1 and not ActivityEntry.objects.filter(
+        action="orders.test_delete"
+    )
 
 
 def test_another_bands_owner_cannot_delete_these_test_orders(band: Band, stranger: Band) -> None:

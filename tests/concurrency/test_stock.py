@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from disquaire.orders import services, stock
 from disquaire.orders.models import (
-    AuditEntry,
     EditionUnit,
     Order,
     OrderState,
@@ -128,8 +127,8 @@ def test_webhook_delivered_ten_times_some_at_once_fulfils_once(
     assert statuses == [200] * 10, statuses
     payment.refresh_from_db()
     assert payment.state == PaymentState.CONFIRMED
-    assert AuditEntry.objects.filter(order=order, action="order.paid").count() == 1
-    assert AuditEntry.objects.filter(order=order, action="payment.confirm").count() == 1
+    assert order.audit_entries.filter(action="order.paid").count() == 1
+    assert order.audit_entries.filter(action="payment.confirm").count() == 1
     assert list(EditionUnit.objects.values_list("number", flat=True)) == [1]
 
 

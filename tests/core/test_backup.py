@@ -31,9 +31,10 @@ from disquaire.core.backup import (
     backup_restore,
     install_is_empty,
 )
+from disquaire.core.models import ActivityEntry
 from disquaire.delivery.links import download_page_url
 from disquaire.delivery.models import Entitlement
-from disquaire.orders.models import AuditEntry, Order, OrderState, Payment, PaymentState
+from disquaire.orders.models import Order, OrderState, Payment, PaymentState
 from disquaire.orders.selectors import order_page_path
 from disquaire.orders.services import payment_confirm, payment_create
 from disquaire.selling.models import Offer
@@ -137,7 +138,7 @@ def test_the_demo_band_round_trips_with_its_orders_entitlements_and_files(
     before = _site_snapshot(artist, ep, order)
     counts = {
         model: model.objects.count()
-        for model in (Order, Payment, Entitlement, AuditEntry, Rendition, Track, Offer)
+        for model in (Order, Payment, Entitlement, ActivityEntry, Rendition, Track, Offer)
     }
     stored = {name: default_storage.open(name).read() for name in _stored_names()}
 
@@ -295,7 +296,7 @@ def _orders_consistent() -> None:
         payments = list(order.payments.filter(state=PaymentState.CONFIRMED))
         assert len(payments) == 1 and payments[0].amount_minor == order.total_minor
         assert order.lines.count() == 1
-        assert AuditEntry.objects.filter(order=order, action="payment.confirm").exists()
+        assert order.audit_entries.filter(action="payment.confirm").exists()
         assert Entitlement.objects.filter(source_ref=f"order:{order.code}").count() == 1
     assert Entitlement.objects.count() == len(paid)
     assert Payment.objects.filter(state=PaymentState.CONFIRMED).count() == len(paid)

@@ -55,12 +55,6 @@ def test_serve_production_against_a_setting_that_says_no_is_refused() -> None:
         )
 
 
-def test_the_demo_offers_test_payments_itself() -> None:
-    environ: dict[str, str] = {}
-    environment_prepare(["disquaire", "demo"], environ)
-    assert "test" in environ["DISQUAIRE_PAYMENT_PROVIDERS"].split(",")
-
-
 def test_test_payments_are_not_offered_by_default(tmp_path: Path) -> None:
     code = "from django.conf import settings; print(','.join(settings.PAYMENT_PROVIDERS))"
     result = _run(tmp_path, "shell", "-c", code)

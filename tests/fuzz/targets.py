@@ -305,7 +305,7 @@ def cart(workdir: Path) -> tuple[OneInput, list[bytes]]:
 
 TARGETS: dict[str, Target] = {
     "audio": Target(audio, instrument=("disquaire.audio", "mutagen")),
-    "range": Target(range_, instrument=("disquaire.core.fileserve",)),
+    "range": Target(range_, instrument=("disquaire.core.fileserve", "disquaire.core.httpranges")),
     "webhook": Target(webhook, instrument=("disquaire.payments", "stripe._webhook"), database=True),
     "cart": Target(cart, instrument=("disquaire.shop",), database=True),
 }

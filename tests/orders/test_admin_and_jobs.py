@@ -5,7 +5,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils.module_loading import import_string
 
-from disquaire.orders.models import AuditEntry, OrderState, PaymentState
+from disquaire.orders.models import OrderState, PaymentState
 from disquaire.orders.services import payment_create, reservations_expire
 from disquaire.selling.models import Offer
 from tests.factories import UserFactory
@@ -45,7 +45,7 @@ def test_band_marks_a_bank_transfer_received_in_the_admin(admin_client: Client) 
     order.refresh_from_db()
     payment.refresh_from_db()
     assert order.state == OrderState.PAID and payment.state == PaymentState.CONFIRMED
-    confirm = AuditEntry.objects.get(order=order, action="payment.confirm")
+    confirm = order.audit_entries.get(action="payment.confirm")
     assert "@example.org" in confirm.actor
     admin_client.post(
         "/admin/orders/order/",

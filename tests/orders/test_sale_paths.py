@@ -16,9 +16,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from disquaire.core.models import ActivityEntry
 from disquaire.orders import stock
 from disquaire.orders.models import (
-    AuditEntry,
     EditionUnit,
     Order,
     OrderState,
@@ -132,7 +132,7 @@ def test_order_and_payment_are_created_together_or_not_at_all() -> None:
     }
     order, payment = order_create_paying(provider="test", **spec)
     assert payment.order_id == order.pk and payment.state == PaymentState.CREATED
-    assert set(AuditEntry.objects.values_list("action", flat=True)) == {
+    assert set(order.audit_entries.values_list("action", flat=True)) == {
         "order.create",
         "payment.create",
     }
@@ -152,11 +152,14 @@ def test_payment_started_moves_once_and_audits_once() -> None:
 
     payment.refresh_from_db()
     assert (payment.state, payment.provider_ref) == (PaymentState.PENDING, "ref-1")
-    started = AuditEntry.objects.filter(action="payment.start")
+    started = ActivityEntry.objects.filter(action="payment.start")
     assert started.count() == 1
     entry = started.get()
-    assert entry.order_id == order.pk
-    assert (entry.from_state, entry.to_state) == (PaymentState.CREATED, PaymentState.PENDING)
+    assert (entry.order_id, entry.artist_id) == (order.pk, order.artist_id)
+    assert (entry.before, entry.after) == (
+        {"state": PaymentState.CREATED},
+        {"provider_ref": "ref-1", "state": PaymentState.PENDING},
+    )
 
 
 def test_a_provider_whose_page_is_ours_gets_a_pending_payment_in_the_same_commit() -> None:
@@ -171,35 +174,34 @@ def test_a_provider_whose_page_is_ours_gets_a_pending_payment_in_the_same_commit
 
     payment.refresh_from_db()
     assert (payment.state, payment.provider_ref) == (PaymentState.PENDING, f"test-{order.code}")
-    entries = AuditEntry.objects.order_by("pk")
-    actions = list(entries.values_list("action", "from_state", "to_state"))
+    actions = [(e.action, e.before.get("state"), e.after.get("state")) for e in order.audit_entries]
     assert actions == [
-        ("order.create", "", OrderState.PENDING),
-        ("payment.create", "", PaymentState.CREATED),
+        ("order.create", None, OrderState.PENDING),
+        ("payment.create", None, PaymentState.CREATED),
         ("payment.start", PaymentState.CREATED, PaymentState.PENDING),
     ]
 
 
 def test_audit_entries_of_a_batch_are_written_together_or_rolled_back_together() -> None:
     order = order_for(OfferFactory())
-    before = AuditEntry.objects.count()
+    before = ActivityEntry.objects.count()
 
     with transaction.atomic(), audit_batch() as flush:
         audit_log(action="test.one", obj=order, order=order)
         audit_log(action="test.two", obj=order, order=order)
-        assert AuditEntry.objects.count() == before  # waiting for the end of the batch
+        assert ActivityEntry.objects.count() == before  # waiting for the end of the batch
         flush()
-        assert AuditEntry.objects.count() == before + 2
+        assert ActivityEntry.objects.count() == before + 2
         audit_log(action="test.three", obj=order, order=order)
-    assert AuditEntry.objects.count() == before + 3
+    assert ActivityEntry.objects.count() == before + 3
 
     with pytest.raises(RuntimeError), transaction.atomic(), audit_batch():
         audit_log(action="test.lost", obj=order, order=order)
         raise RuntimeError("the sale failed")
-    assert not AuditEntry.objects.filter(action="test.lost").exists()
+    assert not ActivityEntry.objects.filter(action="test.lost").exists()
     # Outside a batch, each entry is written at once.
     audit_log(action="test.alone", obj=order, order=order)
-    assert AuditEntry.objects.filter(action="test.alone").exists()
+    assert ActivityEntry.objects.filter(action="test.alone").exists()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from disquaire.orders.models import (
     ORDER_TRANSITIONS,
-    AuditEntry,
     EditionCounter,
     EditionUnit,
     OrderState,
@@ -75,7 +74,7 @@ def test_confirmed_payment_marks_the_order_paid_once_with_audit_and_receipt(
     order.refresh_from_db()
     assert order.state == OrderState.PAID
     assert Reservation.objects.get().state == Reservation.State.CONSUMED
-    actions = list(AuditEntry.objects.filter(order=order).values_list("action", flat=True))
+    actions = list(order.audit_entries.values_list("action", flat=True))
     assert actions.count("order.paid") == 1 and actions.count("payment.confirm") == 1
     assert len(mail.outbox) == 1
     receipt = mail.outbox[0]
@@ -192,7 +191,7 @@ def test_refund_of_a_paid_order_moves_both_states_and_is_audited() -> None:
     order.refresh_from_db()
     payment.refresh_from_db()
     assert order.state == OrderState.REFUNDED and payment.state == PaymentState.REFUNDED
-    assert AuditEntry.objects.filter(order=order, action="order.refund").exists()
+    assert order.audit_entries.filter(action="order.refund").exists()
 
 
 def test_second_payment_of_a_paid_order_is_refunded() -> None:

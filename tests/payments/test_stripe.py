@@ -11,7 +11,6 @@ from django.test import Client
 from django.utils import timezone
 
 from disquaire.orders.models import (
-    AuditEntry,
     Order,
     OrderState,
     Payment,
@@ -88,7 +87,7 @@ def test_second_webhook_delivery_does_not_fulfil_twice(
     again = deliver(client, body, signature)
     assert again.status_code == 200 and b"already" in again.content
     assert WebhookEvent.objects.filter(event_id="evt_same").count() == 1
-    assert AuditEntry.objects.filter(order=payment.order, action="order.paid").count() == 1
+    assert payment.order.audit_entries.filter(action="order.paid").count() == 1
 
 
 def test_bad_signature_is_refused_and_nothing_is_stored(
@@ -135,7 +134,7 @@ def test_out_of_order_expired_event_after_completion_changes_nothing(
     # The API says the session was paid: the "expired" event is stale, the payment counts.
     assert payment.state == PaymentState.CONFIRMED
     deliver(client, *fake_stripe.event("checkout.session.completed", session))
-    assert AuditEntry.objects.filter(order=payment.order, action="order.paid").count() == 1
+    assert payment.order.audit_entries.filter(action="order.paid").count() == 1
 
 
 def test_expired_session_cancels_the_payment_but_a_later_completion_still_counts(

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import disquaire.stock
-
-ALLOWED = {"disquaire.stock", "disquaire.catalog", "disquaire.core"}
+from tests.layers import imports_outside
 
 
 def test_stock_imports_only_catalog_and_core() -> None:
-    root = Path(disquaire.stock.__file__).parent
-    wrong = []
-    for path in root.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = (
-                [node.module or ""]
-                if isinstance(node, ast.ImportFrom)
-                else [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else []
-            )
-            for name in names:
-                if name.startswith("disquaire") and not any(
-                    name == room or name.startswith(room + ".") for room in ALLOWED
-                ):
-                    wrong.append(f"{path.relative_to(root)}: {name}")
+    wrong = imports_outside(
+        disquaire.stock, {"disquaire.stock", "disquaire.catalog", "disquaire.core"}
+    )
     assert not wrong, wrong

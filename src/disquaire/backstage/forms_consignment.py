@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from disquaire.backstage.forms_selling import _money
 from disquaire.catalog.models import Artist
 from disquaire.consignment.models import ShareKind, Shop
+from disquaire.consignment.shops import SHOP_DETAILS
 from disquaire.core.money import Money
 from disquaire.stock.models import Item, Place
 from disquaire.stock.selectors import items_of, places_of
@@ -47,20 +48,7 @@ def _https_urls(field: Any, **kwargs: Any) -> Any:
 class ShopForm(forms.ModelForm):
     class Meta:
         model = Shop
-        fields = [
-            "name",
-            "contact_name",
-            "email",
-            "phone",
-            "address",
-            "town",
-            "country",
-            "website",
-            "map_url",
-            "public",
-            "notes",
-            "share_kind",
-        ]
+        fields = list(SHOP_DETAILS)
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
         formfield_callback = _https_urls
 

@@ -29,6 +29,7 @@ ACTIONS = {
     "payments.bank_transfer": _("Saved the bank transfer details"),
     "payments.test_mode_on": _("Turned test mode on"),
     "payments.test_mode_off": _("Turned test mode off"),
+    "orders.test_delete": _("Deleted the test orders"),
 }
 
 # Bookkeeping columns nobody needs to read in a history.

@@ -18,6 +18,7 @@ from disquaire.backstage.models import MemberEmailKind
 from disquaire.catalog.models import Artist
 from disquaire.core.money import Money
 from disquaire.fans.follow_selectors import followers_confirmed_count
+from disquaire.orders.history import audit_entry_data
 from disquaire.orders.models import Order, OrderState, Payment, Refund
 from disquaire.orders.selectors import order_is_test, order_lines
 
@@ -117,7 +118,7 @@ def payment_failure_reason(payment: Payment) -> str:
         .order_by("-pk")
         .first()
     )
-    return str((entry.data or {}).get("reason", "")) if entry else ""
+    return str(audit_entry_data(entry).get("reason", "")) if entry else ""
 
 
 def _order_flagged(order: Order) -> Callable[[], Mail]:

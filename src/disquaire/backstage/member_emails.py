@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
-from disquaire.backstage.member_email_events import Event, event_for
+from disquaire.backstage.member_email_events import Event, Mail, event_for
 from disquaire.backstage.models import MemberEmail, MemberEmailKind, MemberEmailSettings
 from disquaire.catalog.models import Artist, Membership
 
@@ -66,6 +66,14 @@ def member_email_settings_save(
     return prefs
 
 
+def _prefs(membership: Membership) -> MemberEmailSettings:
+    """The member's choices, read with the membership (``select_related``)."""
+    try:
+        return membership.email_settings
+    except MemberEmailSettings.DoesNotExist:
+        return MemberEmailSettings(membership=membership)
+
+
 def _recipients(*, artist: Artist, kind: str) -> list[tuple[Membership, str]]:
     """(membership, language) of each member of ``artist`` who wants ``kind``."""
     memberships = (
@@ -76,10 +84,7 @@ def _recipients(*, artist: Artist, kind: str) -> list[tuple[Membership, str]]:
     )
     chosen = []
     for membership in memberships:
-        try:
-            prefs = membership.email_settings
-        except MemberEmailSettings.DoesNotExist:
-            prefs = MemberEmailSettings(membership=membership)
+        prefs = _prefs(membership)
         if prefs.wants(kind):
             chosen.append((membership, prefs.language or artist.default_language))
     return chosen
@@ -115,10 +120,25 @@ def _claim(
     return row if claimed else None
 
 
-def _send(*, row: MemberEmail, address: str, language: str, event: Event) -> bool:
+class _Mails:
+    """An event's e-mail built once per language (its queries run once, not once a
+    member), for all the members it goes to."""
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self._built: dict[str, Mail | None] = {}
+
+    def build(self, language: str) -> Mail | None:
+        language = language or settings.LANGUAGE_CODE
+        if language not in self._built:
+            with translation.override(language):
+                self._built[language] = self.event.build()
+        return self._built[language]
+
+
+def _send(*, row: MemberEmail, address: str, language: str, mails: _Mails) -> bool:
     try:
-        with translation.override(language or settings.LANGUAGE_CODE):
-            mail = event.build()
+        mail = mails.build(language)
         if mail is None:
             MemberEmail.objects.filter(pk=row.pk).update(skipped=True, error="")
             return False
@@ -144,6 +164,7 @@ def member_emails_send(
     if event is None:
         return 0
     sent = 0
+    mails = _Mails(event)
     for membership, language in _recipients(artist=event.artist, kind=kind):
         row = _claim(
             user_id=membership.user_id,
@@ -153,7 +174,7 @@ def member_emails_send(
             object_id=object_id,
         )
         if row is not None and _send(
-            row=row, address=membership.user.email, language=language, event=event
+            row=row, address=membership.user.email, language=language, mails=mails
         ):
             sent += 1
     return sent
@@ -203,15 +224,20 @@ def member_emails_retry(*, now: datetime | None = None) -> int:
         created_at__gte=now - RETRY_WITHIN,
     ).select_related("user")
     sent = 0
-    for row in list(due.order_by("created_at")[:100]):
-        wait = RETRY_FIRST * 2 ** max(0, row.attempts - 1)
-        if (row.tried_at or row.created_at) + wait > now:
-            continue
-        membership = (
-            Membership.objects.filter(artist_id=row.artist_id, user_id=row.user_id)
-            .select_related("user", "artist")
-            .first()
-        )
+    rows = [
+        row
+        for row in due.order_by("created_at")[:100]
+        if (row.tried_at or row.created_at) + RETRY_FIRST * 2 ** max(0, row.attempts - 1) <= now
+    ]
+    # The members' rows and choices in one query, not two a row.
+    members: dict[tuple[int, int], Membership] = {
+        (m.artist_id, m.user_id): m
+        for m in Membership.objects.filter(
+            artist_id__in={r.artist_id for r in rows}, user_id__in={r.user_id for r in rows}
+        ).select_related("user", "artist", "email_settings")
+    }
+    for row in rows:
+        membership = members.get((row.artist_id, row.user_id))
         if membership is None:
             continue
         claimed = MemberEmail.objects.filter(pk=row.pk, sent_at__isnull=True).update(
@@ -223,9 +249,8 @@ def member_emails_retry(*, now: datetime | None = None) -> int:
         if event is None:
             MemberEmail.objects.filter(pk=row.pk).update(skipped=True)
             continue
-        prefs = member_email_settings(membership=membership)
-        language = prefs.language or membership.artist.default_language
-        if _send(row=row, address=membership.user.email, language=language, event=event):
+        language = _prefs(membership).language or membership.artist.default_language
+        if _send(row=row, address=membership.user.email, language=language, mails=_Mails(event)):
             sent += 1
     return sent
 

@@ -4,13 +4,12 @@ Each chart is a ``Chart``: a title, a sentence saying what is counted (and what 
 and rows of (label, values). The same rows feed the SVG, the table beside it (for screen
 readers and for anyone who prefers numbers) and the CSV download, so the three never
 disagree. Drawing is done here, in Python, into SVG shapes: no JavaScript library, no
-CDN, no inline style (colours come from backstage.css classes).
+CDN, no inline style (colours come from backstage.css classes); the shapes are worked out
+in ``backstage.stats_svg``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -23,8 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from disquaire.backstage.stats_svg import svg_bars, svg_timeline
 from disquaire.catalog.models import Artist, Release
 from disquaire.consignment.selectors import units_sold_offline_by_month
+from disquaire.core.csvsafe import csv_text
 from disquaire.core.money import Money
 from disquaire.core.replica import reporting_db
 from disquaire.delivery.models import TrackDownloadDay
@@ -273,30 +274,38 @@ def _per_track_rows(model: type[Model], *, field: str, artist: Artist, using: st
     return _ranked(rows, 0)
 
 
-def chart_plays(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
+def _per_track_chart(
+    key: str, *, description: str, column: str, model: type[Model], field: str, **kw: Any
+) -> Chart:
     return Chart(
-        key="plays",
-        title=str(CHARTS["plays"]),
-        description=_(
-            "Plays per track: each time the player (on your pages or in an embed) starts a "
-            "track. No listener is recorded, only the count."
-        ),
-        columns=[_("Track"), _("Plays")],
-        rows=_per_track_rows(TrackPlayDay, field="plays", artist=artist, using=using),
+        key=key,
+        title=str(CHARTS[key]),
+        description=description,
+        columns=[_("Track"), column],
+        rows=_per_track_rows(model, field=field, **kw),
     )
+
+
+def chart_plays(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
+    description = _(
+        "Plays per track: each time the player (on your pages or in an embed) starts a "
+        "track. No listener is recorded, only the count."
+    )
+    return _per_track_chart(
+        "plays", description=description, column=_("Plays"), model=TrackPlayDay,
+        field="plays", artist=artist, using=using,
+    )  # fmt: skip
 
 
 def chart_downloads(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
-    return Chart(
-        key="downloads",
-        title=str(CHARTS["downloads"]),
-        description=_(
-            "Downloads per track, a file on its own or inside a release's zip (a resumed "
-            "download is not counted twice)."
-        ),
-        columns=[_("Track"), _("Downloads")],
-        rows=_per_track_rows(TrackDownloadDay, field="downloads", artist=artist, using=using),
+    description = _(
+        "Downloads per track, a file on its own or inside a release's zip (a resumed "
+        "download is not counted twice)."
     )
+    return _per_track_chart(
+        "downloads", description=description, column=_("Downloads"), model=TrackDownloadDay,
+        field="downloads", artist=artist, using=using,
+    )  # fmt: skip
 
 
 BUILDERS: dict[str, Callable[..., Chart]] = {
@@ -319,89 +328,16 @@ def chart_build(*, key: str, artist: Artist, using: str | None = None) -> Chart:
 
 def chart_csv(*, chart: Chart) -> str:
     """The chart's rows as CSV; amounts as decimals in the artist's currency."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(chart.columns)
-    for label, values in chart.rows:
-        cells = [
-            Money(int(v), chart.currency).decimal if i in chart.money_columns else v
-            for i, v in enumerate(values)
-        ]
-        text = label if label[:1] not in ("=", "+", "-", "@") else "'" + label
-        writer.writerow([text, *cells])
-    return out.getvalue()
-
-
-# --- drawing --------------------------------------------------------------------------------
-
-WIDTH = 640
-BAR_HEIGHT = 22
-LABEL_WIDTH = 200
-
-
-def svg_bars(chart: Chart) -> dict[str, Any]:
-    """Horizontal bars, one per row, longest first: label left, value at the bar's end."""
-    column = chart.bar_column
-    top = max([values[column] for _l, values in chart.rows] or [0]) or 1
-    span = WIDTH - LABEL_WIDTH - 60
-    bars = []
-    for index, (label, values) in enumerate(chart.rows):
-        value = values[column]
-        width = round(span * value / top, 1)
-        y = index * (BAR_HEIGHT + 6)
-        bars.append(
-            {
-                "label": label if len(label) <= 28 else label[:27] + "…",
-                "value": chart.cell(column, value),
-                "x": LABEL_WIDTH,
-                "y": y,
-                "width": max(width, 1 if value else 0),
-                "text_y": y + BAR_HEIGHT - 6,
-                "value_x": LABEL_WIDTH + width + 6,
-            }
-        )
-    return {
-        "kind": "bars",
-        "width": WIDTH,
-        "height": max(len(bars), 1) * (BAR_HEIGHT + 6),
-        "bar_height": BAR_HEIGHT,
-        "bars": bars,
-    }
-
-
-def svg_timeline(chart: Chart) -> dict[str, Any]:
-    """One column per day (orders), with a baseline and the first/middle/last dates."""
-    height, bottom = 160, 140
-    column = chart.bar_column
-    top = max([values[column] for _l, values in chart.rows] or [0]) or 1
-    step = WIDTH / max(len(chart.rows), 1)
-    bars = []
-    for index, (label, values) in enumerate(chart.rows):
-        value = values[column]
-        h = round((bottom - 10) * value / top, 1)
-        bars.append(
-            {
-                "x": round(index * step, 1),
-                "y": round(bottom - h, 1),
-                "width": round(max(step - 1, 1), 1),
-                "height": h,
-                "label": label,
-                "value": value,
-            }
-        )
-    ticks = []
-    if chart.rows:
-        last = len(chart.rows) - 1
-        for index, anchor in ((0, "start"), (last // 2, "middle"), (last, "end")):
-            x = round(index * step + step / 2, 1)
-            ticks.append({"x": x, "label": chart.rows[index][0], "anchor": anchor})
-    return {
-        "kind": "timeline",
-        "width": WIDTH,
-        "height": height + 10,
-        "bottom": bottom,
-        "bars": bars,
-        "ticks": ticks,
-        "top": top,
-        "tick_y": bottom + 18,
-    }
+    return csv_text(
+        header=chart.columns,
+        rows=(
+            [
+                label,
+                *(
+                    Money(int(v), chart.currency).decimal if i in chart.money_columns else v
+                    for i, v in enumerate(values)
+                ),
+            ]
+            for label, values in chart.rows
+        ),
+    )

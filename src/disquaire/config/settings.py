@@ -418,9 +418,9 @@ DISQUAIRE_PERIODIC += ["disquaire.storefront.clips.clips_enqueue_missing"]
 
 # Selling (shop, orders, payments). Providers offered at checkout, in this order:
 # "stripe" (needs the two Stripe keys), "manual" (bank transfer/cash, the band marks
-# orders paid), "test" (no money moves: never offered unless listed here, as `disquaire
-# demo` does; refused in production unless DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION is set,
-# as the checkout benchmark does).
+# orders paid), "test" (no money moves: offered to a band in test mode whether listed or
+# not, see payments.registry; refused in production unless
+# DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION is set, as the checkout benchmark does).
 PAYMENT_PROVIDERS = env_list("DISQUAIRE_PAYMENT_PROVIDERS", ["stripe", "manual"])
 DISQUAIRE_STRIPE_SECRET_KEY = env_str("DISQUAIRE_STRIPE_SECRET_KEY")
 DISQUAIRE_STRIPE_WEBHOOK_SECRET = env_str("DISQUAIRE_STRIPE_WEBHOOK_SECRET")

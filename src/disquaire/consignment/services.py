@@ -1,5 +1,6 @@
-"""Consignment writes: shops, placing records in them, the sales they report (or that a
-count reveals), returns, statements and their payments, the private link.
+"""Consignment writes: placing records in shops, the sales they report (or that a count
+reveals), returns. Shops and their link are in ``consignment.shops``, statements in
+``consignment.statements`` (both re-exported here for the rooms above).
 
 Every change of where records are goes through ``stock.services.movement_record`` (which
 locks the balances, checks and writes one ledger line), inside one transaction with this
@@ -9,15 +10,11 @@ room's own rows: a refused line leaves nothing half-written.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disquaire.catalog.models import Artist
 from disquaire.consignment.errors import ConsignmentError
 from disquaire.consignment.models import (
     Consignment,
@@ -26,11 +23,15 @@ from disquaire.consignment.models import (
     ReportSource,
     Sale,
     Shop,
-    Statement,
-    link_key_new,
 )
+from disquaire.consignment.shops import SHOP_FIELDS as SHOP_FIELDS  # re-exported
+from disquaire.consignment.shops import shop_create as shop_create
+from disquaire.consignment.shops import shop_link_renew as shop_link_renew
+from disquaire.consignment.shops import shop_link_revoke as shop_link_revoke
+from disquaire.consignment.shops import shop_update as shop_update
+from disquaire.consignment.statements import statement_create as statement_create
+from disquaire.consignment.statements import statement_mark_paid as statement_mark_paid
 from disquaire.consignment.terms import share_per_unit
-from disquaire.core.audit import activity_record
 from disquaire.stock.errors import StockError
 from disquaire.stock.models import Item, Movement, Place, Reason
 from disquaire.stock.selectors import balance
@@ -47,73 +48,6 @@ REFERENCE = "consignment.shop"
 CONSIGNED = Reason.CONSIGNED
 SOLD_BY_SHOP = Reason.SOLD_BY_SHOP
 RETURNED = Reason.RETURNED
-
-SHOP_FIELDS = (
-    "name",
-    "contact_name",
-    "email",
-    "phone",
-    "address",
-    "town",
-    "country",
-    "website",
-    "map_url",
-    "public",
-    "notes",
-    "share_kind",
-    "commission_bp",
-    "tier_from_minor",
-    "tier_commission_bp",
-    "fixed_minor",
-)
-
-
-@transaction.atomic
-def shop_create(*, artist: Artist, name: str, **fields: Any) -> Shop:
-    """A shop and its own stock place (kind SHOP), made together."""
-    unknown = set(fields) - set(SHOP_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown shop fields {sorted(unknown)}")
-    place = Place.objects.create(artist=artist, name=name[:100], kind=Place.Kind.SHOP)
-    return Shop.objects.create(artist=artist, place=place, name=name, **fields)
-
-
-@transaction.atomic
-def shop_update(*, shop: Shop, **fields: Any) -> Shop:
-    """Change the shop's contact, visibility or terms (sales already reported keep the
-    share they were reported with). The stock place follows the shop's name."""
-    unknown = set(fields) - set(SHOP_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown shop fields {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(shop, name, value)
-    shop.save(update_fields=list(fields))
-    if "name" in fields and shop.place.name != shop.name[:100]:
-        shop.place.name = shop.name[:100]
-        shop.place.save(update_fields=["name"])
-    return shop
-
-
-def _link_set(shop: Shop, *, active: bool) -> Shop:
-    with transaction.atomic():
-        shop.link_key = link_key_new()
-        shop.link_active = active
-        shop.save(update_fields=["link_key", "link_active"])
-        action = "consignment.link_renew" if active else "consignment.link_revoke"
-        activity_record(
-            artist_id=shop.artist_id, action=action, obj=shop, after={"link_active": active}
-        )
-    return shop
-
-
-def shop_link_revoke(*, shop: Shop) -> Shop:
-    """The private link stops working (and every older one with it)."""
-    return _link_set(shop, active=False)
-
-
-def shop_link_renew(*, shop: Shop) -> Shop:
-    """A new private link; the old one stops working."""
-    return _link_set(shop, active=True)
 
 
 def _user(actor: Any) -> Any:
@@ -348,77 +282,3 @@ def consignment_return(
         )
     except StockError as exc:
         raise ConsignmentError(str(exc)) from None
-
-
-def _day_end(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-
-
-@transaction.atomic
-def statement_create(*, shop: Shop, period_end: date | None = None) -> Statement:
-    """Settle the sales not yet on a statement, reported up to ``period_end`` (today by
-    default): their units, the shop's takings and the band's share, numbered per shop."""
-    locked = Shop.objects.select_for_update().get(pk=shop.pk)
-    period_end = period_end or timezone.localdate()
-    sales = Sale.objects.filter(
-        shop=locked, statement__isnull=True, created_at__lt=_day_end(period_end)
-    ).order_by("pk")
-    found = list(sales)
-    if not found:
-        raise ConsignmentError(_("No sales to settle up to that day."))
-    previous = locked.statements.aggregate(end=Max("period_end"), number=Max("number"))
-    if previous["end"] is not None and period_end <= previous["end"]:
-        raise ConsignmentError(_("The period must end after the last statement's."))
-    start = (
-        previous["end"] + timedelta(days=1)
-        if previous["end"] is not None
-        else timezone.localdate(found[0].created_at)
-    )
-    statement = Statement.objects.create(
-        shop=locked,
-        number=(previous["number"] or 0) + 1,
-        period_start=min(start, period_end),
-        period_end=period_end,
-        currency=locked.artist.currency,
-        units=sum(s.quantity for s in found),
-        sales_minor=sum(s.quantity * s.price_minor for s in found),
-        due_minor=sum(s.quantity * s.share_minor for s in found),
-    )
-    Sale.objects.filter(pk__in=[s.pk for s in found]).update(statement=statement)
-    activity_record(
-        artist_id=locked.artist_id,
-        action="consignment.statement_create",
-        obj=statement,
-        label=f"{locked.name} #{statement.number}",
-        after={"period_start": str(statement.period_start), "period_end": str(period_end),
-               "units": statement.units, "due_minor": statement.due_minor},
-    )  # fmt: skip
-    return statement
-
-
-@transaction.atomic
-def statement_mark_paid(
-    *, statement: Statement, amount_minor: int | None = None, paid_on: date, method: str
-) -> Statement:
-    """The shop paid ``amount_minor`` (the balance by default) on ``paid_on``."""
-    locked = Statement.objects.select_for_update().get(pk=statement.pk)
-    amount = locked.balance_minor if amount_minor is None else amount_minor
-    if amount <= 0:
-        raise ConsignmentError(_("This statement is already paid."))
-    if amount > locked.balance_minor:
-        raise ConsignmentError(_("That is more than the statement's balance."))
-    before = {"paid_minor": locked.paid_minor}
-    locked.paid_minor += amount
-    locked.paid_on = paid_on
-    locked.paid_method = method[:100]
-    locked.save(update_fields=["paid_minor", "paid_on", "paid_method"])
-    activity_record(
-        artist_id=locked.shop.artist_id,
-        action="consignment.statement_paid",
-        obj=locked,
-        label=f"{locked.shop.name} #{locked.number}",
-        before=before,
-        after={"paid_minor": locked.paid_minor, "paid_on": str(paid_on),
-               "paid_method": locked.paid_method},
-    )  # fmt: skip
-    return locked

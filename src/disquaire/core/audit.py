@@ -190,9 +190,10 @@ def activity_for_artist(
     release_id: int | None = None,
     action_prefix: str = "",
 ) -> QuerySet[ActivityEntry]:
-    """An artist's log, newest first: of one object, one release or one kind of action
-    when named."""
-    entries = ActivityEntry.objects.filter(artist_id=artist_id)
+    """An artist's back-office actions, newest first: of one object, one release or one
+    kind of action when named. The steps of orders' histories (``order_id`` set) are read
+    on each order's page, not here."""
+    entries = ActivityEntry.objects.filter(artist_id=artist_id, order_id__isnull=True)
     if object_type:
         entries = entries.filter(object_type=object_type)
     if object_id is not None:

@@ -5,7 +5,7 @@ the file; it only decides how the bytes travel:
 
 - **direct** (``DISQUAIRE_FILE_SERVING = "direct"``, the embedded mode): the app sends
   the file itself, with HTTP Range (206/416), ``If-Range``, ``If-None-Match`` (304) and
-  HEAD. Local files go out zero-copy through gunicorn's ``sendfile``; see ``_RangeFile``.
+  HEAD. Local files go out zero-copy through gunicorn's ``sendfile``; see ``RangeFile``.
 - **x-accel** (``"x-accel"``, behind nginx): the app answers with ``X-Accel-Redirect``
   and nginx sends the file, Range included.
 - **S3** (detected from the default storage's class, whatever the setting says): a 302 to
@@ -25,19 +25,14 @@ from __future__ import annotations
 
 import io
 import os
-import re
-import unicodedata
-from collections.abc import AsyncIterator
-from typing import IO, Any
+from typing import IO
 from urllib.parse import quote
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.handlers.asgi import ASGIRequest
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -46,83 +41,21 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
-from django.utils.http import parse_etags, quote_etag
+from django.utils.http import quote_etag
 
+from disquaire.core.httpranges import (
+    RANGE_RE,
+    RangeFile,
+    RangeFileResponse,
+    Unsatisfiable,
+    aiter_file,
+    content_disposition,
+    none_match,
+    requested_range,
+)
 from disquaire.core.storage import storage_is_s3 as _is_s3
 
 MODES = ("direct", "x-accel")
-BLOCK_SIZE = 64 * 1024
-
-_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-class _RangeFile:
-    """An open file seen as the bytes ``[start, start + length)`` only.
-
-    Zero-copy: gunicorn's ``wsgi.file_wrapper`` path calls ``fileno()``, takes the
-    descriptor's current kernel offset as the ``sendfile`` start and the response's
-    ``Content-Length`` as the count. So the raw (unbuffered) file is positioned at
-    ``start`` here, and the response overrides Content-Length to the range length.
-
-    Without sendfile (gunicorn ``--no-sendfile`` or TLS, granian, the test client, ASGI)
-    the server calls ``read()`` instead, which stops at the range end rather than
-    reading to the end of the file.
-    """
-
-    mode = "rb"  # socket.sendfile() insists on a binary file
-
-    def __init__(self, raw: IO[bytes], *, start: int, length: int, zero_copy: bool) -> None:
-        self._raw = raw
-        self._end = start + length
-        self._zero_copy = zero_copy
-        self.name = getattr(raw, "name", "")
-        raw.seek(start)
-        self._pos = start
-
-    def fileno(self) -> int:
-        if not self._zero_copy:
-            # A storage's buffered file may have read ahead of its logical position, so
-            # its descriptor's offset cannot be trusted for sendfile: stream it instead.
-            raise io.UnsupportedOperation("fileno")
-        return self._raw.fileno()
-
-    def read(self, size: int | None = -1) -> bytes:
-        remaining = self._end - self._pos
-        if remaining <= 0:
-            return b""
-        if size is None or size < 0 or size > remaining:
-            size = remaining
-        data = self._raw.read(size)
-        self._pos += len(data)
-        return data
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        # socket.sendfile() seeks to offset + bytes sent when done; keep the same view.
-        self._pos = self._raw.seek(offset, whence)
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def close(self) -> None:
-        self._raw.close()
-
-
-class _Unsatisfiable(Exception):
-    """The requested range lies outside the file: 416."""
-
-
-class _RangeFileResponse(FileResponse):
-    """A FileResponse whose headers are set by ``file_response()``, never guessed.
-
-    FileResponse.set_headers() measures the file by seeking to its end and would set
-    Content-Length to the rest of the file; here the caller sets it to the range length.
-    """
-
-    block_size = BLOCK_SIZE
-
-    def set_headers(self, filelike: Any) -> None:
-        return None
 
 
 def file_response(
@@ -145,13 +78,13 @@ def file_response(
     """
     storage = storages["default"]
     quoted_etag = quote_etag(etag) if etag else None
-    if quoted_etag and _none_match(request, quoted_etag):
+    if quoted_etag and none_match(request, quoted_etag):
         not_modified = HttpResponseNotModified()
         not_modified["ETag"] = quoted_etag
         not_modified["Cache-Control"] = _cache_control(max_age)
         return not_modified
 
-    disposition = _content_disposition(download_filename)
+    disposition = content_disposition(download_filename)
     if _is_s3(storage):
         return _s3_redirect(storage, name=name, content_type=content_type, disposition=disposition)
     mode = _mode()
@@ -192,13 +125,13 @@ def file_response_grants_start(
     if size is None:
         # Unknown size: only a range that plainly starts past byte 0 sends nothing of it.
         header = request.META.get("HTTP_RANGE", "").replace(" ", "").replace("\t", "")
-        match = _RANGE_RE.match(header)
+        match = RANGE_RE.match(header)
         return not (match and match.group(1) and match.group(1).strip("0"))
     # The range exactly as file_response will answer it (the same parser, the same
     # quoted ETag for If-Range): the whole file, or a range from byte 0, counts.
     try:
-        requested = _requested_range(request, size=size, etag=quote_etag(etag) if etag else None)
-    except _Unsatisfiable:
+        requested = requested_range(request, size=size, etag=quote_etag(etag) if etag else None)
+    except Unsatisfiable:
         return False  # 416: nothing sent
     return requested is None or requested[0] == 0
 
@@ -242,8 +175,8 @@ def _direct(
     raw, size, zero_copy = _open(storage, name)
     try:
         try:
-            byte_range = _requested_range(request, size=size, etag=etag)
-        except _Unsatisfiable:
+            byte_range = requested_range(request, size=size, etag=etag)
+        except Unsatisfiable:
             raw.close()
             refused = HttpResponse(status=416)
             refused["Content-Range"] = f"bytes */{size}"
@@ -258,12 +191,12 @@ def _direct(
             raw.close()
             response = HttpResponse()
         elif isinstance(request, ASGIRequest):
-            body = _RangeFile(raw, start=start, length=length, zero_copy=False)
-            response = StreamingHttpResponse(_aiter_file(body))
+            body = RangeFile(raw, start=start, length=length, zero_copy=False)
+            response = StreamingHttpResponse(aiter_file(body))
             response._resource_closers.append(body.close)  # type: ignore[attr-defined]
         else:
-            body = _RangeFile(raw, start=start, length=length, zero_copy=zero_copy)
-            response = _RangeFileResponse(body, content_type=content_type)
+            body = RangeFile(raw, start=start, length=length, zero_copy=zero_copy)
+            response = RangeFileResponse(body, content_type=content_type)
     except BaseException:
         raw.close()
         raise
@@ -305,76 +238,6 @@ def _open(storage: Storage, name: str) -> tuple[IO[bytes], int, bool]:
             raise
     except (FileNotFoundError, IsADirectoryError) as exc:
         raise Http404("file not found") from exc
-
-
-def _requested_range(
-    request: HttpRequest, *, size: int, etag: str | None
-) -> tuple[int, int] | None:
-    """``(start, length)`` of the one range asked for, or None for the whole file.
-
-    Raises _Unsatisfiable when the range starts past the end (answered with 416).
-
-    RFC 9110 §14.2: Range is defined for GET only; a Range a server does not understand
-    (another unit, bad syntax, several ranges) may be ignored, which means a 200.
-    """
-    header = request.META.get("HTTP_RANGE")
-    if not header or request.method != "GET":
-        return None
-    if_range = request.META.get("HTTP_IF_RANGE")
-    if if_range is not None and not _if_range_holds(if_range, etag):
-        return None
-    match = _RANGE_RE.match(header.replace(" ", "").replace("\t", ""))
-    if match is None:
-        return None
-    first, last = match.groups()
-    try:
-        if first:
-            start = int(first)
-            end = int(last) if last else size - 1
-            if last and end < start:
-                return None
-            if start >= size:
-                raise _Unsatisfiable
-            end = min(end, size - 1)
-        elif last:
-            suffix = int(last)
-            if suffix == 0 or size == 0:
-                raise _Unsatisfiable
-            start, end = max(0, size - suffix), size - 1
-        else:
-            return None
-    except ValueError:  # digits beyond int() limits: not a range we can honour
-        return None
-    return start, end - start + 1
-
-
-def _if_range_holds(if_range: str, etag: str | None) -> bool:
-    # Strong comparison only (RFC 9110 §13.1.5); a date cannot be checked without
-    # Last-Modified, so it counts as changed and the whole file is sent.
-    if etag is None or etag.startswith("W/"):
-        return False
-    return if_range.strip() == etag
-
-
-def _none_match(request: HttpRequest, etag: str) -> bool:
-    header = request.META.get("HTTP_IF_NONE_MATCH")
-    if not header or request.method not in ("GET", "HEAD"):
-        return False
-    wanted = parse_etags(header)
-    if wanted == ["*"]:
-        return True
-    # Weak comparison (RFC 9110 §13.1.2).
-    ours = etag.removeprefix("W/")
-    return any(candidate.removeprefix("W/") == ours for candidate in wanted)
-
-
-async def _aiter_file(body: _RangeFile) -> AsyncIterator[bytes]:
-    read = sync_to_async(body.read, thread_sensitive=False)
-    try:
-        while chunk := await read(BLOCK_SIZE):
-            yield chunk
-    finally:
-        body.close()
 
 
 # -- x-accel ----------------------------------------------------------------------------
@@ -424,29 +287,3 @@ def _s3_redirect(
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-# -- Content-Disposition ----------------------------------------------------------------
-
-
-def _content_disposition(download_filename: str | None) -> str:
-    """``inline``, or ``attachment`` with an ASCII fallback and the RFC 5987 UTF-8 name."""
-    if download_filename is None:
-        return "inline"
-    name = download_filename.replace("\\", "/").rsplit("/", 1)[-1]
-    # Control characters (CR, LF, ...) have no place in a header or a file name.
-    name = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in name)
-    name = " ".join(name.split()) or "download"
-    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    # Quotes and backslashes would end the quoted-string; '%' some browsers decode.
-    fallback = re.sub(r'["\\%]', "_", fallback)
-    fallback = " ".join(fallback.split())
-    stem, dot, suffix = fallback.rpartition(".")
-    if not dot:
-        stem, suffix = fallback, ""
-    if not any(ch.isalnum() for ch in stem):
-        # Nothing readable survived (a name in another script): keep the extension.
-        fallback = f"download.{suffix}" if suffix.isalnum() else "download"
-    if fallback == name:
-        return f'attachment; filename="{fallback}"'
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -23,15 +23,20 @@ class WorkerHeartbeat(models.Model):
 
 
 class ActivityEntry(models.Model):
-    """One back-office action in an artist's audit log: who did what to which object,
-    what it was before and after. Written by ``core.audit`` inside the transaction of the
-    change it describes. ``artist_id`` is a plain number, not a foreign key: core depends
-    on no room above it, and the trace outlives what it describes."""
+    """One line of an artist's audit log, the one log: a back-office action (who did what
+    to which object, what it was before and after) or a step of an order's history (its
+    state changes and its payments', ``order_id`` set, the states in ``before``/``after``).
+    Written by ``core.audit`` (and ``orders.transitions.audit_log``) inside the
+    transaction of the change it describes. ``artist_id`` and ``order_id`` are plain
+    numbers, not foreign keys: core depends on no room above it, and the trace outlives
+    what it describes."""
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     artist_id = models.BigIntegerField(db_index=True)
     # The release the object belongs to (an offer, a track, a code batch), for its history.
     release_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The order whose history the entry tells (its page reads them by this number).
+    order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=40)

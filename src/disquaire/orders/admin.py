@@ -6,9 +6,11 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from disquaire.orders.models import AuditEntry, Order, OrderLine, OrderState, Payment
+from disquaire.orders.models import Order, OrderLine, OrderState, Payment
 from disquaire.orders.services import (
     OrderError,
     order_fulfil,
@@ -44,30 +46,37 @@ class PaymentInline(admin.TabularInline):
     )
 
 
-class AuditInline(admin.TabularInline):
-    model = AuditEntry
-    extra = 0
-    can_delete = False
-    fields = readonly_fields = (
-        "created_at",
-        "actor",
-        "action",
-        "from_state",
-        "to_state",
-        "data",
-    )
-
-
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["code", "artist", "email", "state", "total_minor", "currency", "created_at"]
     list_filter = ["state", "needs_attention", "artist"]
     search_fields = ["code", "email"]
     readonly_fields = [
-        f.name for f in Order._meta.get_fields() if f.concrete and not f.many_to_many
+        *(f.name for f in Order._meta.get_fields() if f.concrete and not f.many_to_many),
+        "audit_trail",
     ]
-    inlines = [OrderLineInline, PaymentInline, AuditInline]
+    inlines = [OrderLineInline, PaymentInline]
     actions = ["mark_paid_manual", "mark_fulfilled", "refund"]
+
+    @admin.display(description=_("audit log"))
+    def audit_trail(self, order: Order) -> SafeString:
+        """The order's entries in the one audit log, oldest first."""
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td></tr>",
+            (
+                (
+                    f"{e.created_at:%Y-%m-%d %H:%M:%S}",
+                    e.actor,
+                    e.action,
+                    (e.before or {}).get("state", ""),
+                    (e.after or {}).get("state", ""),
+                    e.after,
+                )
+                for e in order.audit_entries
+            ),
+        )
+        return format_html("<table>{}</table>", rows)
 
     def _actor(self, request: HttpRequest) -> str:
         return str(getattr(request.user, "email", "") or request.user)

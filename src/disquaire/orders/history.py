@@ -1,5 +1,5 @@
-"""An order's audit log told in words, for the band (``order.create → pending (buyer)``
-becomes "Order placed by the fan")."""
+"""An order's history (its entries in the one audit log) told in words, for the band
+(``order.create → pending (buyer)`` becomes "Order placed by the fan")."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from disquaire.core.models import ActivityEntry
 from disquaire.core.money import Money, MoneyError
-from disquaire.orders.models import AuditEntry
 
 # What each action of the audit log says; %(amount)s and %(provider)s filled in when known.
 ACTIONS: dict[str, Any] = {
@@ -59,9 +59,14 @@ def audit_actor_words(actor: str) -> str:
     return actor
 
 
-def audit_entry_words(entry: AuditEntry, *, currency: str, provider: str = "") -> str:
+def audit_entry_data(entry: ActivityEntry) -> dict[str, Any]:
+    """What a step of an order's history said besides the states (amount, reason...)."""
+    return {k: v for k, v in (entry.after or {}).items() if k != "state"}
+
+
+def audit_entry_words(entry: ActivityEntry, *, currency: str, provider: str = "") -> str:
     """One line of the history, in the active language. ``provider``: the payment's."""
-    data = entry.data or {}
+    data = audit_entry_data(entry)
     minor = data.get("amount_minor", data.get("total_minor"))
     try:
         amount = Money(int(minor), currency).format() if minor is not None else ""
@@ -96,7 +101,7 @@ def order_history(order: Any, *, payments: list[Any] | None = None) -> list[dict
         for refund in payment.refunds.all():
             refunds_payment[str(refund.pk)] = payment.provider
     rows = []
-    for entry in order.audit_entries.order_by("created_at", "pk"):
+    for entry in order.audit_entries:
         provider = ""
         if entry.object_type == "payment":
             provider = providers.get(entry.object_id, "")

@@ -29,6 +29,8 @@ from disquaire.orders.models import Reservation
 from disquaire.selling.models import OfferItem
 from disquaire.stock import services as stock_services
 from disquaire.stock.models import Balance, Item, Place, Reason
+from disquaire.stock.selectors import PLACE_SHIPPING_PARAMS, PLACE_SHIPPING_SQL, place_shipping_id
+from disquaire.stock.web_shop import web_shop_record
 
 
 @dataclass(frozen=True)
@@ -47,19 +49,8 @@ class Use:
 
 _T_USE = OfferItem._meta.db_table
 _T_RES = Reservation._meta.db_table
-_T_PLACE = Place._meta.db_table
 _T_ITEM = Item._meta.db_table
 _T_BALANCE = Balance._meta.db_table
-
-
-_SHIPPING_SQL = (
-    f"SELECT id FROM {_T_PLACE} WHERE artist_id = %s AND kind IN (%s, %s) "  # noqa: S608
-    "ORDER BY CASE WHEN kind = %s THEN 0 ELSE 1 END, "
-    "CASE WHEN is_default THEN 0 ELSE 1 END, id LIMIT 1"
-)
-
-
-_SHIPPING_PARAMS = [Place.Kind.SHIPPING.value, Place.Kind.HOME.value, Place.Kind.SHIPPING.value]
 
 
 def uses_of(offer_ids: Iterable[int]) -> list[Use]:
@@ -70,10 +61,10 @@ def uses_of(offer_ids: Iterable[int]) -> list[Use]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT u.offer_id, u.option_id, u.item_id, u.quantity, i.numbered, "  # noqa: S608
-            f"({_SHIPPING_SQL.replace('artist_id = %s', 'artist_id = i.artist_id')}) "
+            f"({PLACE_SHIPPING_SQL.replace('artist_id = %s', 'artist_id = i.artist_id')}) "
             f"FROM {_T_USE} u JOIN {_T_ITEM} i ON i.id = u.item_id "
             f"WHERE u.offer_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY u.item_id",
-            [*_SHIPPING_PARAMS, *ids],
+            [*PLACE_SHIPPING_PARAMS, *ids],
         )
         return [Use(o, opt, i, q, bool(n), p) for o, opt, i, q, n, p in cursor.fetchall()]
 
@@ -91,22 +82,6 @@ def needs(wanted: Iterable[tuple[int, int | None, int]], uses: Sequence[Use]) ->
             if use.offer_id == offer_id and use.applies(option_id):
                 need[use.item_id] += quantity * use.quantity
     return dict(need)
-
-
-def shipping_place_id(artist_id: int) -> int | None:
-    """The place the web shop ships from (as ``stock.selectors.place_shipping``)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SHIPPING_SQL,
-            [
-                artist_id,
-                Place.Kind.SHIPPING.value,
-                Place.Kind.HOME.value,
-                Place.Kind.SHIPPING.value,
-            ],
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else None
 
 
 def items_held(item_ids: Iterable[int], now: datetime) -> dict[int, int]:
@@ -133,7 +108,7 @@ def items_held(item_ids: Iterable[int], now: datetime) -> dict[int, int]:
 def held_at(item_ids: list[int], place: Place) -> dict[int, int]:
     """The stock room's question (registered in ``OrdersConfig.ready``): units of the
     items that pending checkouts hold at ``place`` — the web shop's place, else none."""
-    if shipping_place_id(place.artist_id) != place.pk:
+    if place_shipping_id(artist_id=place.artist_id) != place.pk:
         return {}
     return items_held(item_ids, timezone.now())
 
@@ -245,7 +220,7 @@ def _ledger_write(
     place_id = uses[0].place_id
     if place_id is None:
         place_id = stock_services.place_default(artist=order.artist).pk
-    stock_services.web_shop_record(
+    web_shop_record(
         artist_id=order.artist_id,
         place_id=place_id,
         quantities=need,

@@ -1,4 +1,4 @@
-"""Orders, their lines, stock reservations, payments, refunds and the audit log.
+"""Orders, their lines, stock reservations, payments, refunds; the older audit table.
 
 States change only through the services in ``orders.services``; the tables below say
 which changes exist.
@@ -10,9 +10,11 @@ import secrets
 from typing import ClassVar
 
 from django.db import models
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from disquaire.catalog.models import Artist, Release, Track
+from disquaire.core.models import ActivityEntry
 from disquaire.selling.models import Offer, OfferOption
 from disquaire.stock.models import Item
 
@@ -152,6 +154,11 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def audit_entries(self) -> QuerySet[ActivityEntry]:
+        """The order's history in the one audit log (``core.audit``), oldest first."""
+        return ActivityEntry.objects.filter(order_id=self.pk).order_by("created_at", "pk")
 
     @property
     def ships(self) -> bool:
@@ -326,13 +333,16 @@ class Refund(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who did what to which order or payment, when, from which state to which."""
+    """The older audit table, read-only for orders: orders' history moved to
+    ``core.ActivityEntry`` (migration ``orders.0012``). Only the lines that name no order
+    still come here (``audit_log(order=None)``: the table's and the referral settings'),
+    until those rooms write only their activity entries; then it goes."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=60)
     order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_entries"
+        Order, on_delete=models.CASCADE, null=True, blank=True, related_name="legacy_audit_entries"
     )
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=40)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
 from disquaire.core.queries import insert_row, insert_rows
+from disquaire.core.specs import called_with
 from disquaire.orders.errors import OrderError, SoldOut, TransitionError
 from disquaire.orders.handed import order_create_handed
 from disquaire.orders.models import (
@@ -66,6 +67,8 @@ __all__ = [
     "Address",
     "LineSpec",
     "OrderError",
+    "OrderSpec",
+    "PayingOrderSpec",
     "SoldOut",
     "TransitionError",
     "order_cancel",
@@ -113,184 +116,131 @@ class Address:
     country: str = ""
 
 
-# --- orders ------------------------------------------------------------------------------
-
-
-def order_create(
-    *,
-    artist: Artist,
-    email: str,
-    lines: Sequence[LineSpec],
-    shipping_minor: int = 0,
-    address: Address | None = None,
-    vat_note: str = "",
-    language: str = "",
-    mailing_list_opt_in: bool = False,
-    actor: str = "buyer",
-    referrer: str = "",
-    campaign: str = "",
-    delivery: str = Delivery.SHIP,
-    pickup_place: str = "",
-    credit_minor: int = 0,
-) -> Order:
-    """Create a pending order and hold its units until it is paid or expires.
+@dataclass(frozen=True, kw_only=True)
+class OrderSpec:
+    """What a new order is made of: the keywords of ``order_create``.
 
     ``credit_minor``: store credit spent on it (the caller holds the fan's credit
-    account locked and writes the spend in the same transaction), taken off the total.
-    Raises SoldOut (nothing written) when a unit is not there any more.
-    """
-    order, _payment = _order_create(
-        artist=artist,
-        email=email,
-        lines=lines,
-        shipping_minor=shipping_minor,
-        address=address,
-        vat_note=vat_note,
-        language=language,
-        mailing_list_opt_in=mailing_list_opt_in,
-        actor=actor,
-        referrer=referrer,
-        campaign=campaign,
-        credit_minor=credit_minor,
-        provider="",
-        delivery=delivery,
-        pickup_place=pickup_place,
-    )
-    return order
+    account locked and writes the spend in the same transaction), taken off the total."""
+
+    artist: Artist
+    email: str
+    lines: Sequence[LineSpec]
+    shipping_minor: int = 0
+    address: Address | None = None
+    vat_note: str = ""
+    language: str = ""
+    mailing_list_opt_in: bool = False
+    actor: str = "buyer"
+    referrer: str = ""
+    campaign: str = ""
+    delivery: str = Delivery.SHIP
+    pickup_place: str = ""
+    credit_minor: int = 0
 
 
-def order_create_paying(
-    *,
-    provider: str,
-    started: bool = False,
-    is_test: bool = False,
-    artist: Artist,
-    email: str,
-    lines: Sequence[LineSpec],
-    shipping_minor: int = 0,
-    address: Address | None = None,
-    vat_note: str = "",
-    language: str = "",
-    mailing_list_opt_in: bool = False,
-    actor: str = "buyer",
-    referrer: str = "",
-    campaign: str = "",
-    delivery: str = Delivery.SHIP,
-    pickup_place: str = "",
-    hold: timedelta | None = None,
-    credit_minor: int = 0,
-) -> tuple[Order, Payment]:
-    """``order_create`` and ``payment_create`` in one transaction (one commit, not three).
+@dataclass(frozen=True, kw_only=True)
+class PayingOrderSpec(OrderSpec):
+    """A new order and its payment: the keywords of ``order_create_paying``.
 
     ``started``: the provider's payment page is ours (test, manual), so the buyer is
     there as soon as the payment exists: it is created pending (``payment_started``,
     with ``<provider>-<order code>`` as its reference), in the same transaction.
     ``is_test``: no money moves (the test provider, Stripe's test keys). ``hold``: how
     long the units wait for the payment when the provider waits longer than a checkout
-    (cash on collection).
+    (cash on collection)."""
+
+    provider: str
+    started: bool = False
+    is_test: bool = False
+    hold: timedelta | None = None
+
+
+# --- orders ------------------------------------------------------------------------------
+
+
+@called_with(OrderSpec)
+def order_create(spec: OrderSpec) -> Order:
+    """Create a pending order and hold its units until it is paid or expires (keywords:
+    ``OrderSpec``). Raises SoldOut (nothing written) when a unit is not there any more.
     """
-    order, payment = _order_create(
-        artist=artist,
-        email=email,
-        lines=lines,
-        shipping_minor=shipping_minor,
-        address=address,
-        vat_note=vat_note,
-        language=language,
-        mailing_list_opt_in=mailing_list_opt_in,
-        actor=actor,
-        referrer=referrer,
-        campaign=campaign,
-        credit_minor=credit_minor,
-        provider=provider,
-        started=started,
-        is_test=is_test,
-        delivery=delivery,
-        pickup_place=pickup_place,
-        hold=hold,
-    )
+    return _order_create(spec)[0]
+
+
+@called_with(PayingOrderSpec)
+def order_create_paying(spec: PayingOrderSpec) -> tuple[Order, Payment]:
+    """``order_create`` and ``payment_create`` in one transaction (one commit, not three);
+    keywords: ``PayingOrderSpec``."""
+    order, payment = _order_create(spec)
     assert payment is not None
     return order, payment
 
 
-def _order_create(
-    *,
-    artist: Artist,
-    email: str,
-    lines: Sequence[LineSpec],
-    shipping_minor: int = 0,
-    address: Address | None = None,
-    vat_note: str = "",
-    language: str = "",
-    mailing_list_opt_in: bool = False,
-    actor: str = "buyer",
-    referrer: str = "",
-    campaign: str = "",
-    credit_minor: int = 0,
-    provider: str,
-    started: bool = False,
-    is_test: bool = False,
-    delivery: str = Delivery.SHIP,
-    pickup_place: str = "",
-    hold: timedelta | None = None,
-) -> tuple[Order, Payment | None]:
+def _order_create(spec: OrderSpec) -> tuple[Order, Payment | None]:
+    paying = spec if isinstance(spec, PayingOrderSpec) else None
+    provider = paying.provider if paying else ""
+    started = paying.started if paying else False
+    is_test = paying.is_test if paying else False
+    hold = paying.hold if paying else None
+    artist, lines, delivery = spec.artist, spec.lines, spec.delivery
+    shipping_minor, credit_minor, actor = spec.shipping_minor, spec.credit_minor, spec.actor
     if not lines:
         raise OrderError(_("Your cart is empty."))
-    for spec in lines:
-        if spec.offer.artist_id != artist.pk:
+    for line_spec in lines:
+        if line_spec.offer.artist_id != artist.pk:
             raise OrderError("an order holds the offers of one artist")
-        if spec.quantity < 1 or spec.unit_price_minor < 0:
+        if line_spec.quantity < 1 or line_spec.unit_price_minor < 0:
             raise OrderError("bad line")
-    address = address or Address()
+    address = spec.address or Address()
     now = timezone.now()
     # ``hold``: the provider's own (cash on collection waits days for the fan to come).
     expires = now + (hold or timedelta(minutes=settings.DISQUAIRE_RESERVATION_MINUTES))
     if delivery not in Delivery.values:
         raise OrderError("unknown delivery")
-    items = sum(spec.unit_price_minor * spec.quantity for spec in lines)
+    items = sum(line.unit_price_minor * line.quantity for line in lines)
     if not 0 <= credit_minor <= items + shipping_minor:
         raise OrderError("credit beyond the total")
     with transaction.atomic(), audit_batch() as audit_flush:
         order = Order(
             artist=artist,
             currency=artist.currency,
-            email=email,
+            email=spec.email,
             items_minor=items,
             shipping_minor=shipping_minor,
             credit_minor=credit_minor,
             total_minor=items + shipping_minor - credit_minor,
-            vat_note=vat_note,
+            vat_note=spec.vat_note,
             ship_name=address.name,
             ship_address=address.address,
             ship_postcode=address.postcode,
             ship_city=address.city,
             ship_country=address.country,
-            language=language,
-            mailing_list_opt_in=mailing_list_opt_in,
+            language=spec.language,
+            mailing_list_opt_in=spec.mailing_list_opt_in,
             expires_at=expires,
-            referrer=referrer[:200],
-            campaign=campaign[:60],
+            referrer=spec.referrer[:200],
+            campaign=spec.campaign[:60],
             is_test=is_test,
             delivery=delivery,
-            pickup_place=pickup_place if delivery == Delivery.PICKUP else "",
+            pickup_place=spec.pickup_place if delivery == Delivery.PICKUP else "",
         )
         insert_row(order)
         created = [
             OrderLine(
                 order=order,
-                offer=spec.offer,
-                option=spec.option,
-                release=spec.offer.release,
-                track=spec.offer.track,
-                title=spec.offer.title,
-                option_label=spec.option.label if spec.option else "",
-                quantity=spec.quantity,
-                unit_price_minor=spec.unit_price_minor,
-                total_minor=spec.unit_price_minor * spec.quantity,
-                ships=spec.offer.ships,
-                includes_download=spec.offer.includes_download,
+                offer=want.offer,
+                option=want.option,
+                release=want.offer.release,
+                track=want.offer.track,
+                title=want.offer.title,
+                option_label=want.option.label if want.option else "",
+                quantity=want.quantity,
+                unit_price_minor=want.unit_price_minor,
+                total_minor=want.unit_price_minor * want.quantity,
+                ships=want.offer.ships,
+                includes_download=want.offer.includes_download,
             )
-            for spec in lines
+            for want in lines
         ]
         for line in created:
             insert_row(line)
@@ -315,7 +265,7 @@ def _order_create(
         # The stock rows are locked last, so other buyers wait only for the check, the
         # hold and the commit (SoldOut rolls the whole order back).
         offers, options = stock_lock(
-            (spec.offer.pk, spec.option.pk if spec.option else None) for spec in lines
+            (want.offer.pk, want.option.pk if want.option else None) for want in lines
         )
         stock_check(
             [
@@ -328,12 +278,12 @@ def _order_create(
             [
                 Reservation(
                     line=line,
-                    offer=spec.offer,
-                    option=spec.option,
-                    quantity=spec.quantity,
+                    offer=want.offer,
+                    option=want.option,
+                    quantity=want.quantity,
                     expires_at=expires,
                 )
-                for spec, line in zip(lines, created, strict=True)
+                for want, line in zip(lines, created, strict=True)
             ]
         )
     return order, payment
@@ -400,8 +350,11 @@ def order_flag(*, order: Order, note: str, actor: str) -> None:
         entry = audit_log(
             action="order.flag", obj=order, order=order, actor=actor, data={"note": note}
         )
-        # The audit entry names this flag (inside an audit batch it has no id yet).
-        key = f"flag-{entry.pk}" if entry.pk else f"flag-{order.pk}-{timezone.now().timestamp()}"
+        # The audit entry names this flag (inside an audit batch it has no id yet). "log-":
+        # ids of the one audit log, never taken for those of the older table ("flag-<id>").
+        key = (
+            f"flag-log-{entry.pk}" if entry.pk else f"flag-{order.pk}-{timezone.now().timestamp()}"
+        )
         order_flagged.send(sender=Order, order=order, note=note, key=key)
 
 

@@ -1,4 +1,5 @@
-"""State changes, each checked against its table and written to the audit log.
+"""State changes, each checked against its table and written to the order's history in
+the one audit log (``core.ActivityEntry``, ``order_id`` set).
 
 Only the services of this room call these; everything else calls the services.
 """
@@ -13,6 +14,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from disquaire.core.models import ActivityEntry
 from disquaire.core.queries import insert_rows, save_fields
 from disquaire.orders.errors import TransitionError
 from disquaire.orders.models import (
@@ -33,7 +35,21 @@ from disquaire.orders.signals import (
 
 # Entries written by audit_log() inside ``audit_batch()`` wait here, per thread, and go to
 # the database in one INSERT when the batch ends (or is flushed).
-_batch: ContextVar[list[AuditEntry] | None] = ContextVar("audit_batch", default=None)
+_batch: ContextVar[list[ActivityEntry | AuditEntry] | None] = ContextVar(
+    "audit_batch", default=None
+)
+
+
+def _artist_of(obj: models.Model, order: Order | None, order_id: int | None) -> int:
+    if order is None and isinstance(obj, Payment) and Payment.order.is_cached(obj):
+        order = obj.order
+    if order is not None:
+        return int(order.artist_id)
+    artist_id = getattr(obj, "artist_id", None)
+    if artist_id is not None:
+        return int(artist_id)
+    # A payment alone: one small read.
+    return int(Order.objects.values_list("artist_id", flat=True).get(pk=order_id or 0))
 
 
 def audit_log(
@@ -46,18 +62,31 @@ def audit_log(
     from_state: str = "",
     to_state: str = "",
     data: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """One line of the audit log; ``order_id`` may stand for ``order`` (no fetch)."""
-    entry = AuditEntry(
-        action=action,
-        order_id=order.pk if order is not None else order_id,
-        object_type=obj._meta.model_name or "",
-        object_id=str(obj.pk),
-        actor=actor[:200],
-        from_state=from_state,
-        to_state=to_state,
-        data=data or {},
-    )
+) -> ActivityEntry | AuditEntry:
+    """One step of an order's history (``order_id`` may stand for ``order``, no fetch):
+    an entry of the artist's audit log keyed by the order, ``from_state`` in ``before``,
+    ``to_state`` and ``data`` in ``after``. A line that names no order goes to the older
+    ``AuditEntry`` table, as it always did (the table's and the referral settings')."""
+    entry: ActivityEntry | AuditEntry
+    if order is None and order_id is None:
+        entry = AuditEntry(
+            action=action,
+            object_type=obj._meta.model_name or "",
+            object_id=str(obj.pk),
+            actor=actor[:200],
+            data=data or {},
+        )
+    else:
+        entry = ActivityEntry(
+            artist_id=_artist_of(obj, order, order_id),
+            order_id=order.pk if order is not None else order_id,
+            action=action,
+            object_type=obj._meta.model_name or "",
+            object_id=str(obj.pk),
+            actor=actor[:200],
+            before={"state": from_state} if from_state else {},
+            after={**(data or {}), **({"state": to_state} if to_state else {})},
+        )
     pending = _batch.get()
     if pending is None:
         entry.save(force_insert=True)
@@ -66,10 +95,12 @@ def audit_log(
     return entry
 
 
-def _flush(pending: list[AuditEntry]) -> None:
-    if pending:
-        insert_rows(pending)
-        pending.clear()
+def _flush(pending: list[ActivityEntry | AuditEntry]) -> None:
+    for model in (ActivityEntry, AuditEntry):
+        rows = [entry for entry in pending if type(entry) is model]
+        if rows:
+            insert_rows(rows)
+    pending.clear()
 
 
 @contextmanager
@@ -80,7 +111,7 @@ def audit_batch() -> Iterator[Callable[[], None]]:
     kept or rolled back with them. Yields a function that inserts what is pending now
     (before taking a row lock others wait for, say).
     """
-    pending: list[AuditEntry] = []
+    pending: list[ActivityEntry | AuditEntry] = []
     token = _batch.set(pending)
     try:
         yield lambda: _flush(pending)

@@ -17,7 +17,8 @@ from disquaire.stock.models import Item
 
 
 class ShopSettings(models.Model):
-    """One artist's shop: where parcels leave from, the VAT note, payment instructions."""
+    """One artist's shop: where parcels leave from, the VAT note, local pick-up. (How fans
+    pay, bank details included, is ``payments.PaymentSettings``.)"""
 
     artist = models.OneToOneField(Artist, on_delete=models.CASCADE, related_name="shop_settings")
     ship_from_country = models.CharField(
@@ -28,11 +29,6 @@ class ShopSettings(models.Model):
         max_length=300,
         blank=True,
         help_text=_("Shown under totals, e.g. “Prices include 20 % VAT”."),
-    )
-    manual_payment_instructions = models.TextField(
-        _("bank transfer instructions"),
-        blank=True,
-        help_text=_("Shown to buyers who pay by bank transfer or cash."),
     )
     # Local pick-up: a fan collects the parcel from the band (no postage, no address).
     pickup_enabled = models.BooleanField(_("offer local pick-up"), default=False, db_default=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from disquaire.stock.models import Balance, Item, Movement, Place
@@ -52,22 +53,35 @@ def places_of(*, artist: Any) -> QuerySet[Place]:
     return Place.objects.filter(artist=artist).order_by("kind", "name", "pk")
 
 
+# Where the web shop ships from, as one statement: a shipping place before a home, the
+# default one first, then the oldest. ``artist_id = %s`` may be replaced by a column to
+# use it as a sub-query (the checkout's items); its parameters follow the artist's.
+PLACE_SHIPPING_SQL = (
+    f"SELECT id FROM {Place._meta.db_table} WHERE artist_id = %s "  # noqa: S608
+    "AND kind IN (%s, %s) "
+    "ORDER BY CASE WHEN kind = %s THEN 0 ELSE 1 END, "
+    "CASE WHEN is_default THEN 0 ELSE 1 END, id LIMIT 1"
+)
+PLACE_SHIPPING_PARAMS = [
+    Place.Kind.SHIPPING.value,
+    Place.Kind.HOME.value,
+    Place.Kind.SHIPPING.value,
+]
+
+
+def place_shipping_id(*, artist_id: int) -> int | None:
+    """The id of the place the web shop ships from (``PLACE_SHIPPING_SQL``), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(PLACE_SHIPPING_SQL, [artist_id, *PLACE_SHIPPING_PARAMS])
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
 def place_shipping(*, artist: Any) -> Place | None:
     """Where the web shop ships from: the default shipping place, else the first one,
-    else the default home; None when the artist has no place yet."""
-    places = list(
-        Place.objects.filter(artist=artist, kind__in=[Place.Kind.SHIPPING, Place.Kind.HOME])
-    )
-    for wanted in (
-        lambda p: p.kind == Place.Kind.SHIPPING and p.is_default,
-        lambda p: p.kind == Place.Kind.SHIPPING,
-        lambda p: p.kind == Place.Kind.HOME and p.is_default,
-        lambda p: True,
-    ):
-        found = sorted((p for p in places if wanted(p)), key=lambda p: p.pk)
-        if found:
-            return found[0]
-    return None
+    else the default home, else the first home; None when the artist has no place yet."""
+    place_id = place_shipping_id(artist_id=artist.pk)
+    return None if place_id is None else Place.objects.filter(pk=place_id).first()
 
 
 def ledger_sums(*, artist: Any = None) -> dict[tuple[int, int], int]:

@@ -12,14 +12,16 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
-from django.utils import timezone
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from disquaire.core.audit import audited
-from disquaire.core.queries import insert_row, insert_rows
+from disquaire.core.queries import insert_row
 from disquaire.stock.errors import StockError
+from disquaire.stock.inventory import item_create as item_create  # re-exported: callers
+from disquaire.stock.inventory import item_delete as item_delete
+from disquaire.stock.inventory import item_update as item_update
+from disquaire.stock.inventory import place_default as place_default
+from disquaire.stock.inventory import place_save as place_save
 from disquaire.stock.models import Balance, Item, Movement, Place, Reason
 
 # Reason → (needs a from-place, needs a to-place); None: either may be given.
@@ -105,7 +107,7 @@ def balances_lock(*, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], 
     return {pair: row for pair, row in locked.items() if pair in wanted}
 
 
-_T_BALANCE = Balance._meta.db_table
+T_BALANCE = Balance._meta.db_table
 
 
 def _balances_select(
@@ -114,7 +116,7 @@ def _balances_select(
     # Written out: it runs at every checkout and payment of a physical offer.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, item_id, place_id, quantity FROM {_T_BALANCE} "  # noqa: S608
+            f"SELECT id, item_id, place_id, quantity FROM {T_BALANCE} "  # noqa: S608
             f"WHERE item_id IN ({', '.join(['%s'] * len(item_ids))}) "
             f"AND place_id IN ({', '.join(['%s'] * len(place_ids))}) ORDER BY id"
             + (" FOR UPDATE" if lock and connection.features.has_select_for_update else ""),
@@ -129,11 +131,11 @@ def _balances_select(
     return found
 
 
-def _balance_add(row: Balance, delta: int) -> None:
+def balance_add(row: Balance, delta: int) -> None:
     row.quantity += delta
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_T_BALANCE} SET quantity = %s WHERE id = %s",  # noqa: S608
+            f"UPDATE {T_BALANCE} SET quantity = %s WHERE id = %s",  # noqa: S608
             [row.quantity, row.pk],
         )
 
@@ -172,7 +174,7 @@ def _check_places(
         raise StockError(_("Only a record shop sells units consigned to it."))
 
 
-def _check_quantity(quantity: Any) -> int:
+def quantity_check(quantity: Any) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise StockError(_("The quantity must be a whole number above zero."))
     return quantity
@@ -198,7 +200,7 @@ def movement_record(
     the places do not fit the reason, or ``from_place`` does not have the units — for
     any reason but a web sale, units held by pending checkouts do not count as there.
     """
-    quantity = _check_quantity(quantity)
+    quantity = quantity_check(quantity)
     _check_places(item=item, reason=reason, from_place=from_place, to_place=to_place)
     places = [p for p in (from_place, to_place) if p is not None]
     if from_place is not None and reason != Reason.SOLD_ONLINE:
@@ -242,159 +244,10 @@ def movement_record(
     )
     insert_row(movement)
     if from_place is not None:
-        _balance_add(locked[(item.pk, from_place.pk)], -quantity)
+        balance_add(locked[(item.pk, from_place.pk)], -quantity)
     if to_place is not None:
-        _balance_add(locked[(item.pk, to_place.pk)], quantity)
+        balance_add(locked[(item.pk, to_place.pk)], quantity)
     return movement
-
-
-def web_shop_record(
-    *,
-    artist_id: int,
-    place_id: int,
-    quantities: dict[int, int],
-    reason: str,
-    reference_type: str,
-    reference_id: str,
-    note: str = "",
-) -> None:
-    """The web shop's movements of one order at once — ``sold_online`` from its place,
-    or ``restocked`` to it — for {item id: units}: the balance rows locked in one
-    statement (primary-key order), one INSERT of the rows, one UPDATE a balance.
-
-    The units sold are held by the order's checkout, so only the balance itself must
-    cover them; refused with ``StockError`` (nothing written) otherwise. A sale takes
-    no lock beforehand (a relative update); a restock locks the rows as any movement. Call it inside
-    the transaction of the order's change (no savepoint of its own: it is on the
-    payment's hot path).
-    """
-    if reason not in (Reason.SOLD_ONLINE, Reason.RESTOCKED):
-        raise StockError(_("Unknown reason for a stock movement."))
-    for quantity in quantities.values():
-        _check_quantity(quantity)
-    if not quantities:
-        return
-    with transaction.atomic(savepoint=False):
-        _web_shop_write(
-            artist_id=artist_id,
-            place_id=place_id,
-            quantities=quantities,
-            reason=reason,
-            reference_type=reference_type,
-            reference_id=reference_id,
-            note=note,
-        )
-
-
-def _web_shop_write(
-    *,
-    artist_id: int,
-    place_id: int,
-    quantities: dict[int, int],
-    reason: str,
-    reference_type: str,
-    reference_id: str,
-    note: str,
-) -> None:
-    if reason == Reason.SOLD_ONLINE:
-        for item_id, quantity in sorted(quantities.items()):
-            _web_sale_write(
-                artist_id=artist_id,
-                item_id=item_id,
-                place_id=place_id,
-                quantity=quantity,
-                reference_type=reference_type[:40],
-                reference_id=str(reference_id)[:64],
-                note=note[:500],
-            )
-        return
-    locked = balances_lock(pairs=[(item_id, place_id) for item_id in quantities])
-    insert_rows(
-        [
-            Movement(
-                artist_id=artist_id,
-                item_id=item_id,
-                quantity=quantity,
-                to_place_id=place_id,
-                reason=reason,
-                reference_type=reference_type[:40],
-                reference_id=str(reference_id)[:64],
-                note=note[:500],
-            )
-            for item_id, quantity in sorted(quantities.items())
-        ]
-    )
-    for item_id, quantity in sorted(quantities.items()):
-        _balance_add(locked[(item_id, place_id)], quantity)
-
-
-_T_MOVEMENT = Movement._meta.db_table
-
-
-def _web_sale_write(
-    *,
-    artist_id: int,
-    item_id: int,
-    place_id: int,
-    quantity: int,
-    reference_type: str,
-    reference_id: str,
-    note: str,
-) -> None:
-    """Units sold online leave the place: the balance goes down by ``quantity`` only if it
-    has them, and the ledger row is written by the same statement (or neither is).
-
-    A relative update, so it needs no lock taken beforehand: the row stays locked only
-    for the rest of the payment's transaction, and checkouts (which count under the
-    item's lock, reading balance and holds in one snapshot) never wait for it.
-    """
-    if connection.vendor != "postgresql":  # no UPDATE inside WITH: two statements
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {_T_BALANCE} SET quantity = quantity - %s "  # noqa: S608
-                "WHERE item_id = %s AND place_id = %s AND quantity >= %s",
-                [quantity, item_id, place_id, quantity],
-            )
-            if cursor.rowcount != 1:
-                raise StockError(_("The units sold are no longer at the web shop's place."))
-        insert_row(
-            Movement(
-                artist_id=artist_id,
-                item_id=item_id,
-                quantity=quantity,
-                from_place_id=place_id,
-                reason=Reason.SOLD_ONLINE,
-                reference_type=reference_type,
-                reference_id=reference_id,
-                note=note,
-            )
-        )
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH b AS (UPDATE {_T_BALANCE} SET quantity = quantity - %s "  # noqa: S608
-            "WHERE item_id = %s AND place_id = %s AND quantity >= %s RETURNING item_id) "
-            f"INSERT INTO {_T_MOVEMENT} (artist_id, item_id, quantity, from_place_id, "
-            "to_place_id, reason, actor_id, created_at, reference_type, reference_id, note) "
-            "SELECT %s, item_id, %s, %s, NULL, %s, NULL, %s, %s, %s, %s FROM b RETURNING id",
-            [
-                quantity,
-                item_id,
-                place_id,
-                quantity,
-                artist_id,
-                quantity,
-                place_id,
-                Reason.SOLD_ONLINE.value,
-                connection.ops.adapt_datetimefield_value(timezone.now()),
-                reference_type,
-                reference_id,
-                note,
-            ],
-        )
-        written = cursor.fetchall()
-    if not written:
-        raise StockError(_("The units sold are no longer at the web shop's place."))
 
 
 @transaction.atomic
@@ -435,121 +288,3 @@ def count_record(
         reference_id=uuid.uuid4().hex[:16],
         note=note,
     )
-
-
-def place_default(*, artist: Any) -> Place:
-    """The artist's default home (where new stock arrives), created when missing."""
-    place = Place.objects.filter(artist=artist, kind=Place.Kind.HOME, is_default=True).first()
-    if place is not None:
-        return place
-    try:
-        with transaction.atomic():
-            return Place.objects.create(
-                artist=artist, kind=Place.Kind.HOME, is_default=True, name=_("Home")
-            )
-    except IntegrityError:  # created meanwhile by a rival
-        return Place.objects.get(artist=artist, kind=Place.Kind.HOME, is_default=True)
-
-
-# --- items and places ------------------------------------------------------------------
-
-
-def _release_check(artist_id: int, release: Any) -> None:
-    if release is not None and release.artist_id != artist_id:
-        raise StockError(_("That release is another artist's."))
-
-
-@audited("stock.item_create")
-def item_create(
-    *,
-    artist: Any,
-    name: str,
-    numbered: bool = False,
-    low_stock_at: int = 0,
-    release: Any = None,
-) -> Item:
-    """A new item of the artist's (a copy of ``release``, or merch when None); it has no
-    units until some are received."""
-    name = name.strip()
-    if not name:
-        raise StockError(_("An item needs a name."))
-    _release_check(artist.pk, release)
-    return Item.objects.create(
-        artist=artist,
-        name=name,
-        numbered=numbered,
-        low_stock_at=max(0, low_stock_at),
-        release=release,
-    )
-
-
-_KEEP: Any = object()
-
-
-@audited("stock.item_update", subject="item")
-def item_update(
-    *, item: Item, name: str, numbered: bool, low_stock_at: int, release: Any = _KEEP
-) -> Item:
-    """Rename, renumber, change the warning or the release (kept when not given)."""
-    name = name.strip()
-    if not name:
-        raise StockError(_("An item needs a name."))
-    if release is _KEEP:
-        release = item.release
-    _release_check(item.artist_id, release)
-    if numbered != item.numbered and item.movements.filter(reason=Reason.SOLD_ONLINE).exists():
-        raise StockError(_("Units of this item were sold: whether it is numbered stays as it is."))
-    item.name, item.numbered, item.low_stock_at = name, numbered, max(0, low_stock_at)
-    item.release = release
-    item.save(update_fields=["name", "numbered", "low_stock_at", "release"])
-    return item
-
-
-@audited("stock.item_delete", subject="item")
-def item_delete(*, item: Item) -> None:
-    """Delete an item no offer uses and no movement ever concerned; refused otherwise."""
-    if item.movements.exists():
-        raise StockError(
-            _(
-                "%(item)s has movements in the ledger, which is never rewritten: "
-                "count it to 0 instead."
-            )
-            % {"item": item.name}
-        )
-    try:
-        item.delete()
-    except ProtectedError as exc:
-        users = sorted({str(obj) for obj in exc.protected_objects})
-        raise StockError(
-            _("%(item)s is still used by an offer (%(offers)s): take it off the offer first.")
-            % {"item": item.name, "offers": ", ".join(users)}
-        ) from exc
-
-
-@audited("stock.place_save", subject="place")
-def place_save(
-    *,
-    artist: Any,
-    place: Place | None = None,
-    name: str,
-    kind: str,
-    is_default: bool = False,
-) -> Place:
-    """Create or change a place; making it the default of its kind unsets the former one."""
-    name = name.strip()
-    if not name:
-        raise StockError(_("A place needs a name."))
-    if kind not in Place.Kind.values:
-        raise StockError(_("Unknown kind of place."))
-    if place is not None and place.kind != kind and place.balances.exclude(quantity=0).exists():
-        raise StockError(_("Units are stored there: move them before changing its kind."))
-    if is_default:
-        others = Place.objects.filter(artist=artist, kind=kind, is_default=True)
-        if place is not None:
-            others = others.exclude(pk=place.pk)
-        others.update(is_default=False)
-    if place is None:
-        return Place.objects.create(artist=artist, name=name, kind=kind, is_default=is_default)
-    place.name, place.kind, place.is_default = name, kind, is_default
-    place.save(update_fields=["name", "kind", "is_default"])
-    return place

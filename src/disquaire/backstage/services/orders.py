@@ -8,7 +8,9 @@ from decimal import Decimal
 from django.db import transaction
 
 from disquaire.catalog.models import Artist
+from disquaire.core.audit import activity_record
 from disquaire.core.csvsafe import csv_text
+from disquaire.core.models import ActivityEntry
 from disquaire.core.money import Money
 from disquaire.orders.emails import order_shipped_send
 from disquaire.orders.models import Order
@@ -41,7 +43,6 @@ def test_orders_delete(*, artist: Artist, actor: str) -> int:
     from disquaire.orders.items import items_restock
     from disquaire.orders.models import EditionUnit, OrderState, Payment, Refund, Reservation
     from disquaire.orders.stock import order_reservations
-    from disquaire.orders.transitions import audit_log
     from disquaire.payments.models import PaymentSettings
 
     with transaction.atomic():
@@ -72,15 +73,16 @@ def test_orders_delete(*, artist: Artist, actor: str) -> int:
         Refund.objects.filter(payment__order_id__in=ids).delete()
         Payment.objects.filter(order_id__in=ids).delete()
         EditionUnit.objects.filter(line__order_id__in=ids).delete()
-        # Lines, holds and the orders' own audit entries go with the orders.
+        # Lines and holds go with the orders, and so do their histories.
+        ActivityEntry.objects.filter(order_id__in=ids).delete()
         Order.objects.filter(pk__in=ids, is_test=True).delete()
         config, _created = PaymentSettings.objects.get_or_create(artist=artist)
-        audit_log(
+        activity_record(
+            artist_id=artist.pk,
             action="orders.test_delete",
             obj=config,
-            order=None,
             actor=actor,
-            data={"artist": artist.pk, "count": len(ids), "codes": [o.code for o in orders]},
+            after={"count": len(ids), "codes": [o.code for o in orders]},
         )
     return len(ids)
 

@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
@@ -32,6 +33,15 @@ def require_post_for_members(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def paged(request: HttpRequest, rows: Any, per_page: int) -> tuple[Any, str]:
+    """The page of ``rows`` the request asks for, and its query string without the page
+    (for the links to the other pages)."""
+    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
 
 
 def actor_of(request: HttpRequest) -> str:
@@ -90,3 +100,26 @@ def delete_after_confirming(
         return redirect(back)
     messages.success(request, done)
     return redirect(then)
+
+
+def form_page(
+    request: HttpRequest,
+    *,
+    form: Any,
+    template: str,
+    context: dict[str, Any],
+    act: Callable[[dict[str, Any]], tuple[str, str]],
+    refused: type[Exception] | tuple[type[Exception], ...] = (),
+) -> HttpResponse:
+    """A page whose form runs one service: on a valid POST, ``act(cleaned data)`` returns
+    the message and the address to go to; an exception in ``refused`` is shown on the
+    form instead, nothing done. Otherwise ``template`` with ``context`` and the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            message, url = act(form.cleaned_data)
+        except refused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, message)
+            return redirect(url)
+    return render(request, template, {**context, "form": form})

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from disquaire.backstage import selectors
 from disquaire.backstage.services import orders as order_services
-from disquaire.backstage.views.common import actor_of, require_post_for_members
+from disquaire.backstage.views.common import actor_of, paged, require_post_for_members
 from disquaire.catalog.models import Artist
 from disquaire.core.exporters import exporter_response
 from disquaire.orders.errors import OrderError
@@ -63,9 +62,7 @@ def _filtered(
 def orders(request: HttpRequest, artist: str) -> HttpResponse:
     obj = selectors.artist_for_member(user=request.user, slug=artist)
     found, params = _filtered(request, obj)
-    page = Paginator(found, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paged(request, found, 50)
     return render(
         request,
         "backstage/orders/list.html",
@@ -74,7 +71,7 @@ def orders(request: HttpRequest, artist: str) -> HttpResponse:
             "page": page,
             "params": params,
             "states": OrderState.choices,
-            "query": query.urlencode(),
+            "query": query,
         },
     )
 

@@ -3,6 +3,7 @@ forms to place records, record a report or a count, take records back, settle.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from disquaire.backstage.forms_consignment import (
     SettleForm,
     ShopForm,
 )
+from disquaire.backstage.views.common import form_page
 from disquaire.catalog.models import Artist
 from disquaire.consignment import selectors
 from disquaire.consignment.documents import statement_pdf
@@ -113,42 +115,49 @@ def shop_detail(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse
 
 
 def _form_page(
-    request: HttpRequest, artist: Artist, shop: Shop, *, title: str, form: Any, button: str
+    request: HttpRequest,
+    artist: Artist,
+    shop: Shop,
+    *,
+    title: str,
+    form: Any,
+    button: str,
+    act: Callable[[dict[str, Any]], tuple[str, str]],
 ) -> HttpResponse:
-    return render(
+    return form_page(
         request,
-        "backstage/shops/action.html",
-        {"artist": artist, "shop": shop, "title": title, "form": form, "button": button},
+        form=form,
+        template="backstage/shops/action.html",
+        context={"artist": artist, "shop": shop, "title": title, "button": button},
+        act=act,
+        refused=ConsignmentError,
     )
 
 
 @login_required
 def shop_place(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse:
     obj, shop = _shop(request, artist, shop_id)
+
+    def act(data: dict[str, Any]) -> tuple[str, str]:
+        consignment_place(
+            shop=shop,
+            item=data["item"],
+            quantity=data["quantity"],
+            price_minor=data["price"],
+            from_place=data["from_place"],
+            actor=request.user,
+            note=data["note"],
+        )
+        placed = _("%(n)s × “%(item)s” placed at %(shop)s.") % {
+            "n": data["quantity"],
+            "item": data["item"].name,
+            "shop": shop.name,
+        }
+        return placed, _shop_url(shop)
+
     form = PlaceForm(request.POST or None, artist=obj, shop=shop)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            consignment_place(
-                shop=shop,
-                item=data["item"],
-                quantity=data["quantity"],
-                price_minor=data["price"],
-                from_place=data["from_place"],
-                actor=request.user,
-                note=data["note"],
-            )
-        except ConsignmentError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request,
-                _("%(n)s × “%(item)s” placed at %(shop)s.")
-                % {"n": data["quantity"], "item": data["item"].name, "shop": shop.name},
-            )
-            return redirect(_shop_url(shop))
     return _form_page(
-        request, obj, shop, title=_("Place records"), form=form, button=_("Place them")
+        request, obj, shop, title=_("Place records"), form=form, button=_("Place them"), act=act
     )
 
 
@@ -201,43 +210,35 @@ def shop_report(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse
 @login_required
 def shop_return(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse:
     obj, shop = _shop(request, artist, shop_id)
+
+    def act(data: dict[str, Any]) -> tuple[str, str]:
+        consignment_return(
+            shop=shop,
+            item=data["item"],
+            quantity=data["quantity"],
+            to_place=data["to_place"],
+            actor=request.user,
+            note=data["note"],
+        )
+        return _("The records taken back are recorded."), _shop_url(shop)
+
     form = ReturnForm(request.POST or None, artist=obj, shop=shop)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            consignment_return(
-                shop=shop,
-                item=data["item"],
-                quantity=data["quantity"],
-                to_place=data["to_place"],
-                actor=request.user,
-                note=data["note"],
-            )
-        except ConsignmentError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("The records taken back are recorded."))
-            return redirect(_shop_url(shop))
-    return _form_page(
-        request, obj, shop, title=_("Take records back"), form=form, button=_("Record the return")
-    )
+    title, button = _("Take records back"), _("Record the return")
+    return _form_page(request, obj, shop, title=title, form=form, button=button, act=act)
 
 
 @login_required
 def shop_settle(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse:
     obj, shop = _shop(request, artist, shop_id)
+
+    def act(data: dict[str, Any]) -> tuple[str, str]:
+        statement = statement_create(shop=shop, period_end=data["period_end"])
+        ready = _("Statement no. %(n)s is ready.") % {"n": statement.number}
+        return ready, f"{_shop_url(shop)}#statement-{statement.pk}"
+
     form = SettleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            statement = statement_create(shop=shop, period_end=form.cleaned_data["period_end"])
-        except ConsignmentError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Statement no. %(n)s is ready.") % {"n": statement.number})
-            return redirect(f"{_shop_url(shop)}#statement-{statement.pk}")
-    return _form_page(
-        request, obj, shop, title=_("Make a statement"), form=form, button=_("Make the statement")
-    )
+    title, button = _("Make a statement"), _("Make the statement")
+    return _form_page(request, obj, shop, title=title, form=form, button=button, act=act)
 
 
 @login_required
@@ -246,23 +247,20 @@ def statement_paid(
 ) -> HttpResponse:
     obj, shop = _shop(request, artist, shop_id)
     statement = selectors.statement_for_shop(shop=shop, statement_id=statement_id)
+
+    def act(data: dict[str, Any]) -> tuple[str, str]:
+        statement_mark_paid(
+            statement=statement,
+            amount_minor=data["amount"],
+            paid_on=data["paid_on"],
+            method=data["method"],
+        )
+        return _("The payment is recorded."), f"{_shop_url(shop)}#statement-{statement.pk}"
+
     form = PaidForm(request.POST or None, currency=statement.currency)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            statement_mark_paid(
-                statement=statement,
-                amount_minor=data["amount"],
-                paid_on=data["paid_on"],
-                method=data["method"],
-            )
-        except ConsignmentError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("The payment is recorded."))
-            return redirect(f"{_shop_url(shop)}#statement-{statement.pk}")
     title = _("Statement no. %(n)s: mark paid") % {"n": statement.number}
-    return _form_page(request, obj, shop, title=title, form=form, button=_("Record the payment"))
+    button = _("Record the payment")
+    return _form_page(request, obj, shop, title=title, form=form, button=button, act=act)
 
 
 @login_required

@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +25,7 @@ from disquaire.backstage.forms_stock import (
     PlaceForm,
     ReceiveForm,
 )
-from disquaire.backstage.views.common import delete_after_confirming
+from disquaire.backstage.views.common import delete_after_confirming, form_page, paged
 from disquaire.core.exporters import exporter_response
 from disquaire.stock import selectors as stock_selectors
 from disquaire.stock import services as stock_services
@@ -74,13 +73,11 @@ def _filtered(request: HttpRequest, artist: Any) -> tuple[Any, LedgerFilterForm]
 def stock_ledger(request: HttpRequest, artist: str) -> HttpResponse:
     obj = selectors.artist_for_member(user=request.user, slug=artist)
     rows, form = _filtered(request, obj)
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paged(request, rows, 100)
     return render(
         request,
         "backstage/stock/ledger.html",
-        {"artist": obj, "page": page, "form": form, "query": query.urlencode()},
+        {"artist": obj, "page": page, "form": form, "query": query},
     )
 
 
@@ -168,22 +165,21 @@ def stock_item_edit(request: HttpRequest, artist: str, item_id: int | None = Non
         else {}
     )
     form = ItemForm(request.POST or None, initial=initial, artist=obj)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if item is None:
-                stock_services.item_create(artist=obj, **data)
-            else:
-                stock_services.item_update(item=item, **data)
-        except StockError as exc:
-            form.add_error(None, str(exc))
+
+    def act(data: dict[str, Any]) -> tuple[str, str]:
+        if item is None:
+            stock_services.item_create(artist=obj, **data)
         else:
-            messages.success(request, _("The item is saved."))
-            return redirect("backstage:stock", artist=obj.slug)
-    return render(
+            stock_services.item_update(item=item, **data)
+        return _("The item is saved."), reverse("backstage:stock", kwargs={"artist": obj.slug})
+
+    return form_page(
         request,
-        "backstage/stock/item_form.html",
-        {"artist": obj, "form": form, "item": item},
+        form=form,
+        template="backstage/stock/item_form.html",
+        context={"artist": obj, "item": item},
+        act=act,
+        refused=StockError,
     )
 
 
@@ -217,16 +213,16 @@ def stock_place_edit(
         else {"kind": Place.Kind.BAG}
     )
     form = PlaceForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            stock_services.place_save(artist=obj, place=place, **form.cleaned_data)
-        except StockError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("The place is saved."))
-            return redirect("backstage:stock", artist=obj.slug)
-    return render(
+
+    def act(data: dict[str, Any]) -> tuple[str, str]:
+        stock_services.place_save(artist=obj, place=place, **data)
+        return _("The place is saved."), reverse("backstage:stock", kwargs={"artist": obj.slug})
+
+    return form_page(
         request,
-        "backstage/stock/place_form.html",
-        {"artist": obj, "form": form, "place": place},
+        form=form,
+        template="backstage/stock/place_form.html",
+        context={"artist": obj, "place": place},
+        act=act,
+        refused=StockError,
     )
