@@ -10,6 +10,7 @@ from django.core import mail
 from django.test import Client, RequestFactory
 
 from disquaire.catalog.models import Membership
+from disquaire.core.models import ActivityEntry
 from disquaire.fans.referrals import services
 from disquaire.fans.referrals.models import (
     CreditEntry,
@@ -133,7 +134,11 @@ def test_the_owner_sets_the_bands_rules(owner_client: Any) -> None:
     assert (rules.credit_basis_points, rules.free_release_after, rules.hold_days) == (1250, 5, 21)
     assert (rules.monthly_cap_minor, rules.minimum_order_minor) == (2000, 500)
     assert rules.cap_to_spent is False
-    assert AuditEntry.objects.filter(action="referrals.settings").exists()
+    logged = ActivityEntry.objects.filter(
+        action="referrals.settings", artist_id=offer.artist.pk
+    ).latest("pk")
+    assert logged.after["hold_days"] == 21 and logged.actor
+    assert not AuditEntry.objects.filter(action="referrals.settings").exists()
     bad = client.post(url, {"credit_percent": "12.345", "hold_days": "1"})
     assert bad.status_code == 400
 

@@ -335,7 +335,7 @@ class Refund(models.Model):
 class AuditEntry(models.Model):
     """The older audit table, read-only for orders: orders' history moved to
     ``core.ActivityEntry`` (migration ``orders.0012``). Only the lines that name no order
-    still come here (``audit_log(order=None)``: the table's and the referral settings'),
+    still come here (``audit_log(order=None)``: a table referral voided),
     until those rooms write only their activity entries; then it goes."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

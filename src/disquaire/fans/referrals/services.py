@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist, Release
 from disquaire.core.addresses import email_normalise
+from disquaire.core.audit import activity_record
 from disquaire.fans.referrals.credit import (
     CreditError,
     _account,
@@ -64,7 +65,6 @@ from disquaire.fans.referrals.reversals import (
 )
 from disquaire.fans.referrals.selectors import credit_balance, referral_settings_for, release_value
 from disquaire.orders.models import Order
-from disquaire.orders.transitions import audit_log
 
 __all__ = [
     "DEVICE_RE_LENGTH", "REFERRAL_WINDOW", "CreditError", "ReferralVisit", "_account",
@@ -97,12 +97,13 @@ def referral_settings_update(*, artist: Artist, actor: str, **fields: object) ->
         for name, value in fields.items():
             setattr(found, name, value)
         found.save()
-        audit_log(
+        activity_record(
+            artist_id=artist.pk,
             action="referrals.settings",
             obj=found,
-            order=None,
             actor=actor,
-            data={"artist": artist.pk, "before": before, "after": dict(fields)},
+            before=before,
+            after=dict(fields),
         )
     return found
 
@@ -244,12 +245,12 @@ def promoter_thank(
             code_batch=batch,
             actor=actor[:200],
         )
-        audit_log(
+        activity_record(
+            artist_id=artist.pk,
             action="referral.thank",
             obj=thanks,
-            order=None,
             actor=actor,
-            data={"artist": artist.pk, "code": bool(batch)},
+            after={"email": thanks.email, "code": bool(batch)},
         )
         address = thanks.email
         subject = _("A thank-you from %(artist)s") % {"artist": artist.name}
