@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import cast
 
 from disquaire.audio.analysis import (
-    CHUNK_BYTES,
     LOUDNESS_SINK,
     WAVEFORM_CHAIN,
     Analysis,
@@ -50,6 +49,9 @@ from disquaire.audio.transcode import (
 )
 
 __all__ = ["single_pass_args", "transcode_and_analyse"]
+
+PROGRESS_CHUNK_BYTES = 4096
+"""What is read of the waveform stream at a time: 0.256 s of 8 kHz 16-bit audio."""
 
 _INVALID_INPUT = "Invalid data found when processing input"
 """What ffmpeg says of a master it cannot decode at all (its AVERROR_INVALIDDATA)."""
@@ -141,10 +143,11 @@ def transcode_and_analyse(
     with outputs_removed_on_failure(outputs):
         last = 0.0
         with start_ffmpeg(args, what="transcoding", loglevel="info") as proc:
-            # read1: whatever has come, without waiting for a full chunk, so that progress
-            # (and the track's heartbeat) follows ffmpeg closely even when it runs slowly.
+            # Fixed reads of a quarter of a second of waveform audio: progress (and the
+            # track's heartbeat) follows ffmpeg closely even when it runs slowly, in a
+            # tenth of the Python work of taking each small write as it comes (read1).
             stream = cast(io.BufferedReader, proc.stdout)
-            while chunk := stream.read1(CHUNK_BYTES):
+            while chunk := stream.read(PROGRESS_CHUNK_BYTES):
                 reader.feed(chunk)
                 if on_progress is not None and info.duration_s > 0:
                     fraction = min(1.0, reader.seconds / info.duration_s)
