@@ -406,14 +406,16 @@ def host_publish(data: dict[str, Any]) -> dict[str, Any]:
     import tempfile
 
     from disquaire.audio import synth_track
+    from disquaire.catalog import services
     from disquaire.catalog.demo import DEMO_ARTIST
-    from disquaire.catalog.services.imports import release_import
 
     folder = Path(tempfile.mkdtemp(prefix="dq-cluster-release-"))
     for n in range(1, data["tracks"] + 1):
         path = folder / f"{n:02d} - Release Day {n}.flac"
         synth_track(path=path, seconds=data["seconds"], seed=900 + n)
-    result = release_import(artist_name=DEMO_ARTIST, path=folder, title="Release Day", publish=True)
+    result = services.release_import(
+        artist_name=DEMO_ARTIST, path=folder, title="Release Day", publish=True
+    )
     shutil.rmtree(folder, ignore_errors=True)
     return {"published": result.release is not None}
 
