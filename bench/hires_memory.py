@@ -52,13 +52,14 @@ def main() -> None:
         master_mb = master.stat().st_size / 1e6
         before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-        from disquaire.catalog import services
         from disquaire.catalog.models import ProcessingStatus
+        from disquaire.catalog.services.imports import release_import
+        from disquaire.catalog.services.processing import track_process
 
         with measure() as spent:
-            result = services.release_import(artist_name="Hi-Res", path=folder)
+            result = release_import(artist_name="Hi-Res", path=folder)
             track = result.tracks[0]
-            services.track_process(track_id=track.pk)
+            track_process(track_id=track.pk)
         track.refresh_from_db()
         if track.status != ProcessingStatus.READY:
             raise SystemExit(f"processing failed: {track.error}")

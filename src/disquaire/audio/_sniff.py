@@ -11,6 +11,21 @@ Kind = Literal["flac", "wav", "aiff", "mp4", "mp3", "vorbis", "opus"]
 
 HEAD_BYTES = 8192
 
+CONTAINERS: dict[Kind, tuple[str, str]] = {
+    # kind -> (the container ``probe`` reports, the ffmpeg demuxer that reads it)
+    "flac": ("flac", "flac"),
+    "wav": ("wav", "wav"),
+    "aiff": ("aiff", "aiff"),
+    "mp4": ("mp4", "mov"),
+    "mp3": ("mp3", "mp3"),
+    "vorbis": ("ogg", "ogg"),
+    "opus": ("ogg", "ogg"),
+}
+"""The one table of the containers we read: what ``probe`` calls each, and how ffmpeg does."""
+
+DEMUXERS: dict[str, str] = dict(CONTAINERS.values())
+"""The ffmpeg demuxer of each container ``probe`` reports."""
+
 _OTHER_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),

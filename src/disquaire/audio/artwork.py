@@ -16,7 +16,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from disquaire.audio.errors import ArtworkError
-from disquaire.audio.tags import read_cover
+from disquaire.audio.tag_reading import read_cover
 
 __all__ = [
     "ACCEPTED_IMAGE_FORMATS",

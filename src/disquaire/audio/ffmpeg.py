@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from disquaire.audio._sniff import CONTAINERS, DEMUXERS, sniff
 from disquaire.audio.errors import AudioError
 
 __all__ = [
@@ -66,20 +67,6 @@ def ffmpeg_exe() -> str:
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
-# The ffmpeg demuxer for each kind ``_sniff.sniff`` recognises, and for each container
-# ``probe`` reports.
-_DEMUXERS: dict[str, str] = {
-    "flac": "flac",
-    "wav": "wav",
-    "aiff": "aiff",
-    "mp4": "mov",
-    "mp3": "mp3",
-    "vorbis": "ogg",
-    "opus": "ogg",
-    "ogg": "ogg",
-}
-
-
 def ffmpeg_input(
     path: str | os.PathLike[str], *, container: str | None = None
 ) -> list[str | os.PathLike[str]]:
@@ -92,10 +79,8 @@ def ffmpeg_input(
     Raises ``AudioError`` for a file that is not a supported audio format.
     """
     if container is None:
-        from disquaire.audio._sniff import sniff
-
-        container = sniff(Path(path))
-    demuxer = _DEMUXERS.get(container)
+        container = CONTAINERS[sniff(Path(path))][0]
+    demuxer = DEMUXERS.get(container)
     if demuxer is None:
         raise AudioError(f"no demuxer for {container!r}")
     return ["-protocol_whitelist", "file", "-f", demuxer, "-i", path]

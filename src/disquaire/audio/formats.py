@@ -12,7 +12,7 @@ extension or MIME type (the master's own: see ``original_extension`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "DOWNLOAD_FORMATS",
@@ -84,195 +84,119 @@ class Format:
         return not self.lossless
 
 
+_CODECS: dict[str, tuple[TagKind, str, str, str]] = {
+    # codec as reported by probe -> (tag kind, extension, MIME type, ffmpeg muxer)
+    "mp3": ("id3", ".mp3", "audio/mpeg", "mp3"),
+    "aac": ("mp4", ".m4a", "audio/mp4", "ipod"),
+    "alac": ("mp4", ".m4a", "audio/mp4", "ipod"),
+    "vorbis": ("vorbis", ".ogg", "audio/ogg", "ogg"),
+    "opus": ("vorbis", ".opus", "audio/ogg", "opus"),
+    "flac": ("flac", ".flac", "audio/flac", "flac"),
+    "wav": ("wav", ".wav", "audio/wav", "wav"),
+    "aiff": ("aiff", ".aiff", "audio/aiff", "aiff"),
+}
+
 _MP4_FLAGS = ("-movflags", "+faststart")
+
+
+def _format(key: str, label: str, codec: str, codec_args: tuple[str, ...], **rest: Any) -> Format:
+    """A format whose extension, MIME type, tag kind and muxer are its codec's."""
+    tag_kind, extension, mime, muxer = _CODECS[codec]
+    return Format(
+        key=key,
+        label=label,
+        extension=extension,
+        mime=mime,
+        tag_kind=tag_kind,
+        codec=codec,
+        muxer=muxer,
+        codec_args=codec_args,
+        **rest,
+    )
+
+
+def _lossy(
+    key: str,
+    label: str,
+    codec: str,
+    kbps: int,
+    codec_args: tuple[str, ...],
+    *,
+    streaming: bool = False,
+    fixed_sample_rate: int | None = None,
+) -> Format:
+    """A lossy format: a stream for the player (small, no cover) or a download."""
+    return _format(
+        key,
+        label,
+        codec,
+        codec_args,
+        lossless=False,
+        streaming=streaming,
+        download=not streaming,
+        nominal_kbps=kbps,
+        embeds_cover=not streaming,
+        keeps_hires=False,
+        max_sample_rate=None if fixed_sample_rate else 48000,
+        fixed_sample_rate=fixed_sample_rate,
+    )
+
+
+def _lossless(key: str, label: str, codec: str, codec_args: tuple[str, ...] = ()) -> Format:
+    """A lossless download keeping the master's rate and depth."""
+    return _format(
+        key,
+        label,
+        codec,
+        codec_args,
+        lossless=True,
+        streaming=False,
+        download=True,
+        nominal_kbps=None,
+        embeds_cover=True,
+        keeps_hires=True,
+    )
+
 
 _TABLE: tuple[Format, ...] = (
     # Streaming (web player).
-    Format(
-        key="mp3-128",
-        label="MP3 128 kbps",
-        extension=".mp3",
-        mime="audio/mpeg",
-        lossless=False,
+    _lossy(
+        "mp3-128",
+        "MP3 128 kbps",
+        "mp3",
+        128,
+        ("-c:a", "libmp3lame", "-b:a", "128k"),
         streaming=True,
-        download=False,
-        nominal_kbps=128,
-        tag_kind="id3",
-        embeds_cover=False,
-        keeps_hires=False,
-        codec="mp3",
-        muxer="mp3",
-        codec_args=("-c:a", "libmp3lame", "-b:a", "128k"),
-        max_sample_rate=48000,
     ),
-    Format(
-        key="opus-96",
-        label="Opus 96 kbps",
-        extension=".opus",
-        mime="audio/ogg",
-        lossless=False,
+    _lossy(
+        "opus-96",
+        "Opus 96 kbps",
+        "opus",
+        96,
+        ("-c:a", "libopus", "-b:a", "96k", "-vbr", "on"),
         streaming=True,
-        download=False,
-        nominal_kbps=96,
-        tag_kind="vorbis",
-        embeds_cover=False,
-        keeps_hires=False,
-        codec="opus",
-        muxer="opus",
-        codec_args=("-c:a", "libopus", "-b:a", "96k", "-vbr", "on"),
         fixed_sample_rate=48000,
     ),
     # Downloads, lossy (best first).
-    Format(
-        key="mp3-320",
-        label="MP3 320 kbps",
-        extension=".mp3",
-        mime="audio/mpeg",
-        lossless=False,
-        streaming=False,
-        download=True,
-        nominal_kbps=320,
-        tag_kind="id3",
-        embeds_cover=True,
-        keeps_hires=False,
-        codec="mp3",
-        muxer="mp3",
-        codec_args=("-c:a", "libmp3lame", "-b:a", "320k"),
-        max_sample_rate=48000,
+    _lossy("mp3-320", "MP3 320 kbps", "mp3", 320, ("-c:a", "libmp3lame", "-b:a", "320k")),
+    _lossy("mp3-v0", "MP3 V0 (VBR)", "mp3", 245, ("-c:a", "libmp3lame", "-q:a", "0")),
+    _lossy("aac-256", "AAC 256 kbps", "aac", 256, ("-c:a", "aac", "-b:a", "256k", *_MP4_FLAGS)),
+    _lossy(
+        "vorbis-q6", "Ogg Vorbis q6 (~192 kbps)", "vorbis", 192, ("-c:a", "libvorbis", "-q:a", "6")
     ),
-    Format(
-        key="mp3-v0",
-        label="MP3 V0 (VBR)",
-        extension=".mp3",
-        mime="audio/mpeg",
-        lossless=False,
-        streaming=False,
-        download=True,
-        nominal_kbps=245,
-        tag_kind="id3",
-        embeds_cover=True,
-        keeps_hires=False,
-        codec="mp3",
-        muxer="mp3",
-        codec_args=("-c:a", "libmp3lame", "-q:a", "0"),
-        max_sample_rate=48000,
-    ),
-    Format(
-        key="aac-256",
-        label="AAC 256 kbps",
-        extension=".m4a",
-        mime="audio/mp4",
-        lossless=False,
-        streaming=False,
-        download=True,
-        nominal_kbps=256,
-        tag_kind="mp4",
-        embeds_cover=True,
-        keeps_hires=False,
-        codec="aac",
-        muxer="ipod",
-        codec_args=("-c:a", "aac", "-b:a", "256k", *_MP4_FLAGS),
-        max_sample_rate=48000,
-    ),
-    Format(
-        key="vorbis-q6",
-        label="Ogg Vorbis q6 (~192 kbps)",
-        extension=".ogg",
-        mime="audio/ogg",
-        lossless=False,
-        streaming=False,
-        download=True,
-        nominal_kbps=192,
-        tag_kind="vorbis",
-        embeds_cover=True,
-        keeps_hires=False,
-        codec="vorbis",
-        muxer="ogg",
-        codec_args=("-c:a", "libvorbis", "-q:a", "6"),
-        max_sample_rate=48000,
-    ),
-    Format(
-        key="opus-160",
-        label="Opus 160 kbps",
-        extension=".opus",
-        mime="audio/ogg",
-        lossless=False,
-        streaming=False,
-        download=True,
-        nominal_kbps=160,
-        tag_kind="vorbis",
-        embeds_cover=True,
-        keeps_hires=False,
-        codec="opus",
-        muxer="opus",
-        codec_args=("-c:a", "libopus", "-b:a", "160k", "-vbr", "on"),
+    _lossy(
+        "opus-160",
+        "Opus 160 kbps",
+        "opus",
+        160,
+        ("-c:a", "libopus", "-b:a", "160k", "-vbr", "on"),
         fixed_sample_rate=48000,
     ),
     # Downloads, lossless (keep the master's rate and depth).
-    Format(
-        key="flac",
-        label="FLAC",
-        extension=".flac",
-        mime="audio/flac",
-        lossless=True,
-        streaming=False,
-        download=True,
-        nominal_kbps=None,
-        tag_kind="flac",
-        embeds_cover=True,
-        keeps_hires=True,
-        codec="flac",
-        muxer="flac",
-        codec_args=("-c:a", "flac"),
-    ),
-    Format(
-        key="alac",
-        label="ALAC (Apple Lossless)",
-        extension=".m4a",
-        mime="audio/mp4",
-        lossless=True,
-        streaming=False,
-        download=True,
-        nominal_kbps=None,
-        tag_kind="mp4",
-        embeds_cover=True,
-        keeps_hires=True,
-        codec="alac",
-        muxer="ipod",
-        codec_args=("-c:a", "alac", *_MP4_FLAGS),
-    ),
-    Format(
-        key="wav",
-        label="WAV",
-        extension=".wav",
-        mime="audio/wav",
-        lossless=True,
-        streaming=False,
-        download=True,
-        nominal_kbps=None,
-        tag_kind="wav",
-        embeds_cover=True,
-        keeps_hires=True,
-        codec="wav",
-        muxer="wav",
-        codec_args=(),
-    ),
-    Format(
-        key="aiff",
-        label="AIFF",
-        extension=".aiff",
-        mime="audio/aiff",
-        lossless=True,
-        streaming=False,
-        download=True,
-        nominal_kbps=None,
-        tag_kind="aiff",
-        embeds_cover=True,
-        keeps_hires=True,
-        codec="aiff",
-        muxer="aiff",
-        codec_args=(),
-    ),
+    _lossless("flac", "FLAC", "flac", ("-c:a", "flac")),
+    _lossless("alac", "ALAC (Apple Lossless)", "alac", ("-c:a", "alac", *_MP4_FLAGS)),
+    _lossless("wav", "WAV", "wav"),
+    _lossless("aiff", "AIFF", "aiff"),
     # The lossy master as uploaded.
     Format(
         key=ORIGINAL,
@@ -308,18 +232,6 @@ DOWNLOAD_FORMATS: list[Format] = [fmt for fmt in _TABLE if fmt.download and not 
 ENCODED_FORMATS: list[Format] = [fmt for fmt in _TABLE if not fmt.passthrough]
 """Every format made by ffmpeg (all but ``original``)."""
 
-_CODEC_TAG_KIND: dict[str, tuple[TagKind, str, str]] = {
-    # codec as reported by probe -> (tag kind, extension, MIME type)
-    "mp3": ("id3", ".mp3", "audio/mpeg"),
-    "aac": ("mp4", ".m4a", "audio/mp4"),
-    "alac": ("mp4", ".m4a", "audio/mp4"),
-    "vorbis": ("vorbis", ".ogg", "audio/ogg"),
-    "opus": ("vorbis", ".opus", "audio/ogg"),
-    "flac": ("flac", ".flac", "audio/flac"),
-    "wav": ("wav", ".wav", "audio/wav"),
-    "aiff": ("aiff", ".aiff", "audio/aiff"),
-}
-
 
 def get_format(key: str) -> Format:
     """Return the format for ``key``; raise ``KeyError`` with the known keys if unknown."""
@@ -331,14 +243,14 @@ def get_format(key: str) -> Format:
 
 def tag_kind_for_codec(codec: str) -> TagKind:
     """The tag kind of a file whose probed ``AudioInfo.codec`` is ``codec``."""
-    return _CODEC_TAG_KIND[codec][0]
+    return _CODECS[codec][0]
 
 
 def original_extension(codec: str) -> str:
     """The extension to give an ``original`` download whose probed codec is ``codec``."""
-    return _CODEC_TAG_KIND[codec][1]
+    return _CODECS[codec][1]
 
 
 def original_mime(codec: str) -> str:
     """The MIME type of an ``original`` download whose probed codec is ``codec``."""
-    return _CODEC_TAG_KIND[codec][2]
+    return _CODECS[codec][2]

@@ -15,11 +15,12 @@ from typing import Any
 
 from mutagen.flac import FLAC
 
-from disquaire.audio._sniff import Kind, sniff
+from disquaire.audio._sniff import CONTAINERS, Kind, sniff
 from disquaire.audio.errors import AudioError, AudioRejected
 from disquaire.audio.ffmpeg import ffmpeg_input, iter_progress, progress_seconds, start_ffmpeg
 from disquaire.audio.formats import original_extension
-from disquaire.audio.tags import TEXT_FIELDS, open_audio, read_file_tags
+from disquaire.audio.tag_files import TEXT_FIELDS, open_audio
+from disquaire.audio.tag_reading import read_file_tags
 
 __all__ = [
     "DEFAULT_MAX_TAG_CHARS",
@@ -33,16 +34,6 @@ __all__ = [
 DEFAULT_MAX_TAG_CHARS = 2000
 TRUNCATION_RATIO = 0.9
 """``verify_decodes`` rejects a file decoding to less than this share of its header."""
-
-_CONTAINER: dict[Kind, str] = {
-    "flac": "flac",
-    "wav": "wav",
-    "aiff": "aiff",
-    "mp4": "mp4",
-    "mp3": "mp3",
-    "vorbis": "ogg",
-    "opus": "ogg",
-}
 
 
 @dataclass(frozen=True)
@@ -168,7 +159,7 @@ def probe(path: Path, *, max_tag_chars: int = DEFAULT_MAX_TAG_CHARS) -> AudioInf
     tags, cut = _cut_tags(raw, max_tag_chars)
     has_cover = raw.get("cover") is not None or (isinstance(f, FLAC) and bool(f.pictures))
     return AudioInfo(
-        container=_CONTAINER[kind],
+        container=CONTAINERS[kind][0],
         codec=codec,
         lossless=lossless,
         sample_rate=sample_rate,

@@ -6,6 +6,9 @@ One ffmpeg process decodes the first audio stream once and splits it (``asplit``
 * one branch per distinct conversion chain (the lossy encoders sharing a rate and sample
   format share one conversion, split again after it), each feeding its encoders — the
   same filters and encoder options as ``transcode``, so the files are the same;
+* beside the graph, a lossless rendition the master already is (a FLAC master's ``flac``,
+  an ALAC master's ``alac``, at the same rate and depth) takes the master's frames as
+  they are (``stream_copied``): the same decoded samples as an encode, without its CPU;
 * ``ebur128`` with true peak (integrated loudness, loudness range, true peak), whose
   summary is read from stderr when ffmpeg exits;
 * the 8 kHz 16-bit mono waveform stream on stdout, folded into peaks as it arrives. Its
@@ -27,7 +30,6 @@ from pathlib import Path
 from typing import cast
 
 from disquaire.audio.analysis import (
-    CHUNK_BYTES,
     LOUDNESS_SINK,
     WAVEFORM_CHAIN,
     Analysis,
@@ -38,9 +40,18 @@ from disquaire.audio.errors import AudioError, AudioRejected
 from disquaire.audio.ffmpeg import ffmpeg_input, start_ffmpeg
 from disquaire.audio.formats import FORMATS, ORIGINAL, get_format
 from disquaire.audio.probe import AudioInfo, check_decoded
-from disquaire.audio.transcode import _encoder_args, _output_chain, outputs_removed_on_failure
+from disquaire.audio.transcode import (
+    _encoder_args,
+    _output_chain,
+    copy_args,
+    outputs_removed_on_failure,
+    stream_copied,
+)
 
 __all__ = ["single_pass_args", "transcode_and_analyse"]
+
+PROGRESS_CHUNK_BYTES = 4096
+"""What is read of the waveform stream at a time: 0.256 s of 8 kHz 16-bit audio."""
 
 _INVALID_INPUT = "Invalid data found when processing input"
 """What ffmpeg says of a master it cannot decode at all (its AVERROR_INVALIDDATA)."""
@@ -56,7 +67,13 @@ def single_pass_args(
 ) -> list[str | os.PathLike[str]]:
     """ffmpeg's arguments for ``transcode_and_analyse`` (``original`` is skipped: it is a
     copy). The waveform stream goes to stdout, the loudness summary to the log."""
-    encoded = {k: Path(p) for k, p in outputs.items() if not get_format(k).passthrough}
+    made = {k: Path(p) for k, p in outputs.items() if not get_format(k).passthrough}
+    copied = {
+        k: p
+        for k, p in made.items()
+        if stream_copied(FORMATS[k], info, lossless_bit_depth=lossless_bit_depth)
+    }
+    encoded = {k: p for k, p in made.items() if k not in copied}
     chains: dict[str, list[str]] = {}
     for key in sorted(encoded, key=list(FORMATS).index):
         chain = _output_chain(FORMATS[key], info, lossless_bit_depth=lossless_bit_depth)
@@ -84,6 +101,8 @@ def single_pass_args(
                 FORMATS[key], info, threads=threads, lossless_bit_depth=lossless_bit_depth
             )
             args.append(encoded[key])
+    for key, path in copied.items():
+        args += [*copy_args(FORMATS[key]), path]
     return [*args, "-map", "[waveform]", "-f", "s16le", "pipe:1"]
 
 
@@ -124,10 +143,11 @@ def transcode_and_analyse(
     with outputs_removed_on_failure(outputs):
         last = 0.0
         with start_ffmpeg(args, what="transcoding", loglevel="info") as proc:
-            # read1: whatever has come, without waiting for a full chunk, so that progress
-            # (and the track's heartbeat) follows ffmpeg closely even when it runs slowly.
+            # Fixed reads of a quarter of a second of waveform audio: progress (and the
+            # track's heartbeat) follows ffmpeg closely even when it runs slowly, in a
+            # tenth of the Python work of taking each small write as it comes (read1).
             stream = cast(io.BufferedReader, proc.stdout)
-            while chunk := stream.read1(CHUNK_BYTES):
+            while chunk := stream.read(PROGRESS_CHUNK_BYTES):
                 reader.feed(chunk)
                 if on_progress is not None and info.duration_s > 0:
                     fraction = min(1.0, reader.seconds / info.duration_s)

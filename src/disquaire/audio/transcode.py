@@ -54,6 +54,7 @@ __all__ = [
     "build_command",
     "output_spec",
     "plan",
+    "stream_copied",
     "streaming_keys",
     "transcode",
 ]
@@ -140,6 +141,43 @@ def output_spec(
     if lossless_bit_depth is not None:
         depth = min(depth, lossless_bit_depth)
     return OutputSpec(info.sample_rate, depth, info.channels)
+
+
+_COPYABLE_CODECS = ("flac", "alac")
+"""Lossless codecs whose encode costs enough to be worth copying the master's frames."""
+
+
+def stream_copied(fmt: Format, info: AudioInfo, *, lossless_bit_depth: int | None = None) -> bool:
+    """Whether ``fmt``'s file can be the master's own frames, copied: a FLAC (ALAC) master
+    for the ``flac`` (``alac``) format, at the rate, depth and channels the format would
+    give it anyway. Its decoded audio is then the master's, sample for sample: what
+    decoding and encoding it again (lossless) would give, without the encoder's CPU."""
+    if not fmt.lossless or fmt.codec not in _COPYABLE_CODECS or fmt.codec != info.codec:
+        return False
+    spec = output_spec(fmt.key, info, lossless_bit_depth=lossless_bit_depth)
+    return (spec.sample_rate, spec.bit_depth, spec.channels) == (
+        info.sample_rate,
+        info.bit_depth,
+        info.channels,
+    )
+
+
+def copy_args(fmt: Format) -> list[str]:
+    """The output options copying the master's audio stream into ``fmt``'s container
+    (its muxer flags kept, no metadata: tags come afterwards)."""
+    codec_args = list(fmt.codec_args)
+    codec_args[codec_args.index("-c:a") + 1] = "copy"
+    return [
+        "-map",
+        "0:a:0",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        *codec_args,
+        "-f",
+        fmt.muxer,
+    ]
 
 
 def _output_chain(fmt: Format, info: AudioInfo, *, lossless_bit_depth: int | None) -> str:
