@@ -52,9 +52,9 @@ def host_setup(data: dict[str, Any]) -> dict[str, Any]:
     from django.conf import settings
 
     from disquaire.catalog.models import Artist, Release
-    from disquaire.orders.items import shipping_place_id
     from disquaire.selling.models import Offer
     from disquaire.stock.models import Balance
+    from disquaire.stock.selectors import place_shipping_id
 
     providers = settings.PAYMENT_PROVIDERS
     pending = work_wait(data["wait_seconds"])
@@ -67,7 +67,7 @@ def host_setup(data: dict[str, Any]) -> dict[str, Any]:
     limited = (
         Offer.objects.filter(artist=artist, item_uses__item__numbered=True).order_by("pk").first()
     )
-    shelf = shipping_place_id(artist.pk)
+    shelf = place_shipping_id(artist_id=artist.pk)
     limited_stock = None
     if limited is not None and shelf is not None:
         limited_stock = (
