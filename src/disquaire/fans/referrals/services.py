@@ -33,7 +33,7 @@ from disquaire.catalog.models import Artist, Release
 from disquaire.core.addresses import email_normalise
 from disquaire.core.audit import activity_record
 from disquaire.core.money import Money
-from disquaire.core.queries import insert_rows
+from disquaire.core.queries import Compiled, insert_rows
 from disquaire.fans.referrals.models import (
     CreditAccount,
     CreditEntry,
@@ -265,15 +265,19 @@ def _month_start(now: datetime) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
+# Asked at every payment (most orders came through no share link): compiled once.
+_OPEN_REFERRAL_LOCKED = Compiled(
+    lambda order_id, state: (
+        Referral.objects.select_for_update().filter(order_id=order_id, state=state).order_by()[:1]
+    )
+)
+
+
 def referral_on_paid(*, order: Order, now: datetime | None = None) -> Referral | None:
     """The referred order is paid: count the referral and reward the referrer, within
     the band's rules. Runs inside the transaction that marks the order paid."""
     now = now or timezone.now()
-    referral = (
-        Referral.objects.select_for_update()
-        .filter(order_id=order.pk, state=Referral.State.OPEN)
-        .first()
-    )
+    referral = _OPEN_REFERRAL_LOCKED.one(order_id=order.pk, state=Referral.State.OPEN.value)
     if referral is None:
         return None
     rules = ReferralSettings.objects.filter(artist_id=order.artist_id).first()
