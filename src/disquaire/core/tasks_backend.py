@@ -31,7 +31,7 @@ class RequestIdDatabaseBackend(DatabaseBackend):
         request_id = current_request_id()
         if request_id:
             data = {**data, "request_id": request_id}
-        row = DBTaskResult(
+        row: Any = DBTaskResult(
             id=self._get_id(),
             args_kwargs=data,
             priority=task.priority,
