@@ -180,13 +180,15 @@ class Compiled(Generic[M]):
 
 # --- inserts without reading anything back -----------------------------------------------
 
-_INSERT_SQL: dict[tuple[str, type[models.Model], int], tuple[str, list[Field[Any, Any]]]] = {}
+_INSERT_SQL: dict[tuple[Any, ...], tuple[str, list[Field[Any, Any]]]] = {}
 
 
-def insert_rows(objs: Sequence[models.Model]) -> None:
+def insert_rows(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> None:
     """INSERT unsaved instances of one model in one statement, reading nothing back
     (the instances stay as they were, without ``pk``): audit lines, holds, numbered
-    units.
+    units. ``ignore_conflicts``: rows that would break a unique constraint are left
+    out (``ON CONFLICT DO NOTHING``), the others written, still in one statement
+    and with no transaction or savepoint of its own.
 
     What ``bulk_create`` writes — each field's ``pre_save`` (``auto_now_add``) and
     database value — in a statement built once per model, row count and database, not
@@ -198,7 +200,7 @@ def insert_rows(objs: Sequence[models.Model]) -> None:
     model = type(objs[0])
     alias = router.db_for_write(model)
     connection = connections[alias]
-    key = (alias, model, len(objs))
+    key = (alias, model, len(objs), ignore_conflicts)
     found = _INSERT_SQL.get(key)
     if found is None:
         fields = [
@@ -207,14 +209,16 @@ def insert_rows(objs: Sequence[models.Model]) -> None:
             if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
         ]
         if any(hasattr(f, "get_placeholder") for f in fields):
-            model._default_manager.bulk_create(objs)
+            model._default_manager.bulk_create(objs, ignore_conflicts=ignore_conflicts)
             return
         quote = connection.ops.quote_name
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         found = (
             f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
             f"({', '.join(quote(f.column) for f in fields)}) VALUES "
-            + ", ".join([row] * len(objs)),
+            + ", ".join([row] * len(objs))
+            # PostgreSQL and SQLite both say it so.
+            + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""),
             fields,
         )
         _INSERT_SQL[key] = found

@@ -5,39 +5,58 @@ only ``args`` and ``kwargs`` from it); ``core.worker`` sets it again while the t
 so the worker's log records of the task carry the request's id (core.logs).
 
 ``_task_to_db_task`` follows the body of the library's own private method, which has no
-hook for extra data: django-tasks-db is pinned below 0.14 in pyproject.toml, and an
-upgrade must compare the two (``aenqueue`` does not pass through here).
+hook for extra data (and writes the row with one prebuilt INSERT, not ``Model.save``):
+django-tasks-db is pinned below 0.14 in pyproject.toml, and an upgrade must compare the
+two (``aenqueue`` does not pass through here).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import router
+from django.db.models.signals import post_save, pre_save
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import normalize_json
 
 from disquaire.core.logs import current_request_id
+from disquaire.core.queries import insert_rows
 
 
 class RequestIdDatabaseBackend(DatabaseBackend):
     def _task_to_db_task(self, task: Any, args: Any, kwargs: Any) -> Any:
-        request_id = current_request_id()
-        if not request_id:
-            return super()._task_to_db_task(task, args, kwargs)
         from django_tasks_db.models import DBTaskResult
 
-        return DBTaskResult.objects.create(
+        data = normalize_json({"args": args, "kwargs": kwargs})
+        request_id = current_request_id()
+        if request_id:
+            data = {**data, "request_id": request_id}
+        row: Any = DBTaskResult(
             id=self._get_id(),
-            args_kwargs={
-                **normalize_json({"args": args, "kwargs": kwargs}),
-                "request_id": request_id,
-            },
+            args_kwargs=data,
             priority=task.priority,
             task_path=task.module_path,
             queue_name=task.queue_name,
             run_after=task.run_after,
             backend_name=self.alias,
         )
+        # The library's ``objects.create`` goes through ``Model.save``; every paid order
+        # queues two tasks (receipt, members' e-mails) in its transaction, so the row is
+        # written by one INSERT built once (core.queries), the same columns and values,
+        # with the same signals (the library's pre_save fills ``run_after``).
+        alias = router.db_for_write(DBTaskResult)
+        pre_save.send(sender=DBTaskResult, instance=row, raw=False, using=alias, update_fields=None)
+        insert_rows([row])
+        row._state.adding, row._state.db = False, alias
+        post_save.send(
+            sender=DBTaskResult,
+            instance=row,
+            created=True,
+            update_fields=None,
+            raw=False,
+            using=alias,
+        )
+        return row
 
 
 def task_request_id(db_task_result: Any) -> str:

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from disquaire.orders.models import Payment, PaymentState
+from disquaire.core.queries import Compiled
+from disquaire.orders.models import OrderLine, Payment, PaymentState
 from disquaire.orders.refunds import payment_refunded_by_provider
-from disquaire.orders.selectors import order_lines, order_page_path
+from disquaire.orders.selectors import order_page_path
 from disquaire.orders.services import order_flag, payment_confirm, payment_fail, payment_started
 from disquaire.payments.outcomes import (
     Checkout,
@@ -30,6 +31,17 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+# What a provider is told of each line, and nothing else (not the release and track a
+# line's page would show): compiled once, it runs at every checkout.
+_CHECKOUT_LINES = Compiled(
+    lambda order_id: (
+        OrderLine.objects.filter(order_id=order_id)
+        .only("title", "option_label", "quantity", "unit_price_minor")
+        .order_by("pk")
+    )
+)
+
+
 def payment_checkout(payment: Payment) -> Checkout:
     """What a provider is told to start taking ``payment``: amounts, lines, our page."""
     order = payment.order
@@ -45,7 +57,7 @@ def payment_checkout(payment: Payment) -> Checkout:
                 quantity=line.quantity,
                 unit_minor=line.unit_price_minor,
             )
-            for line in order_lines(order)
+            for line in _CHECKOUT_LINES.all(order_id=order.pk)
         ),
         shipping_minor=order.shipping_minor,
         page_path=order_page_path(order),

@@ -87,6 +87,11 @@ def payment_started(*, payment: Payment, provider_ref: str = "", actor: str = "p
     """
     if PaymentState.PENDING not in PAYMENT_TRANSITIONS[PaymentState.CREATED]:
         raise TransitionError("payments do not go from created to pending")
+    if payment.state == PaymentState.PENDING and payment.provider_ref == provider_ref:
+        # Created pending under this reference (``payment_create``'s ``started_ref``, a
+        # provider whose page is ours): the UPDATE below would match no row. A payment
+        # never goes back to created, so nothing is missed.
+        return
     with transaction.atomic():
         moved = Payment.objects.filter(pk=payment.pk, state=PaymentState.CREATED).update(
             state=PaymentState.PENDING, provider_ref=provider_ref

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from disquaire.catalog.models import Artist
 from disquaire.core.crypto import SecretUnreadable, secret_open
+from disquaire.core.queries import Compiled
 from disquaire.payments.models import PaymentSettings
 
 logger = logging.getLogger(__name__)
@@ -22,8 +23,14 @@ def payment_settings_for(artist: Artist | int | None) -> PaymentSettings:
     if artist is None:
         return PaymentSettings()
     artist_id = artist if isinstance(artist, int) else artist.pk
-    found = PaymentSettings.objects.filter(artist_id=artist_id).first()
+    found = _SETTINGS.one(artist_id=artist_id)
     return found if found is not None else PaymentSettings(artist_id=artist_id)
+
+
+# Read at every checkout and every test payment: compiled once (one row per artist).
+_SETTINGS = Compiled(
+    lambda artist_id: PaymentSettings.objects.filter(artist_id=artist_id).order_by()[:1]
+)
 
 
 def test_mode_on(artist: Artist | int | None) -> bool:

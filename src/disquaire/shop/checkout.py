@@ -35,6 +35,7 @@ from disquaire.orders.services import (
 )
 from disquaire.payments.base import BasePaymentProvider, ProviderError
 from disquaire.payments.registry import providers_available
+from disquaire.selling.models import ShopSettings
 from disquaire.selling.selectors import shop_settings_for
 from disquaire.shop.cart import CartError, ShippingError, ship_to_countries, shipping_quote
 from disquaire.shop.selectors import CartGroup
@@ -68,12 +69,20 @@ class Quote:
     delivery: str = Delivery.SHIP
 
 
+def group_shop_settings(group: CartGroup) -> ShopSettings:
+    """The shop settings of the group's artist, read once per request: the checkout
+    page, its pick-up question and the order all ask for them."""
+    if group.shop_settings is None:
+        group.shop_settings = shop_settings_for(group.artist)
+    return group.shop_settings
+
+
 def pickup_offered(group: CartGroup) -> bool:
     """May this cart be collected from the band (it holds something physical and the
     band offers local pick-up with a place to say)?"""
     if not group.ships:
         return False
-    found = shop_settings_for(group.artist)
+    found = group_shop_settings(group)
     return bool(found.pickup_enabled and found.pickup_place.strip())
 
 
@@ -180,7 +189,7 @@ def checkout_start(
     if not group.lines:
         raise CartError(_("Your cart is empty."))
     address = address or Address()
-    settings_row = shop_settings_for(group.artist)
+    settings_row = group_shop_settings(group)
     pickup = delivery == Delivery.PICKUP
     if pickup and not pickup_offered(group):
         raise CartError(_("This shop does not offer pick-up for this order."))

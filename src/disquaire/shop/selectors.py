@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from disquaire.catalog.models import Artist, Release
 from disquaire.orders.items import numbered_by_item
 from disquaire.orders.selectors import units_left
-from disquaire.selling.models import Offer, OfferOption, ShippingZone
+from disquaire.selling.models import Offer, OfferOption, ShippingZone, ShopSettings
 
 
 def _offers_with_left(queryset: QuerySet[Offer]) -> list[Offer]:
@@ -60,6 +60,8 @@ class CartGroup:
     lines: list[CartLine] = field(default_factory=list)
     # The artist's shipping zones, read once per request (shop.cart.shipping_zones).
     zones: list[ShippingZone] | None = field(default=None, repr=False)
+    # The artist's shop settings, read once per request (shop.checkout.group_shop_settings).
+    shop_settings: ShopSettings | None = field(default=None, repr=False)
 
     @property
     def currency(self) -> str:

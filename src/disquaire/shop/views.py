@@ -30,7 +30,6 @@ from disquaire.core.ratelimit import client_ip, rate_hit
 from disquaire.fans.referrals.web import checkout_credit, device_ensure, referral_visit
 from disquaire.orders.services import Address, OrderError
 from disquaire.payments.registry import providers_available
-from disquaire.selling.selectors import shop_settings_for
 from disquaire.shop.cart import (
     CartError,
     cart_add,
@@ -39,7 +38,13 @@ from disquaire.shop.cart import (
     cart_without_group,
     ship_to_countries,
 )
-from disquaire.shop.checkout import TotalChanged, checkout_quote, checkout_start, pickup_offered
+from disquaire.shop.checkout import (
+    TotalChanged,
+    checkout_quote,
+    checkout_start,
+    group_shop_settings,
+    pickup_offered,
+)
 from disquaire.shop.forms import CheckoutForm
 from disquaire.shop.middleware import visit_origin
 from disquaire.shop.selectors import CartGroup
@@ -168,7 +173,7 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         for problem in problems:
             messages.warning(request, problem)
         return redirect("shop:cart")
-    shop = shop_settings_for(group.artist)
+    shop = group_shop_settings(group)
     pickup_place = shop.pickup_place.strip() if pickup_offered(group) else ""
     # Cash on collection only where the cart may be collected (checked again at checkout).
     providers = [p for p in providers_available(group.artist) if pickup_place or not p.needs_pickup]

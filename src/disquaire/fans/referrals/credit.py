@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from disquaire.core.addresses import email_normalise
 from disquaire.core.money import Money
+from disquaire.core.queries import Compiled
 from disquaire.fans.referrals.models import (
     CreditAccount,
     CreditEntry,
@@ -191,15 +192,19 @@ def _rules_refusal(rules: ReferralSettings | None, amount_minor: int) -> str:
     return ""
 
 
+# Asked at every payment (most orders came through no share link): compiled once.
+_OPEN_REFERRAL_LOCKED = Compiled(
+    lambda order_id, state: (
+        Referral.objects.select_for_update().filter(order_id=order_id, state=state).order_by()[:1]
+    )
+)
+
+
 def referral_on_paid(*, order: Order, now: datetime | None = None) -> Referral | None:
     """The referred order is paid: count the referral and reward the referrer, within
     the band's rules. Runs inside the transaction that marks the order paid."""
     now = now or timezone.now()
-    referral = (
-        Referral.objects.select_for_update()
-        .filter(order_id=order.pk, state=Referral.State.OPEN)
-        .first()
-    )
+    referral = _OPEN_REFERRAL_LOCKED.one(order_id=order.pk, state=Referral.State.OPEN.value)
     if referral is None:
         return None
     rules = ReferralSettings.objects.filter(artist_id=order.artist_id).first()

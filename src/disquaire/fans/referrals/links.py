@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from disquaire.catalog.models import Release
 from disquaire.core.addresses import email_normalise
+from disquaire.core.queries import insert_rows
 from disquaire.fans.referrals.models import DeviceSeen, Referral, ShareLink
 from disquaire.orders.models import Order
 
@@ -54,11 +55,9 @@ def device_seen(*, email: str, device: str) -> None:
     address, device = email_normalise(email), device_clean(device)
     if not address or not device:
         return
-    try:
-        with transaction.atomic():
-            DeviceSeen.objects.get_or_create(email=address, device=device)
-    except IntegrityError:
-        pass  # seen at the same moment by another request: remembered all the same
+    # One statement, no transaction of its own: a pair already seen (before, or at the
+    # same moment by another request) is left as it is, with its first ``seen_at``.
+    insert_rows([DeviceSeen(email=address, device=device)], ignore_conflicts=True)
 
 
 def share_link_visit(*, code: str, fan_email: str = "", device: str = "") -> ShareLink | None:
