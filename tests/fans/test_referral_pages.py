@@ -247,3 +247,7 @@ def test_the_band_sees_a_table_referral_and_voids_it(owner_client: Any) -> None:
     referral.refresh_from_db()
     assert referral.state == Referral.State.VOIDED
     assert CreditEntry.objects.filter(kind=CreditEntry.Kind.VOIDED, referral=referral).exists()
+    # One line in the one log (no order to add a step to), nothing in the older table.
+    voided = ActivityEntry.objects.filter(action="referral.void", object_id=str(referral.pk))
+    assert voided.count() == 1 and voided.get().order_id is None
+    assert not AuditEntry.objects.exists()

@@ -11,6 +11,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from disquaire.core.models import ActivityEntry
 from disquaire.fans.referrals import selectors, services
 from disquaire.fans.referrals.models import CreditAccount, CreditEntry, Referral
 from disquaire.table import services as table_services
@@ -133,6 +134,8 @@ def test_sale_taken_back_reverses_the_credit_and_again_changes_nothing():
     assert CreditEntry.objects.filter(kind="reversed").count() == 1
     assert _credit(table).pending == 0
     assert services.referral_sale_cancel(sale_ref="table:nope", reason="", actor="x") is None
+    logged = ActivityEntry.objects.get(action="referral.reverse", object_id=str(referral.pk))
+    assert logged.artist_id == table.artist.pk and logged.after["sale"] == ref
 
 
 def test_open_bank_sale_taken_back_never_counts():

@@ -333,10 +333,9 @@ class Refund(models.Model):
 
 
 class AuditEntry(models.Model):
-    """The older audit table, read-only for orders: orders' history moved to
-    ``core.ActivityEntry`` (migration ``orders.0012``). Only the lines that name no order
-    still come here (``audit_log(order=None)``: a table referral voided),
-    until those rooms write only their activity entries; then it goes."""
+    """The older audit table, read-only: nothing writes here any more. Orders' history
+    moved to ``core.ActivityEntry`` (migration ``orders.0012``); the few lines that named
+    no order (from before the one log) stay here to be read in the admin."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.CharField(max_length=200, blank=True)

@@ -20,7 +20,6 @@ from disquaire.orders.errors import TransitionError
 from disquaire.orders.models import (
     ORDER_TRANSITIONS,
     PAYMENT_TRANSITIONS,
-    AuditEntry,
     Order,
     OrderState,
     Payment,
@@ -35,9 +34,7 @@ from disquaire.orders.signals import (
 
 # Entries written by audit_log() inside ``audit_batch()`` wait here, per thread, and go to
 # the database in one INSERT when the batch ends (or is flushed).
-_batch: ContextVar[list[ActivityEntry | AuditEntry] | None] = ContextVar(
-    "audit_batch", default=None
-)
+_batch: ContextVar[list[ActivityEntry] | None] = ContextVar("audit_batch", default=None)
 
 
 def _artist_of(obj: models.Model, order: Order | None, order_id: int | None) -> int:
@@ -62,31 +59,22 @@ def audit_log(
     from_state: str = "",
     to_state: str = "",
     data: dict[str, Any] | None = None,
-) -> ActivityEntry | AuditEntry:
+) -> ActivityEntry:
     """One step of an order's history (``order_id`` may stand for ``order``, no fetch):
     an entry of the artist's audit log keyed by the order, ``from_state`` in ``before``,
-    ``to_state`` and ``data`` in ``after``. A line that names no order goes to the older
-    ``AuditEntry`` table, as it always did (the table's and the referral settings')."""
-    entry: ActivityEntry | AuditEntry
-    if order is None and order_id is None:
-        entry = AuditEntry(
-            action=action,
-            object_type=obj._meta.model_name or "",
-            object_id=str(obj.pk),
-            actor=actor[:200],
-            data=data or {},
-        )
-    else:
-        entry = ActivityEntry(
-            artist_id=_artist_of(obj, order, order_id),
-            order_id=order.pk if order is not None else order_id,
-            action=action,
-            object_type=obj._meta.model_name or "",
-            object_id=str(obj.pk),
-            actor=actor[:200],
-            before={"state": from_state} if from_state else {},
-            after={**(data or {}), **({"state": to_state} if to_state else {})},
-        )
+    ``to_state`` and ``data`` in ``after``. A step that names no order (a referral made at
+    the merch table, taken back) is an entry of the artist's log like any other
+    (``obj`` carries the artist)."""
+    entry = ActivityEntry(
+        artist_id=_artist_of(obj, order, order_id),
+        order_id=order.pk if order is not None else order_id,
+        action=action,
+        object_type=obj._meta.model_name or "",
+        object_id=str(obj.pk),
+        actor=actor[:200],
+        before={"state": from_state} if from_state else {},
+        after={**(data or {}), **({"state": to_state} if to_state else {})},
+    )
     pending = _batch.get()
     if pending is None:
         entry.save(force_insert=True)
@@ -95,11 +83,9 @@ def audit_log(
     return entry
 
 
-def _flush(pending: list[ActivityEntry | AuditEntry]) -> None:
-    for model in (ActivityEntry, AuditEntry):
-        rows = [entry for entry in pending if type(entry) is model]
-        if rows:
-            insert_rows(rows)
+def _flush(pending: list[ActivityEntry]) -> None:
+    if pending:
+        insert_rows(list(pending))
     pending.clear()
 
 
@@ -111,7 +97,7 @@ def audit_batch() -> Iterator[Callable[[], None]]:
     kept or rolled back with them. Yields a function that inserts what is pending now
     (before taking a row lock others wait for, say).
     """
-    pending: list[ActivityEntry | AuditEntry] = []
+    pending: list[ActivityEntry] = []
     token = _batch.set(pending)
     try:
         yield lambda: _flush(pending)

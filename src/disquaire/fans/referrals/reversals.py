@@ -129,16 +129,18 @@ def credit_void(*, referral: Referral, reason: str, actor: str) -> CreditEntry |
             reason=reason,
             actor=actor,
         )
-        audit_log(
-            action="referral.void",
-            obj=referral,
-            order=None,
-            order_id=referral.order_id,
-            actor=actor,
-            from_state=Referral.State.COUNTED,
-            to_state=Referral.State.VOIDED,
-            data={"reason": reason, "amount_minor": entry.amount_minor if entry else 0},
-        )
+        if referral.order_id is not None:
+            # A step of the referred order's history too (a table sale has none).
+            audit_log(
+                action="referral.void",
+                obj=referral,
+                order=None,
+                order_id=referral.order_id,
+                actor=actor,
+                from_state=Referral.State.COUNTED,
+                to_state=Referral.State.VOIDED,
+                data={"reason": reason, "amount_minor": entry.amount_minor if entry else 0},
+            )
         activity_record(
             artist_id=referral.artist_id,
             action="referral.void",
