@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disquaire.orders.models import Order
+from disquaire.orders.models import Delivery, Order
 from disquaire.orders.outcomes import payment_checkout_start
 from disquaire.orders.services import (
     OrderError,
@@ -201,6 +201,8 @@ def phone_sale_paid(*, order: Order) -> None:
     transaction. The sale (locked) counts as sold: its units leave the show's bag with
     the order as their reference, its buyer gets their codes. Flagged for the band when
     the bag no longer holds them, or when the sale was cancelled before the money came."""
+    if order.delivery != Delivery.PICKUP:
+        return  # a phone sale's order is handed over (pick-up): no query for the others
     sale = (
         Sale.objects.select_for_update()
         .select_related("show__place", "seller", "artist")
@@ -267,6 +269,8 @@ def _collected(order_id: int) -> None:
 def phone_sale_lapsed(*, order: Order) -> None:
     """``order_unpaid_closed``: the order expired or was cancelled unpaid; its pending
     sale is cancelled (nothing was sold), in that transaction."""
+    if order.delivery != Delivery.PICKUP:
+        return
     sale = Sale.objects.select_for_update().filter(order_id=order.pk).first()
     if sale is None or sale.status != Sale.Status.PENDING:
         return
