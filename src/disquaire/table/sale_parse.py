@@ -3,6 +3,7 @@ what the server cannot take as it is gets its flags, and the units it takes per 
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -80,10 +81,8 @@ class SaleBatch:
                 if isinstance(raw.get("show"), int):
                     show_ids.add(raw["show"])
                 elif isinstance(raw.get("show"), str):
-                    try:
+                    with contextlib.suppress(ValueError):
                         client_ids.add(uuid.UUID(raw["show"]))
-                    except ValueError:
-                        pass
                 for line in raw.get("lines") or []:
                     if isinstance(line, dict) and isinstance(line.get("product"), int):
                         product_ids.add(line["product"])
