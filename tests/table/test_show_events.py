@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from disquaire.stock.models import Item, Movement, Reason
 from disquaire.stock.selectors import balance
 from disquaire.table import services
 from disquaire.table.models import Sale, Show, ShowCount, ShowEvent
+from tests.factories import MembershipFactory
 from tests.table.helpers import Device, seller_client, table_build, uuid7
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +193,16 @@ def test_the_catalogue_offers_the_last_count_out_for_the_next_count_in():
     data = seller_client(table.seller).get(f"/table/{table.artist.slug}/catalogue.json").json()
     assert data["count_in"] == {str(table.cd.pk): 12, str(table.shirt.pk): 9}
     assert {i["name"] for i in data["items"]} == {"CD", "T-shirt M"}
+
+
+def test_the_band_sees_a_flagged_count_on_the_table_page():
+    table = table_build()
+    services.show_close(show=table.show, cash_counted=0)
+    send(
+        seller_client(table.seller), table,
+        events=[Phone().event("out", show=table.show.pk, counts={str(table.cd.pk): 4})],
+    )  # fmt: skip
+    client = Client()
+    client.force_login(MembershipFactory(artist=table.artist).user)
+    page = client.get(f"/table/{table.artist.slug}/manage/").content.decode()
+    assert "flagged-counts" in page and "show_closed" in page and f"#{table.cd.pk}: 4" in page

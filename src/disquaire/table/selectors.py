@@ -14,7 +14,16 @@ from disquaire.payments.base import BasePaymentProvider
 from disquaire.payments.registry import providers_available
 from disquaire.payments.selectors import payment_settings_for
 from disquaire.stock.models import Balance, Item, Movement, Place, Reason
-from disquaire.table.models import Category, Sale, SaleLine, Seller, Show, ShowCount, TableProduct
+from disquaire.table.models import (
+    Category,
+    Sale,
+    SaleLine,
+    Seller,
+    Show,
+    ShowCount,
+    ShowEvent,
+    TableProduct,
+)
 
 
 def is_member(*, user: Any, artist: Artist) -> bool:
@@ -322,6 +331,14 @@ def flagged_sales(*, artist: Artist) -> QuerySet[Sale]:
         Sale.objects.filter(artist=artist, status=Sale.Status.FLAGGED)
         .select_related("show", "seller")
         .prefetch_related("lines")
+    )
+
+
+def flagged_counts(*, artist: Artist) -> QuerySet[ShowEvent]:
+    """Counts made on a phone that the server kept without applying them (an item
+    deleted since, the show closed, units held by pending orders)."""
+    return ShowEvent.objects.filter(artist=artist, status=ShowEvent.Status.FLAGGED).select_related(
+        "show", "seller"
     )
 
 
