@@ -150,12 +150,10 @@ def bank_details(*, artist: Artist) -> dict[str, str] | None:
 
 def carried_over(*, artist: Artist, show: Show | None = None) -> dict[int, int]:
     """The count in to offer: the last closed show's count out, else the bag's balance."""
-    last = (
-        Show.objects.filter(artist=artist, state=Show.State.CLOSED)
-        .exclude(pk=show.pk if show else None)
-        .order_by("-date", "-closed_at")
-        .first()
-    )
+    closed = Show.objects.filter(artist=artist, state=Show.State.CLOSED)
+    if show is not None:
+        closed = closed.exclude(pk=show.pk)
+    last = closed.order_by("-date", "-closed_at").first()
     if last is not None:
         carried = dict(
             ShowCount.objects.filter(show=last, stage=ShowCount.Stage.OUT).values_list(
