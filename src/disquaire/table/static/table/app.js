@@ -84,13 +84,15 @@ async function catalogueLoad() {
       const fresh = await response.json();
       // A show opened here and not yet on the server stays the phone's show.
       const kept = (await db.get("catalogue", slug))?.show;
-      if (kept?.local && (await unsentEvents(dbReady, slug)).some((e) => e.id === kept.id)) {
+      const opened = kept?.local ? await db.get("events", kept.id) : null;
+      if (opened?.state === "unsent") {
         fresh.show = kept;
-      } else if (fresh.show && kept?.counted_in && kept.server === fresh.show.id) {
-        fresh.show.counted_in = kept.counted_in;
-        fresh.show.server = fresh.show.id;
+      } else if (fresh.show && kept?.counted_in) {
+        // The count in made here stays what the count out offers, once the show is
+        // the server's (its number in the open event's answer).
+        const same = kept.local ? opened?.answer?.show === fresh.show.id : kept.id === fresh.show.id;
+        if (same) fresh.show.counted_in = kept.counted_in;
       }
-      if (fresh.show && !fresh.show.local) fresh.show.server = fresh.show.id;
       catalogue = fresh;
       await db.put("catalogue", catalogue, slug);
     }
@@ -126,6 +128,8 @@ function notice(text) {
 async function drawProducts() {
   const list = $("[data-products]");
   list.replaceChildren();
+  // Counts need a show (opened here or on the server).
+  for (const button of document.querySelectorAll("[data-count]")) button.disabled = !catalogue?.show;
   if (!catalogue) return;
   $("[data-show]").textContent = catalogue.show
     ? `${catalogue.show.venue}${catalogue.show.town ? `, ${catalogue.show.town}` : ""} · ${catalogue.show.date}`
@@ -483,7 +487,7 @@ async function start() {
     strings: t,
     urls,
   });
-  const showEvents = bindShowEvents({
+  bindShowEvents({
     db: dbReady,
     slug,
     deviceId,
@@ -505,7 +509,6 @@ async function start() {
   await drawProducts();
   drawCart();
   await drawQueue();
-  showEvents.drawButtons();
   document.body.dataset.ready = "1";
   sync();
   setInterval(() => sync(), 30_000);

@@ -28,11 +28,6 @@ export function bindShowEvents({ db, slug, deviceId, catalogue, setShow, redraw,
     return event;
   }
 
-  function drawButtons() {
-    const show = catalogue()?.show;
-    for (const button of document.querySelectorAll("[data-count]")) button.disabled = !show;
-  }
-
   const openDialog = $('[data-dialog="open-show"]');
   $("[data-open-show]").addEventListener("click", () => {
     openDialog.querySelector("[name=date]").value = new Date().toISOString().slice(0, 10);
@@ -51,7 +46,6 @@ export function bindShowEvents({ db, slug, deviceId, catalogue, setShow, redraw,
     const event = await eventMake({ kind: "open", date, venue, town });
     form.reset();
     await setShow({ id: event.id, date, venue, town, local: true });
-    drawButtons();
     await redraw();
     notice(t.show_opened);
     sync();
@@ -109,9 +103,6 @@ export function bindShowEvents({ db, slug, deviceId, catalogue, setShow, redraw,
     notice(stage === "in" ? t.counted_in : t.counted_out);
     sync();
   });
-
-  drawButtons();
-  return { drawButtons };
 }
 
 // The events still to send, in this phone's order.
