@@ -157,9 +157,11 @@ def test_a_count_of_another_bands_item_or_negative_is_refused():
         phone.event("in", show=table.show.pk, counts={str(table.cd.pk): -1}),
         phone.event("in", show=other.show.pk, counts={str(table.cd.pk): 1}),
         phone.event("in", show=table.show.pk, counts=[1, 2]),
+        phone.event("in", show=table.show.pk, counts={"²": 1}),
+        phone.event("in", show=table.show.pk, counts={"0": 1}),
     ]
     answers = send(client, table, events=bad)["events"]
-    assert [a["status"] for a in answers] == ["refused"] * 4
+    assert [a["status"] for a in answers] == ["refused"] * 6
     assert not ShowEvent.objects.exists() and not counted_rows(other).exists()
 
 

@@ -10,6 +10,7 @@ A count the server cannot apply as sent is recorded, flagged, and writes nothing
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,7 @@ from disquaire.table.sync import MAX_BATCH, sales_sync
 
 MAX_EVENTS = 500
 MAX_ITEMS = 500
+ITEM_KEY = re.compile(r"[1-9][0-9]{0,8}")  # an item's number, as the phone writes it
 
 
 def _common(raw: Any) -> dict[str, Any]:
@@ -90,8 +92,11 @@ def _open(*, seller: Seller, raw: dict[str, Any], head: dict[str, Any], by: str)
 def _counts(raw: Any, seller: Seller) -> tuple[dict[str, int], dict[Item, int], list[str]]:
     if not isinstance(raw, dict) or len(raw) > MAX_ITEMS:
         raise Refused(_("A count is a list of items and units."))
-    sent = {str(_int(int(k) if str(k).isdigit() else -1, "item", low=1)): _int(v, "units")
-            for k, v in raw.items()}  # fmt: skip
+    sent = {}
+    for key, units in raw.items():
+        if not ITEM_KEY.fullmatch(str(key)):
+            raise Refused(_("A count is a list of items and units."))
+        sent[str(key)] = _int(units, "units")
     items = Item.objects.in_bulk([int(k) for k in sent])
     if any(item.artist_id != seller.artist_id for item in items.values()):
         raise Refused(_("This item is not the band's."))
