@@ -369,8 +369,14 @@ async function syncOnce() {
   let flagged = 0;
   let refused = 0;
   for (;;) {
-    const batch = (await unsentSales()).sort((a, b) => a.device_seq - b.device_seq).slice(0, 200);
-    const events = (await unsentEvents(dbReady, slug)).slice(0, 100);
+    const queue = (await unsentSales()).sort((a, b) => a.device_seq - b.device_seq);
+    const batch = queue.slice(0, 200);
+    // The server takes events and sales in the order made: a count out waits for the
+    // batch that holds the sales made before it.
+    const until = queue.length > batch.length ? batch[batch.length - 1].device_time : null;
+    const events = (await unsentEvents(dbReady, slug))
+      .filter((e) => until === null || e.device_time <= until)
+      .slice(0, 100);
     if (!batch.length && !events.length) break;
     $("[data-unsent]").textContent = t.sending;
     const response = await fetch(urls.sync, {
