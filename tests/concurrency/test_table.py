@@ -16,9 +16,10 @@ import pytest
 from disquaire.stock.models import Movement, Reason
 from disquaire.stock.selectors import balance
 from disquaire.table import services
-from disquaire.table.models import Sale
+from disquaire.table.models import Sale, Show, ShowCount, ShowEvent
 from tests.meeting import run_at_once
 from tests.table.helpers import Device, table_build
+from tests.table.test_show_events import Phone, gig
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -129,3 +130,19 @@ def test_control_without_the_lock_two_phone_checkouts_oversell_the_bag(
     assert [type(r).__name__ for r in results] == ["dict", "dict"], results
     # Both passed the check: 4 units waiting for payment from a bag of 3.
     assert Sale.objects.filter(status=Sale.Status.PENDING).count() == 2
+
+
+def test_a_gig_made_offline_sent_four_times_at_once_is_recorded_once():
+    table = table_build()
+    events, sales = gig(table, Phone())
+    results = run_at_once(
+        4, lambda i: services.table_sync(seller=table.seller, events=events, sales=sales)
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert results[0] == results[1] == results[2] == results[3]
+    assert [a["status"] for a in results[0][0]] == ["accepted"] * 3
+    show = Show.objects.get(client_id=events[0]["id"])
+    assert ShowEvent.objects.count() == 3 and Sale.objects.get().show == show
+    assert ShowCount.objects.filter(show=show).count() == 2
+    assert Movement.objects.filter(reason=Reason.COUNTED).count() == 1
+    assert balance(item=table.cd, place=table.bag) == 17

@@ -166,6 +166,9 @@ class Show(models.Model):
     cut_fee = models.PositiveIntegerField(default=0, db_default=0)
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Opened on a phone (perhaps offline): the id of its ``open`` event, by which the
+    # phone's sales and counts name the show until they learn its number.
+    client_id = models.UUIDField(null=True, blank=True, unique=True)
 
     class Meta:
         ordering: ClassVar = ["-date", "-pk"]
@@ -281,6 +284,44 @@ class SaleLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.name}"
+
+
+class ShowEvent(models.Model):
+    """A show opened or counted on a phone (often offline), recorded once: its id, made on
+    the phone (UUIDv7), is the primary key, and the answer given is kept for a replay.
+    A count the server cannot apply as sent is kept, flagged for the band."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", _("show opened")
+        COUNT_IN = "in", _("count in")
+        COUNT_OUT = "out", _("count out")
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted")
+        FLAGGED = "flagged", _("to resolve")
+
+    id = models.UUIDField(primary_key=True)
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="table_events")
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="events")
+    device_id = models.UUIDField()
+    device_seq = models.PositiveIntegerField()
+    device_time = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    # A count as the phone sent it: {item id: units}.
+    counts = models.JSONField(default=dict, blank=True, db_default={})
+    status = models.CharField(max_length=10, choices=Status.choices)
+    flags = models.JSONField(default=list, blank=True, db_default=[])
+    answer = models.JSONField(default=dict, db_default={})
+
+    class Meta:
+        ordering: ClassVar = ["device_time", "pk"]
+        verbose_name = _("show event")
+        verbose_name_plural = _("show events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"
 
 
 # The buyer side of a sale (download codes, address, consent): its own module.

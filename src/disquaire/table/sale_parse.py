@@ -3,6 +3,7 @@ what the server cannot take as it is gets its flags, and the units it takes per 
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,11 @@ MAX_UNITS = 999
 
 class Refused(Exception):
     """A sale that cannot have come from our app as sent: refused, not recorded."""
+
+
+class Later(Refused):
+    """A sale (or count) naming a show opened on a phone that has not reached the server
+    yet: not recorded, the phone keeps it and sends it again."""
 
 
 @dataclass
@@ -69,15 +75,21 @@ class SaleBatch:
 
     def __init__(self, *, seller: Seller, sales: list[Any]) -> None:
         self.seller = seller
-        show_ids, product_ids = set(), set()
+        show_ids, product_ids, client_ids = set(), set(), set()
         for raw in sales:
             if isinstance(raw, dict):
                 if isinstance(raw.get("show"), int):
                     show_ids.add(raw["show"])
+                elif isinstance(raw.get("show"), str):
+                    with contextlib.suppress(ValueError):
+                        client_ids.add(uuid.UUID(raw["show"]))
                 for line in raw.get("lines") or []:
                     if isinstance(line, dict) and isinstance(line.get("product"), int):
                         product_ids.add(line["product"])
         self.shows = Show.objects.select_related("place").in_bulk(show_ids)
+        self.by_client = Show.objects.select_related("place").in_bulk(
+            client_ids, field_name="client_id"
+        )
         self.products = TableProduct.objects.prefetch_related("components__item").in_bulk(
             product_ids
         )
@@ -92,9 +104,7 @@ class SaleBatch:
             raise Refused(_("The sale's device time is missing or unreadable."))
         if timezone.is_naive(stamp):
             stamp = timezone.make_aware(stamp, UTC)
-        show = self.shows.get(_int(raw.get("show"), "show", low=1))
-        if show is None or show.artist_id != seller.artist_id:
-            raise Refused(_("This show is not the band's."))
+        show = self.show(raw.get("show"))
         payment = raw.get("payment")
         if payment not in Sale.Payment.values:
             raise Refused(_("Unknown payment: cash, card, free, bank transfer or online (phone)."))
@@ -130,6 +140,18 @@ class SaleBatch:
                 )
             )
         return parsed
+
+    def show(self, ref: Any) -> Show:
+        """The show a sale names: its number, or the id of the phone's ``open`` event."""
+        if isinstance(ref, str):
+            show = self.by_client.get(parse_uuid(ref, "show"))
+            if show is None:
+                raise Later(_("This show has not reached the server yet."))
+        else:
+            show = self.shows.get(_int(ref, "show", low=1))
+        if show is None or show.artist_id != self.seller.artist_id:
+            raise Refused(_("This show is not the band's."))
+        return show
 
 
 def sale_flags(parsed: Parsed) -> list[str]:

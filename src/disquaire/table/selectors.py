@@ -13,8 +13,17 @@ from disquaire.catalog.models import Artist, Membership
 from disquaire.payments.base import BasePaymentProvider
 from disquaire.payments.registry import providers_available
 from disquaire.payments.selectors import payment_settings_for
-from disquaire.stock.models import Balance, Item, Movement, Reason
-from disquaire.table.models import Category, Sale, SaleLine, Seller, Show, ShowCount, TableProduct
+from disquaire.stock.models import Balance, Item, Movement, Place, Reason
+from disquaire.table.models import (
+    Category,
+    Sale,
+    SaleLine,
+    Seller,
+    Show,
+    ShowCount,
+    ShowEvent,
+    TableProduct,
+)
 
 
 def is_member(*, user: Any, artist: Artist) -> bool:
@@ -88,6 +97,8 @@ def catalogue(*, artist: Artist, seller: Seller) -> dict[str, Any]:
                 "category": product.category,
                 "image": image,
                 "left": left,
+                # [item, units]: what the bag holds for it after a count made offline.
+                "units": [[c.item_id, c.quantity] for c in comps],
             }
         )
     return {
@@ -102,6 +113,9 @@ def catalogue(*, artist: Artist, seller: Seller) -> dict[str, Any]:
             "town": show.town,
         },
         "products": listed,
+        # To count offline: the band's items and the count in to offer for a new show.
+        "items": [{"id": i.pk, "name": i.name} for i in items(artist=artist)],
+        "count_in": {str(k): n for k, n in carried_over(artist=artist).items()},
         "bank": bank_details(artist=artist),
         # Whether "pay on your phone" can be offered (online only, whatever this says).
         "phone_pay": phone_provider(artist=artist) is not None,
@@ -134,6 +148,32 @@ def bank_details(*, artist: Artist) -> dict[str, str] | None:
     return {"holder": holder, "iban": iban, "bic": "".join(config.bank_bic.split()).upper()}
 
 
+def carried_over(*, artist: Artist, show: Show | None = None) -> dict[int, int]:
+    """The count in to offer: the last closed show's count out, else the bag's balance."""
+    closed = Show.objects.filter(artist=artist, state=Show.State.CLOSED)
+    if show is not None:
+        closed = closed.exclude(pk=show.pk)
+    last = closed.order_by("-date", "-closed_at").first()
+    if last is not None:
+        carried = dict(
+            ShowCount.objects.filter(show=last, stage=ShowCount.Stage.OUT).values_list(
+                "item_id", "quantity"
+            )
+        )
+        if carried:
+            return carried
+    if show is not None:
+        return bag_units(show=show)
+    bag = (
+        Place.objects.filter(artist=artist, kind=Place.Kind.BAG)
+        .order_by("-is_default", "pk")
+        .first()
+    )
+    if bag is None:
+        return {}
+    return dict(Balance.objects.filter(place=bag).values_list("item_id", "quantity"))
+
+
 def count_defaults(*, show: Show, stage: str) -> dict[int, int]:
     """What to offer in the count form: the counts already made for this stage; for the
     count in, the last closed show's count out (carried over), else the bag's balance."""
@@ -141,20 +181,7 @@ def count_defaults(*, show: Show, stage: str) -> dict[int, int]:
     if done:
         return done
     if stage == ShowCount.Stage.IN:
-        last = (
-            Show.objects.filter(artist_id=show.artist_id, state=Show.State.CLOSED)
-            .exclude(pk=show.pk)
-            .order_by("-date", "-closed_at")
-            .first()
-        )
-        if last is not None:
-            carried = dict(
-                ShowCount.objects.filter(show=last, stage=ShowCount.Stage.OUT).values_list(
-                    "item_id", "quantity"
-                )
-            )
-            if carried:
-                return carried
+        return carried_over(artist=show.artist, show=show)
     return bag_units(show=show)
 
 
@@ -302,6 +329,14 @@ def flagged_sales(*, artist: Artist) -> QuerySet[Sale]:
         Sale.objects.filter(artist=artist, status=Sale.Status.FLAGGED)
         .select_related("show", "seller")
         .prefetch_related("lines")
+    )
+
+
+def flagged_counts(*, artist: Artist) -> QuerySet[ShowEvent]:
+    """Counts made on a phone that the server kept without applying them (an item
+    deleted since, the show closed, units held by pending orders)."""
+    return ShowEvent.objects.filter(artist=artist, status=ShowEvent.Status.FLAGGED).select_related(
+        "show", "seller"
     )
 
 

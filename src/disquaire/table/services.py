@@ -1,7 +1,8 @@
 """What changes at the merch table: the API the views, the demo and the tests call.
 
 Split by what it serves: ``sellers`` (sellers and table products), ``show_services``
-(open, count, close), ``sale_parse`` and ``sync`` (the phones' sales, recorded once),
+(open, count, close), ``show_events`` (shows opened and counted on a phone, offline
+too), ``sale_parse`` and ``sync`` (the phones' sales, recorded once),
 ``sale_services`` (the band settles a sale), ``phone_pay`` (a sale the fan pays on their
 own phone, through the shop's providers); ``trace`` writes the activity log.
 """
@@ -19,13 +20,16 @@ from disquaire.table.sellers import (
     seller_join,
     seller_revoke,
 )
+from disquaire.table.show_events import MAX_EVENTS, events_sync, table_sync
 from disquaire.table.show_services import show_close, show_count, show_open
 from disquaire.table.sync import MAX_BATCH, REFERENCE_TYPE, sale_take, sales_sync
 
 __all__ = [
     "CODE_DAYS",
     "MAX_BATCH",
+    "MAX_EVENTS",
     "REFERENCE_TYPE",
+    "events_sync",
     "product_remove",
     "product_save",
     "sale_payment_receive",
@@ -40,4 +44,5 @@ __all__ = [
     "show_close",
     "show_count",
     "show_open",
+    "table_sync",
 ]

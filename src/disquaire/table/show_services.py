@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -31,6 +32,7 @@ def show_open(
     cut_apparel_bp: int = 0,
     cut_other_bp: int = 0,
     cut_fee: int = 0,
+    client_id: uuid.UUID | None = None,
     by: str = "",
 ) -> Show:
     """Open a show at the merch bag ``place`` (the band's default bag when not given)."""
@@ -62,6 +64,7 @@ def show_open(
             cut_apparel_bp=cut_apparel_bp,
             cut_other_bp=cut_other_bp,
             cut_fee=cut_fee,
+            client_id=client_id,
         )
         trace(action="show_open", obj=show, by=by, data={"artist": artist.pk,
                "date": str(date), "venue": show.venue})  # fmt: skip

@@ -23,6 +23,7 @@ from disquaire.table.errors import TableError
 from disquaire.table.fan_services import buyers_record
 from disquaire.table.models import Category, Sale, SaleLine, Seller
 from disquaire.table.sale_parse import (
+    Later,
     Parsed,
     Refused,
     SaleBatch,
@@ -148,7 +149,8 @@ def _sync_once(
                     answers.append(old.answer)
             else:
                 raw_id = raw.get("id") if isinstance(raw, dict) else ""
-                answers.append({"id": str(raw_id or ""), "status": "refused", "reason": str(p)})
+                status = "later" if isinstance(p, Later) else "refused"
+                answers.append({"id": str(raw_id or ""), "status": status, "reason": str(p)})
     return answers
 
 

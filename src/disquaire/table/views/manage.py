@@ -73,6 +73,7 @@ def manage(request: HttpRequest, access: Access) -> HttpResponse:
             "seller_form": seller_form,
             "invites": invites,
             "flagged": selectors.flagged_sales(artist=artist),
+            "flagged_counts": selectors.flagged_counts(artist=artist),
             "shows": selectors.shows(artist=artist)[:10],
         },
     )

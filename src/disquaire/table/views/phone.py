@@ -110,6 +110,12 @@ def app_strings() -> dict[str, str]:
         "phone_accepted": _("Paid. Hand over the merch."),
         "phone_flagged": _("Paid; kept for the band to check."),
         "phone_cancelled": _("Cancelled: nothing was sold."),
+        "show_needs": _("A show needs a date and a venue."),
+        "show_opened": _("Show opened on this phone: sell! It reaches the server with the sales."),
+        "count_in": _("Count in"),
+        "count_out": _("Count out"),
+        "counted_in": _("Counted in on this phone. Sell!"),
+        "counted_out": _("Counted out on this phone. Close the show once online."),
     }
 
 
@@ -158,8 +164,9 @@ def catalogue(request: HttpRequest, access: Access) -> JsonResponse:
 @seller_api
 @require_POST
 def sync(request: HttpRequest, access: Access) -> JsonResponse:
-    """Take a batch of sales: ``{"sales": [...]}`` → ``{"results": [...]}``, one per sale
-    (accepted, flagged or refused); sending it again answers the same."""
+    """Take a batch: ``{"events": [...], "sales": [...]}`` → ``{"events": [...],
+    "results": [...]}``, one answer per show event (opened, counted) and per sale
+    (accepted, flagged, later or refused); sending it again answers the same."""
     if len(request.body) > MAX_BODY:
         return JsonResponse(
             {"error": "too_big", "message": _("Send fewer sales at a time.")}, status=413
@@ -168,15 +175,21 @@ def sync(request: HttpRequest, access: Access) -> JsonResponse:
         body: Any = json.loads(request.body or b"{}")
     except ValueError:
         return JsonResponse({"error": "json", "message": _("The batch is not JSON.")}, status=400)
-    sales = body.get("sales") if isinstance(body, dict) else None
-    if not isinstance(sales, list):
+    sales = body.get("sales", []) if isinstance(body, dict) else None
+    events = body.get("events", []) if isinstance(body, dict) else None
+    if not isinstance(sales, list) or not isinstance(events, list):
         return JsonResponse({"error": "json", "message": _("No list of sales.")}, status=400)
     try:
-        results = services.sales_sync(seller=access.seller, sales=sales)
+        # In the order made: a sale may name the show opened in this batch.
+        answered, results = services.table_sync(
+            seller=access.seller, events=events, sales=sales, by=access.by
+        )
     except SellerRefused as exc:
         return JsonResponse({"error": "revoked", "message": str(exc)}, status=403)
     except TableError as exc:
         return JsonResponse({"error": "batch", "message": str(exc)}, status=400)
+    if events:
+        return JsonResponse({"results": results, "events": answered})
     return JsonResponse({"results": results})
 
 

@@ -7,6 +7,7 @@ import { bindPaymentPanes } from "./payment-panes.js";
 import { buyerShow, buyerTake } from "./buyer.js";
 import { bindPhonePay } from "./phone-pay.js";
 import { csrfToken, exportSales, hex, keepForOffline, uuid7 } from "./device.js";
+import { bindShowEvents, unsentEvents } from "./show-events.js";
 
 export { uuid7 };
 
@@ -17,12 +18,19 @@ const lang = document.documentElement.lang || "en";
 const $ = (sel) => document.querySelector(sel);
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
 
-const dbReady = openDB("disquaire-table", 1, {
-  upgrade(db) {
-    db.createObjectStore("meta");
-    db.createObjectStore("catalogue");
-    const sales = db.createObjectStore("sales", { keyPath: "id" });
-    sales.createIndex("artist_state", ["artist", "state"]);
+const dbReady = openDB("disquaire-table", 2, {
+  upgrade(db, oldVersion) {
+    if (oldVersion < 1) {
+      db.createObjectStore("meta");
+      db.createObjectStore("catalogue");
+      const sales = db.createObjectStore("sales", { keyPath: "id" });
+      sales.createIndex("artist_state", ["artist", "state"]);
+    }
+    if (oldVersion < 2) {
+      // Shows opened and counts made on this phone (show-events.js).
+      const events = db.createObjectStore("events", { keyPath: "id" });
+      events.createIndex("artist_state", ["artist", "state"]);
+    }
   },
 });
 
@@ -73,7 +81,19 @@ async function catalogueLoad() {
       const body = await response.json();
       notice(body.error === "revoked" ? t.revoked : t.signin);
     } else if (response.ok) {
-      catalogue = await response.json();
+      const fresh = await response.json();
+      // A show opened here and not yet on the server stays the phone's show.
+      const kept = (await db.get("catalogue", slug))?.show;
+      const opened = kept?.local ? await db.get("events", kept.id) : null;
+      if (opened?.state === "unsent") {
+        fresh.show = kept;
+      } else if (fresh.show && kept?.counted_in) {
+        // The count in made here stays what the count out offers, once the show is
+        // the server's (its number in the open event's answer).
+        const same = kept.local ? opened?.answer?.show === fresh.show.id : kept.id === fresh.show.id;
+        if (same) fresh.show.counted_in = kept.counted_in;
+      }
+      catalogue = fresh;
       await db.put("catalogue", catalogue, slug);
     }
   } catch (error) {
@@ -108,6 +128,8 @@ function notice(text) {
 async function drawProducts() {
   const list = $("[data-products]");
   list.replaceChildren();
+  // Counts need a show (opened here or on the server).
+  for (const button of document.querySelectorAll("[data-count]")) button.disabled = !catalogue?.show;
   if (!catalogue) return;
   $("[data-show]").textContent = catalogue.show
     ? `${catalogue.show.venue}${catalogue.show.town ? `, ${catalogue.show.town}` : ""} · ${catalogue.show.date}`
@@ -201,7 +223,7 @@ function cartAdd(id, delta) {
 }
 
 async function drawQueue() {
-  const unsent = (await unsentSales()).length;
+  const unsent = (await unsentSales()).length + (await unsentEvents(dbReady, slug)).length;
   const db = await dbReady;
   const refused = (await db.getAllFromIndex("sales", "artist_state", [slug, "refused"])).length;
   $("[data-unsent]").textContent =
@@ -347,14 +369,24 @@ async function syncOnce() {
   let flagged = 0;
   let refused = 0;
   for (;;) {
-    const batch = (await unsentSales()).sort((a, b) => a.device_seq - b.device_seq).slice(0, 200);
-    if (!batch.length) break;
+    const queue = (await unsentSales()).sort((a, b) => a.device_seq - b.device_seq);
+    const batch = queue.slice(0, 200);
+    // The server takes events and sales in the order made: a count out waits for the
+    // batch that holds the sales made before it.
+    const until = queue.length > batch.length ? batch[batch.length - 1].device_time : null;
+    const events = (await unsentEvents(dbReady, slug))
+      .filter((e) => until === null || e.device_time <= until)
+      .slice(0, 100);
+    if (!batch.length && !events.length) break;
     $("[data-unsent]").textContent = t.sending;
     const response = await fetch(urls.sync, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ sales: batch.map(({ artist, state, ...sale }) => sale) }),
+      body: JSON.stringify({
+        events: events.map(({ artist, state, ...event }) => event),
+        sales: batch.map(({ artist, state, ...sale }) => sale),
+      }),
     });
     if (response.status === 403) {
       const body = await response.json().catch(() => ({}));
@@ -362,18 +394,38 @@ async function syncOnce() {
       break;
     }
     if (!response.ok) break;
-    const { results } = await response.json();
-    const tx = db.transaction("sales", "readwrite");
+    const { results, events: answered = [] } = await response.json();
+    // "later": names a show opened on a phone that has not reached the server yet.
+    let later = 0;
+    const tx = db.transaction(["sales", "events"], "readwrite");
+    for (const result of answered) {
+      const event = await tx.objectStore("events").get(result.id);
+      if (!event) continue;
+      if (result.status === "later") {
+        later++;
+        continue;
+      }
+      event.state = result.status === "refused" ? "refused" : "sent";
+      event.answer = result;
+      if (result.status === "flagged") flagged++;
+      if (result.status === "refused") refused++;
+      await tx.objectStore("events").put(event);
+    }
     for (const result of results) {
-      const sale = await tx.store.get(result.id);
+      const sale = await tx.objectStore("sales").get(result.id);
       if (!sale) continue;
+      if (result.status === "later") {
+        later++;
+        continue;
+      }
       sale.state = result.status === "refused" ? "refused" : "sent";
       sale.answer = result;
       if (result.status === "flagged") flagged++;
       if (result.status === "refused") refused++;
-      await tx.store.put(sale);
+      await tx.objectStore("sales").put(sale);
     }
     await tx.done;
+    if (later) break;
   }
   if (flagged) notice(fill(t.flagged, { n: flagged }));
   if (refused) notice(fill(t.refused, { n: refused }));
@@ -406,8 +458,9 @@ async function start() {
   // reads IndexedDB (asynchronous): the form waits for it, then goes on or not.
   $("[data-signout]").addEventListener("submit", (event) => {
     event.preventDefault();
-    unsentSales().then((sales) => {
-      if (sales.length) notice(fill(t.signout_refused, { n: sales.length }));
+    Promise.all([unsentSales(), unsentEvents(dbReady, slug)]).then(([sales, events]) => {
+      const n = sales.length + events.length;
+      if (n) notice(fill(t.signout_refused, { n }));
       else event.target.submit();
     });
   });
@@ -439,6 +492,25 @@ async function start() {
     csrf: csrfToken,
     strings: t,
     urls,
+  });
+  bindShowEvents({
+    db: dbReady,
+    slug,
+    deviceId,
+    catalogue: () => catalogue,
+    setShow: async (show) => {
+      catalogue.show = show;
+      await (await dbReady).put("catalogue", catalogue, slug);
+    },
+    redraw: async () => {
+      notice("");
+      await drawProducts();
+      drawCart();
+      await drawQueue();
+    },
+    sync: () => sync(),
+    notice,
+    strings: t,
   });
   await drawProducts();
   drawCart();

@@ -27,7 +27,13 @@ export function csrfToken() {
 export async function exportSales(db, slug) {
   const all = await db.getAllFromIndex("sales", "artist_state", [slug, "unsent"]);
   const refused = await db.getAllFromIndex("sales", "artist_state", [slug, "refused"]);
-  const blob = new Blob([JSON.stringify({ artist: slug, exported_at: new Date().toISOString(), sales: [...all, ...refused] }, null, 2)], {
+  // Shows opened and counts made here, not yet taken by the server.
+  const events = [
+    ...(await db.getAllFromIndex("events", "artist_state", [slug, "unsent"])),
+    ...(await db.getAllFromIndex("events", "artist_state", [slug, "refused"])),
+  ];
+  const exported = { artist: slug, exported_at: new Date().toISOString(), sales: [...all, ...refused], events };
+  const blob = new Blob([JSON.stringify(exported, null, 2)], {
     type: "application/json",
   });
   const link = document.createElement("a");
