@@ -36,8 +36,8 @@ from disquaire.stock.models import Reason
 from disquaire.stock.services import balances_lock, movement_record
 from disquaire.table.errors import TableError
 from disquaire.table.fan_services import buyer_fields, sale_buyer_record, sale_releases
-from disquaire.table.models import Category, Sale, SaleLine, Seller
-from disquaire.table.sale_parse import Refused, SaleBatch, sale_flags, sale_units
+from disquaire.table.models import Sale, SaleLine, Seller
+from disquaire.table.sale_parse import Refused, SaleBatch, sale_flags, sale_lines, sale_units
 from disquaire.table.selectors import phone_provider
 from disquaire.table.sellers import seller_check
 from disquaire.table.trace import trace
@@ -140,18 +140,7 @@ def phone_checkout(
                 order=order,
                 buyer_sent=raw.get("fan") if isinstance(raw.get("fan"), dict) else {},
             )
-            SaleLine.objects.bulk_create(
-                SaleLine(
-                    sale=sale,
-                    product=line.product,
-                    product_ref=line.product_ref,
-                    name=line.product.name if line.product else line.name,
-                    category=line.product.category if line.product else Category.OTHER,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                )
-                for line in parsed.lines
-            )
+            SaleLine.objects.bulk_create(sale_lines(parsed))
             sale.answer = _answer(sale)
             sale.save(update_fields=["answer"])
             trace(action="phone_checkout", obj=sale, by=by,

@@ -21,13 +21,14 @@ from disquaire.stock.models import Reason
 from disquaire.stock.services import balances_lock, movement_record
 from disquaire.table.errors import TableError
 from disquaire.table.fan_services import buyers_record
-from disquaire.table.models import Category, Sale, SaleLine, Seller
+from disquaire.table.models import Sale, SaleLine, Seller
 from disquaire.table.sale_parse import (
     Parsed,
     Refused,
     SaleBatch,
     parse_uuid,
     sale_flags,
+    sale_lines,
     sale_units,
 )
 from disquaire.table.sellers import seller_check
@@ -95,18 +96,7 @@ def _record(*, seller: Seller, new: list[Parsed]) -> dict[uuid.UUID, dict[str, A
                 answer=answers[parsed.id],
             )
         )
-        lines += [
-            SaleLine(
-                sale_id=parsed.id,
-                product=line.product,
-                product_ref=line.product_ref,
-                name=line.product.name if line.product else line.name,
-                category=line.product.category if line.product else Category.OTHER,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-            )
-            for line in parsed.lines
-        ]
+        lines += sale_lines(parsed)
     # A sale sent again at this moment by another batch that shares no lock with this
     # one (no unit to take, or a tampered copy) makes this insert fail: sales_sync then
     # runs the batch again, and finds it recorded.
