@@ -5,6 +5,7 @@ its lines' rows."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -155,15 +156,21 @@ def sale_flags(parsed: Parsed) -> list[str]:
     return sorted(set(flags))
 
 
-def sale_units(parsed: Parsed) -> list[tuple[Item, int]]:
-    """Units per item the sale takes from the bag, in item order (the lock order)."""
+def lines_units(lines: Iterable[Any]) -> list[tuple[Item, int]]:
+    """Units per item that ``lines`` (each with a ``product``, or none, and a
+    ``quantity``) take from the bag, in item order (the lock order)."""
     units: dict[int, list[Any]] = {}
-    for line in parsed.lines:
+    for line in lines:
         if line.product is None:
             continue
         for comp in line.product.components.all():
             units.setdefault(comp.item_id, [comp.item, 0])[1] += comp.quantity * line.quantity
     return [(item, n) for _pk, (item, n) in sorted(units.items())]
+
+
+def sale_units(parsed: Parsed) -> list[tuple[Item, int]]:
+    """Units per item the sale takes from the bag, in item order (the lock order)."""
+    return lines_units(parsed.lines)
 
 
 def sale_lines(parsed: Parsed) -> list[SaleLine]:

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from disquaire.stock.errors import StockError
-from disquaire.stock.models import Reason
+from disquaire.stock.models import Item, Place, Reason
 from disquaire.stock.services import balances_lock, movement_record
 from disquaire.table.errors import TableError
 from disquaire.table.fan_services import buyers_record
@@ -44,24 +44,38 @@ def _answer(sale_id: Any, flags: list[str]) -> dict[str, Any]:
     return answer
 
 
+def units_take(
+    units: list[tuple[Item, int]],
+    *,
+    place: Place,
+    actor: Any,
+    reference_id: str,
+    reference_type: str = REFERENCE_TYPE,
+) -> None:
+    """Take a table sale's ``units`` out of ``place``, all or none: StockError (nothing
+    taken) when it does not hold them. The movements name the sale (a ``table_sale``
+    reference, the default) or, for a sale paid on the fan's phone, its order."""
+    # movement_record checks before it writes and rolls itself back; a sale of
+    # several items needs them all or none.
+    with transaction.atomic() if len(units) > 1 else nullcontext():
+        for item, quantity in units:
+            movement_record(
+                item=item,
+                quantity=quantity,
+                reason=Reason.SOLD_TABLE,
+                from_place=place,
+                actor=actor,
+                reference_type=reference_type,
+                reference_id=reference_id,
+            )
+
+
 def _take_units(*, seller: Seller, parsed: Parsed, sale_id: str) -> list[str]:
     """Take the sale's units out of the show's bag (its balances already locked); the
     flags when the bag does not hold them (nothing taken then)."""
     units = sale_units(parsed)
     try:
-        # movement_record checks before it writes and rolls itself back; a sale of
-        # several items needs them all or none.
-        with transaction.atomic() if len(units) > 1 else nullcontext():
-            for item, quantity in units:
-                movement_record(
-                    item=item,
-                    quantity=quantity,
-                    reason=Reason.SOLD_TABLE,
-                    from_place=parsed.show.place,
-                    actor=seller.user,
-                    reference_type=REFERENCE_TYPE,
-                    reference_id=sale_id,
-                )
+        units_take(units, place=parsed.show.place, actor=seller.user, reference_id=sale_id)
     except StockError:
         return ["stock"]
     return []
