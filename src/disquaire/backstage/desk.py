@@ -86,34 +86,31 @@ def desk_orders_to_ship(*, artist: Artist) -> QuerySet[Order]:
     )
 
 
-def desk_transfers_to_confirm(*, artist: Artist) -> QuerySet[Payment]:
-    """Bank transfers (manual payments) the fans were asked for and the band has not
-    marked received, on orders that may still be paid, oldest first."""
+def _payments_awaited(artist: Artist, provider: str) -> QuerySet[Payment]:
+    """``provider``'s payments not yet received, on orders that may still be paid,
+    oldest first."""
     return (
         Payment.objects.filter(
             order__artist=artist,
-            provider="manual",
+            provider=provider,
             state__in=(PaymentState.CREATED, PaymentState.PENDING),
             order__state__in=(OrderState.PENDING, OrderState.EXPIRED),
         )
         .select_related("order")
         .order_by("created_at", "pk")
     )
+
+
+def desk_transfers_to_confirm(*, artist: Artist) -> QuerySet[Payment]:
+    """Bank transfers (manual payments) the fans were asked for and the band has not
+    marked received, on orders that may still be paid, oldest first."""
+    return _payments_awaited(artist, "manual")
 
 
 def desk_cash_to_collect(*, artist: Artist) -> QuerySet[Payment]:
     """Pick-up orders to be paid in cash on collection, not yet collected, on orders
     that may still be paid, oldest first."""
-    return (
-        Payment.objects.filter(
-            order__artist=artist,
-            provider="cash",
-            state__in=(PaymentState.CREATED, PaymentState.PENDING),
-            order__state__in=(OrderState.PENDING, OrderState.EXPIRED),
-        )
-        .select_related("order")
-        .order_by("created_at", "pk")
-    )
+    return _payments_awaited(artist, "cash")
 
 
 def desk_failed_tracks(*, artist: Artist) -> QuerySet[Track]:

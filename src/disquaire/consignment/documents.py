@@ -8,15 +8,13 @@ import io
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
 from disquaire.consignment.models import Statement
 from disquaire.consignment.selectors import statement_lines
 from disquaire.core.csvsafe import csv_safe
 from disquaire.core.money import Money
-from disquaire.core.pdf import pdf_fit, pdf_money
+from disquaire.core.pdf import A4Sheet, pdf_money
 
 
 def statement_csv(*, statement: Statement) -> str:
@@ -77,37 +75,24 @@ def statement_csv(*, statement: Statement) -> str:
 def statement_pdf(*, statement: Statement) -> bytes:
     """The statement on A4: band and shop, period, one line per item and price, totals,
     what was paid and the balance."""
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=0)
     shop = statement.shop
     artist = shop.artist
     currency = statement.currency
     title = _("Consignment statement no. %(number)s") % {"number": statement.number}
-    canvas.setTitle(f"{title} — {shop.name}")
-    canvas.setAuthor(artist.name)
-    width, height = A4
-    left, right = 20 * mm, width - 20 * mm
-    y = height - 25 * mm
-
-    canvas.setFont("Helvetica-Bold", 16)
-    canvas.drawString(left, y, title)
-    y -= 9 * mm
-    canvas.setFont("Helvetica", 10)
+    sheet = A4Sheet(title=title, document_title=f"{title} — {shop.name}", author=artist.name)
+    left, right = sheet.left, sheet.right
     period = _("Period: %(start)s to %(end)s") % {
         "start": formats.date_format(statement.period_start, "SHORT_DATE_FORMAT"),
         "end": formats.date_format(statement.period_end, "SHORT_DATE_FORMAT"),
     }
-    for text in (
-        _("From: %(band)s") % {"band": artist.name},
-        _("Shop: %(shop)s") % {"shop": shop.name},
-        ", ".join(p for p in (shop.address, shop.town, shop.country) if p),
-        period,
-    ):
-        if text:
-            canvas.drawString(left, y, pdf_fit(text, "Helvetica", 10, right - left))
-            y -= 5.5 * mm
-    y -= 6 * mm
-
+    sheet.lines(
+        (
+            _("From: %(band)s") % {"band": artist.name},
+            _("Shop: %(shop)s") % {"shop": shop.name},
+            ", ".join(p for p in (shop.address, shop.town, shop.country) if p),
+            period,
+        )
+    )
     columns = [
         (left, _("Item"), "l"),
         (left + 95 * mm, _("Units"), "r"),
@@ -115,25 +100,9 @@ def statement_pdf(*, statement: Statement) -> bytes:
         (left + 145 * mm, _("Share/unit"), "r"),
         (right, _("Due"), "r"),
     ]
-
-    def row(cells: list[str], font: str = "Helvetica") -> None:
-        nonlocal y
-        if y < 30 * mm:
-            canvas.showPage()
-            y = height - 25 * mm
-        canvas.setFont(font, 10)
-        for (x, _label, align), cell in zip(columns, cells, strict=True):
-            if align == "l":
-                canvas.drawString(x, y, pdf_fit(cell, font, 10, 90 * mm))
-            else:
-                canvas.drawRightString(x, y, cell)
-        y -= 6 * mm
-
-    row([label for _x, label, _a in columns], "Helvetica-Bold")
-    canvas.setLineWidth(0.5)
-    canvas.line(left, y + 4 * mm, right, y + 4 * mm)
-    for line in statement_lines(statement=statement):
-        row(
+    sheet.table(
+        columns,
+        (
             [
                 line.item,
                 str(line.units),
@@ -141,9 +110,12 @@ def statement_pdf(*, statement: Statement) -> bytes:
                 pdf_money(line.share_minor, currency),
                 pdf_money(line.due_minor, currency),
             ]
-        )
-    canvas.line(left, y + 4 * mm, right, y + 4 * mm)
-    y -= 2 * mm
+            for line in statement_lines(statement=statement)
+        ),
+        text_width=90 * mm,
+    )
+    canvas = sheet.canvas
+    sheet.y -= 2 * mm
     totals = [
         (_("Units sold"), str(statement.units)),
         (_("Sales at the shop's prices"), pdf_money(statement.sales_minor, currency)),
@@ -153,21 +125,19 @@ def statement_pdf(*, statement: Statement) -> bytes:
     ]
     for label, value in totals:
         canvas.setFont("Helvetica-Bold" if label == _("Balance") else "Helvetica", 10)
-        canvas.drawString(left + 95 * mm, y, label)
-        canvas.drawRightString(right, y, value)
-        y -= 6 * mm
+        canvas.drawString(left + 95 * mm, sheet.y, label)
+        canvas.drawRightString(right, sheet.y, value)
+        sheet.y -= 6 * mm
     if statement.paid_on:
-        y -= 4 * mm
+        sheet.y -= 4 * mm
         canvas.setFont("Helvetica", 10)
         canvas.drawString(
             left,
-            y,
+            sheet.y,
             _("Paid on %(date)s (%(method)s).")
             % {
                 "date": formats.date_format(statement.paid_on, "SHORT_DATE_FORMAT"),
                 "method": statement.paid_method or "—",
             },
         )
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+    return sheet.pdf()

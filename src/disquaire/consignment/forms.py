@@ -8,8 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from disquaire.consignment.models import Report, Shop
 from disquaire.consignment.selectors import ShopLine
-from disquaire.consignment.services import Line
+from disquaire.consignment.services import Line, count_report, sales_report
 
 KIND_SALES = "sales"
 KIND_COUNT = "count"
@@ -54,3 +55,12 @@ class LinesForm(forms.Form):
                 continue
             out.append(Line(line.item, int(value)))
         return out
+
+    def record(self, *, shop: Shop, source: str, actor: Any = None) -> Report:
+        """Record what this valid form says: the sales, or the count of what is left."""
+        note = self.cleaned_data["note"]
+        if self.kind == KIND_SALES:
+            return sales_report(
+                shop=shop, lines=self.result(), source=source, actor=actor, note=note
+            )
+        return count_report(shop=shop, counts=self.result(), source=source, actor=actor, note=note)

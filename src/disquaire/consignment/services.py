@@ -91,23 +91,38 @@ def consignment_place(
         shop=shop, item=item, defaults={"price_minor": price_minor}
     )
     try:
-        return movement_record(
-            item=item,
-            quantity=quantity,
-            reason=CONSIGNED,
-            from_place=source,
-            to_place=shop.place,
-            actor=actor,
-            reference_type=REFERENCE,
-            reference_id=str(shop.pk),
-            note=note,
-        )
+        return _move(shop, item, quantity, CONSIGNED, source, shop.place, actor=actor, note=note)
     except StockError:
         left = balance(item=item, place=source)
         raise ConsignmentError(
             _("Only %(left)s of “%(item)s” at %(place)s: %(quantity)s cannot be placed.")
             % {"left": left, "item": item.name, "place": source.name, "quantity": quantity}
         ) from None
+
+
+def _move(
+    shop: Shop,
+    item: Item,
+    quantity: int,
+    reason: str,
+    from_place: Place | None,
+    to_place: Place | None,
+    *,
+    actor: Any,
+    note: str,
+) -> Movement:
+    """A stock movement that names ``shop`` as its reference."""
+    return movement_record(
+        item=item,
+        quantity=quantity,
+        reason=reason,
+        from_place=from_place,
+        to_place=to_place,
+        actor=actor,
+        reference_type=REFERENCE,
+        reference_id=str(shop.pk),
+        note=note,
+    )
 
 
 @dataclass(frozen=True)
@@ -133,15 +148,8 @@ def _sale_write(*, shop: Shop, report: Report, item: Item, quantity: int, actor:
         )
     price = consignment.price_minor
     try:
-        movement = movement_record(
-            item=item,
-            quantity=quantity,
-            reason=SOLD_BY_SHOP,
-            from_place=shop.place,
-            actor=actor,
-            reference_type=REFERENCE,
-            reference_id=str(shop.pk),
-            note=report.note,
+        movement = _move(
+            shop, item, quantity, SOLD_BY_SHOP, shop.place, None, actor=actor, note=report.note
         )
     except StockError:
         left = balance(item=item, place=shop.place)
@@ -155,6 +163,18 @@ def _sale_write(*, shop: Shop, report: Report, item: Item, quantity: int, actor:
         price_minor=price,
         share_minor=share_per_unit(shop=shop, price_minor=price),
     )
+
+
+def _report_write(
+    shop: Shop, kind: str, sold: list[Line], *, source: str, actor: Any, note: str
+) -> Report:
+    """The report and one sale per line of ``sold`` (balances already locked and checked)."""
+    report = Report.objects.create(
+        shop=shop, kind=kind, source=source, actor=_user(actor), note=note[:300]
+    )
+    for line in sold:
+        _sale_write(shop=shop, report=report, item=line.item, quantity=line.quantity, actor=actor)
+    return report
 
 
 def _over_message(shop: Shop, item: Item, quantity: int, left: int) -> str:
@@ -196,12 +216,7 @@ def sales_report(
         left = held.get(line.item.pk, 0)
         if line.quantity > left:
             raise ConsignmentError(_over_message(shop, line.item, line.quantity, left))
-    report = Report.objects.create(
-        shop=shop, kind=ReportKind.SALES, source=source, actor=_user(actor), note=note[:300]
-    )
-    for line in lines:
-        _sale_write(shop=shop, report=report, item=line.item, quantity=line.quantity, actor=actor)
-    return report
+    return _report_write(shop, ReportKind.SALES, lines, source=source, actor=actor, note=note)
 
 
 @transaction.atomic
@@ -240,12 +255,7 @@ def count_report(
             )
         if left - line.quantity:
             sold.append(Line(line.item, left - line.quantity))
-    report = Report.objects.create(
-        shop=shop, kind=ReportKind.COUNT, source=source, actor=_user(actor), note=note[:300]
-    )
-    for line in sold:
-        _sale_write(shop=shop, report=report, item=line.item, quantity=line.quantity, actor=actor)
-    return report
+    return _report_write(shop, ReportKind.COUNT, sold, source=source, actor=actor, note=note)
 
 
 @transaction.atomic
@@ -269,16 +279,6 @@ def consignment_return(
             % {"shop": shop.name, "left": held, "item": item.name, "quantity": quantity}
         )
     try:
-        return movement_record(
-            item=item,
-            quantity=quantity,
-            reason=RETURNED,
-            from_place=shop.place,
-            to_place=target,
-            actor=actor,
-            reference_type=REFERENCE,
-            reference_id=str(shop.pk),
-            note=note,
-        )
+        return _move(shop, item, quantity, RETURNED, shop.place, target, actor=actor, note=note)
     except StockError as exc:
         raise ConsignmentError(str(exc)) from None

@@ -17,7 +17,6 @@ from disquaire.consignment.errors import ConsignmentError
 from disquaire.consignment.forms import KIND_COUNT, KIND_SALES, LinesForm
 from disquaire.consignment.links import shop_from_token
 from disquaire.consignment.models import ReportSource, Shop, Statement
-from disquaire.consignment.services import count_report, sales_report
 from disquaire.core.exporters import exporter_response
 
 
@@ -77,20 +76,7 @@ def portal_report(request: HttpRequest, token: str) -> HttpResponse:
     form = LinesForm(request.POST, lines=lines, kind=kind)
     if form.is_valid():
         try:
-            if kind == KIND_SALES:
-                sales_report(
-                    shop=shop,
-                    lines=form.result(),
-                    source=ReportSource.SHOP,
-                    note=form.cleaned_data["note"],
-                )
-            else:
-                count_report(
-                    shop=shop,
-                    counts=form.result(),
-                    source=ReportSource.SHOP,
-                    note=form.cleaned_data["note"],
-                )
+            form.record(shop=shop, source=ReportSource.SHOP)
         except ConsignmentError as exc:
             form.add_error(None, str(exc))
         else:

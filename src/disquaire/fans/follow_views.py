@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from disquaire.core.countries import COUNTRIES, countries_by_name
 from disquaire.core.ratelimit import client_ip, rate_hit
 from disquaire.fans import follow
 from disquaire.fans.follow_models import ConsentSource, FollowerState
+from disquaire.fans.pages import private_render
 from disquaire.fans.selectors import fan_current
 
 
@@ -46,14 +47,6 @@ class PreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         country = self.fields["country"]
         country.choices = [("", "—"), *countries_by_name(COUNTRIES)]  # type: ignore[attr-defined]
-
-
-def _render(request: HttpRequest, template: str, status: int = 200, **context: Any) -> HttpResponse:
-    response = render(request, template, {"canonical": "", "ld": [], **context}, status=status)
-    response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex"
-    return response
 
 
 def _where(request: HttpRequest, artist: Artist) -> str:
@@ -101,7 +94,7 @@ def follow_view(request: HttpRequest, artist: str) -> HttpResponse:
         follower = follow.follower_follow_fan(
             artist=band, fan=fan, wording=wording, where=where, language=language
         )
-        return _render(
+        return private_render(
             request,
             "fans/follow_done.html",
             title=_("Following %(artist)s") % {"artist": band.name},
@@ -113,7 +106,7 @@ def follow_view(request: HttpRequest, artist: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
         if rate_hit(scope="follow-ip", value=ip, window=3600) > 30:
-            return _render(
+            return private_render(
                 request,
                 "fans/follow.html",
                 status=429,
@@ -137,7 +130,7 @@ def follow_view(request: HttpRequest, artist: str) -> HttpResponse:
                 language=language,
             )
         # The same answer whether the address was new, pending or already following.
-        return _render(
+        return private_render(
             request,
             "fans/follow_sent.html",
             title=_("Check your inbox"),
@@ -145,7 +138,7 @@ def follow_view(request: HttpRequest, artist: str) -> HttpResponse:
             email=form.cleaned_data["email"],
             back=where,
         )
-    return _render(
+    return private_render(
         request,
         "fans/follow.html",
         status=400 if request.method == "POST" else 200,
@@ -165,19 +158,19 @@ def follow_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     follower = follow.follower_from_token(token=token, purpose=follow.CONFIRM_PURPOSE)
     valid = follower is not None or follow.follower_confirm_legacy_valid(token=token)
     if not valid:
-        return _render(
+        return private_render(
             request, "fans/follow_confirm.html", status=400, title=_("Follow"), invalid=True
         )
     if request.method == "POST":
         follower = follow.follower_confirm(token=token)
-        return _render(
+        return private_render(
             request,
             "fans/follow_confirm.html",
             title=_("Follow"),
             follower=follower,
             done=True,
         )
-    return _render(request, "fans/follow_confirm.html", title=_("Follow"), follower=follower)
+    return private_render(request, "fans/follow_confirm.html", title=_("Follow"), follower=follower)
 
 
 @csrf_exempt  # RFC 8058: mail providers POST here without a session; the token is the key
@@ -187,12 +180,12 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
     """GET: a button. POST (the page's, or a mail provider's one-click): unsubscribe."""
     follower = follow.follower_from_token(token=token)
     if follower is None:
-        return _render(
+        return private_render(
             request, "fans/unsubscribe.html", status=400, title=_("Unsubscribe"), invalid=True
         )
     if request.method == "POST":
         follow.follower_unsubscribe(follower=follower)
-        return _render(
+        return private_render(
             request,
             "fans/unsubscribe.html",
             title=_("Unsubscribe"),
@@ -200,7 +193,7 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
             token=token,
             done=True,
         )
-    return _render(
+    return private_render(
         request, "fans/unsubscribe.html", title=_("Unsubscribe"), follower=follower, token=token
     )
 
@@ -211,7 +204,7 @@ def preferences_view(request: HttpRequest, token: str) -> HttpResponse:
     """What a follower wants to hear about (the link in every message)."""
     follower = follow.follower_from_token(token=token)
     if follower is None:
-        return _render(
+        return private_render(
             request, "fans/preferences.html", status=400, title=_("Preferences"), invalid=True
         )
     initial = {
@@ -232,7 +225,7 @@ def preferences_view(request: HttpRequest, token: str) -> HttpResponse:
             country=data.get("country") or "",
         )
         saved = True
-    return _render(
+    return private_render(
         request,
         "fans/preferences.html",
         title=_("Preferences"),

@@ -209,7 +209,7 @@ class PreparedUpdate:
         message_id: str,
         connection: Any = None,
     ) -> EmailMultiAlternatives:
-        if not self.usable or not to.isascii():
+        def ordinary() -> EmailMultiAlternatives:
             return update_message(
                 rendered=self.rendered,
                 from_email=self.from_email,
@@ -219,6 +219,9 @@ class PreparedUpdate:
                 message_id=message_id,
                 connection=connection,
             )
+
+        if not self.usable or not to.isascii():
+            return ordinary()
         if isinstance(connection, SMTPBackend):
             # Django's SMTP backend reads only the addresses and message(): the rest of
             # the object need not be filled in.
@@ -226,17 +229,8 @@ class PreparedUpdate:
                 self.rendered.subject, "", self.from_email, [to], connection=connection
             )
         else:
-            ordinary = update_message(
-                rendered=self.rendered,
-                from_email=self.from_email,
-                to=to,
-                unsubscribe_url=unsubscribe_url,
-                preferences_url=preferences_url,
-                message_id=message_id,
-                connection=connection,
-            )
             prepared = _PreparedMessage(connection=connection)
-            prepared.__dict__.update(ordinary.__dict__)
+            prepared.__dict__.update(ordinary().__dict__)
         body = self.body.replace(UNSUBSCRIBE_MARK.encode(), unsubscribe_url.encode()).replace(
             PREFERENCES_MARK.encode(), preferences_url.encode()
         )

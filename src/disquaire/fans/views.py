@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +21,7 @@ from disquaire.delivery.links import download_page_url
 from disquaire.delivery.selectors import entitlement_is_locked
 from disquaire.fans import services
 from disquaire.fans.models import Fan
+from disquaire.fans.pages import private_render
 from disquaire.fans.referrals.selectors import library_referrals
 from disquaire.fans.selectors import fan_current, fan_library
 
@@ -46,16 +47,6 @@ class PasswordSetForm(forms.Form):
         return data
 
 
-def _render(request: HttpRequest, template: str, status: int = 200, **context: Any) -> HttpResponse:
-    response = render(request, template, {"canonical": "", "ld": [], **context}, status=status)
-    response["Cache-Control"] = "private, no-store"
-    # Not "no-referrer": browsers would then post forms with "Origin: null", which
-    # Django's CSRF check refuses; same-origin keeps the library's links on this site.
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
 def _signin_page(
     request: HttpRequest,
     *,
@@ -65,7 +56,7 @@ def _signin_page(
     error: str = "",
 ) -> HttpResponse:
     """The sign-in page: the form that mails a link, and the password form."""
-    return _render(
+    return private_render(
         request,
         "fans/signin.html",
         status=status,
@@ -96,7 +87,7 @@ def _library_page(
                 else download_page_url(entitlements=[entitlement], absolute=False),
             }
         )
-    return _render(
+    return private_render(
         request,
         "fans/library.html",
         status=status,
@@ -139,7 +130,7 @@ def library_view(request: HttpRequest) -> HttpResponse:
                 form=form,
                 error=_("Too many sign-in links were asked for. Please try again in an hour."),
             )
-        return _render(
+        return private_render(
             request,
             "fans/signin_sent.html",
             title=_("Check your inbox"),
@@ -226,7 +217,7 @@ def signin_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
             status=410 if refused.reason in ("used", "expired") else 403,
             error=messages[refused.reason],
         )
-    return _render(request, "fans/signin_confirm.html", title=_("Sign in to your library"))
+    return private_render(request, "fans/signin_confirm.html", title=_("Sign in to your library"))
 
 
 @never_cache

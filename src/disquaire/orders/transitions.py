@@ -106,25 +106,55 @@ def audit_batch() -> Iterator[Callable[[], None]]:
         _batch.reset(token)
 
 
-def order_move(
-    order: Order, to: str, *, actor: str, action: str, data: dict[str, Any] | None = None
-) -> None:
-    if to not in ORDER_TRANSITIONS[order.state]:
-        raise TransitionError(f"order {order.code}: {order.state} → {to} is not allowed")
-    before = order.state
-    order.state = to
-    fields = ["state", "updated_at"]
-    if to == OrderState.PAID:
-        order.paid_at = timezone.now()
-        fields.append("paid_at")
-    save_fields(order, fields)
+def _state_write(
+    obj: Order | Payment,
+    to: str,
+    *,
+    allowed: dict[str, frozenset[str]],
+    label: str,
+    fields: list[str],
+    stamp: tuple[str, str],
+    order: Order,
+    actor: str,
+    action: str,
+    data: dict[str, Any] | None,
+) -> str:
+    """Move ``obj`` (an order or a payment, named ``label`` in the error) to state ``to``
+    if ``allowed`` lets it, stamp the time in ``stamp[1]`` when it reaches ``stamp[0]``,
+    save ``fields`` and write the audit entry; returns the state it left."""
+    if to not in allowed[obj.state]:
+        raise TransitionError(f"{label}: {obj.state} → {to} is not allowed")
+    before = obj.state
+    obj.state = to
+    if to == stamp[0]:
+        setattr(obj, stamp[1], timezone.now())
+        fields = [*fields, stamp[1]]
+    save_fields(obj, fields)
     audit_log(
         action=action,
-        obj=order,
+        obj=obj,
         order=order,
         actor=actor,
         from_state=before,
         to_state=to,
+        data=data,
+    )
+    return before
+
+
+def order_move(
+    order: Order, to: str, *, actor: str, action: str, data: dict[str, Any] | None = None
+) -> None:
+    before = _state_write(
+        order,
+        to,
+        allowed=ORDER_TRANSITIONS,
+        label=f"order {order.code}",
+        fields=["state", "updated_at"],
+        stamp=(OrderState.PAID, "paid_at"),
+        order=order,
+        actor=actor,
+        action=action,
         data=data,
     )
     if to == OrderState.PAID:
@@ -143,22 +173,16 @@ def payment_move(
     action: str,
     data: dict[str, Any] | None = None,
 ) -> None:
-    if to not in PAYMENT_TRANSITIONS[payment.state]:
-        raise TransitionError(f"payment {payment.pk}: {payment.state} → {to} is not allowed")
-    before = payment.state
-    payment.state = to
-    fields = ["state"]
-    if to == PaymentState.CONFIRMED:
-        payment.confirmed_at = timezone.now()
-        fields.append("confirmed_at")
-    save_fields(payment, fields)
-    audit_log(
-        action=action,
-        obj=payment,
+    _state_write(
+        payment,
+        to,
+        allowed=PAYMENT_TRANSITIONS,
+        label=f"payment {payment.pk}",
+        fields=["state"],
+        stamp=(PaymentState.CONFIRMED, "confirmed_at"),
         order=payment.order,
         actor=actor,
-        from_state=before,
-        to_state=to,
+        action=action,
         data=data,
     )
     if to == PaymentState.FAILED:

@@ -273,37 +273,33 @@ def bank_transfer_save(
     return config
 
 
+def _switch_set(
+    *, artist: Artist, field: str, on: bool, actor: str, action: str
+) -> PaymentSettings:
+    """Turn the settings' boolean ``field`` on or off, audited as ``<action>_on``/``_off``
+    when it changes."""
+    with transaction.atomic():
+        config = _locked(artist)
+        if getattr(config, field) != on:
+            setattr(config, field, on)
+            config.save()
+            _audit(config=config, action=f"{action}_{'on' if on else 'off'}", actor=actor, data={})
+    return config
+
+
 def cash_on_collection_set(*, artist: Artist, on: bool, actor: str) -> PaymentSettings:
     """Offer (or stop offering) cash on collection. Fans see it only with local pick-up
     (the shop settings'); the band marks such an order paid when the fan collects it."""
-    with transaction.atomic():
-        config = _locked(artist)
-        if config.cash_enabled != on:
-            config.cash_enabled = on
-            config.save()
-            _audit(
-                config=config,
-                action="payments.cash_on" if on else "payments.cash_off",
-                actor=actor,
-                data={},
-            )
-    return config
+    return _switch_set(
+        artist=artist, field="cash_enabled", on=on, actor=actor, action="payments.cash"
+    )
 
 
 def test_mode_set(*, artist: Artist, on: bool, actor: str) -> PaymentSettings:
     """Turn the artist's test mode on or off (the banner, the "no money moves" payment)."""
-    with transaction.atomic():
-        config = _locked(artist)
-        if config.test_mode != on:
-            config.test_mode = on
-            config.save()
-            _audit(
-                config=config,
-                action="payments.test_mode_on" if on else "payments.test_mode_off",
-                actor=actor,
-                data={},
-            )
-    return config
+    return _switch_set(
+        artist=artist, field="test_mode", on=on, actor=actor, action="payments.test_mode"
+    )
 
 
 test_mode_set.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

@@ -18,44 +18,32 @@ def to_minor(amount: Decimal | None, currency: str) -> int:
     return Money.parse(str(amount), currency).minor
 
 
+def _amount(label: Any) -> forms.DecimalField:
+    """An optional amount of money, zero or more, to the cent."""
+    return forms.DecimalField(label=label, min_value=0, decimal_places=2, required=False)
+
+
+def _percent(label: Any) -> forms.DecimalField:
+    """An optional share, from 0 to 100 per cent."""
+    return forms.DecimalField(
+        label=label, min_value=0, max_value=100, decimal_places=2, required=False
+    )
+
+
 class ShowForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     venue = forms.CharField(label=_("Venue"), max_length=200)
     town = forms.CharField(label=_("Town"), max_length=120, required=False)
-    cash_float = forms.DecimalField(
-        label=_("Cash in the box at the start"), min_value=0, decimal_places=2, required=False
-    )
+    cash_float = _amount(_("Cash in the box at the start"))
     cut = forms.ChoiceField(label=_("Venue's cut"), choices=Show.Cut.choices, initial="none")
-    cut_music = forms.DecimalField(
-        label=_("Cut on music, per cent"),
-        min_value=0,
-        max_value=100,
-        decimal_places=2,
-        required=False,
-    )
-    cut_apparel = forms.DecimalField(
-        label=_("Cut on apparel, per cent"),
-        min_value=0,
-        max_value=100,
-        decimal_places=2,
-        required=False,
-    )
-    cut_other = forms.DecimalField(
-        label=_("Cut on the rest, per cent"),
-        min_value=0,
-        max_value=100,
-        decimal_places=2,
-        required=False,
-    )
-    cut_fee = forms.DecimalField(
-        label=_("Fixed fee"), min_value=0, decimal_places=2, required=False
-    )
+    cut_music = _percent(_("Cut on music, per cent"))
+    cut_apparel = _percent(_("Cut on apparel, per cent"))
+    cut_other = _percent(_("Cut on the rest, per cent"))
+    cut_fee = _amount(_("Fixed fee"))
 
 
 class CloseForm(forms.Form):
-    cash_counted = forms.DecimalField(
-        label=_("Cash counted in the box"), min_value=0, decimal_places=2, required=False
-    )
+    cash_counted = _amount(_("Cash counted in the box"))
 
 
 class ProductForm(forms.Form):

@@ -32,14 +32,21 @@ from disquaire.orders.services import (
 )
 from disquaire.payments.base import ProviderError
 from disquaire.stock.errors import StockError
-from disquaire.stock.models import Reason
-from disquaire.stock.services import balances_lock, movement_record
+from disquaire.stock.services import balances_lock
 from disquaire.table.errors import TableError
 from disquaire.table.fan_services import buyer_fields, sale_buyer_record, sale_releases
-from disquaire.table.models import Category, Sale, SaleLine, Seller
-from disquaire.table.sale_parse import Refused, SaleBatch, sale_flags, sale_units
+from disquaire.table.models import Sale, SaleLine, Seller
+from disquaire.table.sale_parse import (
+    Refused,
+    SaleBatch,
+    lines_units,
+    sale_flags,
+    sale_lines,
+    sale_units,
+)
 from disquaire.table.selectors import phone_provider
 from disquaire.table.sellers import seller_check
+from disquaire.table.sync import units_take
 from disquaire.table.trace import trace
 
 REFERENCE_TYPE = "order"
@@ -140,18 +147,7 @@ def phone_checkout(
                 order=order,
                 buyer_sent=raw.get("fan") if isinstance(raw.get("fan"), dict) else {},
             )
-            SaleLine.objects.bulk_create(
-                SaleLine(
-                    sale=sale,
-                    product=line.product,
-                    product_ref=line.product_ref,
-                    name=line.product.name if line.product else line.name,
-                    category=line.product.category if line.product else Category.OTHER,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                )
-                for line in parsed.lines
-            )
+            SaleLine.objects.bulk_create(sale_lines(parsed))
             sale.answer = _answer(sale)
             sale.save(update_fields=["answer"])
             trace(action="phone_checkout", obj=sale, by=by,
@@ -218,24 +214,14 @@ def phone_sale_paid(*, order: Order) -> None:
         lines = list(
             sale.lines.select_related("product").prefetch_related("product__components__item")
         )
-        units: dict[int, list[Any]] = {}
-        for line in lines:
-            if line.product is None:
-                continue
-            for comp in line.product.components.all():
-                units.setdefault(comp.item_id, [comp.item, 0])[1] += comp.quantity * line.quantity
         try:
-            with transaction.atomic():
-                for _pk, (item, n) in sorted(units.items()):
-                    movement_record(
-                        item=item,
-                        quantity=n,
-                        reason=Reason.SOLD_TABLE,
-                        from_place=sale.show.place,
-                        actor=sale.seller.user,
-                        reference_type=REFERENCE_TYPE,
-                        reference_id=order.code,
-                    )
+            units_take(
+                lines_units(lines),
+                place=sale.show.place,
+                actor=sale.seller.user,
+                reference_id=order.code,
+                reference_type=REFERENCE_TYPE,
+            )
         except StockError:
             flags = ["stock"]
     sale.status = Sale.Status.FLAGGED if flags else Sale.Status.ACCEPTED

@@ -1,10 +1,12 @@
 """A sale as a phone sends it, read and checked: what no honest phone sends is refused,
-what the server cannot take as it is gets its flags, and the units it takes per item."""
+what the server cannot take as it is gets its flags, the units it takes per item, and
+its lines' rows."""
 
 from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from disquaire.stock.models import Item
-from disquaire.table.models import Sale, Seller, Show, TableProduct
+from disquaire.table.models import Category, Sale, SaleLine, Seller, Show, TableProduct
 
 MAX_LINES = 50
 MAX_UNITS = 999
@@ -176,12 +178,35 @@ def sale_flags(parsed: Parsed) -> list[str]:
     return sorted(set(flags))
 
 
-def sale_units(parsed: Parsed) -> list[tuple[Item, int]]:
-    """Units per item the sale takes from the bag, in item order (the lock order)."""
+def lines_units(lines: Iterable[Any]) -> list[tuple[Item, int]]:
+    """Units per item that ``lines`` (each with a ``product``, or none, and a
+    ``quantity``) take from the bag, in item order (the lock order)."""
     units: dict[int, list[Any]] = {}
-    for line in parsed.lines:
+    for line in lines:
         if line.product is None:
             continue
         for comp in line.product.components.all():
             units.setdefault(comp.item_id, [comp.item, 0])[1] += comp.quantity * line.quantity
     return [(item, n) for _pk, (item, n) in sorted(units.items())]
+
+
+def sale_units(parsed: Parsed) -> list[tuple[Item, int]]:
+    """Units per item the sale takes from the bag, in item order (the lock order)."""
+    return lines_units(parsed.lines)
+
+
+def sale_lines(parsed: Parsed) -> list[SaleLine]:
+    """The rows of the sale's lines (its id is ``parsed.id``), each keeping the name and
+    category of its product as they are now."""
+    return [
+        SaleLine(
+            sale_id=parsed.id,
+            product=line.product,
+            product_ref=line.product_ref,
+            name=line.product.name if line.product else line.name,
+            category=line.product.category if line.product else Category.OTHER,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+        )
+        for line in parsed.lines
+    ]

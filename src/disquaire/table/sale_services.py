@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.stock.errors import StockError
-from disquaire.stock.models import Reason
-from disquaire.stock.services import movement_record
 from disquaire.table.errors import TableError
 from disquaire.table.models import Sale
-from disquaire.table.sync import REFERENCE_TYPE
+from disquaire.table.sale_parse import lines_units
+from disquaire.table.sync import units_take
 from disquaire.table.trace import trace
 
 
@@ -27,25 +26,16 @@ def sale_resolve(
         if locked.status != Sale.Status.FLAGGED:
             raise TableError(_("This sale has nothing to resolve."))
         if take_stock:
-            units: dict[int, list[Any]] = {}
-            for line in locked.lines.select_related("product"):
-                if line.product is None:
-                    continue
-                for comp in line.product.components.select_related("item"):
-                    units.setdefault(comp.item_id, [comp.item, 0])[1] += (
-                        comp.quantity * line.quantity
-                    )
+            lines = locked.lines.select_related("product").prefetch_related(
+                "product__components__item"
+            )
             try:
-                for _pk, (item, n) in sorted(units.items()):
-                    movement_record(
-                        item=item,
-                        quantity=n,
-                        reason=Reason.SOLD_TABLE,
-                        from_place=locked.show.place,
-                        actor=actor,
-                        reference_type=REFERENCE_TYPE,
-                        reference_id=str(locked.pk),
-                    )
+                units_take(
+                    lines_units(lines),
+                    place=locked.show.place,
+                    actor=actor,
+                    reference_id=str(locked.pk),
+                )
             except StockError as exc:
                 raise TableError(str(exc)) from exc
         locked.status = Sale.Status.RESOLVED

@@ -17,11 +17,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from disquaire.stock.errors import StockError
-from disquaire.stock.models import Reason
+from disquaire.stock.models import Item, Place, Reason
 from disquaire.stock.services import balances_lock, movement_record
 from disquaire.table.errors import TableError
 from disquaire.table.fan_services import buyers_record
-from disquaire.table.models import Category, Sale, SaleLine, Seller
+from disquaire.table.models import Sale, SaleLine, Seller
 from disquaire.table.sale_parse import (
     Later,
     Parsed,
@@ -29,6 +29,7 @@ from disquaire.table.sale_parse import (
     SaleBatch,
     parse_uuid,
     sale_flags,
+    sale_lines,
     sale_units,
 )
 from disquaire.table.sellers import seller_check
@@ -44,24 +45,38 @@ def _answer(sale_id: Any, flags: list[str]) -> dict[str, Any]:
     return answer
 
 
+def units_take(
+    units: list[tuple[Item, int]],
+    *,
+    place: Place,
+    actor: Any,
+    reference_id: str,
+    reference_type: str = REFERENCE_TYPE,
+) -> None:
+    """Take a table sale's ``units`` out of ``place``, all or none: StockError (nothing
+    taken) when it does not hold them. The movements name the sale (a ``table_sale``
+    reference, the default) or, for a sale paid on the fan's phone, its order."""
+    # movement_record checks before it writes and rolls itself back; a sale of
+    # several items needs them all or none.
+    with transaction.atomic() if len(units) > 1 else nullcontext():
+        for item, quantity in units:
+            movement_record(
+                item=item,
+                quantity=quantity,
+                reason=Reason.SOLD_TABLE,
+                from_place=place,
+                actor=actor,
+                reference_type=reference_type,
+                reference_id=reference_id,
+            )
+
+
 def _take_units(*, seller: Seller, parsed: Parsed, sale_id: str) -> list[str]:
     """Take the sale's units out of the show's bag (its balances already locked); the
     flags when the bag does not hold them (nothing taken then)."""
     units = sale_units(parsed)
     try:
-        # movement_record checks before it writes and rolls itself back; a sale of
-        # several items needs them all or none.
-        with transaction.atomic() if len(units) > 1 else nullcontext():
-            for item, quantity in units:
-                movement_record(
-                    item=item,
-                    quantity=quantity,
-                    reason=Reason.SOLD_TABLE,
-                    from_place=parsed.show.place,
-                    actor=seller.user,
-                    reference_type=REFERENCE_TYPE,
-                    reference_id=sale_id,
-                )
+        units_take(units, place=parsed.show.place, actor=seller.user, reference_id=sale_id)
     except StockError:
         return ["stock"]
     return []
@@ -96,18 +111,7 @@ def _record(*, seller: Seller, new: list[Parsed]) -> dict[uuid.UUID, dict[str, A
                 answer=answers[parsed.id],
             )
         )
-        lines += [
-            SaleLine(
-                sale_id=parsed.id,
-                product=line.product,
-                product_ref=line.product_ref,
-                name=line.product.name if line.product else line.name,
-                category=line.product.category if line.product else Category.OTHER,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-            )
-            for line in parsed.lines
-        ]
+        lines += sale_lines(parsed)
     # A sale sent again at this moment by another batch that shares no lock with this
     # one (no unit to take, or a tampered copy) makes this insert fail: sales_sync then
     # runs the batch again, and finds it recorded.

@@ -27,7 +27,8 @@ from disquaire.backstage.services import invitations as invitation_services
 from disquaire.backstage.services import members as member_services
 from disquaire.backstage.views.common import (
     confirm_delete,
-    delete_after_confirming,
+    delete_back_to_list,
+    form_page,
     require_post_for_members,
 )
 from disquaire.catalog.markdown import markdown_to_html
@@ -252,29 +253,32 @@ def concert_edit(request: HttpRequest, artist: str, concert_id: int | None = Non
         else Concert(artist=obj)
     )
     form = ConcertForm(request.POST or None, instance=concert)
-    if request.method == "POST" and form.is_valid():
+
+    def act(_data: dict[str, Any]) -> tuple[str, str]:
         form.save()
-        messages.success(request, _("The concert is saved."))
-        return redirect("backstage:concerts", artist=obj.slug)
-    return render(
+        return _("The concert is saved."), reverse(
+            "backstage:concerts", kwargs={"artist": obj.slug}
+        )
+
+    return form_page(
         request,
-        "backstage/artist/concert_form.html",
-        {"artist": obj, "form": form, "concert": concert},
+        form=form,
+        template="backstage/artist/concert_form.html",
+        context={"artist": obj, "concert": concert},
+        act=act,
     )
 
 
 @login_required
 def concert_delete(request: HttpRequest, artist: str, concert_id: int) -> HttpResponse:
     concert = selectors.concert_for_member(user=request.user, slug=artist, concert_id=concert_id)
-    back = reverse("backstage:concerts", kwargs={"artist": concert.artist.slug})
-    return delete_after_confirming(
+    return delete_back_to_list(
         request,
         artist=concert.artist,
+        listing="concerts",
         thing=concert,
-        back=back,
         delete=concert.delete,
         done=_("The concert is deleted."),
-        then=back,
     )
 
 
@@ -309,33 +313,34 @@ def news_edit(request: HttpRequest, artist: str, post_id: int | None = None) -> 
         else NewsPost(artist=obj)
     )
     form = NewsPostForm(request.POST or None, instance=post)
-    if request.method == "POST" and form.is_valid():
+
+    def act(_data: dict[str, Any]) -> tuple[str, str]:
         edited = form.save(commit=False)
         if not edited.slug:
             edited.slug = _news_slug(obj, edited.title, edited.pk)
         edited.save()
-        messages.success(request, _("The news post is saved."))
-        return redirect("backstage:news", artist=obj.slug)
+        return _("The news post is saved."), reverse("backstage:news", kwargs={"artist": obj.slug})
+
     preview = markdown_to_html(form["body"].value() or "")
-    return render(
+    return form_page(
         request,
-        "backstage/artist/news_form.html",
-        {"artist": obj, "form": form, "post": post, "preview": preview},
+        form=form,
+        template="backstage/artist/news_form.html",
+        context={"artist": obj, "post": post, "preview": preview},
+        act=act,
     )
 
 
 @login_required
 def news_delete(request: HttpRequest, artist: str, post_id: int) -> HttpResponse:
     post = selectors.news_for_member(user=request.user, slug=artist, post_id=post_id)
-    back = reverse("backstage:news", kwargs={"artist": post.artist.slug})
-    return delete_after_confirming(
+    return delete_back_to_list(
         request,
         artist=post.artist,
+        listing="news",
         thing=post,
-        back=back,
         delete=post.delete,
         done=_("The news post is deleted."),
-        then=back,
     )
 
 

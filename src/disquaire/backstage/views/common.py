@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from disquaire.backstage import selectors
 from disquaire.catalog.models import Artist
@@ -100,6 +101,33 @@ def delete_after_confirming(
         return redirect(back)
     messages.success(request, done)
     return redirect(then)
+
+
+def delete_back_to_list(
+    request: HttpRequest,
+    *,
+    artist: Artist,
+    listing: str,
+    thing: Any,
+    delete: Callable[[], object],
+    done: str,
+    explanation: str = "",
+    refused: type[Exception] | tuple[type[Exception], ...] = (),
+) -> HttpResponse:
+    """``delete_after_confirming`` for a thing listed on the band's page ``listing`` (a
+    backstage URL name taking the artist): cancel, refusal and success all go back there."""
+    back = reverse(f"backstage:{listing}", kwargs={"artist": artist.slug})
+    return delete_after_confirming(
+        request,
+        artist=artist,
+        thing=thing,
+        back=back,
+        delete=delete,
+        done=done,
+        then=back,
+        explanation=explanation,
+        refused=refused,
+    )
 
 
 def form_page(

@@ -22,7 +22,8 @@ from disquaire.backstage.forms_selling import (
 )
 from disquaire.backstage.views.common import (
     confirm_delete,
-    delete_after_confirming,
+    delete_back_to_list,
+    form_page,
     require_post_for_members,
 )
 from disquaire.catalog.models import Release
@@ -199,8 +200,8 @@ def shipping_zone_edit(
         else None
     )
     form = ShippingZoneForm(request.POST or None, currency=obj.currency, zone=zone)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def act(data: dict[str, Any]) -> tuple[str, str]:
         selling_services.shipping_zone_save(
             artist=obj,
             zone=zone,
@@ -209,27 +210,29 @@ def shipping_zone_edit(
             first_item_minor=data["first_item"] or 0,
             additional_item_minor=data["additional_item"] or 0,
         )
-        messages.success(request, _("The shipping zone is saved."))
-        return redirect("backstage:shipping", artist=obj.slug)
-    return render(
+        return _("The shipping zone is saved."), reverse(
+            "backstage:shipping", kwargs={"artist": obj.slug}
+        )
+
+    return form_page(
         request,
-        "backstage/selling/zone_form.html",
-        {"artist": obj, "zone": zone, "form": form},
+        form=form,
+        template="backstage/selling/zone_form.html",
+        context={"artist": obj, "zone": zone},
+        act=act,
     )
 
 
 @login_required
 def shipping_zone_delete(request: HttpRequest, artist: str, zone_id: int) -> HttpResponse:
     zone = selectors.shipping_zone_for_member(user=request.user, slug=artist, zone_id=zone_id)
-    back = reverse("backstage:shipping", kwargs={"artist": zone.artist.slug})
-    return delete_after_confirming(
+    return delete_back_to_list(
         request,
         artist=zone.artist,
+        listing="shipping",
         thing=zone.name,
-        back=back,
         delete=lambda: selling_services.shipping_zone_delete(zone=zone),
         done=_("The shipping zone is deleted."),
-        then=back,
     )
 
 
@@ -237,8 +240,17 @@ def shipping_zone_delete(request: HttpRequest, artist: str, zone_id: int) -> Htt
 def shop_settings(request: HttpRequest, artist: str) -> HttpResponse:
     obj = selectors.artist_for_member(user=request.user, slug=artist)
     form = ShopSettingsForm(request.POST or None, instance=shop_settings_for(obj))
-    if request.method == "POST" and form.is_valid():
-        selling_services.shop_settings_update(artist=obj, **form.cleaned_data)
-        messages.success(request, _("The shop settings are saved."))
-        return redirect("backstage:shop_settings", artist=obj.slug)
-    return render(request, "backstage/selling/settings.html", {"artist": obj, "form": form})
+
+    def act(data: dict[str, Any]) -> tuple[str, str]:
+        selling_services.shop_settings_update(artist=obj, **data)
+        return _("The shop settings are saved."), reverse(
+            "backstage:shop_settings", kwargs={"artist": obj.slug}
+        )
+
+    return form_page(
+        request,
+        form=form,
+        template="backstage/selling/settings.html",
+        context={"artist": obj},
+        act=act,
+    )

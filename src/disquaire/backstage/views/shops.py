@@ -33,8 +33,6 @@ from disquaire.consignment.models import ReportSource, Shop
 from disquaire.consignment.services import (
     consignment_place,
     consignment_return,
-    count_report,
-    sales_report,
     shop_create,
     shop_link_renew,
     shop_link_revoke,
@@ -174,22 +172,7 @@ def shop_report(request: HttpRequest, artist: str, shop_id: int) -> HttpResponse
     if kind in forms and forms[kind].is_valid():
         form = forms[kind]
         try:
-            if kind == KIND_SALES:
-                sales_report(
-                    shop=shop,
-                    lines=form.result(),
-                    source=ReportSource.BAND,
-                    actor=request.user,
-                    note=form.cleaned_data["note"],
-                )
-            else:
-                count_report(
-                    shop=shop,
-                    counts=form.result(),
-                    source=ReportSource.BAND,
-                    actor=request.user,
-                    note=form.cleaned_data["note"],
-                )
+            form.record(shop=shop, source=ReportSource.BAND, actor=request.user)
         except ConsignmentError as exc:
             form.add_error(None, str(exc))
         else:

@@ -25,7 +25,7 @@ from disquaire.backstage.forms_stock import (
     PlaceForm,
     ReceiveForm,
 )
-from disquaire.backstage.views.common import delete_after_confirming, form_page, paged
+from disquaire.backstage.views.common import delete_back_to_list, form_page, paged
 from disquaire.core.exporters import exporter_response
 from disquaire.stock import selectors as stock_selectors
 from disquaire.stock import services as stock_services
@@ -187,17 +187,15 @@ def stock_item_edit(request: HttpRequest, artist: str, item_id: int | None = Non
 def stock_item_delete(request: HttpRequest, artist: str, item_id: int) -> HttpResponse:
     obj = selectors.artist_for_member(user=request.user, slug=artist)
     item = _item_for(obj, item_id)
-    back = reverse("backstage:stock", kwargs={"artist": obj.slug})
-    return delete_after_confirming(
+    return delete_back_to_list(
         request,
         artist=obj,
+        listing="stock",
         thing=item,
-        back=back,
         explanation=_("Only an item no offer uses and with no movement can be deleted."),
         delete=lambda: stock_services.item_delete(item=item),
         refused=StockError,
         done=_("The item is deleted."),
-        then=back,
     )
 
 

@@ -5,26 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from disquaire.catalog.models import Release
+from disquaire.fans.pages import private_render
 from disquaire.fans.referrals import services
 from disquaire.fans.referrals.models import ReleaseReward
 from disquaire.fans.referrals.selectors import referral_settings_for
 from disquaire.fans.referrals.web import device_ensure, referral_cookie_set
 from disquaire.fans.selectors import fan_current
-
-
-def _render(request: HttpRequest, template: str, status: int = 200, **context: Any) -> HttpResponse:
-    response = render(request, template, {"canonical": "", "ld": [], **context}, status=status)
-    response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex"
-    return response
 
 
 @never_cache
@@ -65,7 +58,7 @@ def share_page_view(request: HttpRequest, release_id: int) -> HttpResponse:
         url = request.build_absolute_uri(
             reverse("fans_referrals:share_visit", kwargs={"code": link.code})
         )
-    return _render(
+    return private_render(
         request,
         "fans/referrals/share.html",
         title=_("Your share link"),
