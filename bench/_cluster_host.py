@@ -200,7 +200,8 @@ def host_check(data: dict[str, Any]) -> dict[str, Any]:
             ).aggregate(n=Sum("quantity"))["n"]
             or 0
         )
-        problems.append(f"numbered edition: {sold} sold of {data['limited_stock']}")
+        if sold > data["limited_stock"]:
+            problems.append(f"numbered edition: {sold} sold of {data['limited_stock']}")
         oversold += max(0, sold - data["limited_stock"])
     for balance in Balance.objects.filter(quantity__lt=0):
         oversold += -balance.quantity
