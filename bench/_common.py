@@ -96,6 +96,17 @@ def tree_cpu_seconds(*roots: int) -> float:
     return sum(table[pid][2] for pid in pids)
 
 
+def server_cpu_seconds(server: int) -> dict[str, float]:
+    """CPU seconds used so far by the web server (process ``server`` and its children),
+    PostgreSQL (every postgres process) and this load generator."""
+    table = proc_table()
+    return {
+        "web": sum(table[pid][2] for pid in proc_tree(server, table) if pid in table),
+        "database": sum(cpu for _ppid, name, cpu in table.values() if name.startswith("postgres")),
+        "load": time.process_time(),
+    }
+
+
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 

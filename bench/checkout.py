@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from _common import PG_ADMIN_URL, free_port, pg_database
+from _common import PG_ADMIN_URL, free_port, pg_database, server_cpu_seconds
 
 TARGET_ORDERS_PER_S = 100
 
@@ -83,19 +83,6 @@ def make_edition(units: int) -> tuple[str, int]:
 
     PaymentSettings.objects.create(artist=artist, test_mode=True)
     return artist.slug, offer.pk
-
-
-def cpu_seconds(server: int) -> dict[str, float]:
-    """CPU seconds used so far by the web server (process ``server`` and its children),
-    PostgreSQL (every postgres process) and this load generator."""
-    from _common import proc_table, proc_tree
-
-    table = proc_table()
-    return {
-        "web": sum(table[pid][2] for pid in proc_tree(server, table) if pid in table),
-        "database": sum(cpu for _ppid, name, cpu in table.values() if name.startswith("postgres")),
-        "load": time.process_time(),
-    }
 
 
 class Fan:
@@ -279,11 +266,11 @@ def main() -> None:
                 raise SystemExit("the server did not start")
             time.sleep(0.2)
 
-        cpu_before = cpu_seconds(server.pid)
+        cpu_before = server_cpu_seconds(server.pid)
         started = time.perf_counter()
         outcomes = asyncio.run(fans_buy(port, artist, offer_id, fans, attempts))
         elapsed = time.perf_counter() - started
-        cpu_after = cpu_seconds(server.pid)
+        cpu_after = server_cpu_seconds(server.pid)
 
         from django.db.models import Count, Sum
 

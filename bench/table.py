@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from _common import PG_ADMIN_URL, free_port, pg_database
+from _common import PG_ADMIN_URL, free_port, pg_database, server_cpu_seconds
 
 TARGET_SYNC_S = 10.0
 BATCH = 200  # what the app sends at a time (table/app.js)
@@ -137,17 +137,6 @@ class Phone:
         return json.loads(data)["results"]
 
 
-def cpu_seconds(server: int) -> dict[str, float]:
-    from _common import proc_table, proc_tree
-
-    table = proc_table()
-    return {
-        "web": sum(table[pid][2] for pid in proc_tree(server, table) if pid in table),
-        "database": sum(cpu for _ppid, name, cpu in table.values() if name.startswith("postgres")),
-        "load": time.process_time(),
-    }
-
-
 def sync_all(phones: list[Phone]) -> list[BaseException]:
     """Every phone at once; every other one sends its first batch twice, concurrently."""
     jobs: list[tuple[Phone, list[list[dict]]]] = []
@@ -231,11 +220,11 @@ def main() -> None:
             phone.sell_offline(table, per_phone, rng)
         sent = {sale["id"]: sale for phone in phones for sale in phone.queue}
 
-        cpu_before = cpu_seconds(server.pid)
+        cpu_before = server_cpu_seconds(server.pid)
         started = time.perf_counter()
         errors = sync_all(phones)
         elapsed = time.perf_counter() - started
-        cpu_after = cpu_seconds(server.pid)
+        cpu_after = server_cpu_seconds(server.pid)
 
         from django.db.models import Count, Sum
 
