@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import resource
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,3 +130,44 @@ def pg_database(action: str, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
         else:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def serve_production(
+    port: int, env: dict[str, str], probe: str, options: list[str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start `disquaire serve --production` (no worker, no migrate) on ``port`` with
+    ``env`` and wait, 60 s at most, until GET ``probe`` answers 200."""
+    import http.client
+
+    command = [sys.executable, "-m", "disquaire", "serve", "--production", "--no-worker"]
+    command += ["--no-migrate", "--port", str(port), *(options or [])]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", probe, headers={"Host": f"127.0.0.1:{port}"})
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            server.wait()
+            raise SystemExit("the server did not start")
+        time.sleep(0.2)
+
+
+def server_stop(server: subprocess.Popen[bytes] | None, db_name: str) -> None:
+    """Stop ``server`` (30 s to end, then killed), close Django's connections and drop
+    the bench's database ``db_name``."""
+    if server is not None:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    from django.db import connections
+
+    connections.close_all()
+    pg_database("drop", db_name)

@@ -19,19 +19,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import http.client
 import json
 import os
 import re
 import secrets
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from _common import PG_ADMIN_URL, free_port, pg_database, server_cpu_seconds
+from _common import (
+    PG_ADMIN_URL,
+    free_port,
+    pg_database,
+    serve_production,
+    server_cpu_seconds,
+    server_stop,
+)
 
 TARGET_ORDERS_PER_S = 100
 
@@ -245,26 +250,9 @@ def main() -> None:
     try:
         artist, offer_id = make_edition(units)
         port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "disquaire", "serve", "--production", "--no-worker"]
-            + ["--no-migrate", "--port", str(port)]
-            + (["--processes", str(args.processes)] if args.processes else [])
-            + (["--threads", str(args.threads)] if args.threads else []),
-            env=env,
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                probe.request("GET", "/cart/", headers={"Host": f"127.0.0.1:{port}"})
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("the server did not start")
-            time.sleep(0.2)
+        options = ["--processes", str(args.processes)] if args.processes else []
+        options += ["--threads", str(args.threads)] if args.threads else []
+        server = serve_production(port, env, "/cart/", options)
 
         cpu_before = server_cpu_seconds(server.pid)
         started = time.perf_counter()
@@ -344,16 +332,7 @@ def main() -> None:
         if oversold:
             raise SystemExit(1)
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        from django.db import connections
-
-        connections.close_all()
-        pg_database("drop", db_name)
+        server_stop(server, db_name)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ import random
 import re
 import secrets
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -34,7 +33,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from _common import PG_ADMIN_URL, free_port, pg_database, server_cpu_seconds
+from _common import (
+    PG_ADMIN_URL,
+    free_port,
+    pg_database,
+    serve_production,
+    server_cpu_seconds,
+    server_stop,
+)
 
 TARGET_SYNC_S = 10.0
 BATCH = 200  # what the app sends at a time (table/app.js)
@@ -197,21 +203,7 @@ def main() -> None:
     try:
         table = make_table(devices)
         port = free_port()
-        command = [sys.executable, "-m", "disquaire", "serve", "--production", "--no-worker"]
-        command += ["--no-migrate", "--port", str(port)]
-        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                probe.request("GET", "/table/join/", headers={"Host": f"127.0.0.1:{port}"})
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("the server did not start")
-            time.sleep(0.2)
+        server = serve_production(port, env, "/table/join/")
 
         rng = random.Random(1)
         phones = [Phone(port, table["slug"]) for _ in range(devices)]
@@ -277,16 +269,7 @@ def main() -> None:
         if duplicates or lost or errors or not bag_ok:
             raise SystemExit(1)
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        from django.db import connections
-
-        connections.close_all()
-        pg_database("drop", db_name)
+        server_stop(server, db_name)
 
 
 if __name__ == "__main__":
