@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import secrets
 import subprocess
 import sys
 import time
@@ -130,6 +131,27 @@ def pg_database(action: str, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
         else:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def production_env(db_name: str, data_dir: Path) -> dict[str, str]:
+    """The environment of `disquaire serve --production` on this machine's plain HTTP,
+    with the bench's own database ``db_name`` and data folder."""
+    return {
+        **os.environ,
+        "DATABASE_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + db_name,
+        "DISQUAIRE_DATA_DIR": str(data_dir),
+        "DISQUAIRE_SECRET_KEY": secrets.token_urlsafe(40),
+        "DISQUAIRE_PRODUCTION": "1",
+        "DISQUAIRE_SSL_REDIRECT": "0",
+        "DISQUAIRE_SECURE_COOKIES": "0",
+        "DISQUAIRE_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DISQUAIRE_SITE_URL": "http://127.0.0.1",
+        # The production setup of docs/deploy.md: nginx sends the files. No file is sent
+        # here, but `serve` sizes its threads by it (2 a process instead of 16).
+        "DISQUAIRE_FILE_SERVING": os.environ.get("DISQUAIRE_FILE_SERVING", "x-accel"),
+        "DISQUAIRE_LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "disquaire.config.settings",
+    }
 
 
 def serve_production(

@@ -30,9 +30,9 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from _common import (
-    PG_ADMIN_URL,
     free_port,
     pg_database,
+    production_env,
     serve_production,
     server_cpu_seconds,
     server_stop,
@@ -223,26 +223,13 @@ def main() -> None:
     db_name = f"disquaire_bench_{os.getpid()}"
     data_dir = Path(tempfile.mkdtemp(prefix="dq-bench-checkout-"))
     env = {
-        **os.environ,
-        "DATABASE_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + db_name,
-        "DISQUAIRE_DATA_DIR": str(data_dir),
-        "DISQUAIRE_SECRET_KEY": secrets.token_urlsafe(40),
-        "DISQUAIRE_PRODUCTION": "1",
-        "DISQUAIRE_SSL_REDIRECT": "0",
-        "DISQUAIRE_SECURE_COOKIES": "0",
-        "DISQUAIRE_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DISQUAIRE_SITE_URL": "http://127.0.0.1",
-        # The production setup of docs/deploy.md: nginx sends the files. No file is sent
-        # here, but `serve` sizes its threads by it (2 a process instead of 16).
-        "DISQUAIRE_FILE_SERVING": os.environ.get("DISQUAIRE_FILE_SERVING", "x-accel"),
+        **production_env(db_name, data_dir),
         "DISQUAIRE_PAYMENT_PROVIDERS": "test",
         # Every fan comes from this one address with the same email: lift the
         # per-address checkout limits (30 an hour), as the lab does, or they answer 429.
         "DISQUAIRE_CHECKOUT_PER_IP": "1000000",
         "DISQUAIRE_CHECKOUT_PER_EMAIL": "1000000",
         "DISQUAIRE_TEST_PAYMENTS_IN_PRODUCTION": "1",
-        "DISQUAIRE_LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "disquaire.config.settings",
     }
     os.environ.update(env)
     pg_database("create", db_name)

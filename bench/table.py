@@ -34,9 +34,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from _common import (
-    PG_ADMIN_URL,
     free_port,
     pg_database,
+    production_env,
     serve_production,
     server_cpu_seconds,
     server_stop,
@@ -183,20 +183,7 @@ def main() -> None:
 
     db_name = f"disquaire_bench_table_{os.getpid()}"
     data_dir = Path(tempfile.mkdtemp(prefix="dq-bench-table-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + db_name,
-        "DISQUAIRE_DATA_DIR": str(data_dir),
-        "DISQUAIRE_SECRET_KEY": secrets.token_urlsafe(40),
-        "DISQUAIRE_PRODUCTION": "1",
-        "DISQUAIRE_SSL_REDIRECT": "0",
-        "DISQUAIRE_SECURE_COOKIES": "0",
-        "DISQUAIRE_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DISQUAIRE_SITE_URL": "http://127.0.0.1",
-        "DISQUAIRE_FILE_SERVING": os.environ.get("DISQUAIRE_FILE_SERVING", "x-accel"),
-        "DISQUAIRE_LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "disquaire.config.settings",
-    }
+    env = production_env(db_name, data_dir)
     os.environ.update(env)
     pg_database("create", db_name)
     server: subprocess.Popen[bytes] | None = None
