@@ -85,7 +85,7 @@ def audit_log(
 
 def _flush(pending: list[ActivityEntry]) -> None:
     if pending:
-        insert_rows(list(pending))
+        insert_rows(pending)
     pending.clear()
 
 

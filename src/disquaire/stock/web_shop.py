@@ -61,6 +61,7 @@ def _web_shop_write(
     reference_id: str,
     note: str,
 ) -> None:
+    reference_type, reference_id, note = reference_type[:40], str(reference_id)[:64], note[:500]
     if reason == Reason.SOLD_ONLINE:
         for item_id, quantity in sorted(quantities.items()):
             _web_sale_write(
@@ -68,23 +69,23 @@ def _web_shop_write(
                 item_id=item_id,
                 place_id=place_id,
                 quantity=quantity,
-                reference_type=reference_type[:40],
-                reference_id=str(reference_id)[:64],
-                note=note[:500],
+                reference_type=reference_type,
+                reference_id=reference_id,
+                note=note,
             )
         return
     locked = ledger.balances_lock(pairs=[(item_id, place_id) for item_id in quantities])
     insert_rows(
         [
-            Movement(
+            _movement(
                 artist_id=artist_id,
                 item_id=item_id,
                 quantity=quantity,
-                to_place_id=place_id,
+                place_id=place_id,
                 reason=reason,
-                reference_type=reference_type[:40],
-                reference_id=str(reference_id)[:64],
-                note=note[:500],
+                reference_type=reference_type,
+                reference_id=reference_id,
+                note=note,
             )
             for item_id, quantity in sorted(quantities.items())
         ]
@@ -94,6 +95,32 @@ def _web_shop_write(
 
 
 _T_MOVEMENT = Movement._meta.db_table
+
+
+def _movement(
+    *,
+    artist_id: int,
+    item_id: int,
+    quantity: int,
+    place_id: int,
+    reason: str,
+    reference_type: str,
+    reference_id: str,
+    note: str,
+) -> Movement:
+    """The web shop's ledger row: a sale leaves ``place_id``, a restock comes back to it."""
+    sold = reason == Reason.SOLD_ONLINE
+    return Movement(
+        artist_id=artist_id,
+        item_id=item_id,
+        quantity=quantity,
+        from_place_id=place_id if sold else None,
+        to_place_id=None if sold else place_id,
+        reason=reason,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        note=note,
+    )
 
 
 def _web_sale_write(
@@ -123,11 +150,11 @@ def _web_sale_write(
             if cursor.rowcount != 1:
                 raise StockError(_("The units sold are no longer at the web shop's place."))
         insert_row(
-            Movement(
+            _movement(
                 artist_id=artist_id,
                 item_id=item_id,
                 quantity=quantity,
-                from_place_id=place_id,
+                place_id=place_id,
                 reason=Reason.SOLD_ONLINE,
                 reference_type=reference_type,
                 reference_id=reference_id,
