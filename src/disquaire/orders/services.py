@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -155,6 +155,20 @@ class PayingOrderSpec(OrderSpec):
     is_test: bool = False
     hold: timedelta | None = None
 
+    @classmethod
+    def of(
+        cls,
+        order: OrderSpec,
+        *,
+        provider: str,
+        started: bool = False,
+        is_test: bool = False,
+        hold: timedelta | None = None,
+    ) -> PayingOrderSpec:
+        """``order`` with its payment: the order's keywords are not written twice."""
+        made = {field.name: getattr(order, field.name) for field in fields(OrderSpec)}
+        return cls(**made, provider=provider, started=started, is_test=is_test, hold=hold)
+
 
 # --- orders ------------------------------------------------------------------------------
 
@@ -174,6 +188,12 @@ def order_create_paying(spec: PayingOrderSpec) -> tuple[Order, Payment]:
     order, payment = _order_create(spec)
     assert payment is not None
     return order, payment
+
+
+def order_place(spec: OrderSpec) -> tuple[Order, Payment | None]:
+    """``order_create`` for an ``OrderSpec``, ``order_create_paying`` for a
+    ``PayingOrderSpec`` (its payment, else None), for callers that build the value."""
+    return _order_create(spec)
 
 
 def _order_create(spec: OrderSpec) -> tuple[Order, Payment | None]:

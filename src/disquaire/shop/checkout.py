@@ -27,10 +27,11 @@ from disquaire.orders.services import (
     Address,
     LineSpec,
     OrderError,
+    OrderSpec,
+    PayingOrderSpec,
     order_cancel,
-    order_create,
-    order_create_paying,
     order_paid_free,
+    order_place,
     payment_fail,
 )
 from disquaire.payments.base import BasePaymentProvider, ProviderError
@@ -245,26 +246,7 @@ def checkout_start(
 
     def create(credit_minor: int) -> Order:
         nonlocal payment
-        if provider is None:
-            return order_create(
-                artist=group.artist,
-                email=email,
-                lines=lines,
-                shipping_minor=shipping,
-                address=address,
-                vat_note=settings_row.vat_note,
-                language=language,
-                mailing_list_opt_in=mailing_list_opt_in,
-                referrer=referrer,
-                campaign=campaign,
-                credit_minor=credit_minor,
-                delivery=delivered,
-                pickup_place=pickup_place,
-            )
-        made, payment = order_create_paying(
-            provider=provider.identifier,
-            started=provider.starts_at_once,
-            is_test=provider.marks_test,
+        spec = OrderSpec(
             artist=group.artist,
             email=email,
             lines=lines,
@@ -278,8 +260,16 @@ def checkout_start(
             credit_minor=credit_minor,
             delivery=delivered,
             pickup_place=pickup_place,
-            hold=provider.hold,
         )
+        if provider is not None:
+            spec = PayingOrderSpec.of(
+                spec,
+                provider=provider.identifier,
+                started=provider.starts_at_once,
+                is_test=provider.marks_test,
+                hold=provider.hold,
+            )
+        made, payment = order_place(spec)
         return made
 
     try:
