@@ -125,10 +125,15 @@ def _same_card(*, order: Order, referrer_email: str) -> bool:
     )
     if not mine:
         return False
-    theirs = Payment.objects.filter(
-        order__email__iexact=referrer_email, state=PaymentState.CONFIRMED
-    ).exclude(order=order)
-    return any(theirs.filter(provider_data__card_fingerprint=fp).exists() for fp in mine)
+    return (
+        Payment.objects.filter(
+            order__email__iexact=referrer_email,
+            state=PaymentState.CONFIRMED,
+            provider_data__card_fingerprint__in=sorted(mine),
+        )
+        .exclude(order=order)
+        .exists()
+    )
 
 
 def _refuse(referral: Referral, refusal: str) -> Referral:
