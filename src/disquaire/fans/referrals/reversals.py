@@ -11,11 +11,16 @@ from disquaire.fans.referrals.models import CreditEntry, Referral, ReleaseReward
 from disquaire.orders.models import Order
 from disquaire.orders.transitions import audit_log
 
+# What a referral becomes when its reward is cancelled by an entry of this kind.
+_STATE_AFTER = {
+    CreditEntry.Kind.REVERSED: Referral.State.REVERSED,
+    CreditEntry.Kind.VOIDED: Referral.State.VOIDED,
+}
 
-def _cancel(
-    *, referral: Referral, kind: str, state: str, reason: str, actor: str
-) -> CreditEntry | None:
-    """Append the entry cancelling the referral's earned credit (account locked first)."""
+
+def _cancel(*, referral: Referral, kind: str, reason: str, actor: str) -> CreditEntry | None:
+    """Append the entry cancelling the referral's earned credit (account locked first);
+    the referral moves to the state that goes with ``kind``."""
     account = account_lock(artist_id=referral.artist_id, email=referral.referrer_email)
     earned = (
         CreditEntry.objects.filter(
@@ -42,7 +47,7 @@ def _cancel(
     ReleaseReward.objects.filter(referral=referral, state=ReleaseReward.State.EARNED).update(
         state=ReleaseReward.State.CANCELLED
     )
-    referral.state = state
+    referral.state = _STATE_AFTER[CreditEntry.Kind(kind)]
     referral.save(update_fields=["state"])
     return entry
 
@@ -61,7 +66,6 @@ def referral_on_refunded(*, order: Order) -> None:
     entry = _cancel(
         referral=referral,
         kind=CreditEntry.Kind.REVERSED,
-        state=Referral.State.REVERSED,
         reason="order refunded",
         actor="system",
     )
@@ -94,7 +98,6 @@ def referral_sale_cancel(*, sale_ref: str, reason: str, actor: str) -> Referral 
             entry = _cancel(
                 referral=referral,
                 kind=CreditEntry.Kind.REVERSED,
-                state=Referral.State.REVERSED,
                 reason=reason,
                 actor=actor,
             )
@@ -125,7 +128,6 @@ def credit_void(*, referral: Referral, reason: str, actor: str) -> CreditEntry |
         entry = _cancel(
             referral=referral,
             kind=CreditEntry.Kind.VOIDED,
-            state=Referral.State.VOIDED,
             reason=reason,
             actor=actor,
         )
