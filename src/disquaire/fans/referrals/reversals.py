@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from disquaire.core.audit import activity_record
-from disquaire.fans.referrals.credit import CreditError, account_lock
+from disquaire.fans.referrals.credit import ORDER_REFERRAL_LOCKED, CreditError, account_lock
 from disquaire.fans.referrals.models import CreditEntry, Referral, ReleaseReward
 from disquaire.orders.models import Order
 from disquaire.orders.transitions import audit_log
@@ -56,11 +56,7 @@ def referral_on_refunded(*, order: Order) -> None:
     """The referred order was refunded: its reward is reversed (inside the refund's
     transaction). Credit already spent is not taken from that order; the fan owes it
     (``Balance.owed``) and cannot spend more until it is made up."""
-    referral = (
-        Referral.objects.select_for_update()
-        .filter(order_id=order.pk, state=Referral.State.COUNTED)
-        .first()
-    )
+    referral = ORDER_REFERRAL_LOCKED.one(order_id=order.pk, state=Referral.State.COUNTED.value)
     if referral is None:
         return
     entry = _cancel(
