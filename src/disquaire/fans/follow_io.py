@@ -12,6 +12,7 @@ from django.utils import timezone
 from disquaire.catalog.models import Artist
 from disquaire.core.addresses import email_normalise
 from disquaire.core.audit import activity_record
+from disquaire.core.csvsafe import csv_text
 from disquaire.fans.follow import _get_or_create, _language, follower_request
 from disquaire.fans.follow_models import ConsentSource, Follower, FollowerState
 
@@ -132,29 +133,24 @@ EXPORT_COLUMNS = [
 
 def followers_export(*, artist: Artist) -> str:
     """Every follower of ``artist`` with their consent, as CSV."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for f in Follower.objects.filter(artist=artist).order_by("email").iterator():
-        writer.writerow(
+    followers = Follower.objects.filter(artist=artist).order_by("email").iterator()
+    return csv_text(
+        header=EXPORT_COLUMNS,
+        rows=(
             [
-                _csv_safe(f.email),
+                f.email,
                 f.state,
                 f.language,
                 f.country,
                 f.consent_source,
                 f.consent_at.isoformat(),
-                _csv_safe(f.consent_where),
-                _csv_safe(f.consent_text),
+                f.consent_where,
+                f.consent_text,
                 f.confirmed_at.isoformat() if f.confirmed_at else "",
                 int(f.wants_news),
                 int(f.wants_releases),
                 int(f.wants_concerts),
             ]
-        )
-    return out.getvalue()
-
-
-def _csv_safe(text: str) -> str:
-    """No formula injection when the band opens the file in a spreadsheet."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+            for f in followers
+        ),
+    )

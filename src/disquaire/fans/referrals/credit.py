@@ -125,10 +125,15 @@ def _same_card(*, order: Order, referrer_email: str) -> bool:
     )
     if not mine:
         return False
-    theirs = Payment.objects.filter(
-        order__email__iexact=referrer_email, state=PaymentState.CONFIRMED
-    ).exclude(order=order)
-    return any(theirs.filter(provider_data__card_fingerprint=fp).exists() for fp in mine)
+    return (
+        Payment.objects.filter(
+            order__email__iexact=referrer_email,
+            state=PaymentState.CONFIRMED,
+            provider_data__card_fingerprint__in=sorted(mine),
+        )
+        .exclude(order=order)
+        .exists()
+    )
 
 
 def _refuse(referral: Referral, refusal: str) -> Referral:
@@ -192,8 +197,9 @@ def _rules_refusal(rules: ReferralSettings | None, amount_minor: int) -> str:
     return ""
 
 
-# Asked at every payment (most orders came through no share link): compiled once.
-_OPEN_REFERRAL_LOCKED = Compiled(
+# The order's referral in a state, locked. Asked at every payment and every refund (most
+# orders came through no share link): compiled once.
+ORDER_REFERRAL_LOCKED = Compiled(
     lambda order_id, state: (
         Referral.objects.select_for_update().filter(order_id=order_id, state=state).order_by()[:1]
     )
@@ -204,7 +210,7 @@ def referral_on_paid(*, order: Order, now: datetime | None = None) -> Referral |
     """The referred order is paid: count the referral and reward the referrer, within
     the band's rules. Runs inside the transaction that marks the order paid."""
     now = now or timezone.now()
-    referral = _OPEN_REFERRAL_LOCKED.one(order_id=order.pk, state=Referral.State.OPEN.value)
+    referral = ORDER_REFERRAL_LOCKED.one(order_id=order.pk, state=Referral.State.OPEN.value)
     if referral is None:
         return None
     rules = ReferralSettings.objects.filter(artist_id=order.artist_id).first()

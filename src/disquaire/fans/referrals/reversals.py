@@ -6,16 +6,21 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from disquaire.core.audit import activity_record
-from disquaire.fans.referrals.credit import CreditError, account_lock
+from disquaire.fans.referrals.credit import ORDER_REFERRAL_LOCKED, CreditError, account_lock
 from disquaire.fans.referrals.models import CreditEntry, Referral, ReleaseReward
 from disquaire.orders.models import Order
 from disquaire.orders.transitions import audit_log
 
+# What a referral becomes when its reward is cancelled by an entry of this kind.
+_STATE_AFTER = {
+    CreditEntry.Kind.REVERSED: Referral.State.REVERSED,
+    CreditEntry.Kind.VOIDED: Referral.State.VOIDED,
+}
 
-def _cancel(
-    *, referral: Referral, kind: str, state: str, reason: str, actor: str
-) -> CreditEntry | None:
-    """Append the entry cancelling the referral's earned credit (account locked first)."""
+
+def _cancel(*, referral: Referral, kind: str, reason: str, actor: str) -> CreditEntry | None:
+    """Append the entry cancelling the referral's earned credit (account locked first);
+    the referral moves to the state that goes with ``kind``."""
     account = account_lock(artist_id=referral.artist_id, email=referral.referrer_email)
     earned = (
         CreditEntry.objects.filter(
@@ -42,7 +47,7 @@ def _cancel(
     ReleaseReward.objects.filter(referral=referral, state=ReleaseReward.State.EARNED).update(
         state=ReleaseReward.State.CANCELLED
     )
-    referral.state = state
+    referral.state = _STATE_AFTER[CreditEntry.Kind(kind)]
     referral.save(update_fields=["state"])
     return entry
 
@@ -51,17 +56,12 @@ def referral_on_refunded(*, order: Order) -> None:
     """The referred order was refunded: its reward is reversed (inside the refund's
     transaction). Credit already spent is not taken from that order; the fan owes it
     (``Balance.owed``) and cannot spend more until it is made up."""
-    referral = (
-        Referral.objects.select_for_update()
-        .filter(order_id=order.pk, state=Referral.State.COUNTED)
-        .first()
-    )
+    referral = ORDER_REFERRAL_LOCKED.one(order_id=order.pk, state=Referral.State.COUNTED.value)
     if referral is None:
         return
     entry = _cancel(
         referral=referral,
         kind=CreditEntry.Kind.REVERSED,
-        state=Referral.State.REVERSED,
         reason="order refunded",
         actor="system",
     )
@@ -94,7 +94,6 @@ def referral_sale_cancel(*, sale_ref: str, reason: str, actor: str) -> Referral 
             entry = _cancel(
                 referral=referral,
                 kind=CreditEntry.Kind.REVERSED,
-                state=Referral.State.REVERSED,
                 reason=reason,
                 actor=actor,
             )
@@ -125,7 +124,6 @@ def credit_void(*, referral: Referral, reason: str, actor: str) -> CreditEntry |
         entry = _cancel(
             referral=referral,
             kind=CreditEntry.Kind.VOIDED,
-            state=Referral.State.VOIDED,
             reason=reason,
             actor=actor,
         )

@@ -39,10 +39,8 @@ from disquaire.fans.referrals.credit import (
     referral_sale_paid,
     referral_sale_record,
     reward_room,
-    rewarded_since,
 )
 from disquaire.fans.referrals.links import (
-    DEVICE_RE_LENGTH,
     REFERRAL_WINDOW,
     ReferralVisit,
     device_clean,
@@ -67,12 +65,12 @@ from disquaire.fans.referrals.selectors import credit_balance, referral_settings
 from disquaire.orders.models import Order
 
 __all__ = [
-    "DEVICE_RE_LENGTH", "REFERRAL_WINDOW", "CreditError", "ReferralVisit", "_account",
+    "REFERRAL_WINDOW", "CreditError", "ReferralVisit", "_account",
     "account_lock", "credit_order_create", "credit_usable", "credit_void", "device_clean",
     "device_new", "device_seen", "order_paid_overdraw_check", "promoter_thank",
     "referral_attach", "referral_on_paid", "referral_on_refunded", "referral_sale_cancel",
     "referral_sale_paid", "referral_sale_record", "referral_settings_update",
-    "release_reward_use", "reward_room", "rewarded_since", "share_link_for",
+    "release_reward_use", "reward_room", "share_link_for",
     "share_link_visit",
 ]  # fmt: skip
 
