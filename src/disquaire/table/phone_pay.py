@@ -212,7 +212,9 @@ def phone_sale_paid(*, order: Order) -> None:
         flags = ["paid_after_cancel"]
     else:
         lines = list(
-            sale.lines.select_related("product").prefetch_related("product__components__item")
+            sale.lines.select_related("product").prefetch_related(
+                "product__components__item__release"
+            )
         )
         try:
             units_take(
@@ -234,9 +236,7 @@ def phone_sale_paid(*, order: Order) -> None:
             seller=sale.seller,
             sale=sale,
             raw={"fan": sale.buyer_sent},
-            releases=sale_releases(
-                artist_id=sale.artist_id, lines=list(sale.lines.select_related("product"))
-            ),
+            releases=sale_releases(artist_id=sale.artist_id, lines=lines),
         )
     trace(action="phone_paid", obj=sale, by="provider",
           data={"order": order.code, "flags": flags})  # fmt: skip

@@ -92,7 +92,8 @@ class SaleBatch:
         self.by_client = Show.objects.select_related("place").in_bulk(
             client_ids, field_name="client_id"
         )
-        self.products = TableProduct.objects.prefetch_related("components__item").in_bulk(
+        # The items' releases too: a sale of music gives its buyer their codes.
+        self.products = TableProduct.objects.prefetch_related("components__item__release").in_bulk(
             product_ids
         )
 
