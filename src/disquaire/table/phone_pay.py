@@ -42,6 +42,7 @@ from disquaire.table.sale_parse import (
     lines_units,
     sale_flags,
     sale_lines,
+    sale_row,
     sale_units,
 )
 from disquaire.table.selectors import phone_provider
@@ -131,22 +132,15 @@ def phone_checkout(
                 actor=by or f"table-seller:{seller.pk}",
                 note=_("Handed over at the merch table: %(show)s") % {"show": parsed.show},
             )
-            sale = Sale.objects.create(
-                id=parsed.id,
-                artist=artist,
-                show=parsed.show,
+            sale = sale_row(
+                parsed,
                 seller=seller,
-                device_id=parsed.device_id,
-                device_seq=parsed.device_seq,
-                device_time=parsed.device_time,
-                payment=Sale.Payment.PHONE,
-                total=parsed.total,
-                currency=artist.currency,
                 reference=order.code,
                 status=Sale.Status.PENDING,
                 order=order,
                 buyer_sent=raw.get("fan") if isinstance(raw.get("fan"), dict) else {},
             )
+            sale.save(force_insert=True)
             SaleLine.objects.bulk_create(sale_lines(parsed))
             sale.answer = _answer(sale)
             sale.save(update_fields=["answer"])

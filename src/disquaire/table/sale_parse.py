@@ -196,6 +196,25 @@ def sale_units(parsed: Parsed) -> list[tuple[Item, int]]:
     return lines_units(parsed.lines)
 
 
+def sale_row(parsed: Parsed, *, seller: Seller, **fields: Any) -> Sale:
+    """The (unsaved) row of the sale as the phone sent it, by ``seller``; ``fields`` are
+    what the way it is recorded adds (status, flags, reference, order…)."""
+    artist = seller.artist
+    return Sale(
+        id=parsed.id,
+        artist=artist,
+        show=parsed.show,
+        seller=seller,
+        device_id=parsed.device_id,
+        device_seq=parsed.device_seq,
+        device_time=parsed.device_time,
+        payment=parsed.payment,
+        total=parsed.total,
+        currency=artist.currency,
+        **fields,
+    )
+
+
 def sale_lines(parsed: Parsed) -> list[SaleLine]:
     """The rows of the sale's lines (its id is ``parsed.id``), each keeping the name and
     category of its product as they are now."""
