@@ -72,6 +72,15 @@ def parse_uuid(value: Any, what: str, *, version: int | None = None) -> uuid.UUI
     return parsed
 
 
+def device_time(raw: Any) -> datetime | None:
+    """When the phone made ``raw`` (a sale or event), by its clock; a naive time is read
+    as UTC. None when missing or unreadable."""
+    stamp = parse_datetime(str(raw.get("device_time", ""))) if isinstance(raw, dict) else None
+    if stamp is None:
+        return None
+    return timezone.make_aware(stamp, UTC) if timezone.is_naive(stamp) else stamp
+
+
 class SaleBatch:
     """What the sales of one batch name, read once: shows and products (with their items)."""
 
@@ -102,11 +111,9 @@ class SaleBatch:
         seller = self.seller
         if not isinstance(raw, dict):
             raise Refused(_("A sale is an object."))
-        stamp = parse_datetime(str(raw.get("device_time", "")))
+        stamp = device_time(raw)
         if stamp is None:
             raise Refused(_("The sale's device time is missing or unreadable."))
-        if timezone.is_naive(stamp):
-            stamp = timezone.make_aware(stamp, UTC)
         show = self.show(raw.get("show"))
         payment = raw.get("payment")
         if payment not in Sale.Payment.values:
