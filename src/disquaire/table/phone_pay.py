@@ -55,16 +55,10 @@ REFERENCE_TYPE = "order"
 
 def _pending_units(*, place_id: int, item_ids: list[int]) -> dict[int, int]:
     """Units that phone sales of this bag waiting for their payment will take."""
-    held: dict[int, int] = {}
     lines = SaleLine.objects.filter(
         sale__status=Sale.Status.PENDING, sale__show__place_id=place_id, product__isnull=False
-    ).prefetch_related("product__components")
-    for line in lines:
-        assert line.product is not None
-        for comp in line.product.components.all():
-            if comp.item_id in item_ids:
-                held[comp.item_id] = held.get(comp.item_id, 0) + comp.quantity * line.quantity
-    return held
+    ).prefetch_related("product__components__item")
+    return {item.pk: n for item, n in lines_units(lines) if item.pk in item_ids}
 
 
 def _answer(sale: Sale) -> dict[str, Any]:
