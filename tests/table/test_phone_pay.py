@@ -241,3 +241,15 @@ def test_a_cd_paid_on_the_phone_gives_its_buyer_the_album_once_paid(
     buyer = SaleBuyer.objects.get(sale=recorded)
     assert buyer.email == "buyer@example.org" and buyer.claim_hash
     assert SaleCode.objects.get(sale=recorded).code.uses == 1
+
+
+def test_units_held_by_pending_phone_sales_are_not_sold_twice():
+    table = _ready()  # 20 CDs in the bag
+    client = seller_client(table.seller)
+    phone = Device()
+    first = _checkout(client, table, phone.sale(table, [(table.cd_product, 15)], payment="phone"))
+    assert first.status_code == 200, first.content
+    second = _checkout(client, table, phone.sale(table, [(table.cd_product, 6)], payment="phone"))
+    assert second.status_code == 400
+    assert "only 5" in second.json()["message"]
+    assert Sale.objects.filter(status=Sale.Status.PENDING).count() == 1

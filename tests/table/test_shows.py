@@ -155,3 +155,12 @@ def test_the_bands_and_the_sellers_actions_are_in_the_audit_log():
     assert "table.seller_invite" in entries
     # One log only: the band's activity log, not the orders' (no order changed here).
     assert not AuditEntry.objects.filter(action__startswith="table.").exists()
+
+
+def test_a_count_made_again_replaces_the_last_one():
+    table = table_build(cds=20, shirts=10)
+    services.show_count(show=table.show, stage="in", counts={table.cd: 18, table.shirt: 10})
+    services.show_count(show=table.show, stage="in", counts={table.cd: 17})
+    rows = ShowCount.objects.filter(show=table.show, stage="in")
+    assert {(r.item_id, r.quantity) for r in rows} == {(table.cd.pk, 17), (table.shirt.pk, 10)}
+    assert balance(item=table.cd, place=table.bag) == 17

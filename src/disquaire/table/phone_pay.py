@@ -42,6 +42,7 @@ from disquaire.table.sale_parse import (
     lines_units,
     sale_flags,
     sale_lines,
+    sale_row,
     sale_units,
 )
 from disquaire.table.selectors import phone_provider
@@ -54,16 +55,10 @@ REFERENCE_TYPE = "order"
 
 def _pending_units(*, place_id: int, item_ids: list[int]) -> dict[int, int]:
     """Units that phone sales of this bag waiting for their payment will take."""
-    held: dict[int, int] = {}
     lines = SaleLine.objects.filter(
         sale__status=Sale.Status.PENDING, sale__show__place_id=place_id, product__isnull=False
-    ).prefetch_related("product__components")
-    for line in lines:
-        assert line.product is not None
-        for comp in line.product.components.all():
-            if comp.item_id in item_ids:
-                held[comp.item_id] = held.get(comp.item_id, 0) + comp.quantity * line.quantity
-    return held
+    ).prefetch_related("product__components__item")
+    return {item.pk: n for item, n in lines_units(lines) if item.pk in item_ids}
 
 
 def _answer(sale: Sale) -> dict[str, Any]:
@@ -131,22 +126,15 @@ def phone_checkout(
                 actor=by or f"table-seller:{seller.pk}",
                 note=_("Handed over at the merch table: %(show)s") % {"show": parsed.show},
             )
-            sale = Sale.objects.create(
-                id=parsed.id,
-                artist=artist,
-                show=parsed.show,
+            sale = sale_row(
+                parsed,
                 seller=seller,
-                device_id=parsed.device_id,
-                device_seq=parsed.device_seq,
-                device_time=parsed.device_time,
-                payment=Sale.Payment.PHONE,
-                total=parsed.total,
-                currency=artist.currency,
                 reference=order.code,
                 status=Sale.Status.PENDING,
                 order=order,
                 buyer_sent=raw.get("fan") if isinstance(raw.get("fan"), dict) else {},
             )
+            sale.save(force_insert=True)
             SaleLine.objects.bulk_create(sale_lines(parsed))
             sale.answer = _answer(sale)
             sale.save(update_fields=["answer"])
@@ -212,7 +200,9 @@ def phone_sale_paid(*, order: Order) -> None:
         flags = ["paid_after_cancel"]
     else:
         lines = list(
-            sale.lines.select_related("product").prefetch_related("product__components__item")
+            sale.lines.select_related("product").prefetch_related(
+                "product__components__item__release"
+            )
         )
         try:
             units_take(
@@ -234,9 +224,7 @@ def phone_sale_paid(*, order: Order) -> None:
             seller=sale.seller,
             sale=sale,
             raw={"fan": sale.buyer_sent},
-            releases=sale_releases(
-                artist_id=sale.artist_id, lines=list(sale.lines.select_related("product"))
-            ),
+            releases=sale_releases(artist_id=sale.artist_id, lines=lines),
         )
     trace(action="phone_paid", obj=sale, by="provider",
           data={"order": order.code, "flags": flags})  # fmt: skip

@@ -72,6 +72,15 @@ def parse_uuid(value: Any, what: str, *, version: int | None = None) -> uuid.UUI
     return parsed
 
 
+def device_time(raw: Any) -> datetime | None:
+    """When the phone made ``raw`` (a sale or event), by its clock; a naive time is read
+    as UTC. None when missing or unreadable."""
+    stamp = parse_datetime(str(raw.get("device_time", ""))) if isinstance(raw, dict) else None
+    if stamp is None:
+        return None
+    return timezone.make_aware(stamp, UTC) if timezone.is_naive(stamp) else stamp
+
+
 class SaleBatch:
     """What the sales of one batch name, read once: shows and products (with their items)."""
 
@@ -92,7 +101,8 @@ class SaleBatch:
         self.by_client = Show.objects.select_related("place").in_bulk(
             client_ids, field_name="client_id"
         )
-        self.products = TableProduct.objects.prefetch_related("components__item").in_bulk(
+        # The items' releases too: a sale of music gives its buyer their codes.
+        self.products = TableProduct.objects.prefetch_related("components__item__release").in_bulk(
             product_ids
         )
 
@@ -101,11 +111,9 @@ class SaleBatch:
         seller = self.seller
         if not isinstance(raw, dict):
             raise Refused(_("A sale is an object."))
-        stamp = parse_datetime(str(raw.get("device_time", "")))
+        stamp = device_time(raw)
         if stamp is None:
             raise Refused(_("The sale's device time is missing or unreadable."))
-        if timezone.is_naive(stamp):
-            stamp = timezone.make_aware(stamp, UTC)
         show = self.show(raw.get("show"))
         payment = raw.get("payment")
         if payment not in Sale.Payment.values:
@@ -193,6 +201,25 @@ def lines_units(lines: Iterable[Any]) -> list[tuple[Item, int]]:
 def sale_units(parsed: Parsed) -> list[tuple[Item, int]]:
     """Units per item the sale takes from the bag, in item order (the lock order)."""
     return lines_units(parsed.lines)
+
+
+def sale_row(parsed: Parsed, *, seller: Seller, **fields: Any) -> Sale:
+    """The (unsaved) row of the sale as the phone sent it, by ``seller``; ``fields`` are
+    what the way it is recorded adds (status, flags, reference, order…)."""
+    artist = seller.artist
+    return Sale(
+        id=parsed.id,
+        artist=artist,
+        show=parsed.show,
+        seller=seller,
+        device_id=parsed.device_id,
+        device_seq=parsed.device_seq,
+        device_time=parsed.device_time,
+        payment=parsed.payment,
+        total=parsed.total,
+        currency=artist.currency,
+        **fields,
+    )
 
 
 def sale_lines(parsed: Parsed) -> list[SaleLine]:

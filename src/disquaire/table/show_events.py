@@ -16,14 +16,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from disquaire.stock.models import Item
 from disquaire.table.errors import TableError
 from disquaire.table.models import Seller, Show, ShowEvent
-from disquaire.table.sale_parse import Later, Refused, SaleBatch, _int, parse_uuid
+from disquaire.table.sale_parse import (
+    Later,
+    Refused,
+    SaleBatch,
+    _int,
+    device_time,
+    parse_uuid,
+)
 from disquaire.table.sellers import seller_check
 from disquaire.table.show_services import show_count, show_open
 from disquaire.table.sync import MAX_BATCH, sales_sync
@@ -36,11 +42,9 @@ ITEM_KEY = re.compile(r"[1-9][0-9]{0,8}")  # an item's number, as the phone writ
 def _common(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise Refused(_("An event is an object."))
-    stamp = parse_datetime(str(raw.get("device_time", "")))
+    stamp = device_time(raw)
     if stamp is None:
         raise Refused(_("The event's device time is missing or unreadable."))
-    if timezone.is_naive(stamp):
-        stamp = timezone.make_aware(stamp, UTC)
     if raw.get("kind") not in ShowEvent.Kind.values:
         raise Refused(_("Unknown event: open, in or out."))
     return {
@@ -153,10 +157,8 @@ def _one(*, seller: Seller, raw: Any, by: str) -> dict[str, Any]:
 
 
 def _when(raw: Any) -> datetime:
-    stamp = parse_datetime(str(raw.get("device_time", ""))) if isinstance(raw, dict) else None
-    if stamp is None:
-        return datetime.min.replace(tzinfo=UTC)  # refused anyway: first, alone
-    return timezone.make_aware(stamp, UTC) if timezone.is_naive(stamp) else stamp
+    # Refused anyway when unreadable: first, alone.
+    return device_time(raw) or datetime.min.replace(tzinfo=UTC)
 
 
 def table_sync(

@@ -81,7 +81,6 @@ def show_count(
         raise TableError(_("Unknown count."))
     if any(item.artist_id != show.artist_id or n < 0 for item, n in counts.items()):
         raise TableError(_("Counts are of the band's own items, zero or more."))
-    written = []
     with transaction.atomic():
         locked = Show.objects.select_for_update().get(pk=show.pk)
         if locked.state != Show.State.OPEN:
@@ -97,10 +96,16 @@ def show_count(
                 )
             except StockError as exc:
                 raise TableError(str(exc)) from exc
-            row, _created = ShowCount.objects.update_or_create(
-                show=locked, item=item, stage=stage, defaults={"quantity": counts[item]}
-            )
-            written.append(row)
+        # One upsert for the whole count (a count made again replaces the last one).
+        written = ShowCount.objects.bulk_create(
+            [
+                ShowCount(show=locked, item=item, stage=stage, quantity=n)
+                for item, n in sorted(counts.items(), key=lambda pair: pair[0].pk)
+            ],
+            update_conflicts=True,
+            unique_fields=["show", "item", "stage"],
+            update_fields=["quantity", "counted_at"],
+        )
         tally = {str(i.pk): n for i, n in counts.items()}
         trace(
             action=f"show_count_{stage}",

@@ -30,6 +30,7 @@ from disquaire.table.sale_parse import (
     parse_uuid,
     sale_flags,
     sale_lines,
+    sale_row,
     sale_units,
 )
 from disquaire.table.sellers import seller_check
@@ -85,7 +86,6 @@ def _take_units(*, seller: Seller, parsed: Parsed, sale_id: str) -> list[str]:
 def _record(*, seller: Seller, new: list[Parsed]) -> dict[uuid.UUID, dict[str, Any]]:
     """Record the batch's new sales (their ids checked unknown under the bag's lock):
     each one's units taken from the bag, then every sale and line in one insert each."""
-    artist = seller.artist
     sales, lines, answers = [], [], {}
     for parsed in new:
         flags = sale_flags(parsed)
@@ -93,17 +93,9 @@ def _record(*, seller: Seller, new: list[Parsed]) -> dict[uuid.UUID, dict[str, A
             flags = _take_units(seller=seller, parsed=parsed, sale_id=str(parsed.id))
         answers[parsed.id] = _answer(parsed.id, flags)
         sales.append(
-            Sale(
-                id=parsed.id,
-                artist=artist,
-                show=parsed.show,
+            sale_row(
+                parsed,
                 seller=seller,
-                device_id=parsed.device_id,
-                device_seq=parsed.device_seq,
-                device_time=parsed.device_time,
-                payment=parsed.payment,
-                total=parsed.total,
-                currency=artist.currency,
                 tendered=parsed.tendered,
                 reference=parsed.reference,
                 status=Sale.Status.FLAGGED if flags else Sale.Status.ACCEPTED,
