@@ -12,6 +12,7 @@ from disquaire.orders.models import (
     ORDER_TRANSITIONS,
     EditionCounter,
     EditionUnit,
+    Order,
     OrderState,
     Payment,
     PaymentState,
@@ -280,3 +281,32 @@ def test_pending_refunds_are_retried_by_the_periodic_job() -> None:
     assert refunds_retry_pending(older_than_seconds=0) == 1
     payment.refresh_from_db()
     assert payment.state == PaymentState.REFUNDED
+
+
+def test_an_offer_given_a_stock_while_checked_out_is_refused_and_nothing_is_written() -> None:
+    """Offers without a stock of their own are only share-locked at checkout; if the band
+    gave one a stock meanwhile (the buyer's copy still says none), the order is refused
+    with a message and rolled back whole, instead of skipping the new limit."""
+    from disquaire.orders.errors import StockChanged
+
+    offer = OfferFactory(stock=None)
+    Offer.objects.filter(pk=offer.pk).update(stock=1)  # the band's edit, after the read
+    assert offer.stock is None
+    with pytest.raises(StockChanged, match="just changed"):
+        order_for(offer)
+    assert not Order.objects.exists() and not Reservation.objects.exists()
+    offer.refresh_from_db()
+    order_for(offer)  # read again: checked under its own stock
+    with pytest.raises(SoldOut):
+        order_for(offer)
+
+
+def test_an_option_given_a_stock_while_checked_out_is_refused_too() -> None:
+    from disquaire.orders.errors import StockChanged
+    from disquaire.selling.models import OfferOption
+
+    option = OfferOptionFactory(stock=None, offer__stock=None)
+    OfferOption.objects.filter(pk=option.pk).update(stock=0)
+    with pytest.raises(StockChanged):
+        order_for(option.offer, option=option)
+    assert not Order.objects.exists()

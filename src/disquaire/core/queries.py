@@ -325,3 +325,14 @@ def insert_row(obj: models.Model) -> None:
     post_save.send(
         sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias
     )
+
+
+def related_known(instance: models.Model, name: str, objects: Sequence[models.Model]) -> None:
+    """Tell ``instance`` that its reverse relation ``name`` holds ``objects`` (just
+    written with it), as ``prefetch_related(name)`` would: ``instance.<name>.all()``
+    then reads nothing; any other query on the relation still asks the database."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[name] = queryset

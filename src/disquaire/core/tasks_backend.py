@@ -12,6 +12,9 @@ two (``aenqueue`` does not pass through here).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import router
@@ -21,6 +24,41 @@ from django_tasks_db.compat import normalize_json
 
 from disquaire.core.logs import current_request_id
 from disquaire.core.queries import insert_rows
+
+# Task rows waiting for their INSERT while a ``tasks_batch`` is open (None: none is).
+_batch: ContextVar[list[Any] | None] = ContextVar("tasks_batch", default=None)
+
+
+@contextmanager
+def tasks_batch() -> Iterator[Callable[[], None]]:
+    """Write the task rows queued inside in one INSERT, at the end (or when the yielded
+    function is called). Use it inside the transaction that queues them: a paid order
+    queues its receipt and its members' e-mails, one statement instead of two. Tasks of
+    other backends go as they always do."""
+    pending: list[Any] = []
+    token = _batch.set(pending)
+    try:
+        yield lambda: _flush(pending)
+        _flush(pending)
+    finally:
+        _batch.reset(token)
+
+
+def _flush(pending: list[Any]) -> None:
+    if not pending:
+        return
+    rows, pending[:] = list(pending), []
+    insert_rows(rows)
+    for row in rows:
+        _written(row)
+
+
+def _written(row: Any) -> None:
+    alias = router.db_for_write(type(row))
+    row._state.adding, row._state.db = False, alias
+    post_save.send(
+        sender=type(row), instance=row, created=True, update_fields=None, raw=False, using=alias
+    )
 
 
 class RequestIdDatabaseBackend(DatabaseBackend):
@@ -46,16 +84,12 @@ class RequestIdDatabaseBackend(DatabaseBackend):
         # with the same signals (the library's pre_save fills ``run_after``).
         alias = router.db_for_write(DBTaskResult)
         pre_save.send(sender=DBTaskResult, instance=row, raw=False, using=alias, update_fields=None)
+        pending = _batch.get()
+        if pending is not None:
+            pending.append(row)  # written by the batch's INSERT (tasks_batch)
+            return row
         insert_rows([row])
-        row._state.adding, row._state.db = False, alias
-        post_save.send(
-            sender=DBTaskResult,
-            instance=row,
-            created=True,
-            update_fields=None,
-            raw=False,
-            using=alias,
-        )
+        _written(row)
         return row
 
 

@@ -13,3 +13,7 @@ class SoldOut(OrderError):
 
 class TransitionError(OrderError):
     pass
+
+
+class StockChanged(OrderError):
+    """The band gave an offer a stock of its own while it was being checked out."""

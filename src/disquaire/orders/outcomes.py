@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from disquaire.core.queries import Compiled
-from disquaire.orders.models import OrderLine, Payment, PaymentState
+from disquaire.orders.models import Order, OrderLine, Payment, PaymentState
 from disquaire.orders.refunds import payment_refunded_by_provider
 from disquaire.orders.selectors import order_page_path
 from disquaire.orders.services import order_flag, payment_confirm, payment_fail, payment_started
@@ -42,6 +43,14 @@ _CHECKOUT_LINES = Compiled(
 )
 
 
+def _checkout_lines(order: Order) -> Iterable[OrderLine]:
+    """The order's lines: those it was created with when it carries them (a checkout
+    starting its payment), else read."""
+    if "lines" in getattr(order, "_prefetched_objects_cache", {}):
+        return order.lines.all()
+    return _CHECKOUT_LINES.all(order_id=order.pk)
+
+
 def payment_checkout(payment: Payment) -> Checkout:
     """What a provider is told to start taking ``payment``: amounts, lines, our page."""
     order = payment.order
@@ -57,7 +66,7 @@ def payment_checkout(payment: Payment) -> Checkout:
                 quantity=line.quantity,
                 unit_minor=line.unit_price_minor,
             )
-            for line in _CHECKOUT_LINES.all(order_id=order.pk)
+            for line in _checkout_lines(order)
         ),
         shipping_minor=order.shipping_minor,
         page_path=order_page_path(order),

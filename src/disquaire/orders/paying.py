@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from disquaire.core.queries import Compiled, insert_row
+from disquaire.core.tasks_backend import tasks_batch
 from disquaire.orders.errors import OrderError, TransitionError
 from disquaire.orders.models import (
     PAYMENT_TRANSITIONS,
@@ -155,7 +156,7 @@ def payment_confirm(
     nothing: a redelivery or the periodic ``refunds_retry_pending`` carries it out.
     """
     refund_ids: list[int] = []
-    with transaction.atomic(), audit_batch() as audit_flush:
+    with transaction.atomic(), audit_batch() as audit_flush, tasks_batch() as tasks_flush:
         # The payment and its order, both locked, in one statement.
         found = (
             _PAYMENT_OF_PROVIDER_LOCKED.one(pk=payment.pk, provider=provider)
@@ -185,6 +186,9 @@ def payment_confirm(
                     # (before the edition's counter is locked, not under it).
                     order_receipt_task.enqueue(order_id=order_id)
                     queued.append(order_id)
+                # The task rows queued so far (the receipt, the members' e-mails): one
+                # INSERT, before the stock rows too.
+                tasks_flush()
 
             if order.state in (OrderState.PENDING, OrderState.EXPIRED):
                 if _order_sell(order, actor=actor, before_stock=before_stock):

@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.catalog.models import Artist
-from disquaire.core.queries import insert_row, insert_rows
+from disquaire.core.queries import insert_row, insert_rows, related_known
 from disquaire.core.specs import called_with
 from disquaire.orders.errors import OrderError, SoldOut, TransitionError
 from disquaire.orders.handed import order_create_handed
+from disquaire.orders.items import uses_of
 from disquaire.orders.models import (
     Delivery,
     Order,
@@ -54,6 +55,7 @@ from disquaire.orders.stock import (
     reservations_release,
     stock_check,
     stock_lock,
+    stock_share,
     units_held,
 )
 from disquaire.orders.transitions import audit_batch, audit_log, order_move
@@ -220,6 +222,13 @@ def _order_create(spec: OrderSpec) -> tuple[Order, Payment | None]:
     items = sum(line.unit_price_minor * line.quantity for line in lines)
     if not 0 <= credit_minor <= items + shipping_minor:
         raise OrderError("credit beyond the total")
+    # Which items the offers use (configuration, not stock: read before any lock), and
+    # whether any offer or option keeps a stock of its own (as the cart read them).
+    uses = uses_of(want.offer.pk for want in lines)
+    own_stock = any(
+        want.offer.stock is not None or (want.option is not None and want.option.stock is not None)
+        for want in lines
+    )
     with transaction.atomic(), audit_batch() as audit_flush:
         order = Order(
             artist=artist,
@@ -264,6 +273,9 @@ def _order_create(spec: OrderSpec) -> tuple[Order, Payment | None]:
         ]
         for line in created:
             insert_row(line)
+        # The order carries the lines it was made with (``order.lines.all()`` reads no
+        # more): the provider is told of them right after the commit.
+        related_known(order, "lines", created)
         audit_log(
             action="order.create",
             obj=order,
@@ -283,16 +295,22 @@ def _order_create(spec: OrderSpec) -> tuple[Order, Payment | None]:
                 order_to_collect.send(sender=Order, order=order)
         audit_flush()
         # The stock rows are locked last, so other buyers wait only for the check, the
-        # hold and the commit (SoldOut rolls the whole order back).
-        offers, options = stock_lock(
-            (want.offer.pk, want.option.pk if want.option else None) for want in lines
-        )
+        # hold and the commit (SoldOut rolls the whole order back). Offers counted by
+        # their items alone are only share-locked: their buyers queue on the items' rows.
+        pairs = [(want.offer.pk, want.option.pk if want.option else None) for want in lines]
+        if own_stock:
+            offers, options = stock_lock(pairs)
+        else:
+            stock_share(pairs)
+            offers = {want.offer.pk: want.offer for want in lines}
+            options = {want.option.pk: want.option for want in lines if want.option}
         stock_check(
             [
                 (offers[s.offer.pk], options[s.option.pk] if s.option else None, s.quantity)
                 for s in lines
             ],
             now,
+            uses,
         )
         insert_rows(
             [

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.core.queries import Compiled, insert_rows, save_fields
 from disquaire.orders import items as stock_items
-from disquaire.orders.errors import SoldOut
+from disquaire.orders.errors import SoldOut, StockChanged
 from disquaire.orders.models import (
     EditionCounter,
     EditionUnit,
@@ -111,8 +111,39 @@ def stock_lock(
     return offers, options
 
 
-def stock_check(wanted: Sequence[tuple[Offer, OfferOption | None, int]], now: datetime) -> None:
-    """Raise SoldOut unless every (offer, option, quantity) fits; call with the rows locked."""
+def stock_share(pairs: Iterable[tuple[int, int | None]]) -> None:
+    """Lock the offer rows, then the option rows, in primary-key order, ``FOR SHARE``: for
+    offers without a stock of their own (their items' rows are what buyers queue on),
+    so that a band giving one a stock meanwhile waits for the checkouts under way, and
+    they for it. Raises StockChanged (roll the order back) if one has a stock now: it
+    must be checked out under ``stock_lock``. Call inside a transaction."""
+    pairs = list(pairs)
+    for model, ids in (
+        (Offer, sorted({offer_id for offer_id, _option in pairs})),
+        (OfferOption, sorted({option_id for _offer, option_id in pairs if option_id is not None})),
+    ):
+        if not ids:
+            continue
+        lock = " FOR SHARE" if connection.features.has_select_for_update else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT stock FROM {model._meta.db_table} "  # noqa: S608
+                f"WHERE id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id{lock}",
+                ids,
+            )
+            if any(stock is not None for (stock,) in cursor.fetchall()):
+                raise StockChanged(
+                    _("What is left of this item has just changed: please confirm again.")
+                )
+
+
+def stock_check(
+    wanted: Sequence[tuple[Offer, OfferOption | None, int]],
+    now: datetime,
+    uses: Sequence[stock_items.Use] | None = None,
+) -> None:
+    """Raise SoldOut unless every (offer, option, quantity) fits; call with the rows locked
+    (``uses``: the items the offers use, when the caller read them already)."""
     need: dict[str, int] = defaultdict(int)
     meta: dict[str, tuple[Offer, OfferOption | None, int]] = {}
     for offer, option, quantity in wanted:
@@ -130,7 +161,7 @@ def stock_check(wanted: Sequence[tuple[Offer, OfferOption | None, int]], now: da
             )
     # Then the items the offers use, at the place the web shop ships from (their balance
     # rows are locked after the offer rows).
-    stock_items.items_check(wanted, now)
+    stock_items.items_check(wanted, now, uses)
 
 
 def _lapsed(reservations: Sequence[Reservation], now: datetime) -> list[Reservation]:
