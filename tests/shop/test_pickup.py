@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from disquaire.orders.models import Delivery, Order, OrderState, Payment, PaymentState
 from disquaire.orders.selectors import units_left
@@ -77,6 +77,28 @@ def test_the_pick_up_quote_has_no_postage_and_the_button_shows_the_exact_amount(
     picked = client.get(url, {"country": "FR", "delivery": "pickup"}).json()
     assert (picked["shipping_minor"], picked["total_minor"]) == (0, 1200)
     assert picked["delivery"] == "pickup" and picked["pay"] == "Pay €12.00"
+    assert picked["pay_on_collection"] == "Order — pay €12.00 on collection"
+
+
+def test_with_cash_on_collection_the_button_orders_and_says_what_is_paid_then(
+    client: Client,
+) -> None:
+    offer = _cd(client)
+    url = f"/checkout/{offer.artist.slug}/"
+    # The name is missing: the form comes back, with the way to pay the fan chose.
+    cash = client.post(url, {"email": "fan@example.org", "delivery": "pickup",
+                             "provider": "cash", "total_shown": 1200}).content.decode()  # fmt: skip
+    assert ">Order — pay €12.00 on collection</button>" in cash and ">Pay €12.00<" not in cash
+    assert 'data-pay-now="Pay €12.00"' in cash
+    card = client.post(url, {"email": "fan@example.org", "delivery": "pickup",
+                             "provider": "test", "total_shown": 1200}).content.decode()  # fmt: skip
+    assert ">Pay €12.00</button>" in card
+    assert 'data-pay-on-collection="Order — pay €12.00 on collection"' in card
+    with translation.override("fr"):
+        french = client.post(url, {"email": "fan@example.org", "delivery": "pickup",
+                                   "provider": "cash", "total_shown": 1200},
+                             HTTP_ACCEPT_LANGUAGE="fr").content.decode()  # fmt: skip
+    assert "Commander — payer 12,00" in french and "au retrait</button>" in french
 
 
 def test_a_pick_up_asked_of_a_shop_without_it_is_quoted_and_refused_as_shipping() -> None:
@@ -121,7 +143,8 @@ def test_a_pick_up_total_with_postage_is_refused_as_changed(client: Client) -> N
     offer = _cd(client)
     response = _post(client, offer, {"delivery": "pickup", "provider": "cash", "name": "A Fan"},
                      shown=1550)  # fmt: skip
-    assert response.status_code == 409 and ">Pay €12.00</button>" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 409 and ">Order — pay €12.00 on collection</button>" in page
     assert not Order.objects.exists()
 
 
