@@ -55,7 +55,8 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_path: str) -> Iterator[Any]:
+def playwright_session(chromium_path: str) -> Iterator[Any]:
+    """Playwright's driver, one for the session (its sync API allows one per thread)."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread, which Django takes for an
@@ -64,16 +65,26 @@ def browser(chromium_path: str) -> Iterator[Any]:
     os.environ[ASYNC_UNSAFE] = "true"
     try:
         with sync_playwright() as playwright:
-            launched = playwright.chromium.launch(
-                executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
-            )
-            yield launched
-            launched.close()
+            yield playwright
     finally:
         if previous is None:
             os.environ.pop(ASYNC_UNSAFE, None)
         else:
             os.environ[ASYNC_UNSAFE] = previous
+
+
+def chromium_launch(playwright: Any, chromium_path: str, *extra_args: str) -> Any:
+    """Chromium with the suite's arguments and ``extra_args`` (a fake camera...)."""
+    return playwright.chromium.launch(
+        executable_path=chromium_path, headless=True, args=[*CHROMIUM_ARGS, *extra_args]
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session: Any, chromium_path: str) -> Iterator[Any]:
+    launched = chromium_launch(playwright_session, chromium_path)
+    yield launched
+    launched.close()
 
 
 @pytest.fixture(autouse=True)

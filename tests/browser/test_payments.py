@@ -187,7 +187,10 @@ def test_a_fan_who_picks_up_gives_no_address_pays_no_postage_and_may_pay_cash(
     page.locator("input[name=delivery][value=pickup]").check()
     page.get_by_label("Email", exact=True).fill("fan@example.org")
     page.get_by_label("Full name", exact=True).fill("A Fan")
-    cash.check()
+    page.locator("input[name=provider][value=test]").check()
+    expect(pay).to_have_text("Pay €12.00")
+    cash.check()  # nothing is paid now: the button orders and says what is paid then
+    expect(pay).to_have_text("Order — pay €12.00 on collection")
     pay.click()
     page.wait_for_url("**/orders/**")
     expect(page.locator("main")).to_contain_text("Rehearsal studio, Nantes")

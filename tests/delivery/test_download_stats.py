@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -34,3 +36,21 @@ def test_a_zip_counts_for_every_track_of_the_release() -> None:
     body(response)
 
     assert _counts() == {1: 1, 2: 1}
+
+
+def test_a_ten_track_zip_is_counted_in_as_many_statements_as_a_one_track_zip(
+    django_assert_max_num_queries: Any,
+) -> None:
+    # Entitlement, tracks, renditions, stored zip; the download counted; every track's
+    # day counted in one statement; the stored zip queued (read, savepoint, insert,
+    # release, update): 11, whether the release has one track or ten.
+    single = grant(ready_release(tracks=1, formats=("flac",)), ref="order:A0")
+    with django_assert_max_num_queries(11):
+        body(Client().get(zip_path(single, "flac")))
+    entitlement = grant(ready_release(tracks=10, formats=("flac",)))
+    with django_assert_max_num_queries(11):
+        body(Client().get(zip_path(entitlement, "flac")))
+    with django_assert_max_num_queries(11):  # the day's rows exist now: added to
+        body(Client().get(zip_path(entitlement, "flac")))
+    tracks = TrackDownloadDay.objects.filter(track__release=entitlement.release)
+    assert dict(tracks.values_list("track__position", "downloads")) == {n: 2 for n in range(1, 11)}

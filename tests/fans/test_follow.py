@@ -221,3 +221,14 @@ def test_the_followers_page_shows_counts_and_consent() -> None:
     text = page.content.decode()
     assert page.status_code == 200
     assert "fan@example.org" in text and "Get news" in text and "/x/" in text
+
+
+def test_a_preferences_post_without_the_country_keeps_it_and_the_empty_choice_clears_it() -> None:
+    follower = confirmed(ArtistFactory(), "fan@example.org", country="BE")
+    url = follow.follow_urls(follower=follower)["preferences"].removeprefix("http://testserver")
+    assert Client().post(url, {"concerts": "on"}).status_code == 200
+    follower.refresh_from_db()
+    assert (follower.wants_concerts, follower.country) == (True, "BE")
+    assert Client().post(url, {"concerts": "on", "country": ""}).status_code == 200
+    follower.refresh_from_db()
+    assert (follower.wants_concerts, follower.country) == (True, "")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from disquaire.orders.models import Delivery, Order, OrderState, Payment, PaymentState
 from disquaire.orders.selectors import units_left
@@ -77,6 +77,28 @@ def test_the_pick_up_quote_has_no_postage_and_the_button_shows_the_exact_amount(
     picked = client.get(url, {"country": "FR", "delivery": "pickup"}).json()
     assert (picked["shipping_minor"], picked["total_minor"]) == (0, 1200)
     assert picked["delivery"] == "pickup" and picked["pay"] == "Pay €12.00"
+    assert picked["pay_on_collection"] == "Order — pay €12.00 on collection"
+
+
+def test_with_cash_on_collection_the_button_orders_and_says_what_is_paid_then(
+    client: Client,
+) -> None:
+    offer = _cd(client)
+    url = f"/checkout/{offer.artist.slug}/"
+    # The name is missing: the form comes back, with the way to pay the fan chose.
+    cash = client.post(url, {"email": "fan@example.org", "delivery": "pickup",
+                             "provider": "cash", "total_shown": 1200}).content.decode()  # fmt: skip
+    assert ">Order — pay €12.00 on collection</button>" in cash and ">Pay €12.00<" not in cash
+    assert 'data-pay-now="Pay €12.00"' in cash
+    card = client.post(url, {"email": "fan@example.org", "delivery": "pickup",
+                             "provider": "test", "total_shown": 1200}).content.decode()  # fmt: skip
+    assert ">Pay €12.00</button>" in card
+    assert 'data-pay-on-collection="Order — pay €12.00 on collection"' in card
+    with translation.override("fr"):
+        french = client.post(url, {"email": "fan@example.org", "delivery": "pickup",
+                                   "provider": "cash", "total_shown": 1200},
+                             HTTP_ACCEPT_LANGUAGE="fr").content.decode()  # fmt: skip
+    assert "Commander — payer 12,00" in french and "au retrait</button>" in french
 
 
 def test_a_pick_up_asked_of_a_shop_without_it_is_quoted_and_refused_as_shipping() -> None:
@@ -121,22 +143,25 @@ def test_a_pick_up_total_with_postage_is_refused_as_changed(client: Client) -> N
     offer = _cd(client)
     response = _post(client, offer, {"delivery": "pickup", "provider": "cash", "name": "A Fan"},
                      shown=1550)  # fmt: skip
-    assert response.status_code == 409 and ">Pay €12.00</button>" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 409 and ">Order — pay €12.00 on collection</button>" in page
     assert not Order.objects.exists()
 
 
 def test_cash_order_waits_for_the_fan_with_its_units_held_for_days(
-    client: Client, settings: Any
+    client: Client, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     settings.DISQUAIRE_PICKUP_HOLD_DAYS = 14
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     offer = _cd(client, stock=3)
     mail.outbox.clear()
-    response = _post(
-        client,
-        offer,
-        {"delivery": "pickup", "provider": "cash", "name": "A Fan", **ADDRESS},
-        shown=1200,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(
+            client,
+            offer,
+            {"delivery": "pickup", "provider": "cash", "name": "A Fan", **ADDRESS},
+            shown=1200,
+        )
     order = Order.objects.get()
     assert response.status_code == 302 and response["Location"].startswith("/orders/")
     assert (order.state, order.delivery, order.shipping_minor, order.total_minor) == (
@@ -155,6 +180,43 @@ def test_cash_order_waits_for_the_fan_with_its_units_held_for_days(
     assert PLACE in body and "€12.00 in cash" in body and order.code in body
     page = client.get(response["Location"]).content.decode()
     assert "collect it and pay in cash" in page and "Thursdays 18–20h" in page
+
+
+def test_the_pick_up_mail_goes_from_a_task_not_from_the_request(
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from disquaire.orders.tasks import order_pickup_task
+
+    offer = _cd(client)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, offer, {"delivery": "pickup", "provider": "cash",
+                                         "name": "A Fan"}, shown=1200)  # fmt: skip
+    order = Order.objects.get()
+    assert response.status_code == 302 and mail.outbox == []  # the request sent nothing
+    (queued,) = DBTaskResult.objects.filter(task_path__endswith=".order_pickup_task")
+    assert queued.args_kwargs["kwargs"] == {"order_id": order.pk}
+    order_pickup_task.call(order_id=order.pk)  # as the worker runs it
+    (message,) = mail.outbox
+    assert message.to == ["fan@example.org"] and order.code in message.subject
+    assert PLACE in message.body and "€12.00 in cash" in message.body
+
+
+def test_an_order_no_longer_waiting_when_its_task_runs_is_not_told_to_come_and_pay(
+    client: Client,
+) -> None:
+    from disquaire.orders.services import order_cancel
+    from disquaire.orders.tasks import order_pickup_task
+
+    offer = _cd(client)
+    _post(client, offer, {"delivery": "pickup", "provider": "cash", "name": "A Fan"}, shown=1200)
+    order = Order.objects.get()
+    order_cancel(order=order, actor="buyer", reason="changed my mind")
+    mail.outbox.clear()
+    order_pickup_task.call(order_id=order.pk)
+    assert mail.outbox == []
 
 
 def test_an_uncollected_cash_order_expires_and_its_units_go_back_on_sale(

@@ -164,3 +164,28 @@ def test_a_count_made_again_replaces_the_last_one():
     rows = ShowCount.objects.filter(show=table.show, stage="in")
     assert {(r.item_id, r.quantity) for r in rows} == {(table.cd.pk, 17), (table.shirt.pk, 10)}
     assert balance(item=table.cd, place=table.bag) == 17
+
+
+def test_the_show_pages_write_english_short_dates_with_the_month_in_letters():
+    from django.utils import translation
+
+    table = table_build()  # a show on 4 December 2026
+    seller = seller_client(table.seller)
+    band = Client()
+    band.force_login(MembershipFactory(artist=table.artist).user)
+    base = f"/table/{table.artist.slug}"
+    show = f"{base}/shows/{table.show.pk}"
+    pages = [
+        (seller, f"{base}/shows/"),
+        (seller, f"{show}/count/in/"),
+        (seller, f"{show}/close/"),
+        (band, f"{show}/report/"),
+        (band, f"{base}/manage/"),
+    ]
+    for client, url in pages:
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        # Not "12/04/2026", which a reader outside the US takes for the 12th of April.
+        assert "4 Dec 2026" in page and "12/04/2026" not in page, url
+        with translation.override("fr"):
+            french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        assert "04/12/2026" in french, url

@@ -220,6 +220,9 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = env_str("DISQUAIRE_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# English short dates say the month in letters ("4 Dec 2026"): Django's are American
+# (12/04/2026). French keeps Django's (04/12/2026).
+FORMAT_MODULE_PATH = ["disquaire.config.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -244,12 +244,14 @@ def _unlock_mail(entitlement: Entitlement) -> None:
 
 
 def track_downloads_record(*, tracks: Iterable[Track]) -> None:
-    """Count one download today for each of ``tracks`` (a file, or every track of a zip)."""
-    from disquaire.core.counters import day_count_add
+    """Count one download today for each of ``tracks`` (a file, or every track of a zip):
+    one statement, however many tracks."""
+    from disquaire.core.counters import day_counts_add
     from disquaire.delivery.models import TrackDownloadDay
 
-    for track in tracks:
-        day_count_add(TrackDownloadDay, field="downloads", track=track)
+    day_counts_add(
+        TrackDownloadDay, field="downloads", key="track", ids=(track.pk for track in tracks)
+    )
 
 
 class DownloadRefused(Exception):

@@ -222,7 +222,9 @@ def preferences_view(request: HttpRequest, token: str) -> HttpResponse:
             news=data["news"],
             releases=data["releases"],
             concerts=data["concerts"],
-            country=data.get("country") or "",
+            # A post without the field (an older form, a client that only sends the
+            # boxes) leaves the country as it is; the empty choice clears it.
+            country=data["country"] if "country" in request.POST else None,
         )
         saved = True
     return private_render(

@@ -1,7 +1,9 @@
-"""Mail to buyers: the receipt, sent once an order is paid."""
+"""Mail to buyers: the receipt, sent once an order is paid; the parcel's tracking; where
+and when to collect a pick-up paid in cash."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -11,13 +13,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from disquaire.core.money import Money
-from disquaire.orders.models import Order, PaymentState
+from disquaire.orders.models import Delivery, Order, OrderState, PaymentState
 from disquaire.orders.selectors import (
     order_is_test,
     order_line_unlocked,
     order_lines,
     order_page_path,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def _receipt_context(order: Order) -> dict[str, Any]:
@@ -131,3 +135,29 @@ def order_pickup_send(*, order: Order) -> None:
         ) % {"code": order.code, "artist": order.artist.name}
         text = render_to_string("orders/email/pickup.txt", context)
     EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [order.email]).send()
+
+
+def order_pickup_enqueue(*, order_id: int) -> None:
+    """Queue the pick-up mail of a cash order just placed (called after its commit)."""
+    from disquaire.orders.tasks import order_pickup_task
+
+    try:
+        order_pickup_task.enqueue(order_id=order_id)
+    except Exception:
+        # The order stands: its page, where the buyer is sent now, says the same.
+        logger.exception("pick-up e-mail for order %s not queued", order_id)
+
+
+def order_pickup_send_pending(*, order_id: int) -> bool:
+    """Send the pick-up mail (``order_pickup_send``) while the order still waits for its
+    buyer: one paid, cancelled or expired before the task ran is not told to come and
+    pay. True when sent."""
+    order = (
+        Order.objects.select_related("artist")
+        .filter(pk=order_id, state=OrderState.PENDING, delivery=Delivery.PICKUP)
+        .first()
+    )
+    if order is None:
+        return False
+    order_pickup_send(order=order)
+    return True

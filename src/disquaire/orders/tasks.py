@@ -10,3 +10,10 @@ def order_receipt_task(order_id: int) -> None:
     from disquaire.orders.services import order_receipt_send_once
 
     order_receipt_send_once(order_id=order_id)
+
+
+@task()
+def order_pickup_task(order_id: int) -> None:
+    from disquaire.orders.emails import order_pickup_send_pending
+
+    order_pickup_send_pending(order_id=order_id)

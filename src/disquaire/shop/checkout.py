@@ -3,9 +3,9 @@ buyer goes to pay (or, for a free order, straight to its page)."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, replace
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,8 +40,6 @@ from disquaire.selling.models import ShopSettings
 from disquaire.selling.selectors import shop_settings_for
 from disquaire.shop.cart import CartError, ShippingError, ship_to_countries, shipping_quote
 from disquaire.shop.selectors import CartGroup
-
-logger = logging.getLogger(__name__)
 
 # Beside the checkout's "news from the band" box, and kept with each consent given there.
 CHECKOUT_CONSENT_WORDING = gettext_lazy("Send me news from the band (you will confirm by email)")
@@ -311,11 +309,9 @@ def checkout_start(
 
 
 def _pickup_mail(order: Order) -> None:
-    """Mail the buyer where and when to collect (no receipt until they pay)."""
-    from disquaire.orders.emails import order_pickup_send
+    """Mail the buyer where and when to collect (no receipt until they pay), from a task
+    like the other mails: the request does not wait for the mail server."""
+    from disquaire.orders.emails import order_pickup_enqueue
 
-    try:
-        order_pickup_send(order=order)
-    except Exception:
-        # The order stands: its page, where the buyer is sent now, says the same.
-        logger.exception("pick-up e-mail for order %s not sent", order.code)
+    order_id = order.pk
+    transaction.on_commit(lambda: order_pickup_enqueue(order_id=order_id))

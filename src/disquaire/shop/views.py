@@ -155,14 +155,20 @@ def _checkout_group(request: HttpRequest, artist: str) -> tuple[CartGroup | None
     return group, problems
 
 
-def _pay_label(*, free: bool, total: int | None, currency: str, credit: int = 0) -> str:
-    """The Pay button's words: the exact amount that will be charged, or none yet."""
+def _pay_label(
+    *, free: bool, total: int | None, currency: str, credit: int = 0, on_collection: bool = False
+) -> str:
+    """The Pay button's words: the exact amount that will be charged, or none yet.
+    ``on_collection``: the way to pay chosen is paid when the order is collected (cash),
+    so the button orders now and says what will be paid then."""
     if free:
         return _("Get it")
     if credit and total == 0:
         return _("Pay with my store credit")
     if total is None:
         return _("Show the total")
+    if on_collection:
+        return _("Order — pay %(total)s on collection") % {"total": Money(total, currency).format()}
     return _("Pay %(total)s") % {"total": Money(total, currency).format()}
 
 
@@ -247,6 +253,20 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         delivery=request.POST.get("delivery", ""),
         credit_email=credit.email,
     )
+    chosen_id = request.POST.get("provider") or (
+        providers[0].identifier if len(providers) == 1 else ""
+    )
+    chosen = next((p for p in providers if p.identifier == chosen_id), None)
+    pay_labels = {
+        on_collection: _pay_label(
+            free=free,
+            total=quote.total_minor,
+            currency=group.currency,
+            credit=quote.credit_minor,
+            on_collection=on_collection,
+        )
+        for on_collection in (False, True)
+    }
     context = {
         **_page(_("Checkout")),
         # The whole artist for the page (the cart's copy holds a few of its columns).
@@ -258,13 +278,13 @@ def checkout_view(request: HttpRequest, artist: str) -> HttpResponse:
         "quote": quote,
         "shipping": quote.shipping_minor,
         "total": quote.total_minor if quote.total_minor is not None else group.items_minor,
-        "pay_label": _pay_label(
-            free=free, total=quote.total_minor, currency=group.currency, credit=quote.credit_minor
-        ),
+        "pay_label": pay_labels[chosen is not None and chosen.needs_pickup],
+        # Both words, for the page's script to show as the way to pay changes.
+        "pay_label_now": pay_labels[False],
+        "pay_label_on_collection": pay_labels[True],
         "credit": credit,
         "providers": providers,
-        "chosen_provider": request.POST.get("provider")
-        or (providers[0].identifier if len(providers) == 1 else ""),
+        "chosen_provider": chosen_id,
         "free": free,
         "shop_settings": shop,
         "pickup_place": pickup_place,
@@ -326,6 +346,13 @@ def checkout_quote_view(request: HttpRequest, artist: str) -> HttpResponse:
             or _("%(items)s + shipping") % {"items": text(group.items_minor)},
             "pay": _pay_label(
                 free=free, total=quote.total_minor, currency=currency, credit=quote.credit_minor
+            ),
+            "pay_on_collection": _pay_label(
+                free=free,
+                total=quote.total_minor,
+                currency=currency,
+                credit=quote.credit_minor,
+                on_collection=True,
             ),
             "credit_minor": quote.credit_minor,
             "credit": "−" + text(quote.credit_minor) if quote.credit_minor else "",

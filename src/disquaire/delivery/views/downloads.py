@@ -228,7 +228,8 @@ def download_zip_view(
     release = entitlement.release
     if release is None:
         return problem(request, status=403, kind="invalid")
-    choice = next((c for c in item_formats(item_tracks(entitlement)) if c.key == key), None)
+    tracks = item_tracks(entitlement)
+    choice = next((c for c in item_formats(tracks) if c.key == key), None)
     if choice is None:
         return problem(request, status=404, kind="missing", artist=release.artist)
     fingerprint = zip_fingerprint(release=release, files=choice.files)
@@ -244,7 +245,7 @@ def download_zip_view(
     if refused is not None:
         return refused
     if counts:
-        track_downloads_record(tracks=item_tracks(entitlement))
+        track_downloads_record(tracks=tracks)
     response: HttpResponseBase
     if stored is not None and stored.file.name:
         response = file_response(

@@ -1,8 +1,9 @@
 // Checkout: when the buyer picks a country (or between shipping and pick-up), ask the
 // server for that shipping and total (the server's computation is the only one) and show
 // them, with the exact amount on the Pay button (store credit taken off, when the fan
-// spends theirs). Without this script the page shows the total after a first
-// press of the button ("Show the total"), and the server refuses any other amount.
+// spends theirs; with cash on collection the button orders and says what is paid then).
+// Without this script the page shows the total after a first press of the button
+// ("Show the total"), and the server refuses any other amount.
 const form = document.querySelector("form[data-quote-url]");
 if (form) {
   const country = form.querySelector("select[name=country]");
@@ -33,7 +34,11 @@ if (form) {
     if (mine !== asked) return; // an answer for a country chosen before the last one
     if (shipping) shipping.textContent = data.shipping;
     if (total) total.textContent = data.total;
-    if (button) button.textContent = data.pay;
+    if (button) {
+      button.dataset.payNow = data.pay;
+      button.dataset.payOnCollection = data.pay_on_collection;
+      showPayLabel();
+    }
     if (credit) credit.textContent = data.credit || "";
     if (creditRow) creditRow.hidden = !data.credit_minor;
     if (shown) shown.value = data.total_minor === null ? "" : String(data.total_minor);
@@ -41,6 +46,15 @@ if (form) {
       problem.textContent = data.error || "";
       problem.hidden = !data.error;
     }
+  }
+
+  // The server gives both words; the way to pay chosen picks one (cash is paid later).
+  function showPayLabel() {
+    if (!button) return;
+    const chosen = form.querySelector("input[name=provider]:checked");
+    const later = chosen && chosen.closest("[data-needs-pickup]");
+    const words = later ? button.dataset.payOnCollection : button.dataset.payNow;
+    if (words) button.textContent = words;
   }
 
   // Pick-up: no postal address to give, and cash on collection becomes possible;
@@ -73,9 +87,14 @@ if (form) {
   for (const input of deliveries) {
     input.addEventListener("change", () => {
       showDelivery();
+      showPayLabel();
       quote();
     });
   }
+  for (const input of form.querySelectorAll("input[name=provider]")) {
+    input.addEventListener("change", showPayLabel);
+  }
   showDelivery();
+  showPayLabel();
   if (useCredit) useCredit.addEventListener("change", quote);
 }

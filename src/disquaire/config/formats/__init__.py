@@ -1,0 +1,1 @@
+"""The shop's own date formats, over Django's (settings.FORMAT_MODULE_PATH)."""
