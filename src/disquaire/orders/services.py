@@ -9,8 +9,6 @@ creates, cancels, collects, flags and expires orders, and re-exports what others
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -18,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disquaire.catalog.models import Artist
 from disquaire.core.queries import insert_row, insert_rows, related_known
 from disquaire.core.specs import called_with
 from disquaire.orders.errors import OrderError, SoldOut, TransitionError
@@ -51,6 +48,7 @@ from disquaire.orders.refunds import (
     refunds_retry_pending,
 )
 from disquaire.orders.signals import order_flagged, order_to_collect
+from disquaire.orders.specs import Address, LineSpec, OrderSpec, PayingOrderSpec
 from disquaire.orders.stock import (
     reservations_release,
     stock_check,
@@ -59,7 +57,6 @@ from disquaire.orders.stock import (
     units_held,
 )
 from disquaire.orders.transitions import audit_batch, audit_log, order_move
-from disquaire.selling.models import Offer, OfferOption
 
 logger = logging.getLogger(__name__)
 
@@ -97,82 +94,6 @@ __all__ = [
     "reservations_expire",
     "units_held",
 ]
-
-
-@dataclass(frozen=True)
-class LineSpec:
-    """One line to put in a new order; the price was computed by the shop, never the client."""
-
-    offer: Offer
-    option: OfferOption | None
-    quantity: int
-    unit_price_minor: int
-
-
-@dataclass(frozen=True)
-class Address:
-    name: str = ""
-    address: str = ""
-    postcode: str = ""
-    city: str = ""
-    country: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class OrderSpec:
-    """What a new order is made of: the keywords of ``order_create``.
-
-    ``credit_minor``: store credit spent on it (the caller holds the fan's credit
-    account locked and writes the spend in the same transaction), taken off the total."""
-
-    artist: Artist
-    email: str
-    lines: Sequence[LineSpec]
-    shipping_minor: int = 0
-    address: Address | None = None
-    vat_note: str = ""
-    language: str = ""
-    mailing_list_opt_in: bool = False
-    actor: str = "buyer"
-    referrer: str = ""
-    campaign: str = ""
-    delivery: str = Delivery.SHIP
-    pickup_place: str = ""
-    credit_minor: int = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class PayingOrderSpec(OrderSpec):
-    """A new order and its payment: the keywords of ``order_create_paying``.
-
-    ``started``: the provider's payment page is ours (test, manual), so the buyer is
-    there as soon as the payment exists: it is created pending (``payment_started``,
-    with ``<provider>-<order code>`` as its reference), in the same transaction.
-    ``is_test``: no money moves (the test provider, Stripe's test keys). ``hold``: how
-    long the units wait for the payment when the provider waits longer than a checkout
-    (cash on collection)."""
-
-    provider: str
-    started: bool = False
-    is_test: bool = False
-    hold: timedelta | None = None
-
-    @classmethod
-    def of(
-        cls,
-        order: OrderSpec,
-        *,
-        provider: str,
-        started: bool = False,
-        is_test: bool = False,
-        hold: timedelta | None = None,
-    ) -> PayingOrderSpec:
-        """``order`` with its payment: the order's keywords are not written twice."""
-        made = {field.name: getattr(order, field.name) for field in fields(OrderSpec)}
-        return cls(**made, provider=provider, started=started, is_test=is_test, hold=hold)
-
-
-# --- orders ------------------------------------------------------------------------------
 
 
 @called_with(OrderSpec)
