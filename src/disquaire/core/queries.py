@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DatabaseError, connections, models, router
+from django.db import DatabaseError, IntegrityError, connections, models, router
 from django.db.models import Field
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.db.models.signals import post_save, pre_save
@@ -16,6 +16,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
 
 
 def only_row(queryset: models.QuerySet[M]) -> M | None:
@@ -325,3 +326,17 @@ def insert_row(obj: models.Model) -> None:
     post_save.send(
         sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias
     )
+
+
+def integrity_retry(run: Callable[[], T], *, attempts: int = 3) -> T:
+    """``run()``, run again (``attempts`` times in all) when it fails on a unique key:
+    the same thing recorded at that moment by another request, which the next run finds
+    and answers as it did. ``run`` opens its own transaction (a savepoint inside one), so
+    a failed run leaves nothing behind; the last failure is raised."""
+    for attempt in range(attempts):
+        try:
+            return run()
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
