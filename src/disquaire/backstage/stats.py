@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
@@ -274,38 +275,29 @@ def _per_track_rows(model: type[Model], *, field: str, artist: Artist, using: st
     return _ranked(rows, 0)
 
 
-def _per_track_chart(
-    key: str, *, description: str, column: str, model: type[Model], field: str, **kw: Any
-) -> Chart:
+# The charts of a per-track day counter: its model and field, what the chart counts.
+PER_TRACK: dict[str, tuple[type[Model], str, Any]] = {
+    "plays": (TrackPlayDay, "plays", gettext_lazy(
+        "Plays per track: each time the player (on your pages or in an embed) starts a "
+        "track. No listener is recorded, only the count."
+    )),
+    "downloads": (TrackDownloadDay, "downloads", gettext_lazy(
+        "Downloads per track, a file on its own or inside a release's zip (a resumed "
+        "download is not counted twice)."
+    )),
+}  # fmt: skip
+
+
+def _per_track_chart(key: str, *, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
+    """A chart of ``PER_TRACK``: its column is named as the chart."""
+    model, field_name, description = PER_TRACK[key]
     return Chart(
         key=key,
         title=str(CHARTS[key]),
-        description=description,
-        columns=[_("Track"), column],
-        rows=_per_track_rows(model, field=field, **kw),
+        description=str(description),
+        columns=[_("Track"), str(CHARTS[key])],
+        rows=_per_track_rows(model, field=field_name, artist=artist, using=using),
     )
-
-
-def chart_plays(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
-    description = _(
-        "Plays per track: each time the player (on your pages or in an embed) starts a "
-        "track. No listener is recorded, only the count."
-    )
-    return _per_track_chart(
-        "plays", description=description, column=_("Plays"), model=TrackPlayDay,
-        field="plays", artist=artist, using=using,
-    )  # fmt: skip
-
-
-def chart_downloads(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
-    description = _(
-        "Downloads per track, a file on its own or inside a release's zip (a resumed "
-        "download is not counted twice)."
-    )
-    return _per_track_chart(
-        "downloads", description=description, column=_("Downloads"), model=TrackDownloadDay,
-        field="downloads", artist=artist, using=using,
-    )  # fmt: skip
 
 
 BUILDERS: dict[str, Callable[..., Chart]] = {
@@ -314,8 +306,8 @@ BUILDERS: dict[str, Callable[..., Chart]] = {
     "channels": chart_channels,
     "countries": chart_countries,
     "origins": chart_origins,
-    "plays": chart_plays,
-    "downloads": chart_downloads,
+    "plays": partial(_per_track_chart, "plays"),
+    "downloads": partial(_per_track_chart, "downloads"),
 }
 
 
