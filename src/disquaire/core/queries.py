@@ -276,15 +276,7 @@ def save_fields(obj: models.Model, fields: Sequence[str]) -> None:
         cursor.execute(sql, params)
         if cursor.rowcount == 0:
             raise DatabaseError("Save with update_fields did not affect any rows.")
-    obj._state.db, obj._state.adding = alias, False
-    post_save.send(
-        sender=model,
-        instance=obj,
-        created=False,
-        update_fields=update_fields,
-        raw=False,
-        using=alias,
-    )
+    _saved(obj, model=model, alias=alias, created=False, update_fields=update_fields)
 
 
 def insert_row(obj: models.Model) -> None:
@@ -322,9 +314,38 @@ def insert_row(obj: models.Model) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         obj.pk = cursor.fetchone()[0]
+    _saved(obj, model=model, alias=alias, created=True, update_fields=None)
+
+
+def insert_row_keyed(obj: models.Model) -> None:
+    """``obj.save(force_insert=True)`` for a new row whose primary key is already set (a
+    UUID the code made): one INSERT built once (``insert_rows``), with the same
+    ``pre_save``/``post_save`` signals."""
+    model = type(obj)
+    alias = router.db_for_write(model)
+    pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
+    insert_rows([obj])
+    _saved(obj, model=model, alias=alias, created=True, update_fields=None)
+
+
+def _saved(
+    obj: models.Model,
+    *,
+    model: type[models.Model],
+    alias: str,
+    created: bool,
+    update_fields: frozenset[str] | None,
+) -> None:
+    """What ``save`` does after its statement: the instance now of ``alias``, saved,
+    then ``post_save``."""
     obj._state.db, obj._state.adding = alias, False
     post_save.send(
-        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias
+        sender=model,
+        instance=obj,
+        created=created,
+        update_fields=update_fields,
+        raw=False,
+        using=alias,
     )
 
 

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import router
-from django.db.models.signals import post_save, pre_save
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import normalize_json
 
 from disquaire.core.logs import current_request_id
-from disquaire.core.queries import insert_rows
+from disquaire.core.queries import insert_row_keyed
 
 
 class RequestIdDatabaseBackend(DatabaseBackend):
@@ -44,18 +42,7 @@ class RequestIdDatabaseBackend(DatabaseBackend):
         # queues two tasks (receipt, members' e-mails) in its transaction, so the row is
         # written by one INSERT built once (core.queries), the same columns and values,
         # with the same signals (the library's pre_save fills ``run_after``).
-        alias = router.db_for_write(DBTaskResult)
-        pre_save.send(sender=DBTaskResult, instance=row, raw=False, using=alias, update_fields=None)
-        insert_rows([row])
-        row._state.adding, row._state.db = False, alias
-        post_save.send(
-            sender=DBTaskResult,
-            instance=row,
-            created=True,
-            update_fields=None,
-            raw=False,
-            using=alias,
-        )
+        insert_row_keyed(row)
         return row
 
 
