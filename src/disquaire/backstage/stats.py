@@ -128,15 +128,19 @@ def _ranked(rows: list[tuple[str, list[Any]]], column: int) -> list[tuple[str, l
     return rows[:MAX_ROWS]
 
 
+def _lines_sold(*, artist: Artist, using: str) -> QuerySet[OrderLine]:
+    """The lines of the artist's real orders sold (paid or fulfilled) in its currency."""
+    return OrderLine.objects.using(using).filter(
+        order__artist=artist,
+        order__state__in=SOLD_STATES,
+        order__currency=artist.currency,
+        order__is_test=False,
+    )
+
+
 def chart_offers(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
     lines = (
-        OrderLine.objects.using(using)
-        .filter(
-            order__artist=artist,
-            order__state__in=SOLD_STATES,
-            order__currency=artist.currency,
-            order__is_test=False,
-        )
+        _lines_sold(artist=artist, using=using)
         .values("offer_id", "offer__title")
         .annotate(units=Coalesce(Sum("quantity"), 0), revenue=Coalesce(Sum("total_minor"), 0))
     )
@@ -165,13 +169,7 @@ def chart_channels(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
     """Units sold per release and month by channel: online (paid orders), at the merch
     table (stock's ``sold_table``) and by shops (``sold_by_shop``)."""
     online = (
-        OrderLine.objects.using(using)
-        .filter(
-            order__artist=artist,
-            order__state__in=SOLD_STATES,
-            order__currency=artist.currency,
-            order__is_test=False,
-        )
+        _lines_sold(artist=artist, using=using)
         .annotate(month=TruncMonth("order__paid_at"))
         .values("release_id", "month")
         .annotate(units=Coalesce(Sum("quantity"), 0))
