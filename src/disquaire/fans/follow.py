@@ -19,6 +19,7 @@ that later took over a deleted follower's id.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from functools import lru_cache
 
 from django.conf import settings
@@ -124,6 +125,20 @@ def _url_patterns(site_url: str, prefix: str) -> tuple[str, str]:
     )
 
 
+def _consent(
+    *, source: str, wording: str, where: str, language: str, now: datetime
+) -> dict[str, object]:
+    """What a follower's consent records: how and when it was given, the page, the
+    wording shown, and their language (the one asked for, else the page's)."""
+    return {
+        "consent_source": source,
+        "consent_at": now,
+        "consent_text": wording,
+        "consent_where": where[:300],
+        "language": _language(language or translation.get_language() or ""),
+    }
+
+
 def follower_request(
     *,
     artist: Artist,
@@ -144,13 +159,7 @@ def follower_request(
     except Exception:
         return None
     now = timezone.now()
-    consent = {
-        "consent_source": source,
-        "consent_at": now,
-        "consent_text": wording,
-        "consent_where": where[:300],
-        "language": _language(language or translation.get_language() or ""),
-    }
+    consent = _consent(source=source, wording=wording, where=where, language=language, now=now)
     # Race-safe: the same address at the same moment from another request fails on the
     # unique key (in its own savepoint) and is read back.
     follower, _created = Follower.objects.get_or_create(
@@ -221,13 +230,9 @@ def follower_follow_fan(
     """A signed-in fan follows ``artist`` in one click: their address is proven by the
     sign-in link, so the follow is confirmed at once (a blocked address stays blocked)."""
     now = timezone.now()
-    consent = {
-        "consent_source": ConsentSource.FAN,
-        "consent_at": now,
-        "consent_text": wording,
-        "consent_where": where[:300],
-        "language": _language(language or translation.get_language() or ""),
-    }
+    consent = _consent(
+        source=ConsentSource.FAN, wording=wording, where=where, language=language, now=now
+    )
     # Race-safe: the same address at the same moment from another request fails on the
     # unique key (in its own savepoint) and is read back.
     follower, _created = Follower.objects.get_or_create(
