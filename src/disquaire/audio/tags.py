@@ -25,6 +25,7 @@ from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 from disquaire.audio._sniff import sniff
 from disquaire.audio.errors import AudioError
 from disquaire.audio.formats import ORIGINAL, get_format
+from disquaire.audio.probe import Tags
 from disquaire.audio.tag_files import (
     ID3_FRAMES,
     ISRC_ATOM,
@@ -54,22 +55,13 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class TagSet:
-    """The tags Disquaire writes into every file it delivers.
+class TagSet(Tags):
+    """The tags Disquaire writes into every file it delivers: the fields ``probe`` reads
+    (``Tags``), and the cover.
 
     ``comment`` holds the release's URL; ``cover_jpeg`` the JPEG to embed (None: none).
     """
 
-    title: str | None = None
-    artist: str | None = None
-    album: str | None = None
-    album_artist: str | None = None
-    track_number: int | None = None
-    track_total: int | None = None
-    disc_number: int | None = None
-    year: int | None = None
-    isrc: str | None = None
-    comment: str | None = None
     cover_jpeg: bytes | None = None
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from disquaire.orders.selectors import offer_sold, units_left
 from disquaire.selling.models import Offer, OfferOption, ShippingZone
 
 User = AbstractBaseUser | AnonymousUser
+M = TypeVar("M", bound=Model)
 
 
 def _uid(user: User) -> int:
@@ -49,46 +50,46 @@ def membership_of(*, user: User, artist: Artist) -> Membership:
     return Membership.objects.get(artist=artist, user_id=_uid(user))
 
 
+def _of_member(
+    rows: QuerySet[M], *, user: User, slug: str | None, via: str = "artist", **keys: Any
+) -> M:
+    """The row of ``rows`` matching ``keys`` whose artist (reached through ``via``) is
+    ``slug`` (any, when None) and has ``user`` among its members; 404 otherwise."""
+    mine = rows.filter(**{f"{via}__memberships__user_id": _uid(user)})
+    if slug is not None:
+        keys[f"{via}__slug"] = slug
+    return get_object_or_404(mine, **keys)
+
+
 def release_for_member(*, user: User, slug: str, release_id: int) -> Release:
-    return get_object_or_404(
-        Release.objects.select_related("artist").filter(artist__memberships__user_id=_uid(user)),
-        artist__slug=slug,
-        pk=release_id,
-    )
+    return _of_member(Release.objects.select_related("artist"), user=user, slug=slug, pk=release_id)
 
 
 def track_for_member(*, user: User, slug: str, release_id: int, track_id: int) -> Track:
-    return get_object_or_404(
-        Track.objects.select_related("release__artist").filter(
-            release__artist__memberships__user_id=_uid(user)
-        ),
-        release__artist__slug=slug,
+    return _of_member(
+        Track.objects.select_related("release__artist"),
+        user=user,
+        slug=slug,
+        via="release__artist",
         release_id=release_id,
         pk=track_id,
     )
 
 
 def concert_for_member(*, user: User, slug: str, concert_id: int) -> Concert:
-    return get_object_or_404(
-        Concert.objects.filter(artist__memberships__user_id=_uid(user)),
-        artist__slug=slug,
-        pk=concert_id,
-    )
+    return _of_member(Concert.objects.all(), user=user, slug=slug, pk=concert_id)
 
 
 def news_for_member(*, user: User, slug: str, post_id: int) -> NewsPost:
-    return get_object_or_404(
-        NewsPost.objects.filter(artist__memberships__user_id=_uid(user)),
-        artist__slug=slug,
-        pk=post_id,
-    )
+    return _of_member(NewsPost.objects.all(), user=user, slug=slug, pk=post_id)
 
 
 def upload_for_member(*, user: User, upload_id: Any) -> Upload:
-    return get_object_or_404(
-        Upload.objects.select_related("release__artist").filter(
-            release__artist__memberships__user_id=_uid(user)
-        ),
+    return _of_member(
+        Upload.objects.select_related("release__artist"),
+        user=user,
+        slug=None,
+        via="release__artist",
         pk=upload_id,
     )
 
@@ -137,22 +138,14 @@ def release_status_data(*, release: Release) -> dict[str, Any]:
 
 
 def offer_for_member(*, user: User, slug: str, offer_id: int) -> Offer:
-    return get_object_or_404(
-        Offer.objects.select_related("artist", "release").filter(
-            artist__memberships__user_id=_uid(user)
-        ),
-        artist__slug=slug,
-        pk=offer_id,
+    return _of_member(
+        Offer.objects.select_related("artist", "release"), user=user, slug=slug, pk=offer_id
     )
 
 
 def shipping_zone_for_member(*, user: User, slug: str, zone_id: int) -> ShippingZone:
-    return get_object_or_404(
-        ShippingZone.objects.select_related("artist").filter(
-            artist__memberships__user_id=_uid(user)
-        ),
-        artist__slug=slug,
-        pk=zone_id,
+    return _of_member(
+        ShippingZone.objects.select_related("artist"), user=user, slug=slug, pk=zone_id
     )
 
 
@@ -229,11 +222,7 @@ def orders_for_artist(
 
 
 def order_for_member(*, user: User, slug: str, code: str) -> Order:
-    return get_object_or_404(
-        Order.objects.select_related("artist").filter(artist__memberships__user_id=_uid(user)),
-        artist__slug=slug,
-        code=code,
-    )
+    return _of_member(Order.objects.select_related("artist"), user=user, slug=slug, code=code)
 
 
 def payment_for_member(*, user: User, slug: str, code: str, payment_id: Any) -> Payment:
@@ -271,10 +260,6 @@ def code_batches_for_artist(*, artist: Artist) -> QuerySet[CodeBatch]:
 
 
 def code_batch_for_member(*, user: User, slug: str, batch_id: int) -> CodeBatch:
-    return get_object_or_404(
-        CodeBatch.objects.select_related("artist", "release").filter(
-            artist__memberships__user_id=_uid(user)
-        ),
-        artist__slug=slug,
-        pk=batch_id,
+    return _of_member(
+        CodeBatch.objects.select_related("artist", "release"), user=user, slug=slug, pk=batch_id
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
@@ -127,15 +128,19 @@ def _ranked(rows: list[tuple[str, list[Any]]], column: int) -> list[tuple[str, l
     return rows[:MAX_ROWS]
 
 
+def _lines_sold(*, artist: Artist, using: str) -> QuerySet[OrderLine]:
+    """The lines of the artist's real orders sold (paid or fulfilled) in its currency."""
+    return OrderLine.objects.using(using).filter(
+        order__artist=artist,
+        order__state__in=SOLD_STATES,
+        order__currency=artist.currency,
+        order__is_test=False,
+    )
+
+
 def chart_offers(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
     lines = (
-        OrderLine.objects.using(using)
-        .filter(
-            order__artist=artist,
-            order__state__in=SOLD_STATES,
-            order__currency=artist.currency,
-            order__is_test=False,
-        )
+        _lines_sold(artist=artist, using=using)
         .values("offer_id", "offer__title")
         .annotate(units=Coalesce(Sum("quantity"), 0), revenue=Coalesce(Sum("total_minor"), 0))
     )
@@ -164,13 +169,7 @@ def chart_channels(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
     """Units sold per release and month by channel: online (paid orders), at the merch
     table (stock's ``sold_table``) and by shops (``sold_by_shop``)."""
     online = (
-        OrderLine.objects.using(using)
-        .filter(
-            order__artist=artist,
-            order__state__in=SOLD_STATES,
-            order__currency=artist.currency,
-            order__is_test=False,
-        )
+        _lines_sold(artist=artist, using=using)
         .annotate(month=TruncMonth("order__paid_at"))
         .values("release_id", "month")
         .annotate(units=Coalesce(Sum("quantity"), 0))
@@ -274,38 +273,29 @@ def _per_track_rows(model: type[Model], *, field: str, artist: Artist, using: st
     return _ranked(rows, 0)
 
 
-def _per_track_chart(
-    key: str, *, description: str, column: str, model: type[Model], field: str, **kw: Any
-) -> Chart:
+# The charts of a per-track day counter: its model and field, what the chart counts.
+PER_TRACK: dict[str, tuple[type[Model], str, Any]] = {
+    "plays": (TrackPlayDay, "plays", gettext_lazy(
+        "Plays per track: each time the player (on your pages or in an embed) starts a "
+        "track. No listener is recorded, only the count."
+    )),
+    "downloads": (TrackDownloadDay, "downloads", gettext_lazy(
+        "Downloads per track, a file on its own or inside a release's zip (a resumed "
+        "download is not counted twice)."
+    )),
+}  # fmt: skip
+
+
+def _per_track_chart(key: str, *, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
+    """A chart of ``PER_TRACK``: its column is named as the chart."""
+    model, field_name, description = PER_TRACK[key]
     return Chart(
         key=key,
         title=str(CHARTS[key]),
-        description=description,
-        columns=[_("Track"), column],
-        rows=_per_track_rows(model, field=field, **kw),
+        description=str(description),
+        columns=[_("Track"), str(CHARTS[key])],
+        rows=_per_track_rows(model, field=field_name, artist=artist, using=using),
     )
-
-
-def chart_plays(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
-    description = _(
-        "Plays per track: each time the player (on your pages or in an embed) starts a "
-        "track. No listener is recorded, only the count."
-    )
-    return _per_track_chart(
-        "plays", description=description, column=_("Plays"), model=TrackPlayDay,
-        field="plays", artist=artist, using=using,
-    )  # fmt: skip
-
-
-def chart_downloads(*, artist: Artist, using: str = DEFAULT_DB_ALIAS) -> Chart:
-    description = _(
-        "Downloads per track, a file on its own or inside a release's zip (a resumed "
-        "download is not counted twice)."
-    )
-    return _per_track_chart(
-        "downloads", description=description, column=_("Downloads"), model=TrackDownloadDay,
-        field="downloads", artist=artist, using=using,
-    )  # fmt: skip
 
 
 BUILDERS: dict[str, Callable[..., Chart]] = {
@@ -314,8 +304,8 @@ BUILDERS: dict[str, Callable[..., Chart]] = {
     "channels": chart_channels,
     "countries": chart_countries,
     "origins": chart_origins,
-    "plays": chart_plays,
-    "downloads": chart_downloads,
+    "plays": partial(_per_track_chart, "plays"),
+    "downloads": partial(_per_track_chart, "downloads"),
 }
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DatabaseError, connections, models, router
+from django.db import DatabaseError, IntegrityError, connections, models, router
 from django.db.models import Field
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.db.models.signals import post_save, pre_save
@@ -16,6 +16,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
 
 
 def only_row(queryset: models.QuerySet[M]) -> M | None:
@@ -275,15 +276,7 @@ def save_fields(obj: models.Model, fields: Sequence[str]) -> None:
         cursor.execute(sql, params)
         if cursor.rowcount == 0:
             raise DatabaseError("Save with update_fields did not affect any rows.")
-    obj._state.db, obj._state.adding = alias, False
-    post_save.send(
-        sender=model,
-        instance=obj,
-        created=False,
-        update_fields=update_fields,
-        raw=False,
-        using=alias,
-    )
+    _saved(obj, model=model, alias=alias, created=False, update_fields=update_fields)
 
 
 def insert_row(obj: models.Model) -> None:
@@ -321,9 +314,50 @@ def insert_row(obj: models.Model) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         obj.pk = cursor.fetchone()[0]
+    _saved(obj, model=model, alias=alias, created=True, update_fields=None)
+
+
+def insert_row_keyed(obj: models.Model, *, later: list[models.Model] | None = None) -> None:
+    """``obj.save(force_insert=True)`` for a new row whose primary key is already set (a
+    UUID the code made): one INSERT built once (``insert_rows``), with the same
+    ``pre_save``/``post_save`` signals. ``later``: a list to put the row in instead,
+    written with others by ``insert_rows_saved`` (its ``pre_save`` sent now)."""
+    model = type(obj)
+    alias = router.db_for_write(model)
+    pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
+    if later is not None:
+        later.append(obj)
+        return
+    insert_rows_saved([obj])
+
+
+def insert_rows_saved(objs: Sequence[models.Model]) -> None:
+    """The rows ``insert_row_keyed`` kept for later, in one INSERT, each then saved
+    (``post_save``) as ``save`` would."""
+    insert_rows(objs)
+    for obj in objs:
+        model = type(obj)
+        _saved(obj, model=model, alias=router.db_for_write(model), created=True, update_fields=None)
+
+
+def _saved(
+    obj: models.Model,
+    *,
+    model: type[models.Model],
+    alias: str,
+    created: bool,
+    update_fields: frozenset[str] | None,
+) -> None:
+    """What ``save`` does after its statement: the instance now of ``alias``, saved,
+    then ``post_save``."""
     obj._state.db, obj._state.adding = alias, False
     post_save.send(
-        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias
+        sender=model,
+        instance=obj,
+        created=created,
+        update_fields=update_fields,
+        raw=False,
+        using=alias,
     )
 
 
@@ -336,3 +370,17 @@ def related_known(instance: models.Model, name: str, objects: Sequence[models.Mo
     queryset._prefetch_done = True
     cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
     cache[name] = queryset
+
+
+def integrity_retry(run: Callable[[], T], *, attempts: int = 3) -> T:
+    """``run()``, run again (``attempts`` times in all) when it fails on a unique key:
+    the same thing recorded at that moment by another request, which the next run finds
+    and answers as it did. ``run`` opens its own transaction (a savepoint inside one), so
+    a failed run leaves nothing behind; the last failure is raised."""
+    for attempt in range(attempts):
+        try:
+            return run()
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -17,13 +17,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import router
-from django.db.models.signals import post_save, pre_save
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import normalize_json
 
 from disquaire.core.logs import current_request_id
-from disquaire.core.queries import insert_rows
+from disquaire.core.queries import insert_row_keyed, insert_rows_saved
 
 # Task rows waiting for their INSERT while a ``tasks_batch`` is open (None: none is).
 _batch: ContextVar[list[Any] | None] = ContextVar("tasks_batch", default=None)
@@ -45,20 +43,9 @@ def tasks_batch() -> Iterator[Callable[[], None]]:
 
 
 def _flush(pending: list[Any]) -> None:
-    if not pending:
-        return
-    rows, pending[:] = list(pending), []
-    insert_rows(rows)
-    for row in rows:
-        _written(row)
-
-
-def _written(row: Any) -> None:
-    alias = router.db_for_write(type(row))
-    row._state.adding, row._state.db = False, alias
-    post_save.send(
-        sender=type(row), instance=row, created=True, update_fields=None, raw=False, using=alias
-    )
+    if pending:
+        rows, pending[:] = list(pending), []
+        insert_rows_saved(rows)
 
 
 class RequestIdDatabaseBackend(DatabaseBackend):
@@ -82,14 +69,7 @@ class RequestIdDatabaseBackend(DatabaseBackend):
         # queues two tasks (receipt, members' e-mails) in its transaction, so the row is
         # written by one INSERT built once (core.queries), the same columns and values,
         # with the same signals (the library's pre_save fills ``run_after``).
-        alias = router.db_for_write(DBTaskResult)
-        pre_save.send(sender=DBTaskResult, instance=row, raw=False, using=alias, update_fields=None)
-        pending = _batch.get()
-        if pending is not None:
-            pending.append(row)  # written by the batch's INSERT (tasks_batch)
-            return row
-        insert_rows([row])
-        _written(row)
+        insert_row_keyed(row, later=_batch.get())
         return row
 
 

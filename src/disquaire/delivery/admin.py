@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
@@ -40,18 +41,26 @@ class CodeBatchAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export as CSV"))
     def export_csv(self, request: HttpRequest, queryset: QuerySet[CodeBatch]) -> Any:
-        batch = queryset.select_related("release", "artist").first()
-        if batch is None:
-            return None
-        response = HttpResponse(code_batch_csv(batch=batch), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="codes-{batch.pk}.csv"'
-        return response
+        return _batch_file(queryset, build=code_batch_csv, content_type="text/csv", ext="csv")
 
     @admin.action(description=_("Printable cards (PDF)"))
     def export_pdf(self, request: HttpRequest, queryset: QuerySet[CodeBatch]) -> Any:
-        batch = queryset.select_related("release", "artist").first()
-        if batch is None:
-            return None
-        response = HttpResponse(code_batch_pdf(batch=batch), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="codes-{batch.pk}.pdf"'
-        return response
+        return _batch_file(
+            queryset, build=code_batch_pdf, content_type="application/pdf", ext="pdf"
+        )
+
+
+def _batch_file(
+    queryset: QuerySet[CodeBatch],
+    *,
+    build: Callable[..., Any],
+    content_type: str,
+    ext: str,
+) -> HttpResponse | None:
+    """The first selected batch's codes as a file to download (None when none is)."""
+    batch = queryset.select_related("release", "artist").first()
+    if batch is None:
+        return None
+    response = HttpResponse(build(batch=batch), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="codes-{batch.pk}.{ext}"'
+    return response

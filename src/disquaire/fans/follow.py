@@ -19,12 +19,13 @@ that later took over a deleted follower's id.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -75,19 +76,26 @@ def _token(*, follower_id: int, email: str, purpose: str) -> str:
     )
 
 
-def follower_from_token(*, token: str, purpose: str = UNSUBSCRIBE_PURPOSE) -> Follower | None:
-    """The follower a valid token names, or None (bad, expired, or its address changed)."""
+def _token_follower(*, token: str, purpose: str, key: str) -> tuple[Follower, dict] | None:
+    """The follower whose id a valid token holds under ``key``, with the token's payload;
+    None for a bad or expired token, or one naming no follower."""
     try:
         payload = token_read(purpose=purpose, token=token)
     except TokenError:
         return None
-    follower_id = payload.get("f")
+    follower_id = payload.get(key)
     if not isinstance(follower_id, int):
         return None
     follower = Follower.objects.filter(pk=follower_id).select_related("artist").first()
-    if follower is None or payload.get("h") != _address_hash(follower.email):
+    return None if follower is None else (follower, payload)
+
+
+def follower_from_token(*, token: str, purpose: str = UNSUBSCRIBE_PURPOSE) -> Follower | None:
+    """The follower a valid token names, or None (bad, expired, or its address changed)."""
+    found = _token_follower(token=token, purpose=purpose, key="f")
+    if found is None or found[1].get("h") != _address_hash(found[0].email):
         return None
-    return follower
+    return found[0]
 
 
 def follow_urls(*, follower: Follower) -> dict[str, str]:
@@ -117,15 +125,18 @@ def _url_patterns(site_url: str, prefix: str) -> tuple[str, str]:
     )
 
 
-def _get_or_create(*, artist: Artist, email: str, defaults: dict[str, object]) -> Follower:
-    try:
-        with transaction.atomic():
-            follower, _created = Follower.objects.get_or_create(
-                artist=artist, email=email, defaults=defaults
-            )
-    except IntegrityError:  # the same address, at the same moment, from another request
-        follower = Follower.objects.get(artist=artist, email=email)
-    return follower
+def _consent(
+    *, source: str, wording: str, where: str, language: str, now: datetime
+) -> dict[str, object]:
+    """What a follower's consent records: how and when it was given, the page, the
+    wording shown, and their language (the one asked for, else the page's)."""
+    return {
+        "consent_source": source,
+        "consent_at": now,
+        "consent_text": wording,
+        "consent_where": where[:300],
+        "language": _language(language or translation.get_language() or ""),
+    }
 
 
 def follower_request(
@@ -148,14 +159,10 @@ def follower_request(
     except Exception:
         return None
     now = timezone.now()
-    consent = {
-        "consent_source": source,
-        "consent_at": now,
-        "consent_text": wording,
-        "consent_where": where[:300],
-        "language": _language(language or translation.get_language() or ""),
-    }
-    follower = _get_or_create(
+    consent = _consent(source=source, wording=wording, where=where, language=language, now=now)
+    # Race-safe: the same address at the same moment from another request fails on the
+    # unique key (in its own savepoint) and is read back.
+    follower, _created = Follower.objects.get_or_create(
         artist=artist,
         email=address,
         defaults={**consent, "country": country[:2].upper(), "fan": fan},
@@ -196,16 +203,10 @@ def follower_confirm(*, token: str) -> Follower | None:
     Also takes the links mailed by the shop's former mailing list."""
     follower = follower_from_token(token=token, purpose=CONFIRM_PURPOSE)
     if follower is None:
-        try:
-            payload = token_read(purpose=LEGACY_CONFIRM_PURPOSE, token=token)
-        except TokenError:
+        legacy = _token_follower(token=token, purpose=LEGACY_CONFIRM_PURPOSE, key="s")
+        if legacy is None:
             return None
-        legacy_id = payload.get("s")
-        if not isinstance(legacy_id, int):
-            return None
-        follower = Follower.objects.filter(pk=legacy_id).select_related("artist").first()
-        if follower is None:
-            return None
+        follower = legacy[0]
     now = timezone.now()
     Follower.objects.filter(pk=follower.pk, state=FollowerState.PENDING).update(
         state=FollowerState.CONFIRMED, confirmed_at=now
@@ -229,14 +230,12 @@ def follower_follow_fan(
     """A signed-in fan follows ``artist`` in one click: their address is proven by the
     sign-in link, so the follow is confirmed at once (a blocked address stays blocked)."""
     now = timezone.now()
-    consent = {
-        "consent_source": ConsentSource.FAN,
-        "consent_at": now,
-        "consent_text": wording,
-        "consent_where": where[:300],
-        "language": _language(language or translation.get_language() or ""),
-    }
-    follower = _get_or_create(
+    consent = _consent(
+        source=ConsentSource.FAN, wording=wording, where=where, language=language, now=now
+    )
+    # Race-safe: the same address at the same moment from another request fails on the
+    # unique key (in its own savepoint) and is read back.
+    follower, _created = Follower.objects.get_or_create(
         artist=artist,
         email=fan.email,
         defaults={**consent, "fan": fan, "state": FollowerState.CONFIRMED, "confirmed_at": now},

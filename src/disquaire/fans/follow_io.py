@@ -13,7 +13,7 @@ from disquaire.catalog.models import Artist
 from disquaire.core.addresses import email_normalise
 from disquaire.core.audit import activity_record
 from disquaire.core.csvsafe import csv_text
-from disquaire.fans.follow import _get_or_create, _language, follower_request
+from disquaire.fans.follow import _language, follower_request
 from disquaire.fans.follow_models import ConsentSource, Follower, FollowerState
 
 # --- import and export -----------------------------------------------------------------
@@ -84,7 +84,7 @@ def followers_import(
             )
             result.confirmation_sent += 1
             continue
-        _get_or_create(
+        Follower.objects.get_or_create(
             artist=artist,
             email=address,
             defaults={

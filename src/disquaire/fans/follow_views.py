@@ -4,6 +4,7 @@ unsubscribe (RFC 8058) and the preferences page."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -155,22 +156,14 @@ def follow_view(request: HttpRequest, artist: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def follow_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     """GET: a button (a mail scanner opening the link confirms nothing). POST: confirm."""
+    page = partial(private_render, request, "fans/follow_confirm.html", title=_("Follow"))
     follower = follow.follower_from_token(token=token, purpose=follow.CONFIRM_PURPOSE)
     valid = follower is not None or follow.follower_confirm_legacy_valid(token=token)
     if not valid:
-        return private_render(
-            request, "fans/follow_confirm.html", status=400, title=_("Follow"), invalid=True
-        )
+        return page(status=400, invalid=True)
     if request.method == "POST":
-        follower = follow.follower_confirm(token=token)
-        return private_render(
-            request,
-            "fans/follow_confirm.html",
-            title=_("Follow"),
-            follower=follower,
-            done=True,
-        )
-    return private_render(request, "fans/follow_confirm.html", title=_("Follow"), follower=follower)
+        return page(follower=follow.follower_confirm(token=token), done=True)
+    return page(follower=follower)
 
 
 @csrf_exempt  # RFC 8058: mail providers POST here without a session; the token is the key
@@ -178,35 +171,24 @@ def follow_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
     """GET: a button. POST (the page's, or a mail provider's one-click): unsubscribe."""
+    page = partial(private_render, request, "fans/unsubscribe.html", title=_("Unsubscribe"))
     follower = follow.follower_from_token(token=token)
     if follower is None:
-        return private_render(
-            request, "fans/unsubscribe.html", status=400, title=_("Unsubscribe"), invalid=True
-        )
+        return page(status=400, invalid=True)
     if request.method == "POST":
         follow.follower_unsubscribe(follower=follower)
-        return private_render(
-            request,
-            "fans/unsubscribe.html",
-            title=_("Unsubscribe"),
-            follower=follower,
-            token=token,
-            done=True,
-        )
-    return private_render(
-        request, "fans/unsubscribe.html", title=_("Unsubscribe"), follower=follower, token=token
-    )
+        return page(follower=follower, token=token, done=True)
+    return page(follower=follower, token=token)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def preferences_view(request: HttpRequest, token: str) -> HttpResponse:
     """What a follower wants to hear about (the link in every message)."""
+    page = partial(private_render, request, "fans/preferences.html", title=_("Preferences"))
     follower = follow.follower_from_token(token=token)
     if follower is None:
-        return private_render(
-            request, "fans/preferences.html", status=400, title=_("Preferences"), invalid=True
-        )
+        return page(status=400, invalid=True)
     initial = {
         "news": follower.wants_news,
         "releases": follower.wants_releases,
@@ -227,10 +209,7 @@ def preferences_view(request: HttpRequest, token: str) -> HttpResponse:
             country=data["country"] if "country" in request.POST else None,
         )
         saved = True
-    return private_render(
-        request,
-        "fans/preferences.html",
-        title=_("Preferences"),
+    return page(
         follower=follower,
         form=form,
         saved=saved,

@@ -33,11 +33,12 @@ from disquaire.orders.services import (
 from disquaire.payments.base import ProviderError
 from disquaire.stock.errors import StockError
 from disquaire.stock.services import balances_lock
+from disquaire.table.bag import units_take
 from disquaire.table.errors import TableError
 from disquaire.table.fan_services import buyer_fields, sale_buyer_record, sale_releases
 from disquaire.table.models import Sale, SaleLine, Seller
+from disquaire.table.phone_input import Refused, id_replay
 from disquaire.table.sale_parse import (
-    Refused,
     SaleBatch,
     lines_units,
     sale_flags,
@@ -47,7 +48,6 @@ from disquaire.table.sale_parse import (
 )
 from disquaire.table.selectors import phone_provider
 from disquaire.table.sellers import seller_check
-from disquaire.table.sync import units_take
 from disquaire.table.trace import trace
 
 REFERENCE_TYPE = "order"
@@ -157,9 +157,11 @@ def phone_checkout(
 
 
 def _replay(sale: Sale, seller: Seller) -> dict[str, Any]:
-    if sale.artist_id != seller.artist_id or sale.payment != Sale.Payment.PHONE:
-        raise TableError(_("This id is taken."))
-    return _answer(sale)
+    try:
+        id_replay(row=sale, seller=seller, fits=sale.payment == Sale.Payment.PHONE)
+    except Refused as exc:
+        raise TableError(str(exc)) from exc
+    return _answer(sale)  # the sale as it is now: pending, then paid or cancelled
 
 
 def phone_sale_status(*, sale: Sale) -> dict[str, Any]:

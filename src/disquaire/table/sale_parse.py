@@ -8,27 +8,17 @@ import contextlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from disquaire.stock.models import Item
 from disquaire.table.models import Category, Sale, SaleLine, Seller, Show, TableProduct
+from disquaire.table.phone_input import Later, Refused, device_time, parse_int, parse_uuid
 
 MAX_LINES = 50
 MAX_UNITS = 999
-
-
-class Refused(Exception):
-    """A sale that cannot have come from our app as sent: refused, not recorded."""
-
-
-class Later(Refused):
-    """A sale (or count) naming a show opened on a phone that has not reached the server
-    yet: not recorded, the phone keeps it and sends it again."""
 
 
 @dataclass
@@ -52,33 +42,6 @@ class Parsed:
     tendered: int | None
     reference: str
     lines: list[ParsedLine] = field(default_factory=list)
-
-
-def _int(value: Any, what: str, *, low: int = 0, high: int = 2**31 - 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise Refused(_("%(what)s must be a whole number from %(low)s to %(high)s.") % {
-            "what": what, "low": low, "high": high,
-        })  # fmt: skip
-    return value
-
-
-def parse_uuid(value: Any, what: str, *, version: int | None = None) -> uuid.UUID:
-    try:
-        parsed = uuid.UUID(str(value))
-    except ValueError:
-        raise Refused(_("%(what)s is not an id.") % {"what": what}) from None
-    if version is not None and parsed.version != version:
-        raise Refused(_("%(what)s is not a time-ordered id (UUIDv7).") % {"what": what})
-    return parsed
-
-
-def device_time(raw: Any) -> datetime | None:
-    """When the phone made ``raw`` (a sale or event), by its clock; a naive time is read
-    as UTC. None when missing or unreadable."""
-    stamp = parse_datetime(str(raw.get("device_time", ""))) if isinstance(raw, dict) else None
-    if stamp is None:
-        return None
-    return timezone.make_aware(stamp, UTC) if timezone.is_naive(stamp) else stamp
 
 
 class SaleBatch:
@@ -125,18 +88,18 @@ class SaleBatch:
         parsed = Parsed(
             id=parse_uuid(raw.get("id"), "id", version=7),
             device_id=parse_uuid(raw.get("device_id"), "device_id"),
-            device_seq=_int(raw.get("device_seq"), "device_seq", low=1),
+            device_seq=parse_int(raw.get("device_seq"), "device_seq", low=1),
             device_time=stamp,
             show=show,
             payment=payment,
-            total=_int(raw.get("total"), "total"),
-            tendered=None if tendered is None else _int(tendered, "tendered"),
+            total=parse_int(raw.get("total"), "total"),
+            tendered=None if tendered is None else parse_int(tendered, "tendered"),
             reference=str(raw.get("reference") or "")[:80],
         )
         for line in lines:
             if not isinstance(line, dict):
                 raise Refused(_("A sale line is an object."))
-            ref = _int(line.get("product"), "product", low=1)
+            ref = parse_int(line.get("product"), "product", low=1)
             product = self.products.get(ref)
             if product is not None and product.artist_id != seller.artist_id:
                 raise Refused(_("This item is not the band's."))
@@ -145,8 +108,8 @@ class SaleBatch:
                     product_ref=ref,
                     product=product,
                     name=str(line.get("name") or "")[:120],
-                    quantity=_int(line.get("quantity"), "quantity", low=1, high=MAX_UNITS),
-                    unit_price=_int(line.get("unit_price"), "unit_price"),
+                    quantity=parse_int(line.get("quantity"), "quantity", low=1, high=MAX_UNITS),
+                    unit_price=parse_int(line.get("unit_price"), "unit_price"),
                 )
             )
         return parsed
@@ -158,7 +121,7 @@ class SaleBatch:
             if show is None:
                 raise Later(_("This show has not reached the server yet."))
         else:
-            show = self.shows.get(_int(ref, "show", low=1))
+            show = self.shows.get(parse_int(ref, "show", low=1))
         if show is None or show.artist_id != self.seller.artist_id:
             raise Refused(_("This show is not the band's."))
         return show

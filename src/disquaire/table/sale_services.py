@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disquaire.stock.errors import StockError
+from disquaire.table.bag import units_take
 from disquaire.table.errors import TableError
 from disquaire.table.models import Sale
 from disquaire.table.sale_parse import lines_units
-from disquaire.table.sync import units_take
 from disquaire.table.trace import trace
 
 

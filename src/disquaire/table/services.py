@@ -2,13 +2,16 @@
 
 Split by what it serves: ``sellers`` (sellers and table products), ``show_services``
 (open, count, close), ``show_events`` (shows opened and counted on a phone, offline
-too), ``sale_parse`` and ``sync`` (the phones' sales, recorded once),
+too), ``phone_input`` (what every phone sending shares), ``sale_parse`` and ``sync`` (the
+phones' sales, recorded once), ``bag`` (the units a sale takes out of the show's bag),
 ``sale_services`` (the band settles a sale), ``phone_pay`` (a sale the fan pays on their
 own phone, through the shop's providers); ``trace`` writes the activity log.
 """
 
 from __future__ import annotations
 
+from disquaire.table.bag import REFERENCE_TYPE
+from disquaire.table.phone_input import MAX_BATCH, MAX_EVENTS
 from disquaire.table.sale_services import sale_payment_receive, sale_resolve
 from disquaire.table.sellers import (
     CODE_DAYS,
@@ -20,9 +23,9 @@ from disquaire.table.sellers import (
     seller_join,
     seller_revoke,
 )
-from disquaire.table.show_events import MAX_EVENTS, events_sync, table_sync
+from disquaire.table.show_events import events_sync, table_sync
 from disquaire.table.show_services import show_close, show_count, show_open
-from disquaire.table.sync import MAX_BATCH, REFERENCE_TYPE, sale_take, sales_sync
+from disquaire.table.sync import sale_take, sales_sync
 
 __all__ = [
     "CODE_DAYS",

@@ -15,26 +15,28 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from disquaire.core.queries import integrity_retry
 from disquaire.stock.models import Item
 from disquaire.table.errors import TableError
 from disquaire.table.models import Seller, Show, ShowEvent
-from disquaire.table.sale_parse import (
+from disquaire.table.phone_input import (
     Later,
     Refused,
-    SaleBatch,
-    _int,
+    batch_check,
     device_time,
+    id_replay,
+    parse_int,
     parse_uuid,
 )
+from disquaire.table.sale_parse import SaleBatch
 from disquaire.table.sellers import seller_check
 from disquaire.table.show_services import show_count, show_open
-from disquaire.table.sync import MAX_BATCH, sales_sync
+from disquaire.table.sync import sales_sync
 
-MAX_EVENTS = 500
 MAX_ITEMS = 500
 ITEM_KEY = re.compile(r"[1-9][0-9]{0,8}")  # an item's number, as the phone writes it
 
@@ -50,7 +52,7 @@ def _common(raw: Any) -> dict[str, Any]:
     return {
         "id": parse_uuid(raw.get("id"), "id", version=7),
         "device_id": parse_uuid(raw.get("device_id"), "device_id"),
-        "device_seq": _int(raw.get("device_seq"), "device_seq", low=1),
+        "device_seq": parse_int(raw.get("device_seq"), "device_seq", low=1),
         "device_time": stamp,
         "kind": raw["kind"],
     }
@@ -58,11 +60,7 @@ def _common(raw: Any) -> dict[str, Any]:
 
 def _known(*, seller: Seller, event_id: uuid.UUID) -> dict[str, Any] | None:
     old = ShowEvent.objects.filter(pk=event_id).only("artist_id", "answer").first()
-    if old is None:
-        return None
-    if old.artist_id != seller.artist_id:
-        raise Refused(_("This id is taken."))
-    return old.answer
+    return id_replay(row=old, seller=seller)
 
 
 def _open(*, seller: Seller, raw: dict[str, Any], head: dict[str, Any], by: str) -> dict:
@@ -100,7 +98,7 @@ def _counts(raw: Any, seller: Seller) -> tuple[dict[str, int], dict[Item, int], 
     for key, units in raw.items():
         if not ITEM_KEY.fullmatch(str(key)):
             raise Refused(_("A count is a list of items and units."))
-        sent[str(key)] = _int(units, "units")
+        sent[str(key)] = parse_int(units, "units")
     items = Item.objects.in_bulk([int(k) for k in sent])
     if any(item.artist_id != seller.artist_id for item in items.values()):
         raise Refused(_("This item is not the band's."))
@@ -142,18 +140,12 @@ def _one(*, seller: Seller, raw: Any, by: str) -> dict[str, Any]:
     try:
         head = _common(raw)
         take = _open if head["kind"] == ShowEvent.Kind.OPEN else _count
-        for attempt in range(3):
-            try:
-                return take(seller=seller, raw=raw, head=head, by=by)
-            except IntegrityError:
-                # The same event recorded at this moment by another sending: read it.
-                if attempt == 2:
-                    raise
+        # The same event recorded at this moment by another sending: read it.
+        return integrity_retry(lambda: take(seller=seller, raw=raw, head=head, by=by))
     except Later as exc:
         return {"id": str(raw_id or ""), "status": "later", "reason": str(exc)}
     except Refused as exc:
         return {"id": str(raw_id or ""), "status": "refused", "reason": str(exc)}
-    raise AssertionError("unreachable")
 
 
 def _when(raw: Any) -> datetime:
@@ -169,10 +161,7 @@ def table_sync(
     counts of its show, the sales of the night before its count out. Runs of sales go
     to ``sales_sync`` together. Answers: one per event, one per sale, in the order sent."""
     seller_check(seller=seller)
-    if len(events) > MAX_EVENTS:
-        raise TableError(_("At most %(n)s events at a time.") % {"n": MAX_EVENTS})
-    if len(sales) > MAX_BATCH:
-        raise TableError(_("At most %(n)s sales at a time.") % {"n": MAX_BATCH})
+    batch_check(events=events, sales=sales)
     stream = sorted(
         [(_when(raw), 0, i) for i, raw in enumerate(events)]
         + [(_when(raw), 1, i) for i, raw in enumerate(sales)]
@@ -204,6 +193,5 @@ def events_sync(*, seller: Seller, events: list[Any], by: str = "") -> list[dict
     stock, for the band to check), ``later`` (names a show not on the server yet: sent
     again later) or ``refused`` (no honest phone sends it: not recorded)."""
     seller_check(seller=seller)
-    if len(events) > MAX_EVENTS:
-        raise TableError(_("At most %(n)s events at a time.") % {"n": MAX_EVENTS})
+    batch_check(events=events)
     return [_one(seller=seller, raw=raw, by=by or seller.name) for raw in events]

@@ -10,24 +10,21 @@ new one and take its units out of the bag through the stock ledger (check → wr
 from __future__ import annotations
 
 import uuid
-from contextlib import nullcontext
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from disquaire.core.queries import integrity_retry
 from disquaire.stock.errors import StockError
-from disquaire.stock.models import Item, Place, Reason
-from disquaire.stock.services import balances_lock, movement_record
-from disquaire.table.errors import TableError
+from disquaire.stock.services import balances_lock
+from disquaire.table.bag import units_take
 from disquaire.table.fan_services import buyers_record
 from disquaire.table.models import Sale, SaleLine, Seller
+from disquaire.table.phone_input import Later, Refused, batch_check, id_replay, parse_uuid
 from disquaire.table.sale_parse import (
-    Later,
     Parsed,
-    Refused,
     SaleBatch,
-    parse_uuid,
     sale_flags,
     sale_lines,
     sale_row,
@@ -35,41 +32,12 @@ from disquaire.table.sale_parse import (
 )
 from disquaire.table.sellers import seller_check
 
-MAX_BATCH = 500
-REFERENCE_TYPE = "table_sale"
-
 
 def _answer(sale_id: Any, flags: list[str]) -> dict[str, Any]:
     answer: dict[str, Any] = {"id": str(sale_id), "status": "flagged" if flags else "accepted"}
     if flags:
         answer["flags"] = flags
     return answer
-
-
-def units_take(
-    units: list[tuple[Item, int]],
-    *,
-    place: Place,
-    actor: Any,
-    reference_id: str,
-    reference_type: str = REFERENCE_TYPE,
-) -> None:
-    """Take a table sale's ``units`` out of ``place``, all or none: StockError (nothing
-    taken) when it does not hold them. The movements name the sale (a ``table_sale``
-    reference, the default) or, for a sale paid on the fan's phone, its order."""
-    # movement_record checks before it writes and rolls itself back; a sale of
-    # several items needs them all or none.
-    with transaction.atomic() if len(units) > 1 else nullcontext():
-        for item, quantity in units:
-            movement_record(
-                item=item,
-                quantity=quantity,
-                reason=Reason.SOLD_TABLE,
-                from_place=place,
-                actor=actor,
-                reference_type=reference_type,
-                reference_id=reference_id,
-            )
 
 
 def _take_units(*, seller: Seller, parsed: Parsed, sale_id: str) -> list[str]:
@@ -137,12 +105,10 @@ def _sync_once(
             if sale_id is not None and sale_id in recorded:
                 answers.append(recorded[sale_id])
             elif sale_id is not None and sale_id in known:
-                old = known[sale_id]
-                if old.artist_id != seller.artist_id:
-                    answers.append({"id": str(sale_id), "status": "refused",
-                                    "reason": _("This id is taken.")})  # fmt: skip
-                else:
-                    answers.append(old.answer)
+                try:
+                    answers.append(id_replay(row=known[sale_id], seller=seller))
+                except Refused as exc:
+                    answers.append({"id": str(sale_id), "status": "refused", "reason": str(exc)})
             else:
                 raw_id = raw.get("id") if isinstance(raw, dict) else ""
                 status = "later" if isinstance(p, Later) else "refused"
@@ -161,8 +127,7 @@ def sales_sync(*, seller: Seller, sales: list[Any]) -> list[dict[str, Any]]:
     circle), then finds the sales already recorded (after the lock: a copy of this batch
     sent at the same moment has committed by then), then records the new ones."""
     seller_check(seller=seller)
-    if len(sales) > MAX_BATCH:
-        raise TableError(_("At most %(n)s sales at a time.") % {"n": MAX_BATCH})
+    batch_check(sales=sales)
     batch = SaleBatch(seller=seller, sales=sales)
     ids: list[uuid.UUID | None] = []
     parsed: list[Parsed | Refused] = []
@@ -181,13 +146,7 @@ def sales_sync(*, seller: Seller, sales: list[Any]) -> list[dict[str, Any]]:
             parsed.append(Refused(_("A sale paid on the fan's phone starts online.")))
         else:
             parsed.append(one)
-    for attempt in range(3):
-        try:
-            return _sync_once(seller=seller, sales=sales, ids=ids, parsed=parsed)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    return integrity_retry(lambda: _sync_once(seller=seller, sales=sales, ids=ids, parsed=parsed))
 
 
 def sale_take(*, seller: Seller, raw: Any) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -48,15 +48,12 @@ class CreditError(ValueError):
 
 
 def _account(*, artist_id: int, email: str) -> CreditAccount:
-    address = email_normalise(email)
-    found = CreditAccount.objects.filter(artist_id=artist_id, email=address).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return CreditAccount.objects.create(artist_id=artist_id, email=address)
-    except IntegrityError:
-        return CreditAccount.objects.get(artist_id=artist_id, email=address)
+    # Created at the same moment by another request: its insert fails on the unique key
+    # (in a savepoint of its own) and get_or_create reads the row back.
+    account, _created = CreditAccount.objects.get_or_create(
+        artist_id=artist_id, email=email_normalise(email)
+    )
+    return account
 
 
 def account_lock(*, artist_id: int, email: str) -> CreditAccount:
@@ -197,6 +194,39 @@ def _rules_refusal(rules: ReferralSettings | None, amount_minor: int) -> str:
     return ""
 
 
+def _count(
+    *,
+    referral: Referral,
+    amount_minor: int,
+    currency: str,
+    is_test: bool,
+    now: datetime,
+    order: Order | None = None,
+) -> Referral:
+    """Count a locked, open referral of a sale of ``amount_minor`` with the band's
+    rules, the same online and at the table: refused (with why) when they are off, the
+    sale under their minimum or, for an ``order``, paid with the referrer's own card;
+    rewarded otherwise."""
+    rules = ReferralSettings.objects.filter(artist_id=referral.artist_id).first()
+    refusal = _rules_refusal(rules, amount_minor)
+    if (
+        not refusal
+        and order is not None
+        and _same_card(order=order, referrer_email=referral.referrer_email)
+    ):
+        refusal = "self:card"
+    if refusal or rules is None:
+        return _refuse(referral, refusal)
+    return _reward(
+        referral=referral,
+        rules=rules,
+        amount_minor=amount_minor,
+        currency=currency,
+        is_test=is_test,
+        now=now,
+    )
+
+
 # The order's referral in a state, locked. Asked at every payment and every refund (most
 # orders came through no share link): compiled once.
 ORDER_REFERRAL_LOCKED = Compiled(
@@ -213,19 +243,13 @@ def referral_on_paid(*, order: Order, now: datetime | None = None) -> Referral |
     referral = ORDER_REFERRAL_LOCKED.one(order_id=order.pk, state=Referral.State.OPEN.value)
     if referral is None:
         return None
-    rules = ReferralSettings.objects.filter(artist_id=order.artist_id).first()
-    refusal = _rules_refusal(rules, order.items_minor)
-    if not refusal and _same_card(order=order, referrer_email=referral.referrer_email):
-        refusal = "self:card"
-    if refusal or rules is None:
-        return _refuse(referral, refusal)
-    return _reward(
+    return _count(
         referral=referral,
-        rules=rules,
         amount_minor=order.items_minor,
         currency=order.currency,
         is_test=order.is_test,
         now=now,
+        order=order,
     )
 
 
@@ -233,13 +257,8 @@ def referral_on_paid(*, order: Order, now: datetime | None = None) -> Referral |
 
 
 def _sale_count(*, referral: Referral, now: datetime) -> Referral:
-    rules = ReferralSettings.objects.filter(artist_id=referral.artist_id).first()
-    refusal = _rules_refusal(rules, referral.sale_minor)
-    if refusal or rules is None:
-        return _refuse(referral, refusal)
-    return _reward(
+    return _count(
         referral=referral,
-        rules=rules,
         amount_minor=referral.sale_minor,
         currency=referral.sale_currency,
         is_test=False,

@@ -6,7 +6,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -37,17 +36,14 @@ def device_clean(value: str | None) -> str:
 
 def share_link_for(*, email: str, release: Release) -> ShareLink:
     """The fan's personal link to ``release`` (made on first ask, the same ever after)."""
-    address = email_normalise(email)
-    found = ShareLink.objects.filter(email=address, release=release).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return ShareLink.objects.create(
-                email=address, release=release, artist_id=release.artist_id
-            )
-    except IntegrityError:
-        return ShareLink.objects.get(email=address, release=release)
+    # Made at the same moment by another request: its insert fails on the unique key (in
+    # a savepoint of its own) and get_or_create reads the link back.
+    link, _created = ShareLink.objects.get_or_create(
+        email=email_normalise(email),
+        release=release,
+        defaults={"artist_id": release.artist_id},
+    )
+    return link
 
 
 def device_seen(*, email: str, device: str) -> None:

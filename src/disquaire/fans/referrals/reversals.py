@@ -52,6 +52,11 @@ def _cancel(*, referral: Referral, kind: str, reason: str, actor: str) -> Credit
     return entry
 
 
+def _taken_back(entry: CreditEntry | None) -> int:
+    """What a cancellation took back, for its trace: 0 when the referral earned nothing."""
+    return entry.amount_minor if entry else 0
+
+
 def referral_on_refunded(*, order: Order) -> None:
     """The referred order was refunded: its reward is reversed (inside the refund's
     transaction). Credit already spent is not taken from that order; the fan owes it
@@ -72,7 +77,7 @@ def referral_on_refunded(*, order: Order) -> None:
         actor="system",
         from_state=Referral.State.COUNTED,
         to_state=Referral.State.REVERSED,
-        data={"amount_minor": entry.amount_minor if entry else 0},
+        data={"amount_minor": _taken_back(entry)},
     )
 
 
@@ -107,7 +112,7 @@ def referral_sale_cancel(*, sale_ref: str, reason: str, actor: str) -> Referral 
             from_state=before,
             to_state=referral.state,
             data={"sale": sale_ref, "reason": reason,
-                  "amount_minor": entry.amount_minor if entry else 0},
+                  "amount_minor": _taken_back(entry)},
         )  # fmt: skip
     return referral
 
@@ -137,7 +142,7 @@ def credit_void(*, referral: Referral, reason: str, actor: str) -> CreditEntry |
                 actor=actor,
                 from_state=Referral.State.COUNTED,
                 to_state=Referral.State.VOIDED,
-                data={"reason": reason, "amount_minor": entry.amount_minor if entry else 0},
+                data={"reason": reason, "amount_minor": _taken_back(entry)},
             )
         activity_record(
             artist_id=referral.artist_id,
@@ -146,6 +151,6 @@ def credit_void(*, referral: Referral, reason: str, actor: str) -> CreditEntry |
             actor=actor,
             before={"state": Referral.State.COUNTED},
             after={"state": Referral.State.VOIDED, "reason": reason,
-                   "amount_minor": entry.amount_minor if entry else 0},
+                   "amount_minor": _taken_back(entry)},
         )  # fmt: skip
     return entry

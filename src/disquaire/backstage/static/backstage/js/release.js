@@ -257,21 +257,7 @@ function showCover(url) {
   if (img) img.src = url;
 }
 
-function setupCopy(button) {
-  const source = document.querySelector("[data-copy-source]");
-  button.addEventListener("click", async () => {
-    source.select();
-    try {
-      await navigator.clipboard.writeText(source.value);
-      button.textContent = button.dataset.msgCopied;
-    } catch {
-      document.execCommand("copy");
-    }
-  });
-}
-
 const list = document.querySelector("[data-tracklist]");
 const added = list ? setupTracklist(list) : () => {};
 const zone = document.querySelector("[data-upload]");
 if (zone) setupUploads(zone, added);
-for (const button of document.querySelectorAll("[data-copy]")) setupCopy(button);
