@@ -3,6 +3,8 @@ restocked come back, each order's rows written at once on the payment's hot path
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,100 +41,61 @@ def web_shop_record(
         ledger.quantity_check(quantity)
     if not quantities:
         return
-    with transaction.atomic(savepoint=False):
-        _web_shop_write(
-            artist_id=artist_id,
-            place_id=place_id,
-            quantities=quantities,
-            reason=reason,
-            reference_type=reference_type,
-            reference_id=reference_id,
-            note=note,
-        )
-
-
-def _web_shop_write(
-    *,
-    artist_id: int,
-    place_id: int,
-    quantities: dict[int, int],
-    reason: str,
-    reference_type: str,
-    reference_id: str,
-    note: str,
-) -> None:
-    reference_type, reference_id, note = reference_type[:40], str(reference_id)[:64], note[:500]
-    if reason == Reason.SOLD_ONLINE:
-        for item_id, quantity in sorted(quantities.items()):
-            _web_sale_write(
-                artist_id=artist_id,
-                item_id=item_id,
-                place_id=place_id,
-                quantity=quantity,
-                reference_type=reference_type,
-                reference_id=reference_id,
-                note=note,
-            )
-        return
-    locked = ledger.balances_lock(pairs=[(item_id, place_id) for item_id in quantities])
-    insert_rows(
-        [
-            _movement(
-                artist_id=artist_id,
-                item_id=item_id,
-                quantity=quantity,
-                place_id=place_id,
-                reason=reason,
-                reference_type=reference_type,
-                reference_id=reference_id,
-                note=note,
-            )
-            for item_id, quantity in sorted(quantities.items())
-        ]
+    # What every row of the order's movements shares, cut to the columns' sizes.
+    ref = _Ref(
+        artist_id=artist_id,
+        place_id=place_id,
+        reference_type=reference_type[:40],
+        reference_id=str(reference_id)[:64],
+        note=note[:500],
     )
-    for item_id, quantity in sorted(quantities.items()):
-        ledger.balance_add(locked[(item_id, place_id)], quantity)
+    with transaction.atomic(savepoint=False):
+        if reason == Reason.SOLD_ONLINE:
+            for item_id, quantity in sorted(quantities.items()):
+                _web_sale_write(ref, item_id=item_id, quantity=quantity)
+            return
+        locked = ledger.balances_lock(pairs=[(item_id, place_id) for item_id in quantities])
+        insert_rows(
+            [
+                _movement(ref, item_id=item_id, quantity=quantity, reason=reason)
+                for item_id, quantity in sorted(quantities.items())
+            ]
+        )
+        for item_id, quantity in sorted(quantities.items()):
+            ledger.balance_add(locked[(item_id, place_id)], quantity)
 
 
 _T_MOVEMENT = Movement._meta.db_table
 
 
-def _movement(
-    *,
-    artist_id: int,
-    item_id: int,
-    quantity: int,
-    place_id: int,
-    reason: str,
-    reference_type: str,
-    reference_id: str,
-    note: str,
-) -> Movement:
-    """The web shop's ledger row: a sale leaves ``place_id``, a restock comes back to it."""
+@dataclass(frozen=True, kw_only=True)
+class _Ref:
+    """The artist, the web shop's place and the order an order's movements share."""
+
+    artist_id: int
+    place_id: int
+    reference_type: str
+    reference_id: str
+    note: str
+
+
+def _movement(ref: _Ref, *, item_id: int, quantity: int, reason: str) -> Movement:
+    """The web shop's ledger row: a sale leaves the place, a restock comes back to it."""
     sold = reason == Reason.SOLD_ONLINE
     return Movement(
-        artist_id=artist_id,
+        artist_id=ref.artist_id,
         item_id=item_id,
         quantity=quantity,
-        from_place_id=place_id if sold else None,
-        to_place_id=None if sold else place_id,
+        from_place_id=ref.place_id if sold else None,
+        to_place_id=None if sold else ref.place_id,
         reason=reason,
-        reference_type=reference_type,
-        reference_id=reference_id,
-        note=note,
+        reference_type=ref.reference_type,
+        reference_id=ref.reference_id,
+        note=ref.note,
     )
 
 
-def _web_sale_write(
-    *,
-    artist_id: int,
-    item_id: int,
-    place_id: int,
-    quantity: int,
-    reference_type: str,
-    reference_id: str,
-    note: str,
-) -> None:
+def _web_sale_write(ref: _Ref, *, item_id: int, quantity: int) -> None:
     """Units sold online leave the place: the balance goes down by ``quantity`` only if it
     has them, and the ledger row is written by the same statement (or neither is).
 
@@ -145,22 +108,11 @@ def _web_sale_write(
             cursor.execute(
                 f"UPDATE {ledger.T_BALANCE} SET quantity = quantity - %s "  # noqa: S608
                 "WHERE item_id = %s AND place_id = %s AND quantity >= %s",
-                [quantity, item_id, place_id, quantity],
+                [quantity, item_id, ref.place_id, quantity],
             )
             if cursor.rowcount != 1:
                 raise StockError(_("The units sold are no longer at the web shop's place."))
-        insert_row(
-            _movement(
-                artist_id=artist_id,
-                item_id=item_id,
-                quantity=quantity,
-                place_id=place_id,
-                reason=Reason.SOLD_ONLINE,
-                reference_type=reference_type,
-                reference_id=reference_id,
-                note=note,
-            )
-        )
+        insert_row(_movement(ref, item_id=item_id, quantity=quantity, reason=Reason.SOLD_ONLINE))
         return
     with connection.cursor() as cursor:
         cursor.execute(
@@ -172,16 +124,16 @@ def _web_sale_write(
             [
                 quantity,
                 item_id,
-                place_id,
+                ref.place_id,
                 quantity,
-                artist_id,
+                ref.artist_id,
                 quantity,
-                place_id,
+                ref.place_id,
                 Reason.SOLD_ONLINE.value,
                 connection.ops.adapt_datetimefield_value(timezone.now()),
-                reference_type,
-                reference_id,
-                note,
+                ref.reference_type,
+                ref.reference_id,
+                ref.note,
             ],
         )
         written = cursor.fetchall()
