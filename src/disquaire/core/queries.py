@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -384,3 +386,25 @@ def integrity_retry(run: Callable[[], T], *, attempts: int = 3) -> T:
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+@contextmanager
+def rows_batch(
+    slot: ContextVar[list[Any] | None], write: Callable[[list[Any]], None]
+) -> Iterator[Callable[[], None]]:
+    """Open ``slot`` for the rows written inside (their writers append to it) and
+    ``write`` them together at the end; yields a function that writes what is pending
+    now. The batch of the audit entries and of the task rows."""
+    pending: list[Any] = []
+    token = slot.set(pending)
+
+    def flush() -> None:
+        if pending:
+            rows, pending[:] = list(pending), []
+            write(rows)
+
+    try:
+        yield flush
+        flush()
+    finally:
+        slot.reset(token)

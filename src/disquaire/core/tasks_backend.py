@@ -21,7 +21,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import normalize_json
 
 from disquaire.core.logs import current_request_id
-from disquaire.core.queries import insert_row_keyed, insert_rows_saved
+from disquaire.core.queries import insert_row_keyed, insert_rows_saved, rows_batch
 
 # Task rows waiting for their INSERT while a ``tasks_batch`` is open (None: none is).
 _batch: ContextVar[list[Any] | None] = ContextVar("tasks_batch", default=None)
@@ -33,19 +33,8 @@ def tasks_batch() -> Iterator[Callable[[], None]]:
     function is called). Use it inside the transaction that queues them: a paid order
     queues its receipt and its members' e-mails, one statement instead of two. Tasks of
     other backends go as they always do."""
-    pending: list[Any] = []
-    token = _batch.set(pending)
-    try:
-        yield lambda: _flush(pending)
-        _flush(pending)
-    finally:
-        _batch.reset(token)
-
-
-def _flush(pending: list[Any]) -> None:
-    if pending:
-        rows, pending[:] = list(pending), []
-        insert_rows_saved(rows)
+    with rows_batch(_batch, insert_rows_saved) as flush:
+        yield flush
 
 
 class RequestIdDatabaseBackend(DatabaseBackend):

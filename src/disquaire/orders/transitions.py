@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from disquaire.core.models import ActivityEntry
-from disquaire.core.queries import insert_rows, save_fields
+from disquaire.core.queries import insert_rows, rows_batch, save_fields
 from disquaire.orders.errors import TransitionError
 from disquaire.orders.models import (
     ORDER_TRANSITIONS,
@@ -83,12 +83,6 @@ def audit_log(
     return entry
 
 
-def _flush(pending: list[ActivityEntry]) -> None:
-    if pending:
-        insert_rows(pending)
-    pending.clear()
-
-
 @contextmanager
 def audit_batch() -> Iterator[Callable[[], None]]:
     """Collect the audit entries written inside, and insert them together at the end.
@@ -97,13 +91,8 @@ def audit_batch() -> Iterator[Callable[[], None]]:
     kept or rolled back with them. Yields a function that inserts what is pending now
     (before taking a row lock others wait for, say).
     """
-    pending: list[ActivityEntry] = []
-    token = _batch.set(pending)
-    try:
-        yield lambda: _flush(pending)
-        _flush(pending)
-    finally:
-        _batch.reset(token)
+    with rows_batch(_batch, insert_rows) as flush:
+        yield flush
 
 
 def _state_write(
