@@ -54,7 +54,8 @@ def consent_wording(*, artist: Artist) -> str:
     ) % {"artist": artist.name}
 
 
-def _language(language: str) -> str:
+def language_of(language: str) -> str:
+    """One of the site's languages for ``language`` ("fr-BE" → "fr"), else the default."""
     codes = [code for code, _name in settings.LANGUAGES]
     base = (language or "").split("-")[0].lower()
     return base if base in codes else settings.LANGUAGE_CODE.split("-")[0]
@@ -135,7 +136,7 @@ def _consent(
         "consent_at": now,
         "consent_text": wording,
         "consent_where": where[:300],
-        "language": _language(language or translation.get_language() or ""),
+        "language": language_of(language or translation.get_language() or ""),
     }
 
 

@@ -13,7 +13,7 @@ from disquaire.catalog.models import Artist
 from disquaire.core.addresses import email_normalise
 from disquaire.core.audit import activity_record
 from disquaire.core.csvsafe import csv_text
-from disquaire.fans.follow import _language, follower_request
+from disquaire.fans.follow import follower_request, language_of
 from disquaire.fans.follow_models import ConsentSource, Follower, FollowerState
 
 # --- import and export -----------------------------------------------------------------
@@ -68,7 +68,7 @@ def followers_import(
         except Exception:
             result.invalid.append(address[:200])
             continue
-        lang = _language(cell("language") or language)
+        lang = language_of(cell("language") or language)
         if Follower.objects.filter(artist=artist, email=address).exists():
             result.already += 1
             continue
