@@ -3,9 +3,11 @@
 What is left of an offer (or of one option of it) is its stock minus the units of sold
 reservations and of held reservations that have not expired. Anything that takes units
 locks the offer and option rows first (in primary-key order, so two checkouts never
-wait on each other crosswise), counts, then writes (lock → check → write). Numbered
-units get their number when a reservation is consumed, under the same lock, so the
-numbers 1..N are each used once.
+wait on each other crosswise), counts, then writes (lock → check → write). An offer
+counted by its stock items alone is locked ``FOR SHARE`` (``stock_share``): its buyers
+then queue on the items' rows (``orders.items``), not on the offer's. Numbered units get
+their number when a reservation is consumed, under the same lock, so the numbers 1..N
+are each used once.
 """
 
 from __future__ import annotations
