@@ -79,6 +79,11 @@ def sale_payment_receive(*, sale: Sale, by: str = "") -> Sale:
     return locked
 
 
+def _sale_lock(pk: Any) -> Sale:
+    """The sale's row, locked until the transaction ends: two voids of it queue here."""
+    return Sale.objects.select_for_update().get(pk=pk)
+
+
 def _void_refusal(sale: Sale) -> str | None:
     if sale.status == Sale.Status.VOIDED:
         return _("This sale is already voided.")
@@ -110,7 +115,7 @@ def sale_void(*, sale: Sale, reason: str, actor: Any = None, by: str = "") -> Sa
     if not reason:
         raise TableError(_("Please say why this sale is voided."))
     with transaction.atomic():
-        locked = Sale.objects.select_for_update().get(pk=sale.pk)
+        locked = _sale_lock(sale.pk)
         refusal = _void_refusal(locked)
         if refusal is not None:
             raise TableError(refusal)
