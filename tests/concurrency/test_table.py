@@ -146,3 +146,53 @@ def test_a_gig_made_offline_sent_four_times_at_once_is_recorded_once():
     assert ShowCount.objects.filter(show=show).count() == 2
     assert Movement.objects.filter(reason=Reason.COUNTED).count() == 1
     assert balance(item=table.cd, place=table.bag) == 17
+
+
+# -- the band voids a sale: lock the sale's row → check it is not voided → write (units
+# back, the sale voided).
+
+
+def test_two_voids_of_the_same_sale_at_once_void_it_once_and_return_the_units_once():
+    table = table_build(cds=20, shirts=0)
+    raw = Device().sale(table, [(table.deal, 1)])
+    services.sale_take(seller=table.seller, raw=raw)
+    sale = Sale.objects.get(pk=raw["id"])
+    assert balance(item=table.cd, place=table.bag) == 18
+    results = run_at_once(
+        2, lambda i: services.sale_void(sale=sale, reason=f"mistake {i}", by=f"member {i}")
+    )
+    assert sorted(type(r).__name__ for r in results) == ["Sale", "TableError"], results
+    assert balance(item=table.cd, place=table.bag) == 20
+    assert Movement.objects.filter(reason=Reason.RESTOCKED).count() == 1
+    assert Sale.objects.get(pk=sale.pk).status == Sale.Status.VOIDED
+    from disquaire.core.models import ActivityEntry
+
+    assert ActivityEntry.objects.filter(action="table.sale_void").count() == 1
+
+
+def test_control_without_the_sale_lock_two_voids_return_the_units_twice(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from disquaire.table import sale_services
+    from tests.meeting import meeting_point
+
+    table = table_build(cds=20, shirts=0)
+    raw = Device().sale(table, [(table.deal, 1)])
+    services.sale_take(seller=table.seller, raw=raw)
+    sale = Sale.objects.get(pk=raw["id"])
+    meet = meeting_point(2)
+    checked = sale_services._void_refusal
+
+    def check_then_meet(locked: Sale) -> str | None:
+        refusal = checked(locked)
+        meet()
+        return refusal
+
+    monkeypatch.setattr(sale_services, "_sale_lock", lambda pk: Sale.objects.get(pk=pk))
+    monkeypatch.setattr(sale_services, "_void_refusal", check_then_meet)
+    results = run_at_once(
+        2, lambda i: services.sale_void(sale=sale, reason=f"mistake {i}", by=f"member {i}")
+    )
+    assert [type(r).__name__ for r in results] == ["Sale", "Sale"], results
+    # Both passed the check: the two CDs came back twice.
+    assert balance(item=table.cd, place=table.bag) == 22

@@ -229,6 +229,8 @@ ROWS: list[tuple[str, str, Cell, Cell, Cell, Cell, Cell, Cell]] = [
     ("table:product_remove",            POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
     ("table:seller_revoke",             POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
     ("table:sale_resolve",              POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
+    # Voiding a sale: the band only (an empty reason is refused, nothing voided).
+    ("table:sale_void",                 POST, LOGIN,  LOGIN,  HIDDEN, REDIR,  REDIR,  HIDDEN),
     # -- shop: public; an order is reached by its code *and* secret (the buyer's link)
     ("shop:cart",                        GET, OK,     OK,     OK,     OK,     OK,     OK),
     ("shop:cart_add",                   POST, REDIR,  REDIR,  REDIR,  REDIR,  REDIR,  REDIR),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -333,9 +333,18 @@ def units_sold_offline_by_month(
 ) -> dict[tuple[int | None, date], dict[str, int]]:
     """Units sold at the merch table and by shops, per (release id, first day of the month):
     ``{"sold_table": n, "sold_by_shop": n}`` (items without a release under None)."""
+    # A table sale the band voided put its units back (``restocked`` rows naming it):
+    # its ``sold_table`` rows sold nothing.
+    put_back = Movement.objects.using(using).filter(
+        reason="restocked",
+        reference_type="table_sale",
+        reference_id=OuterRef("reference_id"),
+        item_id=OuterRef("item_id"),
+    )
     rows = (
         Movement.objects.using(using)
         .filter(artist=artist, reason__in=("sold_table", "sold_by_shop"))
+        .exclude(Q(reason="sold_table", reference_type="table_sale") & Exists(put_back))
         .annotate(month=TruncMonth("created_at"))
         .values("item__release_id", "month", "reason")
         .annotate(n=Sum("quantity"))

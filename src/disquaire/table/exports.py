@@ -7,6 +7,7 @@ import io
 
 from django.utils.translation import gettext as _
 
+from disquaire.core.csvsafe import csv_safe
 from disquaire.core.money import money_format
 from disquaire.table import selectors
 from disquaire.table.models import Show
@@ -31,6 +32,14 @@ def show_report_csv(*, show: Show) -> str:
 
     for label, value in money_rows(report=report):
         out.writerow([label, amount(value)])
+    if report.voided:
+        # Counted above in nothing: listed apart, with why, when and by whom.
+        out.writerow([])
+        out.writerow([_("Voided sales"), _("Amount"), _("Why"), _("Voided"), _("By")])
+        for sale in report.voided:
+            when = sale.voided_at.isoformat(timespec="minutes") if sale.voided_at else ""
+            out.writerow([csv_safe(str(sale.pk)), amount(sale.total), csv_safe(sale.void_reason),
+                          when, csv_safe(sale.voided_by)])  # fmt: skip
     return buffer.getvalue()
 
 

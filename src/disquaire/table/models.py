@@ -212,6 +212,9 @@ class Sale(models.Model):
         # accepted, or cancelled when the order expired or was cancelled unpaid.
         PENDING = "pending", _("waiting for payment")
         CANCELLED = "cancelled", _("cancelled")
+        # Recorded by mistake: the band took it back (``sale_services.sale_void``). It
+        # counts nowhere; its units went back to the bag.
+        VOIDED = "voided", _("voided")
 
     class Payment(models.TextChoices):
         CASH = "cash", _("cash")
@@ -256,6 +259,10 @@ class Sale(models.Model):
     )
     pay_url = models.CharField(max_length=2000, blank=True, db_default="")
     buyer_sent = models.JSONField(default=dict, blank=True, db_default={})
+    # Voided by the band: why, when, by whom (the audit log's ``by``).
+    void_reason = models.CharField(max_length=300, blank=True, db_default="")
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.CharField(max_length=150, blank=True, db_default="")
 
     class Meta:
         ordering: ClassVar = ["device_time", "pk"]

@@ -28,13 +28,15 @@ def report_pdf(*, report: Report, money: list[tuple[str, int | None]], artist: A
     )
     left, right = sheet.left, sheet.right
     place = ", ".join(p for p in (show.venue, show.town) if p)
-    sheet.lines(
-        (
-            artist.name,
-            f"{place} · {formats.date_format(show.date, 'SHORT_DATE_FORMAT')}",
-            _("Sales: %(n)s") % {"n": report.sales},
-        )
-    )
+    heading = [
+        artist.name,
+        f"{place} · {formats.date_format(show.date, 'SHORT_DATE_FORMAT')}",
+        _("Sales: %(n)s") % {"n": report.sales},
+    ]
+    if report.voided:
+        # Counted in no figure below: said, so the page and the sheet agree.
+        heading.append(_("Voided sales (in no total): %(n)s") % {"n": len(report.voided)})
+    sheet.lines(tuple(heading))
     columns = [
         (left, _("Item"), "l"),
         (left + 85 * mm, _("Count in"), "r"),

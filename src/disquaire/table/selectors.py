@@ -219,6 +219,8 @@ class Report:
     online: int = 0
     online_waiting: int = 0
     pending_sales: list[Sale] = field(default_factory=list)
+    # Voided by the band (with why, when, by whom): listed apart, counted nowhere.
+    voided: list[Sale] = field(default_factory=list)
     free_units: int = 0
     by_category: dict[str, int] = field(default_factory=dict)
     venue_cut: int = 0
@@ -259,9 +261,16 @@ def venue_cut(*, show: Show, by_category: dict[str, int]) -> int:
 
 def show_report(*, show: Show) -> Report:
     """Count in − sold − count out per item, the money by payment and category, the
-    venue's cut and what the band takes home."""
+    venue's cut and what the band takes home. Voided sales count nowhere: they are
+    listed apart (``voided``)."""
     report = Report(show=show)
-    unpaid = (Sale.Status.PENDING, Sale.Status.CANCELLED)
+    unpaid = (Sale.Status.PENDING, Sale.Status.CANCELLED, Sale.Status.VOIDED)
+    report.voided = list(
+        Sale.objects.filter(show=show, status=Sale.Status.VOIDED)
+        .select_related("seller")
+        .prefetch_related("lines")
+        .order_by("voided_at", "pk")
+    )
     report.online_waiting = Sale.objects.filter(show=show, status=Sale.Status.PENDING).count()
     sales = Sale.objects.filter(show=show).exclude(status__in=unpaid)
     report.sales = sales.count()
@@ -324,6 +333,49 @@ def show_report(*, show: Show) -> Report:
     return report
 
 
+def sale_get(*, artist: Artist, pk: Any) -> Sale | None:
+    """The artist's sale ``pk``; None for another artist's or an unknown one."""
+    return Sale.objects.filter(artist=artist, pk=pk).first()
+
+
+def show_sales(*, show: Show) -> QuerySet[Sale]:
+    """The show's sales the report lists one by one (all but the voided and those never
+    paid on the fan's phone), with their seller and lines."""
+    return (
+        Sale.objects.filter(show=show)
+        .exclude(status__in=(Sale.Status.PENDING, Sale.Status.CANCELLED, Sale.Status.VOIDED))
+        .select_related("seller")
+        .prefetch_related("lines")
+        .order_by("device_time", "pk")
+    )
+
+
+# What a band may void (``sale_services.sale_void``): a sale whose money it handled
+# itself. One paid through an order (on the fan's phone) is refunded from that order,
+# which puts its units back; a card sale is paid back from the card reader's own app.
+VOIDABLE_PAYMENTS = (Sale.Payment.CASH, Sale.Payment.FREE, Sale.Payment.BANK)
+VOIDABLE_STATUSES = (Sale.Status.ACCEPTED, Sale.Status.FLAGGED, Sale.Status.RESOLVED)
+
+
+def sale_voidable(sale: Sale) -> bool:
+    """Whether the band may void ``sale``."""
+    return (
+        sale.order_id is None
+        and sale.payment in VOIDABLE_PAYMENTS
+        and sale.status in VOIDABLE_STATUSES
+    )
+
+
+def voidable_sales(*, artist: Artist) -> QuerySet[Sale]:
+    """The artist's sales the band may void (as ``sale_voidable``)."""
+    return Sale.objects.filter(
+        artist=artist,
+        order__isnull=True,
+        payment__in=VOIDABLE_PAYMENTS,
+        status__in=VOIDABLE_STATUSES,
+    )
+
+
 def flagged_sales(*, artist: Artist) -> QuerySet[Sale]:
     return (
         Sale.objects.filter(artist=artist, status=Sale.Status.FLAGGED)
@@ -344,7 +396,7 @@ def pending_transfers(*, artist: Artist) -> QuerySet[Sale]:
     """Bank-transfer sales whose money the band has not yet marked received."""
     return Sale.objects.filter(
         artist=artist, payment=Sale.Payment.BANK, payment_received_at__isnull=True
-    )
+    ).exclude(status=Sale.Status.VOIDED)
 
 
 def device_gaps(*, show: Show) -> dict[str, list[int]]:

@@ -4,7 +4,7 @@ Split by what it serves: ``sellers`` (sellers and table products), ``show_servic
 (open, count, close), ``show_events`` (shows opened and counted on a phone, offline
 too), ``phone_input`` (what every phone sending shares), ``sale_parse`` and ``sync`` (the
 phones' sales, recorded once), ``bag`` (the units a sale takes out of the show's bag),
-``sale_services`` (the band settles a sale), ``phone_pay`` (a sale the fan pays on their
+``sale_services`` (the band settles or voids a sale), ``phone_pay`` (a sale the fan pays on their
 own phone, through the shop's providers); ``trace`` writes the activity log.
 """
 
@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from disquaire.table.bag import REFERENCE_TYPE
 from disquaire.table.phone_input import MAX_BATCH, MAX_EVENTS
-from disquaire.table.sale_services import sale_payment_receive, sale_resolve
+from disquaire.table.sale_services import (
+    sale_payment_receive,
+    sale_resolve,
+    sale_void,
+)
 from disquaire.table.sellers import (
     CODE_DAYS,
     product_remove,
@@ -38,6 +42,7 @@ __all__ = [
     "sale_payment_receive",
     "sale_resolve",
     "sale_take",
+    "sale_void",
     "sales_sync",
     "seller_check",
     "seller_for_member",

@@ -40,6 +40,7 @@ urlpatterns = [
         shows.sale_payment_receive,
         name="sale_payment_receive",
     ),
+    path("<slug:artist>/sales/<uuid:sale_id>/void", shows.sale_void, name="sale_void"),
     path("<slug:artist>/epc.svg", phone.epc_qr, name="epc_qr"),
     path("<slug:artist>/manage/", manage.manage, name="manage"),
     path(

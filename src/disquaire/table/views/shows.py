@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -143,6 +144,9 @@ def show_report(request: HttpRequest, access: Access, show_id: int) -> HttpRespo
             "artist": access.artist,
             "show": show,
             "report": selectors.show_report(show=show),
+            "sales": [
+                (sale, selectors.sale_voidable(sale)) for sale in selectors.show_sales(show=show)
+            ],
             "gaps": selectors.device_gaps(show=show),
         },
     )
@@ -205,3 +209,27 @@ def sale_resolve(request: HttpRequest, access: Access, sale_id: str) -> HttpResp
     else:
         messages.success(request, _("The sale is resolved."))
     return redirect("table:manage", artist=access.artist.slug)
+
+
+@band_page
+@require_POST
+def sale_void(request: HttpRequest, access: Access, sale_id: str) -> HttpResponse:
+    """The band voids a sale recorded by mistake, saying why (see ``sale_void``)."""
+    sale = selectors.sale_get(artist=access.artist, pk=sale_id)
+    if sale is None:
+        raise Http404
+    try:
+        services.sale_void(
+            sale=sale,
+            reason=str(request.POST.get("reason", "")),
+            actor=request.user,
+            by=access.by,
+        )
+    except TableError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The sale is voided: it counts no more, its units are back."))
+    url = reverse(
+        "table:show_report", kwargs={"artist": access.artist.slug, "show_id": sale.show_id}
+    )
+    return redirect(f"{url}#sales")
