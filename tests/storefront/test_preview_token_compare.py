@@ -26,8 +26,10 @@ def test_preview_tokens_are_compared_with_compare_digest(monkeypatch: Any) -> No
     monkeypatch.setattr(hmac, "compare_digest", spy)
     slug = {"artist_slug": release.artist.slug, "release_slug": release.slug}
     assert selectors.release_visible(**slug, preview_token=release.preview_token) == release
+    # Another last character (a token may already end with "x").
+    last = "y" if release.preview_token.endswith("x") else "x"
     with pytest.raises(Http404):
-        selectors.release_visible(**slug, preview_token=release.preview_token[:-1] + "x")
+        selectors.release_visible(**slug, preview_token=release.preview_token[:-1] + last)
     with pytest.raises(Http404):
         selectors.release_visible(**slug, preview_token=None)
     assert len(calls) == 2
