@@ -67,7 +67,7 @@ for release in Release.objects.filter(artist=artist):
         first.save()
 # Local pick-up with cash on collection (the checkout's "Pick up" choice).
 from disquaire.payments.models import PaymentSettings
-from disquaire.shop.models import ShopSettings
+from disquaire.selling.models import ShopSettings
 ShopSettings.objects.update_or_create(artist=artist, defaults={{
     "pickup_enabled": True,
     "pickup_place": "Rehearsal studio, 12 rue des Olivettes, Nantes — Thursdays 6–8 pm, "
@@ -212,6 +212,14 @@ def shoot_shop_and_backstage(browser: object, base: str, password: str) -> list[
     page.goto(artist + "shipping/", wait_until="networkidle")
     page.locator("main a[href*='/shipping/']", has_text="Edit").first.click()
     snap("backstage-zone")
+    # The merch table's report of the demo concert, one sale's "Void this sale" opened.
+    page.goto(f"{base}/table/{DEMO_ARTIST_SLUG}/manage/", wait_until="networkidle")
+    page.locator("main a[href*='/report/']").first.click()
+    page.wait_for_load_state("networkidle")
+    page.locator("main details:has(form[action*='/void'])").first.evaluate(
+        "(d) => { d.open = true; }"
+    )
+    snap("table-report", full=True)
     context.close()
     return saved
 
