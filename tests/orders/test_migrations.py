@@ -94,3 +94,26 @@ def test_orders_history_moves_into_the_one_audit_log_and_back() -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_orders_to_collect_placed_before_the_claim_are_marked_mailed() -> None:
+    """They were mailed when placed: the pick-up retry must not mail them again."""
+    old = _migrate([("orders", "0012_audit_entries_to_activity")])
+    Artist = old.get_model("catalog", "Artist")
+    Order = old.get_model("orders", "Order")
+    artist = Artist.objects.create(name="Band", slug="band")
+    pickup = Order.objects.create(
+        artist=artist, code="PICKUPAAAA", secret="s", currency="EUR", email="a@example.org",
+        delivery="pickup",
+    )  # fmt: skip
+    shipped = Order.objects.create(
+        artist=artist, code="SHIPPEDAAA", secret="s", currency="EUR", email="b@example.org"
+    )
+
+    new = _migrate([("orders", "0013_pickup_mail")])
+    orders = new.get_model("orders", "Order").objects
+    assert orders.get(pk=pickup.pk).pickup_mail_sent_at == pickup.created_at
+    assert orders.get(pk=shipped.pk).pickup_mail_sent_at is None
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

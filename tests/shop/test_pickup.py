@@ -246,3 +246,70 @@ def test_a_pick_up_paid_online_gets_a_receipt_saying_where_to_collect(client: Cl
     assert len(receipts) == 1
     assert "prepares your order for pick-up" in receipts[0].body and PLACE in receipts[0].body
     assert "posts it to" not in receipts[0].body
+
+
+def test_the_pick_up_mail_is_sent_once_even_if_its_task_runs_twice(client: Client) -> None:
+    from disquaire.orders.tasks import order_pickup_task
+
+    offer = _cd(client)
+    _post(client, offer, {"delivery": "pickup", "provider": "cash", "name": "A Fan"}, shown=1200)
+    order = Order.objects.get()
+    mail.outbox.clear()
+    order_pickup_task.call(order_id=order.pk)
+    order_pickup_task.call(order_id=order.pk)
+    assert [m.to for m in mail.outbox] == [["fan@example.org"]]
+    order.refresh_from_db()
+    assert order.pickup_mail_sent_at is not None
+
+
+def test_a_pick_up_mail_the_server_refused_is_tried_again_later_and_then_given_up(
+    client: Client, monkeypatch: Any
+) -> None:
+    from disquaire.orders import emails
+    from disquaire.orders.services import pickups_retry
+    from disquaire.orders.tasks import order_pickup_task
+
+    offer = _cd(client)
+    _post(client, offer, {"delivery": "pickup", "provider": "cash", "name": "A Fan"}, shown=1200)
+    order = Order.objects.get()
+    real = emails.order_pickup_send
+
+    def refused(*, order: Order) -> None:
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(emails, "order_pickup_send", refused)
+    mail.outbox.clear()
+    order_pickup_task.call(order_id=order.pk)
+    order.refresh_from_db()
+    assert (order.pickup_mail_sent_at, order.pickup_mail_attempts) == (None, 1)
+    created = order.created_at
+    # Not due before 10 minutes after the order (5, then twice as long after a failure).
+    assert pickups_retry(now=created + dt.timedelta(minutes=9)) == 0
+    monkeypatch.setattr(emails, "order_pickup_send", real)
+    assert pickups_retry(now=created + dt.timedelta(minutes=11)) == 1
+    assert [m.to for m in mail.outbox] == [["fan@example.org"]]
+    assert pickups_retry(now=created + dt.timedelta(hours=5)) == 0  # sent: never again
+
+    # An address the server keeps refusing: five attempts in all, then left to the band.
+    Order.objects.filter(pk=order.pk).update(pickup_mail_sent_at=None, pickup_mail_attempts=0)
+    monkeypatch.setattr(emails, "order_pickup_send", refused)
+    for minutes in (5, 10, 20, 40, 80, 160, 320):
+        pickups_retry(now=created + dt.timedelta(minutes=minutes + 1))
+    order.refresh_from_db()
+    assert (order.pickup_mail_sent_at, order.pickup_mail_attempts) == (None, 5)
+
+
+def test_the_retry_leaves_orders_paid_online_and_those_no_longer_waiting(client: Client) -> None:
+    from disquaire.orders.services import order_cancel, pickups_retry
+
+    offer = _cd(client)
+    _post(client, offer, {"delivery": "pickup", "provider": "test", "name": "A Fan"}, shown=1200)
+    client.post("/cart/add/", {"offer": offer.pk})
+    _post(client, offer, {"delivery": "pickup", "provider": "cash", "name": "A Fan"}, shown=1200)
+    assert Order.objects.count() == 2
+    cash = Order.objects.filter(payments__provider="cash").get()
+    order_cancel(order=cash, actor="buyer", reason="changed my mind")
+    mail.outbox.clear()
+    later = timezone.now() + dt.timedelta(hours=1)
+    assert pickups_retry(now=later) == 0
+    assert mail.outbox == []

@@ -445,6 +445,7 @@ DISQUAIRE_PERIODIC += [
     "disquaire.orders.services.reservations_expire",
     "disquaire.orders.services.refunds_retry_pending",
     "disquaire.orders.services.receipts_retry",
+    "disquaire.orders.services.pickups_retry",
 ]
 
 # Delivery (downloads, download codes) and the fans' library. Download links live

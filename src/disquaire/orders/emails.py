@@ -4,12 +4,14 @@ and when to collect a pick-up paid in cash."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from disquaire.core.money import Money
@@ -151,13 +153,55 @@ def order_pickup_enqueue(*, order_id: int) -> None:
 def order_pickup_send_pending(*, order_id: int) -> bool:
     """Send the pick-up mail (``order_pickup_send``) while the order still waits for its
     buyer: one paid, cancelled or expired before the task ran is not told to come and
-    pay. True when sent."""
-    order = (
-        Order.objects.select_related("artist")
-        .filter(pk=order_id, state=OrderState.PENDING, delivery=Delivery.PICKUP)
-        .first()
-    )
-    if order is None:
+    pay. The order is claimed first (``pickup_mail_sent_at``), so the mail goes once
+    even if its task and ``pickups_retry`` run at the same time; a failed sending gives
+    the claim back and counts an attempt. True when sent."""
+    claimed = Order.objects.filter(
+        pk=order_id,
+        state=OrderState.PENDING,
+        delivery=Delivery.PICKUP,
+        pickup_mail_sent_at__isnull=True,
+    ).update(pickup_mail_sent_at=timezone.now())
+    if not claimed:
         return False
-    order_pickup_send(order=order)
+    try:
+        order_pickup_send(order=Order.objects.select_related("artist").get(pk=order_id))
+    except Exception:
+        logger.exception("pick-up e-mail for order %s not sent", order_id)
+        Order.objects.filter(pk=order_id).update(
+            pickup_mail_sent_at=None, pickup_mail_attempts=F("pickup_mail_attempts") + 1
+        )
+        return False
     return True
+
+
+# A pick-up mail not sent (the mail server refused it, or its task was lost) is tried
+# again this long after the order, then after each failure twice as long as before.
+PICKUP_RETRY_FIRST = timedelta(minutes=5)
+PICKUP_MAX_ATTEMPTS = 5  # 5, 10, 20, 40, 80 minutes after the order
+PICKUP_RETRY_WITHIN = timedelta(days=2)
+
+
+def pickups_retry(*, now: datetime | None = None) -> int:
+    """Periodic job: send the pick-up mails of cash orders to collect that still have
+    none, when due. Returns how many were sent."""
+    now = now or timezone.now()
+    candidates = (
+        Order.objects.filter(
+            state=OrderState.PENDING,
+            delivery=Delivery.PICKUP,
+            pickup_mail_sent_at__isnull=True,
+            pickup_mail_attempts__lt=PICKUP_MAX_ATTEMPTS,
+            payments__provider="cash",
+            created_at__lte=now - PICKUP_RETRY_FIRST,
+            created_at__gte=now - PICKUP_RETRY_WITHIN,
+        )
+        .values_list("pk", "created_at", "pickup_mail_attempts")
+        .distinct()
+    )
+    sent = 0
+    for pk, created_at, attempts in list(candidates.order_by("created_at")[:100]):
+        due = created_at + PICKUP_RETRY_FIRST * 2**attempts
+        if due <= now and order_pickup_send_pending(order_id=pk):
+            sent += 1
+    return sent

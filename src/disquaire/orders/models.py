@@ -116,6 +116,10 @@ class Order(models.Model):
     receipt_error = models.TextField(blank=True)
     receipt_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
     receipt_tried_at = models.DateTimeField(null=True, blank=True)
+    # The pick-up mail of a cash order to collect, claimed the same way (sent once); a
+    # failed sending is tried again by the periodic pickups_retry.
+    pickup_mail_sent_at = models.DateTimeField(null=True, blank=True)
+    pickup_mail_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
     # Where the buyer came from, for the band's stats: the first external Referer of the
     # visit and the ``?ref=`` campaign tag it carried (see shop.middleware).
     referrer = models.CharField(_("referrer"), max_length=200, blank=True)

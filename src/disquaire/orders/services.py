@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from disquaire.core.queries import insert_row, insert_rows, related_known
 from disquaire.core.specs import called_with
+from disquaire.orders.emails import pickups_retry
 from disquaire.orders.errors import OrderError, SoldOut, TransitionError
 from disquaire.orders.handed import order_create_handed
 from disquaire.orders.items import uses_of
@@ -87,6 +88,7 @@ __all__ = [
     "payment_refund",
     "payment_refunded_by_provider",
     "payment_started",
+    "pickups_retry",
     "receipt_enqueue",
     "receipts_retry",
     "refund_execute",
