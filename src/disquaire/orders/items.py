@@ -113,6 +113,17 @@ def held_at(item_ids: list[int], place: Place) -> dict[int, int]:
     return items_held(item_ids, timezone.now())
 
 
+# Units of the item ``{item}`` (a column of the outer query) that active holds not
+# expired at the second parameter keep, 0 when none: the one rule of what a hold takes,
+# for ``items_free`` and ``units_left`` (parameters: the active state, the time).
+_HELD_OF = (
+    "COALESCE((SELECT SUM(h.quantity * hu.quantity) "  # noqa: S608
+    f"FROM {_T_RES} h JOIN {_T_USE} hu ON hu.offer_id = h.offer_id "
+    "AND (hu.option_id IS NULL OR hu.option_id = h.option_id) "
+    "WHERE hu.item_id = {item} AND h.state = %s AND h.expires_at > %s), 0)"
+)
+
+
 def items_free(place_id: int, item_ids: Iterable[int], now: datetime) -> dict[int, int]:
     """Units of each item free at the place: its balance minus the units held by active
     holds not expired at ``now`` — read in one statement, so in one snapshot: a payment
@@ -123,11 +134,7 @@ def items_free(place_id: int, item_ids: Iterable[int], now: datetime) -> dict[in
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT i.id, COALESCE(b.quantity, 0) - COALESCE(("  # noqa: S608
-            f"SELECT SUM(r.quantity * u.quantity) FROM {_T_RES} r "
-            f"JOIN {_T_USE} u ON u.offer_id = r.offer_id "
-            "AND (u.option_id IS NULL OR u.option_id = r.option_id) "
-            "WHERE u.item_id = i.id AND r.state = %s AND r.expires_at > %s), 0) "
+            f"SELECT i.id, COALESCE(b.quantity, 0) - {_HELD_OF.format(item='i.id')} "  # noqa: S608
             f"FROM {_T_ITEM} i LEFT JOIN {_T_BALANCE} b ON b.item_id = i.id AND b.place_id = %s "
             f"WHERE i.id IN ({', '.join(['%s'] * len(ids))})",
             [
@@ -182,11 +189,7 @@ def items_check(
 # balance at the shipping place minus the units active holds keep (no place: 0 - held).
 _LEFT_SQL = (
     "SELECT u.option_id, u.item_id, u.quantity, "  # noqa: S608
-    "COALESCE(b.quantity, 0) - COALESCE(("
-    f"SELECT SUM(r.quantity * v.quantity) FROM {_T_RES} r "
-    f"JOIN {_T_USE} v ON v.offer_id = r.offer_id "
-    "AND (v.option_id IS NULL OR v.option_id = r.option_id) "
-    "WHERE v.item_id = u.item_id AND r.state = %s AND r.expires_at > %s), 0) "
+    f"COALESCE(b.quantity, 0) - {_HELD_OF.format(item='u.item_id')} "
     f"FROM {_T_USE} u JOIN {_T_ITEM} i ON i.id = u.item_id "
     f"LEFT JOIN {_T_BALANCE} b ON b.item_id = u.item_id AND b.place_id = ("
     f"{PLACE_SHIPPING_SQL.replace('artist_id = %s', 'artist_id = i.artist_id')}) "
