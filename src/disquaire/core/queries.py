@@ -374,6 +374,13 @@ def related_known(instance: models.Model, name: str, objects: Sequence[models.Mo
     cache[name] = queryset
 
 
+def related_if_known(instance: models.Model, name: str) -> list[Any] | None:
+    """What ``related_known`` (or ``prefetch_related``) told ``instance`` its relation
+    ``name`` holds; None when it was not told (ask the database)."""
+    cache = instance.__dict__.get("_prefetched_objects_cache", {})
+    return list(cache[name]) if name in cache else None
+
+
 def integrity_retry(run: Callable[[], T], *, attempts: int = 3) -> T:
     """``run()``, run again (``attempts`` times in all) when it fails on a unique key:
     the same thing recorded at that moment by another request, which the next run finds

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from disquaire.core.queries import Compiled
+from disquaire.core.queries import Compiled, related_if_known
 from disquaire.orders.models import Order, OrderLine, Payment, PaymentState
 from disquaire.orders.refunds import payment_refunded_by_provider
 from disquaire.orders.selectors import order_page_path
@@ -46,9 +46,8 @@ _CHECKOUT_LINES = Compiled(
 def _checkout_lines(order: Order) -> Iterable[OrderLine]:
     """The order's lines: those it was created with when it carries them (a checkout
     starting its payment), else read."""
-    if "lines" in getattr(order, "_prefetched_objects_cache", {}):
-        return order.lines.all()
-    return _CHECKOUT_LINES.all(order_id=order.pk)
+    known = related_if_known(order, "lines")
+    return known if known is not None else _CHECKOUT_LINES.all(order_id=order.pk)
 
 
 def payment_checkout(payment: Payment) -> Checkout:
