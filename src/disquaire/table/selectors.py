@@ -148,6 +148,16 @@ def bank_details(*, artist: Artist) -> dict[str, str] | None:
     return {"holder": holder, "iban": iban, "bic": "".join(config.bank_bic.split()).upper()}
 
 
+def default_bag(*, artist: Artist) -> Place | None:
+    """The band's merch bag a show opens at when none is chosen: the default one, else
+    the first made; None when it has none."""
+    return (
+        Place.objects.filter(artist=artist, kind=Place.Kind.BAG)
+        .order_by("-is_default", "pk")
+        .first()
+    )
+
+
 def carried_over(*, artist: Artist, show: Show | None = None) -> dict[int, int]:
     """The count in to offer: the last closed show's count out, else the bag's balance."""
     closed = Show.objects.filter(artist=artist, state=Show.State.CLOSED)
@@ -164,11 +174,7 @@ def carried_over(*, artist: Artist, show: Show | None = None) -> dict[int, int]:
             return carried
     if show is not None:
         return bag_units(show=show)
-    bag = (
-        Place.objects.filter(artist=artist, kind=Place.Kind.BAG)
-        .order_by("-is_default", "pk")
-        .first()
-    )
+    bag = default_bag(artist=artist)
     if bag is None:
         return {}
     return dict(Balance.objects.filter(place=bag).values_list("item_id", "quantity"))
