@@ -265,12 +265,16 @@ def venue_cut(*, show: Show, by_category: dict[str, int]) -> int:
     )
 
 
+# Sales the report counts nowhere: waiting for or lapsed before the fan's phone paid,
+# and voided by the band.
+UNCOUNTED_STATUSES = (Sale.Status.PENDING, Sale.Status.CANCELLED, Sale.Status.VOIDED)
+
+
 def show_report(*, show: Show) -> Report:
     """Count in − sold − count out per item, the money by payment and category, the
     venue's cut and what the band takes home. Voided sales count nowhere: they are
     listed apart (``voided``)."""
     report = Report(show=show)
-    unpaid = (Sale.Status.PENDING, Sale.Status.CANCELLED, Sale.Status.VOIDED)
     report.voided = list(
         Sale.objects.filter(show=show, status=Sale.Status.VOIDED)
         .select_related("seller")
@@ -278,7 +282,7 @@ def show_report(*, show: Show) -> Report:
         .order_by("voided_at", "pk")
     )
     report.online_waiting = Sale.objects.filter(show=show, status=Sale.Status.PENDING).count()
-    sales = Sale.objects.filter(show=show).exclude(status__in=unpaid)
+    sales = Sale.objects.filter(show=show).exclude(status__in=UNCOUNTED_STATUSES)
     report.sales = sales.count()
     report.flagged = sales.filter(status=Sale.Status.FLAGGED).count()
     for sale in sales.only("payment", "total", "payment_received_at", "device_time"):
@@ -298,7 +302,7 @@ def show_report(*, show: Show) -> Report:
     by_category: dict[str, int] = {}
     for line in (
         SaleLine.objects.filter(sale__show=show)
-        .exclude(sale__status__in=unpaid)
+        .exclude(sale__status__in=UNCOUNTED_STATUSES)
         .select_related("sale")
     ):
         if line.sale.payment == Sale.Payment.FREE:
@@ -349,7 +353,7 @@ def show_sales(*, show: Show) -> QuerySet[Sale]:
     paid on the fan's phone), with their seller and lines."""
     return (
         Sale.objects.filter(show=show)
-        .exclude(status__in=(Sale.Status.PENDING, Sale.Status.CANCELLED, Sale.Status.VOIDED))
+        .exclude(status__in=UNCOUNTED_STATUSES)
         .select_related("seller")
         .prefetch_related("lines")
         .order_by("device_time", "pk")
