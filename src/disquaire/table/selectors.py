@@ -376,16 +376,6 @@ def sale_voidable(sale: Sale) -> bool:
     )
 
 
-def voidable_sales(*, artist: Artist) -> QuerySet[Sale]:
-    """The artist's sales the band may void (as ``sale_voidable``)."""
-    return Sale.objects.filter(
-        artist=artist,
-        order__isnull=True,
-        payment__in=VOIDABLE_PAYMENTS,
-        status__in=VOIDABLE_STATUSES,
-    )
-
-
 def flagged_sales(*, artist: Artist) -> QuerySet[Sale]:
     return (
         Sale.objects.filter(artist=artist, status=Sale.Status.FLAGGED)
