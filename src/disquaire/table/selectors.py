@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from disquaire.catalog.models import Artist, Membership
 from disquaire.payments.base import BasePaymentProvider
+from disquaire.payments.models import PaymentSettings
 from disquaire.payments.registry import providers_available
 from disquaire.payments.selectors import payment_settings_for
 from disquaire.stock.models import Balance, Item, Movement, Place, Reason
@@ -80,6 +81,7 @@ def catalogue(*, artist: Artist, seller: Seller) -> dict[str, Any]:
     for each (units of the scarcest item of a bundle), the open show, the seller."""
     show = open_show(artist=artist)
     units = bag_units(show=show)
+    config = payment_settings_for(artist)  # read once: the bank details, the phone pay
     listed = []
     for product in products(artist=artist):
         comps = list(product.components.all())
@@ -116,9 +118,9 @@ def catalogue(*, artist: Artist, seller: Seller) -> dict[str, Any]:
         # To count offline: the band's items and the count in to offer for a new show.
         "items": [{"id": i.pk, "name": i.name} for i in items(artist=artist)],
         "count_in": {str(k): n for k, n in carried_over(artist=artist).items()},
-        "bank": bank_details(artist=artist),
+        "bank": bank_details(artist=artist, config=config),
         # Whether "pay on your phone" can be offered (online only, whatever this says).
-        "phone_pay": phone_provider(artist=artist) is not None,
+        "phone_pay": phone_provider(artist=artist, config=config) is not None,
     }
 
 
@@ -127,21 +129,26 @@ def catalogue(*, artist: Artist, seller: Seller) -> dict[str, Any]:
 NOT_ONLINE = frozenset({"manual", "cash", "free"})
 
 
-def phone_provider(*, artist: Artist) -> BasePaymentProvider | None:
+def phone_provider(
+    *, artist: Artist, config: PaymentSettings | None = None
+) -> BasePaymentProvider | None:
     """The first way to pay online the band has ready (card first), or None: what a sale
-    paid on the fan's phone goes through."""
-    for provider in providers_available(artist):
+    paid on the fan's phone goes through. ``config``: the band's payment settings when
+    already read."""
+    for provider in providers_available(artist, config=config):
         if provider.identifier not in NOT_ONLINE and not provider.needs_pickup:
             return provider
     return None
 
 
-def bank_details(*, artist: Artist) -> dict[str, str] | None:
+def bank_details(*, artist: Artist, config: PaymentSettings | None = None) -> dict[str, str] | None:
     """The band's account for an EPC (SEPA transfer) QR code, kept on the phone for
-    offline use; None unless the shop sells in euros and a holder and IBAN are set."""
+    offline use; None unless the shop sells in euros and a holder and IBAN are set.
+    ``config``: the band's payment settings when already read."""
     if artist.currency != "EUR":
         return None
-    config = payment_settings_for(artist)
+    if config is None:
+        config = payment_settings_for(artist)
     holder, iban = config.bank_holder.strip(), "".join(config.bank_iban.split()).upper()
     if not holder or not iban:
         return None
