@@ -38,6 +38,15 @@ def _bag(table: Table, item: object) -> int:
     return Balance.objects.get(item=item, place=table.bag).quantity
 
 
+def _lapsed_sale() -> Sale:
+    """A phone sale checked out whose order then lapsed (reservations expired)."""
+    table = _ready()
+    sale = Device().sale(table, payment="phone")
+    _checkout(seller_client(table.seller), table, sale)
+    reservations_expire(now=timezone.now() + timedelta(days=1))
+    return Sale.objects.get(pk=sale["id"])
+
+
 def test_checkout_makes_a_pending_sale_and_an_order_and_takes_nothing_yet():
     table = _ready()
     client = seller_client(table.seller)
@@ -115,26 +124,16 @@ def test_confirmed_by_the_provider_it_is_sold_from_the_bag_once_with_the_order_a
 
 
 def test_an_expired_order_cancels_the_sale_and_nothing_is_sold():
-    table = _ready()
-    client = seller_client(table.seller)
-    sale = Device().sale(table, payment="phone")
-    _checkout(client, table, sale)
-    reservations_expire(now=timezone.now() + timedelta(days=1))
-    recorded = Sale.objects.get(pk=sale["id"])
+    recorded = _lapsed_sale()
     assert recorded.status == Sale.Status.CANCELLED
     assert recorded.order.state == OrderState.EXPIRED
     assert not Movement.objects.filter(reason=Reason.SOLD_TABLE).exists()
-    report = selectors.show_report(show=table.show)
+    report = selectors.show_report(show=recorded.show)
     assert report.online == 0 and report.sales == 0 and report.online_waiting == 0
 
 
 def test_a_payment_after_the_sale_was_cancelled_is_flagged_not_sold():
-    table = _ready()
-    client = seller_client(table.seller)
-    sale = Device().sale(table, payment="phone")
-    _checkout(client, table, sale)
-    reservations_expire(now=timezone.now() + timedelta(days=1))
-    recorded = Sale.objects.get(pk=sale["id"])
+    recorded = _lapsed_sale()
     payment_confirm(payment=Payment.objects.get(order=recorded.order), actor="test")
     recorded.refresh_from_db()
     assert recorded.status == Sale.Status.FLAGGED

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from disquaire.stock.models import Item, Movement, Reason
+from disquaire.stock.models import Item, Movement, Place, Reason
 from disquaire.stock.selectors import balance
+from disquaire.stock.services import movement_record
 from disquaire.table import services
 from disquaire.table.models import Sale, Show, ShowCount, ShowEvent
 from tests.factories import MembershipFactory
@@ -195,6 +196,17 @@ def test_the_catalogue_offers_the_last_count_out_for_the_next_count_in():
     data = seller_client(table.seller).get(f"/table/{table.artist.slug}/catalogue.json").json()
     assert data["count_in"] == {str(table.cd.pk): 12, str(table.shirt.pk): 9}
     assert {i["name"] for i in data["items"]} == {"CD", "T-shirt M"}
+
+
+def test_with_no_show_closed_yet_the_catalogue_offers_the_default_bags_balance():
+    table = table_build(cds=7, shirts=3)
+    # A second bag, not the default, holding a CD: not the one offered.
+    spare = Place.objects.create(artist=table.artist, kind=Place.Kind.BAG, name="Spare")
+    movement_record(
+        item=table.cd, quantity=1, reason=Reason.MOVED, from_place=table.bag, to_place=spare
+    )
+    data = seller_client(table.seller).get(f"/table/{table.artist.slug}/catalogue.json").json()
+    assert data["count_in"] == {str(table.cd.pk): 6, str(table.shirt.pk): 3}
 
 
 def test_the_band_sees_a_flagged_count_on_the_table_page():

@@ -134,10 +134,9 @@ def phone_checkout(
                 order=order,
                 buyer_sent=raw.get("fan") if isinstance(raw.get("fan"), dict) else {},
             )
+            sale.answer = _answer(sale)  # its id and status are set: one insert
             sale.save(force_insert=True)
             SaleLine.objects.bulk_create(sale_lines(parsed))
-            sale.answer = _answer(sale)
-            sale.save(update_fields=["answer"])
             trace(action="phone_checkout", obj=sale, by=by,
                   data={"order": order.code, "total": sale.total})  # fmt: skip
     except IntegrityError:

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from disquaire.catalog.models import Artist, Membership
 from disquaire.payments.base import BasePaymentProvider
+from disquaire.payments.models import PaymentSettings
 from disquaire.payments.registry import providers_available
 from disquaire.payments.selectors import payment_settings_for
 from disquaire.stock.models import Balance, Item, Movement, Place, Reason
@@ -80,6 +81,7 @@ def catalogue(*, artist: Artist, seller: Seller) -> dict[str, Any]:
     for each (units of the scarcest item of a bundle), the open show, the seller."""
     show = open_show(artist=artist)
     units = bag_units(show=show)
+    config = payment_settings_for(artist)  # read once: the bank details, the phone pay
     listed = []
     for product in products(artist=artist):
         comps = list(product.components.all())
@@ -116,9 +118,9 @@ def catalogue(*, artist: Artist, seller: Seller) -> dict[str, Any]:
         # To count offline: the band's items and the count in to offer for a new show.
         "items": [{"id": i.pk, "name": i.name} for i in items(artist=artist)],
         "count_in": {str(k): n for k, n in carried_over(artist=artist).items()},
-        "bank": bank_details(artist=artist),
+        "bank": bank_details(artist=artist, config=config),
         # Whether "pay on your phone" can be offered (online only, whatever this says).
-        "phone_pay": phone_provider(artist=artist) is not None,
+        "phone_pay": phone_provider(artist=artist, config=config) is not None,
     }
 
 
@@ -127,25 +129,40 @@ def catalogue(*, artist: Artist, seller: Seller) -> dict[str, Any]:
 NOT_ONLINE = frozenset({"manual", "cash", "free"})
 
 
-def phone_provider(*, artist: Artist) -> BasePaymentProvider | None:
+def phone_provider(
+    *, artist: Artist, config: PaymentSettings | None = None
+) -> BasePaymentProvider | None:
     """The first way to pay online the band has ready (card first), or None: what a sale
-    paid on the fan's phone goes through."""
-    for provider in providers_available(artist):
+    paid on the fan's phone goes through. ``config``: the band's payment settings when
+    already read."""
+    for provider in providers_available(artist, config=config):
         if provider.identifier not in NOT_ONLINE and not provider.needs_pickup:
             return provider
     return None
 
 
-def bank_details(*, artist: Artist) -> dict[str, str] | None:
+def bank_details(*, artist: Artist, config: PaymentSettings | None = None) -> dict[str, str] | None:
     """The band's account for an EPC (SEPA transfer) QR code, kept on the phone for
-    offline use; None unless the shop sells in euros and a holder and IBAN are set."""
+    offline use; None unless the shop sells in euros and a holder and IBAN are set.
+    ``config``: the band's payment settings when already read."""
     if artist.currency != "EUR":
         return None
-    config = payment_settings_for(artist)
+    if config is None:
+        config = payment_settings_for(artist)
     holder, iban = config.bank_holder.strip(), "".join(config.bank_iban.split()).upper()
     if not holder or not iban:
         return None
     return {"holder": holder, "iban": iban, "bic": "".join(config.bank_bic.split()).upper()}
+
+
+def default_bag(*, artist: Artist) -> Place | None:
+    """The band's merch bag a show opens at when none is chosen: the default one, else
+    the first made; None when it has none."""
+    return (
+        Place.objects.filter(artist=artist, kind=Place.Kind.BAG)
+        .order_by("-is_default", "pk")
+        .first()
+    )
 
 
 def carried_over(*, artist: Artist, show: Show | None = None) -> dict[int, int]:
@@ -164,11 +181,7 @@ def carried_over(*, artist: Artist, show: Show | None = None) -> dict[int, int]:
             return carried
     if show is not None:
         return bag_units(show=show)
-    bag = (
-        Place.objects.filter(artist=artist, kind=Place.Kind.BAG)
-        .order_by("-is_default", "pk")
-        .first()
-    )
+    bag = default_bag(artist=artist)
     if bag is None:
         return {}
     return dict(Balance.objects.filter(place=bag).values_list("item_id", "quantity"))
@@ -259,12 +272,16 @@ def venue_cut(*, show: Show, by_category: dict[str, int]) -> int:
     )
 
 
+# Sales the report counts nowhere: waiting for or lapsed before the fan's phone paid,
+# and voided by the band.
+UNCOUNTED_STATUSES = (Sale.Status.PENDING, Sale.Status.CANCELLED, Sale.Status.VOIDED)
+
+
 def show_report(*, show: Show) -> Report:
     """Count in − sold − count out per item, the money by payment and category, the
     venue's cut and what the band takes home. Voided sales count nowhere: they are
     listed apart (``voided``)."""
     report = Report(show=show)
-    unpaid = (Sale.Status.PENDING, Sale.Status.CANCELLED, Sale.Status.VOIDED)
     report.voided = list(
         Sale.objects.filter(show=show, status=Sale.Status.VOIDED)
         .select_related("seller")
@@ -272,7 +289,7 @@ def show_report(*, show: Show) -> Report:
         .order_by("voided_at", "pk")
     )
     report.online_waiting = Sale.objects.filter(show=show, status=Sale.Status.PENDING).count()
-    sales = Sale.objects.filter(show=show).exclude(status__in=unpaid)
+    sales = Sale.objects.filter(show=show).exclude(status__in=UNCOUNTED_STATUSES)
     report.sales = sales.count()
     report.flagged = sales.filter(status=Sale.Status.FLAGGED).count()
     for sale in sales.only("payment", "total", "payment_received_at", "device_time"):
@@ -292,7 +309,7 @@ def show_report(*, show: Show) -> Report:
     by_category: dict[str, int] = {}
     for line in (
         SaleLine.objects.filter(sale__show=show)
-        .exclude(sale__status__in=unpaid)
+        .exclude(sale__status__in=UNCOUNTED_STATUSES)
         .select_related("sale")
     ):
         if line.sale.payment == Sale.Payment.FREE:
@@ -343,7 +360,7 @@ def show_sales(*, show: Show) -> QuerySet[Sale]:
     paid on the fan's phone), with their seller and lines."""
     return (
         Sale.objects.filter(show=show)
-        .exclude(status__in=(Sale.Status.PENDING, Sale.Status.CANCELLED, Sale.Status.VOIDED))
+        .exclude(status__in=UNCOUNTED_STATUSES)
         .select_related("seller")
         .prefetch_related("lines")
         .order_by("device_time", "pk")
@@ -363,16 +380,6 @@ def sale_voidable(sale: Sale) -> bool:
         sale.order_id is None
         and sale.payment in VOIDABLE_PAYMENTS
         and sale.status in VOIDABLE_STATUSES
-    )
-
-
-def voidable_sales(*, artist: Artist) -> QuerySet[Sale]:
-    """The artist's sales the band may void (as ``sale_voidable``)."""
-    return Sale.objects.filter(
-        artist=artist,
-        order__isnull=True,
-        payment__in=VOIDABLE_PAYMENTS,
-        status__in=VOIDABLE_STATUSES,
     )
 
 

@@ -16,6 +16,7 @@ from disquaire.stock.models import Item, Place
 from disquaire.stock.services import count_record
 from disquaire.table.errors import TableError
 from disquaire.table.models import Show, ShowCount
+from disquaire.table.selectors import default_bag
 from disquaire.table.trace import trace
 
 
@@ -37,11 +38,7 @@ def show_open(
 ) -> Show:
     """Open a show at the merch bag ``place`` (the band's default bag when not given)."""
     if place is None:
-        place = (
-            Place.objects.filter(artist=artist, kind=Place.Kind.BAG)
-            .order_by("-is_default", "pk")
-            .first()
-        )
+        place = default_bag(artist=artist)
         if place is None:
             raise TableError(_("Add a merch bag place on the stock page first."))
     if place.artist_id != artist.pk or place.kind != Place.Kind.BAG:
