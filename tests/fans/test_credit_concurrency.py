@@ -3,18 +3,18 @@ below zero. The control takes the account's row lock away and shows the double s
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from disquaire.fans.referrals import selectors, services
+from disquaire.fans.referrals import credit, selectors, services
+from disquaire.fans.referrals.credit import _account
 from disquaire.fans.referrals.models import CreditAccount, CreditEntry
 from disquaire.orders.models import Order
 from disquaire.orders.services import LineSpec, order_create_paying
 from tests.fans.referral_helpers import REFERRER, band_offer, referred_sale, rewards_on
-from tests.meeting import run_at_once
+from tests.meeting import meeting_point, run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -58,6 +58,27 @@ def _spend_all(offer: Any) -> Callable[[int], Order]:
     return work
 
 
+def _lock_taken_away(
+    monkeypatch: pytest.MonkeyPatch, module: Any, *, check: str, parties: int
+) -> None:
+    """Control: ``module`` reads the fan's account without its row lock, and each thread
+    waits after ``check`` (reading the balance, measuring the room) until every other
+    one has done it too (a barrier, not a sleep), so they all see the same figure."""
+    met = meeting_point(parties)
+    original = getattr(module, check)
+
+    def unlocked(*, artist_id: int, email: str) -> CreditAccount:
+        return _account(artist_id=artist_id, email=email)
+
+    def check_then_wait(**kwargs: Any) -> Any:
+        found = original(**kwargs)
+        met()
+        return found
+
+    monkeypatch.setattr(module, "account_lock", unlocked)
+    monkeypatch.setattr(module, check, check_then_wait)
+
+
 def _spent() -> int:
     return sum(
         CreditEntry.objects.filter(kind=CreditEntry.Kind.SPENT).values_list(
@@ -83,23 +104,10 @@ def test_credit_is_spent_once_by_checkouts_at_the_same_moment() -> None:
 def test_control_without_the_account_lock_the_credit_is_spent_twice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The same checkouts with the row lock taken away; each checkout waits after reading
-    the balance until every other one has read it too (a barrier, not a sleep), so they
-    all see the same 10.00."""
+    """The same checkouts with the row lock taken away; they all read the same 10.00."""
     offer = _fan_with_credit()
-    read_together = threading.Barrier(CHECKOUTS)
     original = services.credit_balance
-
-    def unlocked(*, artist_id: int, email: str) -> CreditAccount:
-        return services._account(artist_id=artist_id, email=email)
-
-    def balance_then_wait(**kwargs: Any) -> Any:
-        balance = original(**kwargs)
-        read_together.wait(timeout=60)
-        return balance
-
-    monkeypatch.setattr(services, "account_lock", unlocked)
-    monkeypatch.setattr(services, "credit_balance", balance_then_wait)
+    _lock_taken_away(monkeypatch, services, check="credit_balance", parties=CHECKOUTS)
     results = run_at_once(CHECKOUTS, _spend_all(offer))
     orders = [r for r in results if isinstance(r, Order)]
     assert len(orders) > 1, results
@@ -161,24 +169,10 @@ def test_release_rewards_chosen_at_once_stay_within_the_monthly_cap() -> None:
 def test_control_without_the_account_lock_rewards_pass_the_cap_together(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The same choices with the account's row lock taken away; each waits after
-    measuring the room until every other one has measured it (a barrier, not a sleep)."""
-    from tests.meeting import meeting_point
-
+    """The same choices with the account's row lock taken away; they all measure the
+    same room."""
     rewards, release = _rewards_to_choose()
-    met = meeting_point(REWARDS)
-    original = services.reward_room
-
-    def unlocked(*, artist_id: int, email: str) -> CreditAccount:
-        return services._account(artist_id=artist_id, email=email)
-
-    def room_then_wait(**kwargs: Any) -> Any:
-        room = original(**kwargs)
-        met()
-        return room
-
-    monkeypatch.setattr(services, "account_lock", unlocked)
-    monkeypatch.setattr(services, "reward_room", room_then_wait)
+    _lock_taken_away(monkeypatch, services, check="reward_room", parties=REWARDS)
     results = run_at_once(REWARDS, _choose(rewards, release))
     assert _used() > 1, results  # 20.00 or more given under a 15.00 cap: the lock prevents it
 
@@ -194,7 +188,7 @@ def _table_sales_at_once() -> tuple[Any, Callable[[int], Any]]:
     offer = band_offer(1000)
     rewards_on(offer.artist, hold_days=0, monthly_cap_minor=300)
     link = services.share_link_for(email=REFERRER, release=offer.release)
-    services._account(artist_id=offer.artist_id, email=REFERRER)  # a fan who earned before
+    _account(artist_id=offer.artist_id, email=REFERRER)  # a fan who earned before
 
     def work(i: int) -> Any:
         return services.referral_sale_record(
@@ -228,23 +222,8 @@ def test_table_sales_credited_at_once_stay_within_the_monthly_cap() -> None:
 def test_control_without_the_account_lock_table_sales_pass_the_cap_together(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from disquaire.fans.referrals import credit
-    from tests.meeting import meeting_point
-
     _offer, work = _table_sales_at_once()
-    met = meeting_point(SALES)
-    original = credit.reward_room
-
-    def unlocked(*, artist_id: int, email: str) -> CreditAccount:
-        return credit._account(artist_id=artist_id, email=email)
-
-    def room_then_wait(**kwargs: Any) -> Any:
-        room = original(**kwargs)
-        met()
-        return room
-
-    monkeypatch.setattr(credit, "account_lock", unlocked)
-    monkeypatch.setattr(credit, "reward_room", room_then_wait)
+    _lock_taken_away(monkeypatch, credit, check="reward_room", parties=SALES)
     results = run_at_once(SALES, work)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert _earned() > 300  # more than the cap: the lock is what prevents it

@@ -126,7 +126,7 @@ def _url_patterns(site_url: str, prefix: str) -> tuple[str, str]:
     )
 
 
-def _consent(
+def follower_consent(
     *, source: str, wording: str, where: str, language: str, now: datetime
 ) -> dict[str, object]:
     """What a follower's consent records: how and when it was given, the page, the
@@ -160,7 +160,9 @@ def follower_request(
     except Exception:
         return None
     now = timezone.now()
-    consent = _consent(source=source, wording=wording, where=where, language=language, now=now)
+    consent = follower_consent(
+        source=source, wording=wording, where=where, language=language, now=now
+    )
     # Race-safe: the same address at the same moment from another request fails on the
     # unique key (in its own savepoint) and is read back.
     follower, _created = Follower.objects.get_or_create(
@@ -231,7 +233,7 @@ def follower_follow_fan(
     """A signed-in fan follows ``artist`` in one click: their address is proven by the
     sign-in link, so the follow is confirmed at once (a blocked address stays blocked)."""
     now = timezone.now()
-    consent = _consent(
+    consent = follower_consent(
         source=ConsentSource.FAN, wording=wording, where=where, language=language, now=now
     )
     # Race-safe: the same address at the same moment from another request fails on the

@@ -13,7 +13,7 @@ from disquaire.catalog.models import Artist
 from disquaire.core.addresses import email_normalise
 from disquaire.core.audit import activity_record
 from disquaire.core.csvsafe import csv_text
-from disquaire.fans.follow import follower_request, language_of
+from disquaire.fans.follow import follower_consent, follower_request, language_of
 from disquaire.fans.follow_models import ConsentSource, Follower, FollowerState
 
 # --- import and export -----------------------------------------------------------------
@@ -88,13 +88,15 @@ def followers_import(
             artist=artist,
             email=address,
             defaults={
+                **follower_consent(
+                    source=ConsentSource.IMPORT,
+                    wording=consent,
+                    where="import",
+                    language=lang,
+                    now=now,
+                ),
                 "state": FollowerState.CONFIRMED,
                 "confirmed_at": now,
-                "consent_source": ConsentSource.IMPORT,
-                "consent_at": now,
-                "consent_text": consent,
-                "consent_where": "import",
-                "language": lang,
                 "country": cell("country")[:2].upper(),
             },
         )

@@ -65,6 +65,12 @@ def _emails(orders: QuerySet[Order]) -> set[str]:
     return {email_normalise(e) for e in orders.values_list("email", flat=True).distinct()}
 
 
+def _living_in(paid: QuerySet[Order], code: str) -> Q:
+    """The followers who live in country ``code``: their follow says so, or a paid order
+    was shipped there."""
+    return Q(country=code) | Q(email__in=_emails(paid.filter(ship_country=code)))
+
+
 def segment_followers(
     *,
     artist: Artist,
@@ -100,10 +106,8 @@ def segment_followers(
         followers = followers.filter(**{wants: True})
     paid = _paid_orders(artist)
     if concert is not None:
-        near = concert.country.upper()
-        shipped = _emails(paid.filter(ship_country=near))
         followers = followers.filter(wants_concerts=True).filter(
-            Q(country=near) | Q(email__in=shipped)
+            _living_in(paid, concert.country.upper())
         )
     if segment == Segment.BUYERS:
         bought = paid.filter(lines__release=release) if release else paid.none()
@@ -114,9 +118,7 @@ def segment_followers(
         )
         followers = followers.filter(email__in={email_normalise(t["email"]) for t in totals})
     elif segment == Segment.COUNTRY:
-        code = (country or "").upper()[:2]
-        shipped = _emails(paid.filter(ship_country=code))
-        followers = followers.filter(Q(country=code) | Q(email__in=shipped))
+        followers = followers.filter(_living_in(paid, (country or "").upper()[:2]))
     elif segment == Segment.NEVER_BOUGHT:
         followers = followers.exclude(email__in=_emails(paid))
     elif segment == Segment.TABLE_SHOW:

@@ -299,12 +299,13 @@ def deliveries_recover() -> int:
         claim="",
         error="interrupted while sending: not sent again (at most once)",
     )
-    for update_id in (
+    finished = list(
         Update.objects.filter(state=UpdateState.SENDING)
         .exclude(deliveries__state__in=[DeliveryState.QUEUED, DeliveryState.SENDING])
         .values_list("pk", flat=True)
-    ):
-        Update.objects.filter(pk=update_id, state=UpdateState.SENDING).update(
+    )
+    if finished:
+        Update.objects.filter(pk__in=finished, state=UpdateState.SENDING).update(
             state=UpdateState.SENT, finished_at=timezone.now()
         )
     return count

@@ -317,7 +317,7 @@ def referral_sale_record(
             refusal=why,
         )
         if paid and not why:
-            referral = Referral.objects.select_for_update().get(pk=referral.pk)
+            # Just written in this transaction: no other one sees the row, nothing to lock.
             _sale_count(referral=referral, now=now)
     return referral
 

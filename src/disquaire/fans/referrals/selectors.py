@@ -190,13 +190,27 @@ def release_value(release: Release) -> int:
     """What a release reward is worth when it gives ``release``: the lowest price of the
     release's digital offers on sale (the suggested price, or the minimum, for "name
     your price"); 0 when it is not sold digitally."""
-    prices = [
-        o.price_minor
-        if o.pricing == Offer.Pricing.FIXED
-        else max(o.minimum_minor, o.suggested_minor or 0)
-        for o in Offer.objects.filter(release=release, kind=Offer.Kind.DIGITAL, active=True)
-    ]
-    return min(prices, default=0)
+    return min((_offer_value(o) for o in _digital_offers().filter(release=release)), default=0)
+
+
+def _digital_offers() -> QuerySet[Offer]:
+    return Offer.objects.filter(kind=Offer.Kind.DIGITAL, active=True)
+
+
+def _offer_value(offer: Offer) -> int:
+    if offer.pricing == Offer.Pricing.FIXED:
+        return offer.price_minor
+    return max(offer.minimum_minor, offer.suggested_minor or 0)
+
+
+def _release_values(*, artist_id: int) -> dict[int | None, int]:
+    """``release_value`` of each of the artist's releases sold digitally, in one query
+    (a release missing from it is worth 0)."""
+    values: dict[int | None, int] = {}
+    for offer in _digital_offers().filter(release__artist_id=artist_id):
+        value = _offer_value(offer)
+        values[offer.release_id] = min(value, values.get(offer.release_id, value))
+    return values
 
 
 def spent_with_artist(*, artist: Artist, email: str, is_test: bool = False) -> int:
@@ -232,10 +246,11 @@ def library_referrals(*, email: str, now: datetime | None = None) -> dict[str, o
             if account is not None
             else None
         )
+        values = _release_values(artist_id=reward.artist_id) if room is not None else {}
         reward.choices = [  # type: ignore[attr-defined]
             r
             for r in Release.objects.filter(artist_id=reward.artist_id).order_by("title")
-            if r.is_public and (room is None or release_value(r) <= room)
+            if r.is_public and (room is None or values.get(r.pk, 0) <= room)
         ]
         reward.ready = reward.available_at <= now  # type: ignore[attr-defined]
     return {"credits": fan_credits(email=email, now=now), "rewards": rewards}

@@ -33,7 +33,6 @@ from disquaire.core.addresses import email_normalise
 from disquaire.core.audit import activity_record
 from disquaire.fans.referrals.credit import (
     CreditError,
-    _account,
     account_lock,
     referral_on_paid,
     referral_sale_paid,
@@ -65,7 +64,7 @@ from disquaire.fans.referrals.selectors import credit_balance, referral_settings
 from disquaire.orders.models import Order
 
 __all__ = [
-    "REFERRAL_WINDOW", "CreditError", "ReferralVisit", "_account",
+    "REFERRAL_WINDOW", "CreditError", "ReferralVisit",
     "account_lock", "credit_order_create", "credit_usable", "credit_void", "device_clean",
     "device_new", "device_seen", "order_paid_overdraw_check", "promoter_thank",
     "referral_attach", "referral_on_paid", "referral_on_refunded", "referral_sale_cancel",
