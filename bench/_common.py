@@ -91,10 +91,11 @@ def proc_tree(root: int, table: dict[int, tuple[int, str, float]]) -> list[int]:
     return tree
 
 
-def tree_cpu_seconds(*roots: int) -> float:
+def tree_cpu_seconds(*roots: int, table: dict[int, tuple[int, str, float]] | None = None) -> float:
     """CPU seconds used so far by the processes ``roots`` and everything below them (a
-    server's workers included), from /proc; a root named twice counts once."""
-    table = proc_table()
+    server's workers included), from /proc (or ``table``, one already read); a root named
+    twice counts once."""
+    table = proc_table() if table is None else table
     pids = {pid for root in roots for pid in proc_tree(root, table) if pid in table}
     return sum(table[pid][2] for pid in pids)
 
@@ -104,7 +105,7 @@ def server_cpu_seconds(server: int) -> dict[str, float]:
     PostgreSQL (every postgres process) and this load generator."""
     table = proc_table()
     return {
-        "web": sum(table[pid][2] for pid in proc_tree(server, table) if pid in table),
+        "web": tree_cpu_seconds(server, table=table),
         "database": sum(cpu for _ppid, name, cpu in table.values() if name.startswith("postgres")),
         "load": time.process_time(),
     }

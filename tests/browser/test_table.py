@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from disquaire.table import services
 from disquaire.table.models import Sale
 from disquaire.table.views.access import SESSION_SELLER
+from tests.factories import ReleaseFactory
 from tests.table.helpers import table_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,6 +54,20 @@ def _phone(new_page: Any, live_server: Any, seller: Any) -> Any:
         [{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": live_server.url}]
     )
     return page
+
+
+def _table_open(new_page: Any, live_server: Any, table: Any) -> Any:
+    """The seller's phone on the band's table app, ready to sell."""
+    page = _phone(new_page, live_server, table.seller)
+    page.goto(f"{live_server.url}/table/{table.artist.slug}/")
+    page.wait_for_selector("body[data-ready='1']")
+    return page
+
+
+def _cd_of_a_release(table: Any) -> None:
+    """The table's CD made a release of the band's (its buyer gets the album)."""
+    table.cd.release = ReleaseFactory(artist=table.artist)
+    table.cd.save(update_fields=["release"])
 
 
 def _sell(page: Any, product_id: int, *, times: int = 1, pay: str = "cash") -> None:

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from disquaire.table.fan_models import SaleBuyer, SaleCode
-from tests.browser.test_table import _phone, _sell
-from tests.factories import ReleaseFactory
+from tests.browser.test_table import _cd_of_a_release, _sell, _table_open
 from tests.table.helpers import table_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,11 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_buyer_email_and_consent_travel_with_the_sale(new_page: Any, live_server: Any) -> None:
     table = table_build()
-    table.cd.release = ReleaseFactory(artist=table.artist)
-    table.cd.save(update_fields=["release"])
-    page = _phone(new_page, live_server, table.seller)
-    page.goto(f"{live_server.url}/table/{table.artist.slug}/")
-    page.wait_for_selector("body[data-ready='1']")
+    _cd_of_a_release(table)
+    page = _table_open(new_page, live_server, table)
     page.locator("[data-buyer] summary").click()
     page.fill("[data-buyer-email]", "buyer@example.org")
     page.check("[data-buyer-consent]")

@@ -11,7 +11,7 @@ import pytest
 from disquaire.payments.models import PaymentSettings
 from disquaire.table.epc import sale_reference
 from disquaire.table.models import Sale
-from tests.browser.test_table import _phone
+from tests.browser.test_table import _table_open
 from tests.table.helpers import table_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,9 +27,7 @@ def test_bank_transfer_pane_shows_the_qr_online_and_the_text_offline(
         artist=table.artist, bank_holder="Les Disquaires",
         bank_iban="FR7630006000011234567890189", bank_bic="BNPAFRPP",
     )  # fmt: skip
-    page = _phone(new_page, live_server, table.seller)
-    page.goto(f"{live_server.url}/table/{table.artist.slug}/")
-    page.wait_for_selector("body[data-ready='1']")
+    page = _table_open(new_page, live_server, table)
     page.click(f"[data-product='{table.cd_product.pk}']")
     page.click("[data-pay-bank]")
     dialog = page.locator("[data-dialog='bank']")

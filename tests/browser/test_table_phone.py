@@ -14,8 +14,7 @@ import pytest
 from disquaire.payments.models import PaymentSettings
 from disquaire.stock.models import Movement, Reason
 from disquaire.table.models import Sale
-from tests.browser.test_table import PHONE, _phone
-from tests.factories import ReleaseFactory
+from tests.browser.test_table import PHONE, _cd_of_a_release, _table_open
 from tests.table.helpers import table_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,12 +31,9 @@ def test_the_fan_pays_on_their_phone_and_the_table_shows_it_paid(
     new_page: Any, live_server: Any
 ) -> None:
     table = table_build()
-    table.cd.release = ReleaseFactory(artist=table.artist)
-    table.cd.save(update_fields=["release"])
+    _cd_of_a_release(table)
     PaymentSettings.objects.create(artist=table.artist, test_mode=True)
-    page = _phone(new_page, live_server, table.seller)
-    page.goto(f"{live_server.url}/table/{table.artist.slug}/")
-    page.wait_for_selector("body[data-ready='1']")
+    page = _table_open(new_page, live_server, table)
     page.click(f"[data-product='{table.cd_product.pk}']")
     page.click("[data-pay-phone]")
     dialog = page.locator("[data-dialog='phone']")
@@ -75,9 +71,7 @@ def test_the_fan_pays_on_their_phone_and_the_table_shows_it_paid(
 def test_offline_the_phone_payment_is_off_with_its_reason(new_page: Any, live_server: Any) -> None:
     table = table_build()
     PaymentSettings.objects.create(artist=table.artist, test_mode=True)
-    page = _phone(new_page, live_server, table.seller)
-    page.goto(f"{live_server.url}/table/{table.artist.slug}/")
-    page.wait_for_selector("body[data-ready='1']")
+    page = _table_open(new_page, live_server, table)
     page.click(f"[data-product='{table.cd_product.pk}']")
     assert page.locator("[data-pay-phone]").is_enabled()
     page.context.set_offline(True)
@@ -92,11 +86,8 @@ def test_the_claim_link_of_a_cd_sold_for_cash_is_drawn_as_a_qr_code_offline(
     new_page: Any, live_server: Any
 ) -> None:
     table = table_build()
-    table.cd.release = ReleaseFactory(artist=table.artist)
-    table.cd.save(update_fields=["release"])
-    page = _phone(new_page, live_server, table.seller)
-    page.goto(f"{live_server.url}/table/{table.artist.slug}/")
-    page.wait_for_selector("body[data-ready='1']")
+    _cd_of_a_release(table)
+    page = _table_open(new_page, live_server, table)
     page.context.set_offline(True)
     page.click(f"[data-product='{table.cd_product.pk}']")
     page.click("[data-pay='cash']")

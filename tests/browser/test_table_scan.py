@@ -17,9 +17,8 @@ from playwright.sync_api import expect
 
 from disquaire.fans.referrals.services import share_link_for
 from disquaire.table.fan_models import SaleBuyer
-from tests.browser.test_table import _phone, _sell
+from tests.browser.test_table import _cd_of_a_release, _sell, _table_open
 from tests.browser_plugin import TIMEOUT_MS, chromium_launch
-from tests.factories import ReleaseFactory
 from tests.table.helpers import table_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -76,15 +75,12 @@ def test_a_fans_share_code_scanned_with_the_camera_goes_with_the_sale(
 ) -> None:
     new_page, folder = camera_phone
     table = table_build()
-    table.cd.release = ReleaseFactory(artist=table.artist)
-    table.cd.save(update_fields=["release"])
+    _cd_of_a_release(table)
     link = share_link_for(email="friend@example.org", release=table.cd.release)
     share_url = settings.SITE_URL + reverse("fans_referrals:share_visit", args=[link.code])
     qr_video(folder, share_url)
 
-    page = _phone(new_page, live_server, table.seller)
-    page.goto(f"{live_server.url}/table/{table.artist.slug}/")
-    page.wait_for_selector("body[data-ready='1']")
+    page = _table_open(new_page, live_server, table)
     page.locator("[data-buyer] summary").click()
     page.fill("[data-buyer-email]", "buyer@example.org")
     page.get_by_role("button", name="Scan a fan's code").click()

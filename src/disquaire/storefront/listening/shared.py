@@ -16,10 +16,11 @@ from typing import Any
 
 from django.core.cache import cache
 
-from disquaire.catalog.models import Release, Track
+from disquaire.catalog.models import Release
 from disquaire.storefront.cache import PAGE_TIMEOUT, artist_scope, generation
 
 Entry = dict[str, Any]
+Shared = list[tuple[Entry, list[tuple[str, str]]]]
 
 
 def _key(release: Release, mode: str) -> str:
@@ -31,16 +32,15 @@ def shared_entries(
     *,
     release: Release,
     mode: str,
-    build: Callable[[], list[tuple[Track, Entry, list[tuple[str, str]]]]],
-) -> list[tuple[Entry, list[tuple[str, str]]]]:
+    build: Callable[[], Shared],
+) -> Shared:
     """[(track entry without sources, [(stream key, source type), …])] of ``release`` in
     ``mode``: from the cache, or ``build()`` and kept when no track is pending."""
     key = _key(release, mode)
-    hit: list[tuple[Entry, list[tuple[str, str]]]] | None = cache.get(key)
+    hit: Shared | None = cache.get(key)
     if hit is not None:
         return hit
-    built = build()
-    found = [(entry, keys) for _track, entry, keys in built]
+    found = build()
     if all(keys for _entry, keys in found):
         cache.set(key, found, PAGE_TIMEOUT)
     return found

@@ -226,9 +226,9 @@ def listen_data_build(
     if digest is None:
         # Every visitor of the release in this mode shares the list: only the signed
         # URLs are theirs (listening.shared).
-        def build() -> list[tuple[Track, dict[str, Any], list[tuple[str, str]]]]:
+        def build() -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
             return [
-                (track, _entry_shared(track=track, mode=mode), _source_keys(track=track, mode=mode))
+                (_entry_shared(track=track, mode=mode), _source_keys(track=track, mode=mode))
                 for track in listen_tracks(release=release)
             ]
 
